@@ -1,0 +1,37 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Knex } from 'knex';
+import { addPlayer, hashToken, playerByToken, type Player } from '../common/players.js';
+import { randomBytes } from 'node:crypto';
+
+type DemoPlayer = Player & { token: string };
+
+/** Close enough to meet at once, plus a far group that shows the window widening. */
+const DEMO_PLAYERS: [string, number][] = [['ada', 1500], ['bob', 1520], ['cyd', 1480], ['dee', 1900], ['eve', 1880], ['fay', 1700]];
+
+/**
+ * The demo players `npm start` offers in the lobby. Tokens are stored hashed, so the
+ * plain ones live in a local file that is git-ignored; a missing or stale file gets
+ * fresh tokens for the same players.
+ */
+export async function ensureDemoPlayers(db: Knex, file: string): Promise<{ players: DemoPlayer[]; created: boolean }> {
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoPlayer[];
+    const valid = await Promise.all(saved.map((player) => playerByToken(db, player.token)));
+    if (saved.length > 0 && valid.every(Boolean)) return { players: saved, created: false };
+  }
+  const players: DemoPlayer[] = [];
+  for (const [name, rating] of DEMO_PLAYERS) {
+    const existing = await db('players').where({ name }).first('id', 'name', 'rating');
+    if (existing) {
+      const token = randomBytes(32).toString('base64url');
+      await db('players').where({ id: existing.id }).update({ token_hash: hashToken(token) });
+      players.push({ ...(existing as Player), token });
+    } else {
+      players.push(await addPlayer(db, name, rating));
+    }
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(players, null, 2)}\n`, { mode: 0o600 });
+  return { players, created: true };
+}

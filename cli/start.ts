@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { connectAmqp } from '../common/amqp.js';
+import { DEFAULT_METRICS_PORTS } from '../common/config.js';
+import { checkDb, createDb, ensureDatabase, migrateLatest } from '../common/db.js';
+import { createLogger } from '../common/logger.js';
+import { connectRedis } from '../common/redis.js';
+import { runCommand } from '../common/run-service.js';
+import { ensureDemoPlayers } from './demo-players.js';
+import { supervise } from './supervisor.js';
+
+const demoFile = fileURLToPath(new URL('../var/demo-players.json', import.meta.url));
+
+/** `npm start`: migrations, a check of every backing service, demo players, then all services. */
+await runCommand('start', async (config) => {
+  const say = (line: string) => process.stderr.write(`matchq: ${line}\n`);
+  const quiet = createLogger('start', 'error');
+  await ensureDatabase(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, 1);
+  try {
+    await checkDb(db, config.DATABASE_URL);
+    const applied = await migrateLatest(db);
+    if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
+    // Fail here, in one line, rather than in four restarting children.
+    await (await connectAmqp(config.AMQP_URL, quiet)).close();
+    (await connectRedis(config.REDIS_URL, quiet)).disconnect();
+    const { players, created } = await ensureDemoPlayers(db, demoFile);
+    say(`${created ? 'created' : 'reusing'} demo players (tokens also in var/demo-players.json):`);
+    for (const player of players) process.stdout.write(`${JSON.stringify(player)}\n`);
+  } finally {
+    await db.destroy();
+  }
+
+  // The demo is for reading the banner; services speak up only on warnings unless LOG_LEVEL says otherwise.
+  const logLevel = process.env.LOG_LEVEL ?? 'warn';
+  const supervisor = supervise([
+    { name: 'producer', script: 'services/producer/main.ts', env: { DEMO_PLAYERS_FILE: demoFile } },
+    { name: 'matcher', script: 'services/matcher/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.matcher) } },
+    { name: 'notifier', script: 'services/notifier/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.notifier) } },
+    { name: 'recorder', script: 'services/recorder/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.recorder) } },
+  ].map((spec) => ({ ...spec, env: { ...spec.env, LOG_LEVEL: logLevel } })), say);
+  say(`lobby http://localhost:${config.PORT}/  dashboard http://localhost:${config.PORT}/dashboard  (Ctrl-C stops everything)`);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  say('stopping');
+  await supervisor.stop();
+});

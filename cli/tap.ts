@@ -1,0 +1,34 @@
+import { connectAmqp, TopologyChannel } from '../common/amqp.js';
+import { createLogger } from '../common/logger.js';
+import { amqpNames } from '../common/names.js';
+import { poolsOf } from '../common/config.js';
+import { runCommand } from '../common/run-service.js';
+import { buildTopology } from '../common/topology.js';
+
+/** An analyst's live view: every room on the rooms exchange, one JSON line each, until Ctrl-C. */
+await runCommand('tap', async (config) => {
+  const logger = createLogger('tap', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const amqp = await connectAmqp(config.AMQP_URL, logger);
+  const names = amqpNames(config.MATCHQ_NAMESPACE);
+  // A private queue bound afresh on each reconnect, as any analyst's own queue would be.
+  const channel = new TopologyChannel(amqp, 'tap', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE), async (ch) => {
+    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+    await ch.bindQueue(queue, names.rooms, '');
+    await ch.consume(queue, (message) => {
+      if (!message) return;
+      try {
+        process.stdout.write(`${JSON.stringify(JSON.parse(message.content.toString('utf8')))}\n`);
+      } catch {
+        logger.warn('skipped a message that is not JSON');
+      }
+    }, { noAck: true });
+  });
+  await channel.wrapper.waitForConnect();
+  process.stderr.write(`tapping ${names.rooms}; Ctrl-C to stop\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await channel.close();
+  await amqp.close();
+});

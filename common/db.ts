@@ -1,0 +1,44 @@
+import knex, { type Knex } from 'knex';
+import { fileURLToPath } from 'node:url';
+import { BackingServiceUnavailable, HOW_TO_START } from './backing.js';
+
+export type { Knex };
+
+const migrationsDirectory = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export function createDb(url: string, poolMax = 10): Knex {
+  return knex({ client: 'pg', connection: url, pool: { min: 0, max: poolMax }, acquireConnectionTimeout: 10_000 });
+}
+
+/** Checks the database answers, turning a refused connection into one clear line. */
+export async function checkDb(db: Knex, url: string): Promise<void> {
+  try {
+    await db.raw('select 1');
+  } catch (error) {
+    throw new BackingServiceUnavailable('PostgreSQL', url, HOW_TO_START.PostgreSQL, error);
+  }
+}
+
+/** Creates the database named in `url` when it is missing (connecting to `postgres` to do it). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`database name ${JSON.stringify(name)} must be letters, digits and _`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const db = createDb(admin.toString(), 1);
+  try {
+    await checkDb(db, url);
+    const found = await db('pg_database').where({ datname: name }).first();
+    if (!found) await db.raw(`create database "${name}"`).catch((error: { code?: string }) => {
+      if (error.code !== '42P04') throw error; // created meanwhile by another process
+    });
+  } finally {
+    await db.destroy();
+  }
+}
+
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, applied] = await db.migrate.latest({ directory: migrationsDirectory, loadExtensions: ['.ts'] });
+  return applied as string[];
+}

@@ -1,0 +1,17 @@
+--[[
+  Cancels a ticket if it is still queued; the other side of claim-room's race.
+
+  KEYS[1]  ticket hash
+  ARGV[1]  ttl in seconds
+
+  Returns: 'cancelled' when this call ended it, otherwise the state that won
+  ('matched', 'timeout' or 'cancelled'). A missing hash (Redis restarted empty)
+  is cancelled too: the gateway only asks for a ticket it knows is live.
+]]
+local state = redis.call('HGET', KEYS[1], 'state')
+if state and state ~= 'queued' then
+  return state
+end
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'delivered', '1')
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 'cancelled'

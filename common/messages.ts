@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * Every message on the broker, as zod schemas: the room event is the contract's;
+ * requests, timeouts and deliveries are matchq's own.
+ */
+
+const id = z.string().min(1).max(64);
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/);
+
+export const joinRequest = z.object({
+  v: z.literal(1),
+  type: z.literal('join'),
+  ticketId: id,
+  playerId: id,
+  name: z.string().min(1).max(64),
+  rating: z.number().finite(),
+  mode: name,
+  region: name,
+  joinedAt: z.number().int().nonnegative(),
+});
+export type JoinRequest = z.infer<typeof joinRequest>;
+
+export const leaveRequest = z.object({
+  v: z.literal(1),
+  type: z.literal('leave'),
+  ticketId: id,
+  playerId: id,
+  mode: name,
+  region: name,
+});
+export type LeaveRequest = z.infer<typeof leaveRequest>;
+
+export const poolRequest = z.discriminatedUnion('type', [joinRequest, leaveRequest]);
+export type PoolRequest = z.infer<typeof poolRequest>;
+
+export const roomPlayer = z.object({
+  playerId: id,
+  ticketId: id,
+  name: z.string(),
+  rating: z.number(),
+  team: z.number().int().nonnegative(),
+  waitedMs: z.number().int().nonnegative(),
+});
+
+export const roomEvent = z.object({
+  v: z.literal(1),
+  id: z.string().uuid(),
+  mode: name,
+  region: name,
+  createdAt: z.string(),
+  spread: z.number(),
+  imbalance: z.number(),
+  players: z.array(roomPlayer).min(1),
+});
+export type RoomEvent = z.infer<typeof roomEvent>;
+export const ROOM_EVENT_TYPE = 'room.v1';
+
+/** A ticket the matcher ended unmatched; sent to the notifier queue for routing. */
+export const ticketTimeout = z.object({
+  v: z.literal(1),
+  ticketId: id,
+  playerId: id,
+  mode: name,
+  region: name,
+});
+export type TicketTimeout = z.infer<typeof ticketTimeout>;
+export const TIMEOUT_EVENT_TYPE = 'timeout.v1';
+
+/** What the notifier sends one gateway: outcomes for players whose socket it holds. */
+export const delivery = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('room'), room: roomEvent, playerIds: z.array(id) }),
+  z.object({ kind: z.literal('timeout'), timeout: ticketTimeout }),
+  /** A newer socket of this player opened on another gateway: close ours with 4000. */
+  z.object({ kind: z.literal('kick'), playerId: id, connectionId: id }),
+]);
+export type Delivery = z.infer<typeof delivery>;
+
+/** A message that can never be processed; it goes to the dead queue with the reason. */
+export class InvalidMessage extends Error {
+  override name = 'InvalidMessage';
+}
+
+export function decode<T>(schema: z.ZodType<T>, content: Buffer): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(content.toString('utf8'));
+  } catch {
+    throw new InvalidMessage('not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidMessage(`${issue.path.join('.') || 'message'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function encode(message: unknown): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}

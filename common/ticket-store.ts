@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { redisKeys } from './names.js';
+
+/** Where a ticket lives: its id and the pool whose hash slot holds it. */
+export interface TicketRef { ticketId: string; mode: string; region: string }
+
+export type TicketState = 'queued' | 'matched' | 'cancelled' | 'timeout';
+
+export interface StoredTicket extends TicketRef {
+  playerId: string;
+  rating: number;
+  joinedAt: number;
+  state: TicketState;
+  roomId?: string;
+  delivered: boolean;
+}
+
+/** Ended tickets and rooms stay this long, so a player who comes back still learns the outcome. */
+export const OUTCOME_TTL_SECONDS = 3600;
+
+const script = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+
+interface TicketCommands {
+  claimRoom(keyCount: number, ...args: string[]): Promise<number[]>;
+  expireTickets(keyCount: number, ...args: string[]): Promise<number[]>;
+  leaveTicket(key: string, ttl: number): Promise<string>;
+  swapPlayerTicket(key: string, expected: string, next: string, ttl: number): Promise<number>;
+}
+
+/**
+ * The ticket state machine's Redis side (core/ticket-state.ts is its pure model): every
+ * transition that two processes could race on is one Lua script.
+ */
+export function createTicketStore(redis: Redis, namespace: string) {
+  const keys = redisKeys(namespace);
+  const commands = redis as unknown as Redis & TicketCommands;
+  if (!('claimRoom' in commands)) {
+    redis.defineCommand('claimRoom', { lua: script('claim-room') });
+    redis.defineCommand('expireTickets', { lua: script('expire-tickets') });
+    redis.defineCommand('leaveTicket', { numberOfKeys: 1, lua: script('leave-ticket') });
+    redis.defineCommand('swapPlayerTicket', { numberOfKeys: 1, lua: script('swap-player-ticket') });
+  }
+  const ticketKey = (ref: TicketRef) => keys.ticket(ref.mode, ref.region, ref.ticketId);
+  const encodeRef = (ref: TicketRef) => `${ref.ticketId} ${ref.mode} ${ref.region}`;
+
+  return {
+    keys,
+
+    ready: () => redis.status === 'ready',
+
+    async livePointer(playerId: string): Promise<{ raw: string; ref: TicketRef } | null> {
+      const raw = await redis.get(keys.playerTicket(playerId));
+      if (!raw) return null;
+      const [ticketId, mode, region] = raw.split(' ') as [string, string, string];
+      return { raw, ref: { ticketId, mode, region } };
+    },
+
+    async get(ref: TicketRef): Promise<StoredTicket | null> {
+      const hash = await redis.hgetall(ticketKey(ref));
+      if (!hash.state) return null;
+      return {
+        ...ref,
+        playerId: hash.playerId ?? '',
+        rating: Number(hash.rating),
+        joinedAt: Number(hash.joinedAt),
+        state: hash.state as TicketState,
+        roomId: hash.room,
+        delivered: hash.delivered === '1',
+      };
+    },
+
+    /** Makes `ticket` the player's live one unless another appeared since `seen`; false then. */
+    async open(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId'>, seen: string | null, ttlSeconds: number): Promise<boolean> {
+      const swapped = await commands.swapPlayerTicket(keys.playerTicket(ticket.playerId), seen ?? '', encodeRef(ticket), ttlSeconds);
+      if (swapped !== 1) return false;
+      await redis.multi()
+        .hset(ticketKey(ticket), { state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt })
+        .expire(ticketKey(ticket), ttlSeconds)
+        .exec();
+      return true;
+    },
+
+    /** Ends a queued ticket as cancelled; returns the state that won the race. */
+    async cancel(ref: TicketRef): Promise<TicketState> {
+      return (await commands.leaveTicket(ticketKey(ref), OUTCOME_TTL_SECONDS)) as TicketState;
+    },
+
+    /** Claims all tickets of each room in one round trip; per room, the indexes it lost (empty = claimed). */
+    async claimRooms(rooms: { mode: string; region: string; roomId: string; ticketIds: string[]; json: string }[]): Promise<number[][]> {
+      if (rooms.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const room of rooms) {
+        const roomKeys = [...room.ticketIds.map((ticketId) => keys.ticket(room.mode, room.region, ticketId)), keys.room(room.mode, room.region, room.roomId)];
+        (pipeline as unknown as TicketCommands).claimRoom(roomKeys.length, ...roomKeys, room.roomId, room.json, String(OUTCOME_TTL_SECONDS));
+      }
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([error, lost]) => {
+        if (error) throw error;
+        return (lost as number[]).map((index) => index - 1);
+      });
+    },
+
+    /** Ends the given queued tickets with timeout; per ticket, whether this call ended it. */
+    async expire(mode: string, region: string, ticketIds: string[]): Promise<boolean[]> {
+      if (ticketIds.length === 0) return [];
+      const ticketKeys = ticketIds.map((ticketId) => keys.ticket(mode, region, ticketId));
+      const flags = await commands.expireTickets(ticketKeys.length, ...ticketKeys, String(OUTCOME_TTL_SECONDS));
+      return flags.map((flag) => flag === 1);
+    },
+
+    /** True for the first caller only: a player hears each outcome once, whatever redelivers it. */
+    async markDelivered(ref: TicketRef): Promise<boolean> {
+      return (await redis.hsetnx(ticketKey(ref), 'delivered', '1')) === 1;
+    },
+
+    /** State (and room, once matched) of each ticket, in one round trip. */
+    async states(mode: string, region: string, ticketIds: string[]): Promise<{ state: TicketState | null; roomId: string | null }[]> {
+      if (ticketIds.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const ticketId of ticketIds) pipeline.hmget(keys.ticket(mode, region, ticketId), 'state', 'room');
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([error, fields]) => {
+        if (error) throw error;
+        const [state, roomId] = fields as [TicketState | null, string | null];
+        return { state: state ?? null, roomId: roomId ?? null };
+      });
+    },
+
+    async room(mode: string, region: string, roomId: string): Promise<string | null> {
+      return redis.get(keys.room(mode, region, roomId));
+    },
+
+    async roomNotified(mode: string, region: string, roomId: string): Promise<boolean> {
+      return (await redis.exists(keys.roomNotified(mode, region, roomId))) === 1;
+    },
+
+    async markRoomNotified(mode: string, region: string, roomId: string): Promise<void> {
+      await redis.set(keys.roomNotified(mode, region, roomId), '1', 'EX', OUTCOME_TTL_SECONDS);
+    },
+
+    /** Records which gateway holds the player's newest socket; returns the previous holder. */
+    async setGateway(playerId: string, gatewayId: string, connectionId: string): Promise<{ gatewayId: string; connectionId: string } | null> {
+      const previous = await redis.set(keys.playerGateway(playerId), `${gatewayId} ${connectionId}`, 'EX', 86_400, 'GET');
+      if (!previous) return null;
+      const [previousGateway, previousConnection] = previous.split(' ') as [string, string];
+      return { gatewayId: previousGateway, connectionId: previousConnection };
+    },
+
+    async gatewaysOf(playerIds: string[]): Promise<(string | null)[]> {
+      if (playerIds.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const playerId of playerIds) pipeline.get(keys.playerGateway(playerId));
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([, value]) => (typeof value === 'string' ? value.split(' ')[0]! : null));
+    },
+  };
+}
+
+export type TicketStore = ReturnType<typeof createTicketStore>;

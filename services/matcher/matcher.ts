@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsumeMessage } from 'amqplib';
+import type { Registry } from 'prom-client';
+import type { Ticket } from '../../core/types.js';
+import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
+import { poolsOf, type Config } from '../../common/config.js';
+import { deadLetter } from '../../common/dead-letter.js';
+import type { Logger } from '../../common/logger.js';
+import { decode, encode, InvalidMessage, poolRequest, ROOM_EVENT_TYPE, TIMEOUT_EVENT_TYPE, type JoinRequest, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
+import { amqpNames } from '../../common/names.js';
+import type { TicketStore } from '../../common/ticket-store.js';
+import { buildTopology } from '../../common/topology.js';
+import { createMatcherMetrics } from './metrics.js';
+import { PoolIntake, type HeldRequest } from './pool-intake.js';
+import { toRoomEvent } from './room-event.js';
+
+export interface MatcherDeps {
+  config: Config;
+  amqp: AmqpConnectionManager;
+  store: TicketStore;
+  logger: Logger;
+  registry: Registry;
+  clock?: () => number;
+}
+
+interface Redelivered { intake: PoolIntake; request: JoinRequest; message: ConsumeMessage; generation: number }
+
+/**
+ * The matcher: consumes each pool's requests into memory and, every TICK_MS, lets the
+ * pure core form rooms. A room's tickets are claimed in Redis, the room is published with
+ * a confirm, and only then are its requests acked: a crash anywhere redelivers them.
+ */
+export function createMatcher({ config, amqp, store, logger, registry, clock = Date.now }: MatcherDeps) {
+  const names = amqpNames(config.MATCHQ_NAMESPACE);
+  const intakes = poolsOf(config.match).map(({ mode, region }) => new PoolIntake(mode, region, config.match.modes[mode]!));
+  const metrics = createMatcherMetrics(registry, () => new Map(intakes.map((intake) => [intake.key, intake.pool.size])));
+  let redelivered: Redelivered[] = [];
+  let unpublished: { intake: PoolIntake; event: RoomEvent }[] = [];
+  const lastTickMs = new Map<string, number>();
+
+  const channel = new TopologyChannel(amqp, 'matcher', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE), undefined, () => {
+    // The broker redelivers every unacked request to whichever matcher consumes next.
+    for (const intake of intakes) intake.reset();
+    redelivered = [];
+    unpublished = [];
+    logger.warn('channel reopened; pools rebuilt from redeliveries');
+  });
+
+  function onMessage(intake: PoolIntake, message: ConsumeMessage, generation: number): void {
+    let request;
+    try {
+      request = decode(poolRequest, message.content);
+      if (request.mode !== intake.mode || request.region !== intake.region) throw new InvalidMessage(`request for pool ${request.mode}.${request.region} on ${intake.key}`);
+    } catch (error) {
+      if (!(error instanceof InvalidMessage)) throw error;
+      metrics.deadLetters.inc();
+      deadLetter(channel, names.dead, message, generation, error.message, logger).catch((failure: Error) => logger.error({ err: failure.message }, 'dead-lettering failed; the message will come back'));
+      return;
+    }
+    if (request.type === 'leave') {
+      const held = intake.withdraw(request.ticketId, clock());
+      if (held) channel.ack(held.message, held.generation);
+      channel.ack(message, generation);
+      return;
+    }
+    // A redelivered join may belong to a ticket that already ended before a crash.
+    if (message.fields.redelivered) {
+      redelivered.push({ intake, request, message, generation });
+      return;
+    }
+    if (intake.admit(request, message, generation) !== 'kept') channel.ack(message, generation);
+  }
+
+  const ackAll = (held: HeldRequest[]) => held.forEach(({ message, generation }) => channel.ack(message, generation));
+
+  async function resolveRedelivered(): Promise<void> {
+    const batch = redelivered;
+    redelivered = [];
+    const reannounced = new Set<string>();
+    for (const intake of intakes) {
+      const mine = batch.filter((entry) => entry.intake === intake);
+      if (mine.length === 0) continue;
+      const states = await store.states(intake.mode, intake.region, mine.map((entry) => entry.request.ticketId));
+      for (const [index, entry] of mine.entries()) {
+        const { state, roomId } = states[index]!;
+        if (state === null || state === 'queued') {
+          if (intake.admit(entry.request, entry.message, entry.generation) !== 'kept') channel.ack(entry.message, entry.generation);
+          continue;
+        }
+        if (state === 'matched' && roomId && !reannounced.has(roomId)) {
+          reannounced.add(roomId);
+          const json = await store.room(intake.mode, intake.region, roomId);
+          if (json) await channel.publish(names.rooms, '', Buffer.from(json), { messageId: roomId, type: ROOM_EVENT_TYPE });
+        }
+        if (state === 'timeout') await publishTimeout(intake, entry.request);
+        channel.ack(entry.message, entry.generation);
+      }
+    }
+  }
+
+  async function publishTimeout(intake: PoolIntake, ticket: Pick<Ticket, 'ticketId' | 'playerId'>): Promise<void> {
+    const timeout: TicketTimeout = { v: 1, ticketId: ticket.ticketId, playerId: ticket.playerId, mode: intake.mode, region: intake.region };
+    await channel.publish('', names.notifier, encode(timeout), { messageId: `timeout-${ticket.ticketId}`, type: TIMEOUT_EVENT_TYPE });
+  }
+
+  async function publishRoom(intake: PoolIntake, event: RoomEvent): Promise<void> {
+    try {
+      await channel.publish(names.rooms, '', encode(event), { messageId: event.id, type: ROOM_EVENT_TYPE });
+    } catch (error) {
+      // Claimed but not confirmed: keep the same room (same id) and try again next tick.
+      logger.warn({ err: (error as Error).message, room: event.id }, 'room publish failed; retrying next tick');
+      unpublished.push({ intake, event });
+      return;
+    }
+    ackAll(intake.release(event.players.map((player) => player.ticketId)));
+    metrics.rooms.inc({ pool: intake.key });
+    metrics.matchedPlayers.inc({ pool: intake.key }, event.players.length);
+    metrics.spread.observe({ pool: intake.key }, event.spread);
+    for (const player of event.players) metrics.waitSeconds.observe({ pool: intake.key }, player.waitedMs / 1000);
+  }
+
+  async function formRooms(intake: PoolIntake, now: number): Promise<void> {
+    const started = performance.now();
+    const { rooms, expired } = intake.pool.tick(now);
+    const elapsed = performance.now() - started;
+    lastTickMs.set(intake.key, elapsed);
+    metrics.tickSeconds.observe({ pool: intake.key }, elapsed / 1000);
+
+    const events = rooms.map((room) => toRoomEvent(room, intake, randomUUID(), now, (ticketId) => intake.nameOf(ticketId)));
+    let lost: number[][];
+    try {
+      lost = await store.claimRooms(events.map((event) => ({
+        mode: intake.mode, region: intake.region, roomId: event.id,
+        ticketIds: event.players.map((player) => player.ticketId), json: JSON.stringify(event),
+      })));
+    } catch (error) {
+      // A room that cannot be claimed fails whole: every ticket waits again.
+      logger.warn({ err: (error as Error).message, pool: intake.key }, 'claiming rooms failed; tickets return to the pool');
+      for (const room of rooms) room.tickets.forEach((ticket) => intake.pool.add(ticket));
+      lost = [];
+      events.length = 0;
+    }
+    const claimed: RoomEvent[] = [];
+    events.forEach((event, index) => {
+      const lostIndexes = lost[index]!;
+      if (lostIndexes.length === 0) {
+        claimed.push(event);
+        return;
+      }
+      metrics.lostClaims.inc({ pool: intake.key });
+      const ended = new Set(lostIndexes.map((at) => rooms[index]!.tickets[at]!.ticketId));
+      ackAll(intake.release([...ended]));
+      for (const ticket of rooms[index]!.tickets) if (!ended.has(ticket.ticketId)) intake.pool.add(ticket);
+    });
+    await Promise.all(claimed.map((event) => publishRoom(intake, event)));
+    await endExpired(intake, expired);
+  }
+
+  async function endExpired(intake: PoolIntake, expired: Ticket[]): Promise<void> {
+    if (expired.length === 0) return;
+    let ended: boolean[];
+    try {
+      ended = await store.expire(intake.mode, intake.region, expired.map((ticket) => ticket.ticketId));
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, pool: intake.key }, 'expiring tickets failed; retrying next tick');
+      expired.forEach((ticket) => intake.pool.add(ticket));
+      return;
+    }
+    await Promise.all(expired.map(async (ticket, index) => {
+      if (ended[index]) {
+        await publishTimeout(intake, ticket);
+        metrics.timeouts.inc({ pool: intake.key });
+      }
+      ackAll(intake.release([ticket.ticketId]));
+    })).catch((error: Error) => logger.warn({ err: error.message }, 'timeout publish failed; the request will be redelivered'));
+  }
+
+  async function tick(): Promise<void> {
+    const now = clock();
+    try {
+      await resolveRedelivered();
+      const retries = unpublished;
+      unpublished = [];
+      await Promise.all(retries.map(({ intake, event }) => publishRoom(intake, event)));
+      for (const intake of intakes) {
+        await formRooms(intake, now);
+        intake.forgetStaleLeaves(now);
+      }
+    } catch (error) {
+      logger.error({ err: (error as Error).message }, 'tick failed; unacked requests stay with the broker');
+    }
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(schedule);
+    }, config.TICK_MS);
+  }
+
+  return {
+    channel,
+    async start(): Promise<void> {
+      await channel.wrapper.waitForConnect();
+      for (const intake of intakes) {
+        // No prefetch limit: every waiting ticket of the pool must be in memory to be matched.
+        await channel.consume(names.pool(intake.mode, intake.region), undefined, (message, generation) => onMessage(intake, message, generation));
+      }
+      schedule();
+      logger.info({ pools: intakes.map((intake) => intake.key), tickMs: config.TICK_MS }, 'matcher started');
+    },
+    /** Runs one tick now; the tests drive the matcher this way. */
+    tick,
+    pools() {
+      return intakes.map((intake) => ({
+        pool: intake.key, owner: config.MATCHER_ID, waiting: intake.pool.size, held: intake.held.size, lastTickMs: lastTickMs.get(intake.key) ?? null,
+      }));
+    },
+    get ready(): boolean {
+      return channel.connected;
+    },
+    /** Finishes the running tick, then closes the channel: the broker requeues what we held. */
+    async stop(): Promise<void> {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await channel.close();
+    },
+  };
+}
+
+export type Matcher = ReturnType<typeof createMatcher>;

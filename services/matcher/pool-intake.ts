@@ -1,0 +1,82 @@
+import type { ConsumeMessage } from 'amqplib';
+import { createPool, type Pool } from '../../core/pool.js';
+import type { ModeRule, Ticket } from '../../core/types.js';
+import type { JoinRequest } from '../../common/messages.js';
+
+/** A join request the matcher holds unacked until its ticket ends. */
+export interface HeldRequest {
+  message: ConsumeMessage;
+  generation: number;
+  name: string;
+}
+
+/**
+ * One pool's state in a matcher: the core pool of waiting tickets, plus the broker
+ * deliveries behind them, which are acked only once their ticket's end is durable.
+ */
+export class PoolIntake {
+  readonly pool: Pool;
+  /** Every unacked join, waiting or inside a room being published. */
+  readonly held = new Map<string, HeldRequest>();
+  /** Leaves seen before their join (possible after a redelivery), kept until the join shows up. */
+  private readonly leftEarly = new Map<string, number>();
+
+  constructor(readonly mode: string, readonly region: string, readonly rule: ModeRule) {
+    this.pool = createPool(rule);
+  }
+
+  get key(): string {
+    return `${this.mode}.${this.region}`;
+  }
+
+  /** Returns what to do with the delivery: keep it, or ack it at once as a duplicate or a cancelled join. */
+  admit(request: JoinRequest, message: ConsumeMessage, generation: number): 'kept' | 'duplicate' | 'cancelled' {
+    if (this.leftEarly.delete(request.ticketId)) return 'cancelled';
+    if (this.held.has(request.ticketId)) return 'duplicate';
+    const ticket: Ticket = { ticketId: request.ticketId, playerId: request.playerId, rating: request.rating, joinedAt: request.joinedAt };
+    this.pool.add(ticket);
+    this.held.set(request.ticketId, { message, generation, name: request.name });
+    return 'kept';
+  }
+
+  /**
+   * A leave: the waiting ticket leaves the pool and its join can be acked. A ticket inside
+   * a room being claimed stays: the Redis claim decides which of the two won.
+   */
+  withdraw(ticketId: string, now: number): HeldRequest | undefined {
+    if (this.pool.remove(ticketId)) {
+      const held = this.held.get(ticketId);
+      this.held.delete(ticketId);
+      return held;
+    }
+    if (!this.held.has(ticketId)) this.leftEarly.set(ticketId, now);
+    return undefined;
+  }
+
+  /** Removes and returns the held requests of tickets that ended. */
+  release(ticketIds: string[]): HeldRequest[] {
+    const released: HeldRequest[] = [];
+    for (const ticketId of ticketIds) {
+      const held = this.held.get(ticketId);
+      if (held) released.push(held);
+      this.held.delete(ticketId);
+    }
+    return released;
+  }
+
+  nameOf(ticketId: string): string {
+    return this.held.get(ticketId)?.name ?? ticketId;
+  }
+
+  /** Forgets early leaves older than any join could be (the longest wait, twice). */
+  forgetStaleLeaves(now: number): void {
+    const horizon = now - 2 * this.rule.maxWaitSeconds * 1000;
+    for (const [ticketId, at] of this.leftEarly) if (at < horizon) this.leftEarly.delete(ticketId);
+  }
+
+  /** After a reconnect every unacked delivery comes again: start empty. */
+  reset(): void {
+    for (const ticketId of this.held.keys()) this.pool.remove(ticketId);
+    this.held.clear();
+  }
+}

@@ -1,0 +1,78 @@
+import type { ConsumeMessage } from 'amqplib';
+import { Counter, type Registry } from 'prom-client';
+import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
+import { poolsOf, type Config } from '../../common/config.js';
+import { deadLetter } from '../../common/dead-letter.js';
+import type { Logger } from '../../common/logger.js';
+import { decode, encode, InvalidMessage, roomEvent, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
+import { amqpNames } from '../../common/names.js';
+import { retryLater } from '../../common/retry-later.js';
+import type { TicketStore } from '../../common/ticket-store.js';
+import { buildTopology } from '../../common/topology.js';
+
+export interface NotifierDeps { config: Config; amqp: AmqpConnectionManager; store: TicketStore; logger: Logger; registry: Registry }
+
+/** Outcomes in flight per notifier; enough to hide round trips, small enough to share the queue fairly. */
+const PREFETCH = 64;
+
+/**
+ * Routes each outcome (a room, a timeout) to the gateway that holds each player's socket.
+ * A player with no socket is not lost: the outcome waits in Redis for their reconnect.
+ */
+export function createNotifier({ config, amqp, store, logger, registry }: NotifierDeps) {
+  const names = amqpNames(config.MATCHQ_NAMESPACE);
+  const channel = new TopologyChannel(amqp, 'notifier', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE));
+  const routed = new Counter({ name: 'matchq_notifier_deliveries_total', help: 'Outcomes routed to gateways', labelNames: ['kind'], registers: [registry] });
+  const unrouted = new Counter({ name: 'matchq_notifier_offline_players_total', help: 'Players with no gateway when their outcome came; they get it on reconnect', registers: [registry] });
+
+  const sendTo = (gatewayId: string, body: Delivery) =>
+    // Gateway queues are transient by design: an outcome is durable in Redis, not in flight.
+    channel.publish(names.deliveries, gatewayId, encode(body), { persistent: false });
+
+  async function routeRoom(room: RoomEvent): Promise<void> {
+    if (await store.roomNotified(room.mode, room.region, room.id)) return;
+    const playerIds = room.players.map((player) => player.playerId);
+    const gateways = await store.gatewaysOf(playerIds);
+    const byGateway = new Map<string, string[]>();
+    gateways.forEach((gatewayId, index) => {
+      if (!gatewayId) return unrouted.inc();
+      byGateway.set(gatewayId, [...(byGateway.get(gatewayId) ?? []), playerIds[index]!]);
+    });
+    await Promise.all([...byGateway].map(([gatewayId, ids]) => sendTo(gatewayId, { kind: 'room', room, playerIds: ids })));
+    routed.inc({ kind: 'room' }, byGateway.size);
+    await store.markRoomNotified(room.mode, room.region, room.id);
+  }
+
+  async function routeTimeout(timeout: TicketTimeout): Promise<void> {
+    const [gatewayId] = await store.gatewaysOf([timeout.playerId]);
+    if (!gatewayId) return unrouted.inc();
+    await sendTo(gatewayId, { kind: 'timeout', timeout });
+    routed.inc({ kind: 'timeout' });
+  }
+
+  async function onMessage(message: ConsumeMessage, generation: number): Promise<void> {
+    try {
+      if (message.properties.type === TIMEOUT_EVENT_TYPE) await routeTimeout(decode(ticketTimeout, message.content));
+      else await routeRoom(decode(roomEvent, message.content));
+      channel.ack(message, generation);
+    } catch (error) {
+      if (error instanceof InvalidMessage) return deadLetter(channel, names.dead, message, generation, error.message, logger);
+      logger.warn({ err: (error as Error).message }, 'routing failed; retrying');
+      retryLater(channel, message, generation);
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      await channel.wrapper.waitForConnect();
+      await channel.consume(names.notifier, PREFETCH, (message, generation) => {
+        onMessage(message, generation).catch((error: Error) => logger.error({ err: error.message }, 'notifier message failed'));
+      });
+      logger.info('notifier started');
+    },
+    get ready(): boolean {
+      return channel.connected;
+    },
+    stop: () => channel.close(),
+  };
+}

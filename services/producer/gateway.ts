@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Knex } from 'knex';
+import type { Registry } from 'prom-client';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { windowAt } from '../../core/rule.js';
+import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
+import { poolsOf, type Config } from '../../common/config.js';
+import type { Logger } from '../../common/logger.js';
+import { decode, delivery, encode, InvalidMessage, type Delivery } from '../../common/messages.js';
+import { amqpNames } from '../../common/names.js';
+import { closeServer, handleOpsRoute, listen, sendJson } from '../../common/ops-http.js';
+import type { Player } from '../../common/players.js';
+import { retryLater } from '../../common/retry-later.js';
+import type { TicketStore } from '../../common/ticket-store.js';
+import { buildTopology } from '../../common/topology.js';
+import { authenticate } from './auth.js';
+import { handleDelivery } from './deliveries.js';
+import { createGatewayMetrics } from './metrics.js';
+import { CLOSE_GOING_AWAY, CLOSE_REPLACED, MAX_FRAME_BYTES, parseFrame } from './protocol.js';
+import { Session } from './session.js';
+import { serveStatic } from './static-files.js';
+import { createTicketDesk } from './ticket-desk.js';
+
+export interface GatewayDeps {
+  config: Config;
+  amqp: AmqpConnectionManager;
+  store: TicketStore;
+  db: Knex;
+  logger: Logger;
+  registry: Registry;
+  clock?: () => number;
+  /** Ping interval; a socket that misses one pong is dropped. */
+  pingIntervalMs?: number;
+  /** Extra GET routes (the demo players list under `npm start`). */
+  routes?: Record<string, () => unknown>;
+}
+
+const SEARCHING_INTERVAL_MS = 1000;
+const DELIVERY_PREFETCH = 256;
+
+/**
+ * The WebSocket gateway: signs players in, turns their frames into durable requests and
+ * hands them the outcomes the notifier routes here. It holds sockets and nothing else:
+ * every ticket lives in Redis and the broker, so any gateway can serve any player.
+ */
+export function createGateway({ config, amqp, store, db, logger, registry, clock = Date.now, pingIntervalMs = 30_000, routes = {} }: GatewayDeps) {
+  const names = amqpNames(config.MATCHQ_NAMESPACE);
+  const gatewayId = config.GATEWAY_ID;
+  const sessions = new Map<string, Session>();
+  const metrics = createGatewayMetrics(registry, () => sessions.size);
+  const myQueue = names.gateway(gatewayId);
+  const channel = new TopologyChannel(amqp, 'gateway', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE), async (ch) => {
+    // Our own delivery queue lives and dies with this process: outcomes are durable in Redis.
+    await ch.assertQueue(myQueue, { exclusive: true, autoDelete: true, durable: false });
+    await ch.bindQueue(myQueue, names.deliveries, gatewayId);
+  });
+  const desk = createTicketDesk(config, store, channel, names, clock);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  let dbUp = true;
+  let accepting = true;
+
+  const server = createServer((req, res) => {
+    if (handleOpsRoute(req, res, registry, () => ({ rabbitmq: channel.connected, redis: store.ready(), postgresql: dbUp }))) return;
+    const route = routes[(req.url ?? '').split('?')[0]!];
+    if (route) return sendJson(res, 200, route());
+    if (serveStatic(req, res)) return;
+    sendJson(res, 404, { error: 'not found' });
+  });
+  server.on('upgrade', (req, socket, head) => onUpgrade(req, socket, head));
+
+  function refuse(socket: Duplex, status: string): void {
+    metrics.rejectedUpgrades.inc();
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (!accepting) return refuse(socket, '503 Service Unavailable');
+    if (new URL(req.url ?? '/', 'http://gateway').pathname !== '/ws') return refuse(socket, '404 Not Found');
+    authenticate(db, req).then(
+      (player) => {
+        dbUp = true;
+        if (!player) return refuse(socket, '401 Unauthorized');
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, player));
+      },
+      (error: Error) => {
+        dbUp = false;
+        logger.warn({ err: error.message }, 'sign-in failed: PostgreSQL unavailable');
+        refuse(socket, '503 Service Unavailable');
+      },
+    );
+  }
+
+  function onConnection(ws: WebSocket, player: Player): void {
+    const session = new Session(ws, player, randomUUID(), clock());
+    const previous = sessions.get(player.id);
+    sessions.set(player.id, session);
+    previous?.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
+    ws.on('message', (data, isBinary) => onFrame(session, data, isBinary));
+    ws.on('pong', () => { session.alive = true; });
+    ws.on('error', (error) => logger.debug({ err: error.message, playerId: player.id }, 'socket error'));
+    ws.on('close', () => {
+      if (sessions.get(player.id) === session) sessions.delete(player.id);
+    });
+    session.send({ type: 'hello', player: { id: player.id, name: player.name, rating: player.rating }, modes: Object.keys(config.match.modes), regions: config.match.regions });
+    void session.serial(async () => {
+      try {
+        const holder = await store.setGateway(player.id, gatewayId, session.connectionId);
+        if (holder && holder.gatewayId !== gatewayId) {
+          const kick: Delivery = { kind: 'kick', playerId: player.id, connectionId: holder.connectionId };
+          await channel.publish(names.deliveries, holder.gatewayId, encode(kick), { persistent: false });
+        }
+        await desk.resume(session);
+      } catch (error) {
+        logger.warn({ err: (error as Error).message, playerId: player.id }, 'resuming the ticket failed');
+      }
+    });
+  }
+
+  function onFrame(session: Session, data: RawData, isBinary: boolean): void {
+    const now = clock();
+    if (!session.allow(now)) {
+      metrics.errors.inc({ code: 'rate_limited' });
+      return session.send({ type: 'error', code: 'rate_limited', message: 'too many messages; slow down' });
+    }
+    const parsed = isBinary ? { ok: false as const, code: 'bad_request' as const, message: 'frames must be JSON text' } : parseFrame(data.toString());
+    if (!parsed.ok) {
+      metrics.errors.inc({ code: parsed.code });
+      return session.send({ type: 'error', code: parsed.code, message: parsed.message, id: 'id' in parsed ? parsed.id : undefined });
+    }
+    const { message } = parsed;
+    metrics.frames.inc({ type: message.type });
+    void session.serial(async () => {
+      try {
+        if (message.type === 'join') {
+          const timer = metrics.joinSeconds.startTimer();
+          await desk.join(session, message.mode, message.region, message.id);
+          timer();
+        } else {
+          await desk.leave(session, message.id);
+        }
+      } catch (error) {
+        logger.warn({ err: (error as Error).message, playerId: session.player.id }, `${message.type} failed`);
+        metrics.errors.inc({ code: 'unavailable' });
+        session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id: message.id });
+      }
+    });
+  }
+
+  function tellSearching(): void {
+    const now = clock();
+    for (const session of sessions.values()) {
+      const ticket = session.ticket;
+      if (!ticket) continue;
+      const waitedMs = Math.max(0, now - ticket.joinedAt);
+      session.send({ type: 'searching', ticketId: ticket.ticketId, waitedMs, window: windowAt(config.match.modes[ticket.mode]!, waitedMs) });
+    }
+  }
+
+  function pingAll(): void {
+    for (const session of sessions.values()) {
+      if (!session.alive) {
+        session.socket.terminate();
+        continue;
+      }
+      session.alive = false;
+      session.socket.ping();
+    }
+  }
+
+  async function onDelivery(content: Buffer): Promise<void> {
+    let body: Delivery;
+    try {
+      body = decode(delivery, content);
+    } catch (error) {
+      if (error instanceof InvalidMessage) return logger.warn({ err: error.message }, 'dropped an invalid delivery');
+      throw error;
+    }
+    await handleDelivery(body, sessions, desk);
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  return {
+    server,
+    sessions,
+    async start(): Promise<number> {
+      await channel.wrapper.waitForConnect();
+      await channel.consume(myQueue, DELIVERY_PREFETCH, (message, generation) => {
+        onDelivery(message.content).then(
+          () => channel.ack(message, generation),
+          (error: Error) => {
+            logger.warn({ err: error.message }, 'delivery failed; retrying');
+            retryLater(channel, message, generation);
+          },
+        );
+      });
+      timers.push(setInterval(tellSearching, SEARCHING_INTERVAL_MS), setInterval(pingAll, pingIntervalMs));
+      const port = await listen(server, config.PORT);
+      logger.info({ port, gatewayId }, 'gateway listening');
+      return port;
+    },
+    get ready(): boolean {
+      return channel.connected && store.ready() && dbUp;
+    },
+    /** Stops intake, tells every socket 1001, lets in-flight requests finish, then closes the channel. */
+    async stop(): Promise<void> {
+      accepting = false;
+      timers.forEach(clearInterval);
+      const closing = closeServer(server);
+      const chains = [...sessions.values()].map((session) => session.serial(async () => undefined));
+      await Promise.all(chains);
+      for (const session of sessions.values()) session.socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      wss.close();
+      await closing;
+      await channel.close();
+    },
+  };
+}
+
+export type Gateway = ReturnType<typeof createGateway>;

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { TopologyChannel } from '../../common/amqp.js';
+import type { Config } from '../../common/config.js';
+import { encode, type JoinRequest, type LeaveRequest, type RoomEvent } from '../../common/messages.js';
+import type { AmqpNames } from '../../common/names.js';
+import { OUTCOME_TTL_SECONDS, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
+import { roomForPlayer } from './protocol.js';
+import type { Session } from './session.js';
+
+/** How long a join may wait for the broker's confirm before the player hears `unavailable`. */
+const CONFIRM_TIMEOUT_MS = 5000;
+
+export type Outcome = { kind: 'matched'; room: RoomEvent } | { kind: 'timeout' };
+
+/**
+ * Joins, leaves, resumes and outcomes of tickets: the gateway's side of the ticket state
+ * machine. Redis decides every race (one live ticket per player, leave against room);
+ * the broker holds the requests; the player is told only what is durable.
+ */
+export function createTicketDesk(config: Config, store: TicketStore, channel: TopologyChannel, names: AmqpNames, clock: () => number) {
+  const ticketTtl = (mode: string) => config.match.modes[mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS;
+
+  async function liveTicketOf(playerId: string) {
+    const pointer = await store.livePointer(playerId);
+    if (!pointer) return { pointer: null, ticket: null };
+    const ticket = await store.get(pointer.ref);
+    return { pointer, ticket };
+  }
+
+  async function join(session: Session, mode: string, region: string, id?: string | number): Promise<void> {
+    if (!config.match.modes[mode]) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
+    if (!config.match.regions.includes(region)) return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
+    if (session.ticket) return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
+    const { pointer, ticket: current } = await liveTicketOf(session.player.id);
+    if (current?.state === 'queued') return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
+
+    const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.player.rating, joinedAt: clock() };
+    if (!(await store.open(ticket, pointer?.raw ?? null, ticketTtl(mode)))) {
+      return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
+    }
+    const request: JoinRequest = { v: 1, type: 'join', ...ticket, name: session.player.name };
+    try {
+      await channel.publish(names.requests, `${mode}.${region}`, encode(request), { messageId: ticket.ticketId, type: 'join.v1', timeoutMs: CONFIRM_TIMEOUT_MS });
+    } catch {
+      // Not confirmed: the ticket must not live on in a matcher the player does not know about.
+      await store.cancel(ticket).catch(() => undefined);
+      return session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id });
+    }
+    session.send({ type: 'queued', ticketId: ticket.ticketId, mode, region, rating: ticket.rating, id });
+    session.ticket = { ...ticket };
+  }
+
+  async function leave(session: Session, id?: string | number): Promise<void> {
+    let ref: TicketRef | null = session.ticket;
+    if (!ref) {
+      const { ticket } = await liveTicketOf(session.player.id);
+      if (ticket?.state === 'queued') ref = ticket;
+    }
+    if (!ref) return session.send({ type: 'error', code: 'not_queued', message: 'you have no ticket to leave', id });
+    const winner = await store.cancel(ref);
+    if (winner !== 'cancelled') {
+      // The room (or the timeout) won the race; its outcome is on its way to the player.
+      return session.send({ type: 'error', code: 'not_queued', message: `your ticket already ended (${winner})`, id });
+    }
+    const request: LeaveRequest = { v: 1, type: 'leave', ticketId: ref.ticketId, playerId: session.player.id, mode: ref.mode, region: ref.region };
+    // Redis already ended the ticket; the leave lets the matcher drop it and ack its join now.
+    await channel.publish(names.requests, `${ref.mode}.${ref.region}`, encode(request), { messageId: `leave-${ref.ticketId}`, type: 'leave.v1', timeoutMs: CONFIRM_TIMEOUT_MS }).catch(() => undefined);
+    session.endTicket(ref.ticketId);
+    session.send({ type: 'left', ticketId: ref.ticketId, reason: 'cancelled', id });
+  }
+
+  /** Tells the player an outcome, once per ticket whichever gateway or redelivery gets here first. */
+  async function deliver(session: Session, ref: TicketRef, outcome: Outcome): Promise<void> {
+    if (!(await store.markDelivered(ref))) return;
+    session.endTicket(ref.ticketId);
+    if (outcome.kind === 'matched') session.send({ type: 'matched', ticketId: ref.ticketId, room: roomForPlayer(outcome.room) });
+    else session.send({ type: 'left', ticketId: ref.ticketId, reason: 'timeout' });
+  }
+
+  /** On (re)connect: a live ticket is `queued` again; an outcome formed meanwhile is delivered. */
+  async function resume(session: Session): Promise<void> {
+    const { ticket } = await liveTicketOf(session.player.id);
+    if (!ticket) return;
+    if (ticket.state === 'queued') {
+      session.ticket = { ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, joinedAt: ticket.joinedAt };
+      session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
+      return;
+    }
+    if (ticket.delivered) return;
+    if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout' });
+    if (ticket.state === 'matched' && ticket.roomId) {
+      const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
+      if (json) return deliver(session, ticket, { kind: 'matched', room: JSON.parse(json) as RoomEvent });
+    }
+  }
+
+  return { join, leave, deliver, resume };
+}
+
+export type TicketDesk = ReturnType<typeof createTicketDesk>;
