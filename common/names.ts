@@ -28,6 +28,10 @@ export function redisKeys(namespace: string) {
     ticket: (mode: string, region: string, ticketId: string) => `${namespace}:${pool(mode, region)}:ticket:${ticketId}`,
     room: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:room:${roomId}`,
     roomNotified: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:notified:${roomId}`,
+    /** Live matchers, scored by their last heartbeat (ms). */
+    matchers: `${namespace}:{matchers}:live`,
+    /** One matcher's latest status (pools it owns, their sizes and tick times). */
+    matcherStatus: (matcherId: string) => `${namespace}:{matchers}:status:${matcherId}`,
     playerTicket: (playerId: string) => `${namespace}:{p:${playerId}}:ticket`,
     playerGateway: (playerId: string) => `${namespace}:{p:${playerId}}:gateway`,
   };

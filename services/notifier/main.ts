@@ -1,21 +1,4 @@
-import { connectAmqp } from '../../common/amqp.js';
-import { DEFAULT_METRICS_PORTS } from '../../common/config.js';
-import { createLogger } from '../../common/logger.js';
-import { createRegistry } from '../../common/metrics.js';
-import { closeServer, startOpsServer } from '../../common/ops-http.js';
-import { connectRedis } from '../../common/redis.js';
-import { runService, stopInOrder } from '../../common/run-service.js';
-import { createTicketStore } from '../../common/ticket-store.js';
-import { createNotifier } from './notifier.js';
+import { runService } from '../../common/run-service.js';
+import { startNotifierService } from './service.js';
 
-await runService('notifier', async (config) => {
-  const logger = createLogger('notifier', config.LOG_LEVEL);
-  const amqp = await connectAmqp(config.AMQP_URL, logger);
-  const redis = await connectRedis(config.REDIS_URL, logger);
-  const registry = createRegistry('notifier', 'notifier');
-  const notifier = createNotifier({ config, amqp, store: createTicketStore(redis, config.MATCHQ_NAMESPACE), logger, registry });
-  await notifier.start();
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.notifier }, registry,
-    () => ({ rabbitmq: notifier.ready, redis: redis.status === 'ready' }));
-  return { stop: () => stopInOrder([() => closeServer(server), () => notifier.stop(), () => amqp.close(), () => redis.quit()]) };
-});
+await runService('notifier', (config) => startNotifierService(config));

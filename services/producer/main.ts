@@ -1,27 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { connectAmqp } from '../../common/amqp.js';
-import { checkDb, createDb } from '../../common/db.js';
-import { createLogger } from '../../common/logger.js';
-import { createRegistry } from '../../common/metrics.js';
-import { connectRedis } from '../../common/redis.js';
-import { runService, stopInOrder } from '../../common/run-service.js';
-import { createTicketStore } from '../../common/ticket-store.js';
-import { createGateway } from './gateway.js';
+import { runService } from '../../common/run-service.js';
+import { startGatewayService } from './service.js';
 
-await runService('producer', async (config) => {
-  const logger = createLogger('producer', config.LOG_LEVEL, { gatewayId: config.GATEWAY_ID });
-  const db = createDb(config.DATABASE_URL);
-  await checkDb(db, config.DATABASE_URL);
-  const amqp = await connectAmqp(config.AMQP_URL, logger);
-  const redis = await connectRedis(config.REDIS_URL, logger);
-  const demoFile = config.DEMO_PLAYERS_FILE;
-  // Only `npm start` sets this: a local demo may hand out tokens, a deployment never does.
-  const routes: Record<string, () => unknown> = demoFile ? { '/demo-players': () => JSON.parse(readFileSync(demoFile, 'utf8')) as unknown } : {};
-  const gateway = createGateway({
-    config, amqp, db, logger, routes,
-    store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
-    registry: createRegistry('producer', config.GATEWAY_ID),
-  });
-  await gateway.start();
-  return { stop: () => stopInOrder([() => gateway.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]) };
-});
+await runService('producer', (config) => startGatewayService(config));

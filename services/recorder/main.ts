@@ -1,25 +1,4 @@
-import { connectAmqp } from '../../common/amqp.js';
-import { DEFAULT_METRICS_PORTS } from '../../common/config.js';
-import { checkDb, createDb, ensureDatabase, migrateLatest } from '../../common/db.js';
-import { createLogger } from '../../common/logger.js';
-import { createRegistry } from '../../common/metrics.js';
-import { closeServer, startOpsServer } from '../../common/ops-http.js';
-import { runService, stopInOrder } from '../../common/run-service.js';
-import { createRecorder } from './recorder.js';
+import { runService } from '../../common/run-service.js';
+import { startRecorderService } from './service.js';
 
-await runService('recorder', async (config) => {
-  const logger = createLogger('recorder', config.LOG_LEVEL);
-  await ensureDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL);
-  await checkDb(db, config.DATABASE_URL);
-  await migrateLatest(db);
-  const amqp = await connectAmqp(config.AMQP_URL, logger);
-  const registry = createRegistry('recorder', 'recorder');
-  const recorder = createRecorder({ config, amqp, db, logger, registry });
-  await recorder.start();
-  let dbUp = true;
-  const probe = setInterval(() => db.raw('select 1').then(() => { dbUp = true; }, () => { dbUp = false; }), 5000);
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder }, registry,
-    () => ({ rabbitmq: recorder.ready, postgresql: dbUp }));
-  return { stop: () => stopInOrder([() => clearInterval(probe), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => db.destroy()]) };
-});
+await runService('recorder', (config) => startRecorderService(config));

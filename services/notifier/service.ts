@@ -1,0 +1,27 @@
+import type { AddressInfo } from 'node:net';
+import { connectAmqp } from '../../common/amqp.js';
+import { DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
+import { createLogger, type Logger } from '../../common/logger.js';
+import { createRegistry } from '../../common/metrics.js';
+import { closeServer, startOpsServer } from '../../common/ops-http.js';
+import { connectRedis } from '../../common/redis.js';
+import { stopInOrder } from '../../common/run-service.js';
+import { createTicketStore } from '../../common/ticket-store.js';
+import { createNotifier } from './notifier.js';
+
+/** Starts the notifier with everything it needs; main.ts and the tests both call this. */
+export async function startNotifierService(config: Config, logger?: Logger) {
+  logger ??= createLogger('notifier', config.LOG_LEVEL);
+  const amqp = await connectAmqp(config.AMQP_URL, logger);
+  const redis = await connectRedis(config.REDIS_URL, logger);
+  const registry = createRegistry('notifier', 'notifier');
+  const notifier = createNotifier({ config, amqp, store: createTicketStore(redis, config.MATCHQ_NAMESPACE), logger, registry });
+  await notifier.start();
+  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.notifier }, registry,
+    () => ({ rabbitmq: notifier.ready, redis: redis.status === 'ready' }));
+  return {
+    notifier,
+    port: (server.address() as AddressInfo).port,
+    stop: () => stopInOrder([() => closeServer(server), () => notifier.stop(), () => amqp.close(), () => redis.quit()]),
+  };
+}

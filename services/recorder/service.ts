@@ -1,0 +1,31 @@
+import type { AddressInfo } from 'node:net';
+import { connectAmqp } from '../../common/amqp.js';
+import { DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
+import { checkDb, createDb, ensureDatabase, migrateLatest } from '../../common/db.js';
+import { createLogger, type Logger } from '../../common/logger.js';
+import { createRegistry } from '../../common/metrics.js';
+import { closeServer, startOpsServer } from '../../common/ops-http.js';
+import { stopInOrder } from '../../common/run-service.js';
+import { createRecorder } from './recorder.js';
+
+/** Starts the recorder with everything it needs; main.ts and the tests both call this. */
+export async function startRecorderService(config: Config, logger?: Logger) {
+  logger ??= createLogger('recorder', config.LOG_LEVEL);
+  await ensureDatabase(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL);
+  await checkDb(db, config.DATABASE_URL);
+  await migrateLatest(db);
+  const amqp = await connectAmqp(config.AMQP_URL, logger);
+  const registry = createRegistry('recorder', 'recorder');
+  const recorder = createRecorder({ config, amqp, db, logger, registry });
+  await recorder.start();
+  let dbUp = true;
+  const probe = setInterval(() => db.raw('select 1').then(() => { dbUp = true; }, () => { dbUp = false; }), 5000);
+  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder }, registry,
+    () => ({ rabbitmq: recorder.ready, postgresql: dbUp }));
+  return {
+    recorder,
+    port: (server.address() as AddressInfo).port,
+    stop: () => stopInOrder([() => clearInterval(probe), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => db.destroy()]),
+  };
+}
