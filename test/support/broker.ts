@@ -31,6 +31,18 @@ export class PlainBroker {
     return this.channel.get(queue, { noAck: true });
   }
 
+  /** Takes every message ready in a queue now. */
+  async drain(queue: string): Promise<amqplib.GetMessage[]> {
+    const messages: amqplib.GetMessage[] = [];
+    for (let message = await this.get(queue); message; message = await this.get(queue)) messages.push(message);
+    return messages;
+  }
+
+  /** A separate channel, for tests that take messages unacked and then drop them. */
+  openChannel(): Promise<Channel> {
+    return this.connection.createChannel();
+  }
+
   publishJson(exchange: string, routingKey: string, body: unknown, options: amqplib.Options.Publish = {}): void {
     this.channel.publish(exchange, routingKey, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), { persistent: true, contentType: 'application/json', ...options });
   }

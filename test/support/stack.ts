@@ -21,7 +21,8 @@ export interface StackOptions {
   without?: ('matcher' | 'notifier' | 'recorder')[];
 }
 
-const silent = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+/** Services in tests log nothing unless TEST_LOG_LEVEL asks. */
+export const silent = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
 /**
  * The whole pipeline in this process, wired exactly as in production, in its own
