@@ -8,6 +8,7 @@ import type { Config } from '../../common/config.js';
 import { stopInOrder } from '../../common/run-service.js';
 import { createTicketStore } from '../../common/ticket-store.js';
 import { createGateway } from './gateway.js';
+import { createStats } from './stats.js';
 
 /** Starts the producer with everything it needs; main.ts and the tests both call this. */
 export async function startGatewayService(config: Config, logger?: Logger) {
@@ -19,15 +20,19 @@ export async function startGatewayService(config: Config, logger?: Logger) {
   const demoFile = config.DEMO_PLAYERS_FILE;
   // Only `npm start` sets this: a local demo may hand out tokens, a deployment never does.
   const routes: Record<string, () => unknown> = demoFile ? { '/demo-players': () => JSON.parse(readFileSync(demoFile, 'utf8')) as unknown } : {};
+  // The dashboard's figures: matcher heartbeats from Redis, rooms from our own tap of the rooms exchange.
+  const stats = createStats({ config, amqp, redis, logger });
+  routes['/stats'] = () => stats.snapshot();
   const gateway = createGateway({
     config, amqp, db, logger, routes,
     store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
     registry: createRegistry('producer', config.GATEWAY_ID),
   });
+  await stats.start();
   const port = await gateway.start();
   return {
     gateway,
     port,
-    stop: () => stopInOrder([() => gateway.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]),
+    stop: () => stopInOrder([() => gateway.stop(), () => stats.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]),
   };
 }
