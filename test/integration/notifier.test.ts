@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { amqpNames } from '../../common/names.js';
+import { PlainBroker, eventually } from '../support/broker.js';
+import type { PlayerClient } from '../support/player-client.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const JOIN = { type: 'join', mode: 'ffa3', region: 'global' };
+
+/**
+ * The notifier between a hand-made room on the rooms exchange and real gateways: it must
+ * find each player's gateway in Redis and route the room there.
+ */
+describe('notifier against the real broker and Redis', () => {
+  let stack: Stack;
+  let broker: PlainBroker;
+  let names: ReturnType<typeof amqpNames>;
+  let seq = 0;
+
+  beforeEach(async () => {
+    stack = await startStack({ without: ['matcher', 'recorder'], gateways: 2 });
+    names = amqpNames(stack.namespace);
+    broker = await PlainBroker.connect();
+  });
+  afterEach(async () => {
+    await broker.close();
+    await stack.stop();
+  });
+
+  async function queuedPlayer(gateway: number): Promise<{ client: PlayerClient; seat: Record<string, unknown> }> {
+    const player = await stack.addPlayer(`n${++seq}`, 1500 + seq);
+    const client = await stack.connect(player.token, gateway);
+    client.send(JOIN);
+    const { ticketId } = await client.next('queued');
+    return { client, seat: { playerId: player.id, ticketId, name: player.name, rating: player.rating, team: 0, waitedMs: 5 } };
+  }
+
+  const roomOf = (seats: Record<string, unknown>[]) => ({ v: 1, id: randomUUID(), mode: 'ffa3', region: 'global', createdAt: new Date().toISOString(), spread: 2, imbalance: 0, players: seats });
+
+  it('routes a room to the gateway of each player, so each hears matched with the room', async () => {
+    const players = [await queuedPlayer(0), await queuedPlayer(1), await queuedPlayer(0)];
+    const room = roomOf(players.map((player) => player.seat));
+    broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
+    for (const { client, seat } of players) {
+      const matched = await client.next('matched');
+      const { v: _version, ...withoutVersion } = room;
+      expect(matched).to.deep.equal({ type: 'matched', ticketId: seat.ticketId, room: withoutVersion });
+    }
+  });
+
+  it('routes a room once: a redelivered copy is dropped before it reaches a gateway', async () => {
+    const deliveries = await broker.tap(names.deliveries, `${stack.namespace}-gw0`);
+    const { client, seat } = await queuedPlayer(0);
+    const room = roomOf([seat]);
+    broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
+    await client.next('matched');
+    broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
+    // The notifier's graceful stop requeues anything unacked: an empty queue means both copies were handled.
+    await eventually('both copies handled', async () => (await broker.ready(names.notifier)) === 0);
+    await stack.notifier!.stop();
+    expect(await broker.ready(names.notifier)).to.equal(0);
+    expect(deliveries.map((message) => JSON.parse(message.content.toString()).room.id)).to.deep.equal([room.id]);
+  });
+
+  it('routes a timeout to the player as left with reason timeout', async () => {
+    const { client, seat } = await queuedPlayer(1);
+    const timeout = { v: 1, ticketId: seat.ticketId, playerId: seat.playerId, mode: 'ffa3', region: 'global' };
+    broker.publishJson('', names.notifier, timeout, { type: 'timeout.v1' });
+    expect(await client.next('left')).to.deep.equal({ type: 'left', ticketId: seat.ticketId, reason: 'timeout' });
+  });
+
+  it('moves a room event that breaks the contract to matchq.dead with the reason, and keeps routing', async () => {
+    broker.publishJson(names.rooms, '', { v: 1, id: 'not-a-uuid', players: [] }, { type: 'room.v1' });
+    const [dead] = await eventually('a dead letter', () => broker.drain(names.dead).then((messages) => messages.length > 0 && messages));
+    expect(dead!.properties.headers!['x-matchq-reason']).to.be.a('string').and.not.equal('');
+    const { client, seat } = await queuedPlayer(0);
+    broker.publishJson(names.rooms, '', roomOf([seat]), { type: 'room.v1' });
+    await client.next('matched');
+  });
+});
