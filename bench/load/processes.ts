@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+
+/**
+ * Where the CPU went during a run: CPU seconds per process group (our services, the
+ * load generator, RabbitMQ, Redis, PostgreSQL) and the peak RSS of each, read from /proc.
+ */
+
+const TICKS_PER_SECOND = 100;
+
+function cpuTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+export function rssBytes(pid: number): number | null {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const numbers = values.map(Number);
+  const total = numbers.reduce((a, b) => a + b, 0);
+  return { busy: total - numbers[3]! - (numbers[4] ?? 0), total };
+}
+
+export function pidsNamed(name: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export interface ProcessUsage { cpuSeconds: number; cpuShare: number; peakRssMiB: number | null }
+export interface MachineUsage { busyShare: number; loadAverage: number[]; groups: Record<string, ProcessUsage> }
+
+export function startMeter(groups: Record<string, () => number[]>, sampleMs = 1000) {
+  const startTicks = new Map<number, number>();
+  const peak = new Map<string, number>();
+  const machineStart = machineTicks();
+  const started = Date.now();
+  const sample = () => {
+    for (const [group, pids] of Object.entries(groups)) {
+      let rss = 0;
+      for (const pid of pids()) {
+        if (!startTicks.has(pid)) startTicks.set(pid, cpuTicks(pid) ?? 0);
+        rss += rssBytes(pid) ?? 0;
+      }
+      peak.set(group, Math.max(peak.get(group) ?? 0, rss));
+    }
+  };
+  sample();
+  const timer = setInterval(sample, sampleMs);
+  return {
+    stop(): MachineUsage {
+      clearInterval(timer);
+      sample();
+      const elapsedS = (Date.now() - started) / 1000;
+      const machineEnd = machineTicks();
+      const result: Record<string, ProcessUsage> = {};
+      for (const [group, pids] of Object.entries(groups)) {
+        let ticks = 0;
+        for (const pid of pids()) ticks += (cpuTicks(pid) ?? 0) - (startTicks.get(pid) ?? 0);
+        const cpuSeconds = ticks / TICKS_PER_SECOND;
+        result[group] = { cpuSeconds: Math.round(cpuSeconds * 10) / 10, cpuShare: Math.round((cpuSeconds / elapsedS) * 100) / 100, peakRssMiB: Math.round((peak.get(group) ?? 0) / 1048576) };
+      }
+      const busy = (machineEnd.busy - machineStart.busy) / Math.max(1, machineEnd.total - machineStart.total);
+      return { busyShare: Math.round(busy * 100) / 100, loadAverage: loadavg().map((v) => Math.round(v * 100) / 100), groups: result };
+    },
+  };
+}

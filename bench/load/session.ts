@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { checkDb, createDb, type Knex } from '../../common/db.js';
+import type { Config } from '../../common/config.js';
+import { reportHtml } from './chart.js';
+import { runLoad, type LoadReport } from './generator.js';
+import { createLoadPlayers, removeLoadPlayers } from './players.js';
+import { pidsNamed, startMeter, type MachineUsage } from './processes.js';
+import { progressBar } from './progress.js';
+import { startOwnStack } from './own-stack.js';
+
+export const RESULTS_DIR = fileURLToPath(new URL('../results', import.meta.url));
+
+export interface LoadSessionOptions {
+  players: number;
+  rate: number;
+  durationS: number;
+  /** Gateways to drive; none: start an own stack of child processes. */
+  gateways: string[];
+  seed: number;
+  mode: string;
+  region: string;
+  tickMs: number;
+  ownGateways: number;
+  drainMs: number;
+  profileDir?: string;
+  progress: boolean;
+}
+
+export interface LoadSessionResult {
+  kind: 'load';
+  startedAt: string;
+  stack: 'own' | 'external';
+  tickMs: number | null;
+  seed: number;
+  report: LoadReport;
+  usage: MachineUsage;
+  files?: { json: string; html: string };
+}
+
+/**
+ * One load run end to end: players created (batch insert), the stack started if none is
+ * given, the run with CPU / RSS metered per process, players and stack removed after.
+ */
+export async function runLoadSession(config: Config, options: LoadSessionOptions): Promise<LoadSessionResult> {
+  const startedAt = new Date().toISOString();
+  const tag = `ld${randomBytes(3).toString('hex')}`;
+  const own = options.gateways.length === 0 ? await startOwnStack({ gateways: options.ownGateways, tickMs: options.tickMs, profileDir: options.profileDir }) : undefined;
+  let db: Knex | undefined;
+  const bar = options.progress ? progressBar() : undefined;
+  try {
+    db = own ? own.db : createDb(config.DATABASE_URL, 2);
+    if (!own) await checkDb(db, config.DATABASE_URL);
+    const players = await createLoadPlayers(db, options.players, options.seed, tag);
+    const groups: Record<string, () => number[]> = {
+      loadgen: () => [process.pid],
+      rabbitmq: () => pidsNamed('beam.smp'),
+      redis: () => pidsNamed('redis-server'),
+      postgresql: () => pidsNamed('postgres'),
+    };
+    if (own) for (const name of ['producer', 'matcher', 'notifier', 'recorder']) groups[name] = () => own.pids(name);
+    const meter = startMeter(groups);
+    const report = await runLoad({
+      gateways: own ? own.gatewayUrls : options.gateways,
+      players, rate: options.rate, durationS: options.durationS, mode: options.mode, region: options.region, drainMs: options.drainMs,
+      onProgress: bar?.update,
+    });
+    bar?.done();
+    const usage = meter.stop();
+    if (!own) await removeLoadPlayers(db, tag);
+    return { kind: 'load', startedAt, stack: own ? 'own' : 'external', tickMs: own ? options.tickMs : null, seed: options.seed, report, usage };
+  } finally {
+    bar?.done();
+    if (!own) await db?.destroy();
+    await own?.stop();
+  }
+}
+
+/** Writes the JSON and the HTML chart of a run into bench/results/. */
+export function saveLoadResult(result: LoadSessionResult, name = 'load', dir = RESULTS_DIR): { json: string; html: string } {
+  mkdirSync(dir, { recursive: true });
+  const stamp = result.startedAt.replace(/[:.]/g, '-');
+  const json = `${dir}/${name}-${stamp}.json`;
+  const html = `${dir}/${name}-${stamp}.html`;
+  writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(html, reportHtml(result.report, `matchq ${name} ${result.startedAt}`));
+  return { json, html };
+}
+
+/** The report as a few lines of text. */
+export function describeLoad(result: LoadSessionResult): string {
+  const { report: r, usage } = result;
+  const q = r.latencyMs.joinToQueued;
+  const m = r.latencyMs.joinToMatched;
+  const cpu = Object.entries(usage.groups).map(([name, u]) => `${name} ${u.cpuShare}${u.peakRssMiB ? ` (${u.peakRssMiB} MiB)` : ''}`).join(', ');
+  return [
+    `players ${r.players} on ${r.gateways.length} gateway(s), ${r.rate} joins/s for ${r.durationS} s (${result.stack} stack${result.tickMs ? `, TICK_MS ${result.tickMs}` : ''})`,
+    `matched players/s   ${r.matchedPerSecond}   (joins/s ${r.joinsPerSecond}, starved joins ${r.starvedJoins})`,
+    `join→queued  ms     p50 ${q.p50}  p95 ${q.p95}  p99 ${q.p99}  max ${q.max}`,
+    `join→matched ms     p50 ${m.p50}  p95 ${m.p95}  p99 ${m.p99}  max ${m.max}`,
+    `rooms ${r.rooms}, spread p50 ${r.spread.p50}  p99 ${r.spread.p99}  mean ${r.spread.mean}`,
+    `joins ${r.joins} = queued ${r.queued} + unanswered ${r.unanswered} + refused ${r.joins - r.queued - r.unanswered}; queued → matched ${r.matched}, timeouts ${r.timeouts}, still waiting ${r.waiting}`,
+    `errors ${JSON.stringify(r.errors)}, disconnects ${r.disconnects}, connect failures ${r.connectFailures}`,
+    `machine busy ${Math.round(usage.busyShare * 100)}%, load ${usage.loadAverage.join(' ')}; CPU cores used: ${cpu}`,
+  ].join('\n');
+}

@@ -1,0 +1,46 @@
+/** Percentiles and per-second series for the load report (pure). */
+
+export interface Percentiles { count: number; p50: number | null; p95: number | null; p99: number | null; max: number | null }
+
+export function percentiles(values: ArrayLike<number>): Percentiles {
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) => (sorted.length === 0 ? null : round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!));
+  return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.length ? round(sorted[sorted.length - 1]!) : null };
+}
+
+export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** A growable array of numbers without boxing. */
+export class NumberSeries {
+  private data = new Float64Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+export interface SecondPoint { t: number; joins: number; matched: number; queuedP50: number | null; queuedP99: number | null; matchedP50: number | null; matchedP99: number | null }
+
+/** Samples (time in s since start, latency ms) grouped into one point per second. */
+export function perSecond(joins: Float64Array, queued: { at: Float64Array; ms: Float64Array }, matched: { at: Float64Array; ms: Float64Array }, seconds: number): SecondPoint[] {
+  const buckets = Array.from({ length: seconds }, () => ({ joins: 0, queued: [] as number[], matched: [] as number[] }));
+  const slot = (t: number) => buckets[Math.min(seconds - 1, Math.max(0, Math.floor(t)))]!;
+  for (const t of joins) slot(t).joins += 1;
+  queued.at.forEach((t, index) => slot(t).queued.push(queued.ms[index]!));
+  matched.at.forEach((t, index) => slot(t).matched.push(matched.ms[index]!));
+  return buckets.map((bucket, t) => {
+    const q = percentiles(bucket.queued);
+    const m = percentiles(bucket.matched);
+    return { t, joins: bucket.joins, matched: bucket.matched.length, queuedP50: q.p50, queuedP99: q.p99, matchedP50: m.p50, matchedP99: m.p99 };
+  });
+}
