@@ -49,6 +49,27 @@ export function createTicketStore(redis: Redis, namespace: string) {
 
     ready: () => redis.status === 'ready',
 
+    /** Calls `listener` each time Redis comes back after a disconnect (possibly empty, if it restarted). */
+    onReconnect(listener: () => void): void {
+      redis.on('ready', listener);
+    },
+
+    /**
+     * Writes back a live ticket the gateway still knows, after Redis lost it; fields that
+     * survived are kept, so a ticket that ended meanwhile stays ended.
+     */
+    async restore(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId'>, ttlSeconds: number): Promise<void> {
+      const key = ticketKey(ticket);
+      await redis.multi()
+        .set(keys.playerTicket(ticket.playerId), encodeRef(ticket), 'EX', ttlSeconds, 'NX')
+        .hsetnx(key, 'state', 'queued')
+        .hsetnx(key, 'playerId', ticket.playerId)
+        .hsetnx(key, 'rating', String(ticket.rating))
+        .hsetnx(key, 'joinedAt', String(ticket.joinedAt))
+        .expire(key, ttlSeconds, 'NX')
+        .exec();
+    },
+
     async livePointer(playerId: string): Promise<{ raw: string; ref: TicketRef } | null> {
       const raw = await redis.get(keys.playerTicket(playerId));
       if (!raw) return null;

@@ -12,6 +12,12 @@ import { buildTopology } from '../../common/topology.js';
 
 export interface NotifierDeps { config: Config; amqp: AmqpConnectionManager; store: TicketStore; logger: Logger; registry: Registry }
 
+/**
+ * A player with no known gateway just after a room formed may be mid-reconnect, or their
+ * gateway may not have re-registered yet after a Redis restart: retry such a room this long.
+ */
+const UNROUTED_RETRY_MS = 10_000;
+
 /** Outcomes in flight per notifier; enough to hide round trips, small enough to share the queue fairly. */
 const PREFETCH = 64;
 
@@ -29,8 +35,9 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     // Gateway queues are transient by design: an outcome is durable in Redis, not in flight.
     channel.publish(names.deliveries, gatewayId, encode(body), { persistent: false });
 
-  async function routeRoom(room: RoomEvent): Promise<void> {
-    if (await store.roomNotified(room.mode, room.region, room.id)) return;
+  /** Routes the room; false when some player had no gateway and the room is young enough to retry. */
+  async function routeRoom(room: RoomEvent): Promise<boolean> {
+    if (await store.roomNotified(room.mode, room.region, room.id)) return true;
     const playerIds = room.players.map((player) => player.playerId);
     const gateways = await store.gatewaysOf(playerIds);
     const byGateway = new Map<string, string[]>();
@@ -40,7 +47,10 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     });
     await Promise.all([...byGateway].map(([gatewayId, ids]) => sendTo(gatewayId, { kind: 'room', room, playerIds: ids })));
     routed.inc({ kind: 'room' }, byGateway.size);
+    // Gateways drop a room they already delivered, so routing it again is harmless.
+    if (gateways.includes(null) && Date.now() - Date.parse(room.createdAt) < UNROUTED_RETRY_MS) return false;
     await store.markRoomNotified(room.mode, room.region, room.id);
+    return true;
   }
 
   async function routeTimeout(timeout: TicketTimeout): Promise<void> {
@@ -53,7 +63,7 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
   async function onMessage(message: ConsumeMessage, generation: number): Promise<void> {
     try {
       if (message.properties.type === TIMEOUT_EVENT_TYPE) await routeTimeout(decode(ticketTimeout, message.content));
-      else await routeRoom(decode(roomEvent, message.content));
+      else if (!(await routeRoom(decode(roomEvent, message.content)))) return retryLater(channel, message, generation);
       channel.ack(message, generation);
     } catch (error) {
       if (error instanceof InvalidMessage) return deadLetter(channel, names.dead, message, generation, error.message, logger);

@@ -13,7 +13,7 @@ import { amqpNames } from '../../common/names.js';
 import { closeServer, handleOpsRoute, listen, sendJson } from '../../common/ops-http.js';
 import type { Player } from '../../common/players.js';
 import { retryLater } from '../../common/retry-later.js';
-import type { TicketStore } from '../../common/ticket-store.js';
+import { OUTCOME_TTL_SECONDS, type TicketStore } from '../../common/ticket-store.js';
 import { buildTopology } from '../../common/topology.js';
 import { authenticate } from './auth.js';
 import { handleDelivery } from './deliveries.js';
@@ -149,6 +149,16 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     });
   }
 
+  /** After Redis comes back (perhaps empty), writes back who is here and their live tickets. */
+  function resync(): void {
+    for (const session of sessions.values()) {
+      void session.serial(async () => {
+        await store.setGateway(session.player.id, gatewayId, session.connectionId);
+        if (session.ticket) await store.restore({ ...session.ticket, playerId: session.player.id }, config.match.modes[session.ticket.mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS);
+      }).catch((error: Error) => logger.warn({ err: error.message }, 'resync after a Redis reconnect failed'));
+    }
+  }
+
   function tellSearching(): void {
     const now = clock();
     for (const session of sessions.values()) {
@@ -196,6 +206,7 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
           },
         );
       });
+      store.onReconnect(resync);
       timers.push(setInterval(tellSearching, SEARCHING_INTERVAL_MS), setInterval(pingAll, pingIntervalMs));
       const port = await listen(server, config.PORT);
       logger.info({ port, gatewayId }, 'gateway listening');
