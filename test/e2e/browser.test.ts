@@ -1,0 +1,241 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { createLogger } from '../../common/logger.js';
+import type { MatchConfig } from '../../core/types.js';
+import { startGatewayService } from '../../services/producer/service.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+/**
+ * The lobby and the dashboard in a real browser (Debian's Chromium, driven by playwright-core)
+ * against the whole pipeline in this process. Every wait is on what the page shows.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+const UI_TIMEOUT = 15_000;
+
+const growth = { initial: 0, perSecond: 50, max: 1000 };
+/** Rooms of three for the lobby; 2v2 (four players) so the dashboard can watch a pool fill before it drains. */
+const MATCH: MatchConfig = {
+  regions: ['eu', 'us'],
+  modes: {
+    ffa3: { teams: 1, teamSize: 3, window: growth, maxWaitSeconds: 300 },
+    duo: { teams: 2, teamSize: 2, window: { ...growth, initial: 200 }, maxWaitSeconds: 300 },
+  },
+};
+
+interface DemoPlayer { id: string; name: string; rating: number; token: string }
+
+describe('browser: lobby and dashboard', function () {
+  this.timeout(90_000);
+  let stack: Stack;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const extraStops: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    stack = await startStack({ match: MATCH, tickMs: 250 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => undefined)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const stop of extraStops) await stop().catch(() => undefined);
+    await stack?.stop();
+  });
+
+  async function newPage(viewport = DESKTOP, demoPlayers?: DemoPlayer[]): Promise<Page> {
+    const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    // The test stack has no demo file (only `npm start` writes one); this stands in for its route.
+    if (demoPlayers) await page.route('**/demo-players', (route) => route.fulfill({ json: demoPlayers }));
+    return page;
+  }
+
+  async function signIn(page: Page, player: DemoPlayer): Promise<void> {
+    await page.goto(stack.httpUrl('/'));
+    await page.getByLabel('Player token').fill(player.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await showsText(page.locator('#lobby-title'), `Hi, ${player.name}`);
+  }
+
+  async function findMatch(page: Page, mode: string, region: string): Promise<void> {
+    await page.getByLabel('Game mode').selectOption(mode);
+    await page.getByLabel('Region').selectOption(region);
+    await page.getByRole('button', { name: 'Find match' }).click();
+    await page.locator('#view-searching').waitFor({ state: 'visible' });
+  }
+
+  async function roomOf(page: Page): Promise<{ id: string; names: string[]; mine: string[] }> {
+    await page.locator('#view-room').waitFor({ state: 'visible' });
+    const room = page.locator('#room');
+    return {
+      id: (await room.getAttribute('data-room-id'))!,
+      names: await room.locator('.player-name').allTextContents(),
+      mine: await room.locator('tr[aria-current="true"] .player-name').allTextContents(),
+    };
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+
+  it('matches three players on three pages into one room that all three show', async () => {
+    const players = await Promise.all([['ada', 1500], ['bob', 1520], ['cyd', 1480]].map(([name, rating]) => stack.addPlayer(name as string, rating as number)));
+    const pages = await Promise.all([newPage(DESKTOP, players), newPage(PHONE), newPage(DESKTOP)]);
+
+    // ada picks herself from the demo players; bob and cyd paste their tokens.
+    await pages[0]!.goto(stack.httpUrl('/'));
+    await pages[0]!.getByRole('button', { name: /Play as ada/ }).waitFor();
+    await shot(pages[0]!, 'lobby-sign-in');
+    await pages[0]!.getByRole('button', { name: /Play as ada/ }).click();
+    await showsText(pages[0]!.locator('#lobby-title'), 'Hi, ada');
+    await signIn(pages[1]!, players[1]!);
+    await signIn(pages[2]!, players[2]!);
+    await shot(pages[1]!, 'lobby-choose-phone');
+
+    for (const page of pages) await findMatch(page, 'ffa3', 'eu');
+    const rooms = await Promise.all(pages.map(roomOf));
+
+    expect(new Set(rooms.map((room) => room.id)).size).to.equal(1);
+    rooms.forEach((room, index) => {
+      expect(room.names).to.have.members(['ada', 'bob', 'cyd']);
+      expect(room.mine).to.deep.equal([players[index]!.name]);
+    });
+    await shot(pages[0]!, 'lobby-room');
+    await shot(pages[1]!, 'lobby-room-phone');
+  });
+
+  it('shows the wait and the rating window while searching, and cancels by keyboard', async () => {
+    const player = await stack.addPlayer('dee', 1600);
+    const page = await newPage(PHONE);
+    await page.goto(stack.httpUrl('/'));
+    await page.getByLabel('Player token').focus();
+    await page.keyboard.type(player.token);
+    await page.keyboard.press('Enter');
+    await showsText(page.locator('#lobby-title'), 'Hi, dee');
+    // Focus moves to "Find match"; the pool ffa3.us has nobody else, so the search goes on.
+    await page.getByLabel('Region').selectOption('us');
+    await page.locator('#find').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#view-searching').waitFor({ state: 'visible' });
+    // Live figures from `searching`: the window grows from 0 by 50 points a second.
+    await page.waitForFunction(() => /^±[1-9]/.test(document.querySelector('#window')?.textContent ?? ''));
+    await page.waitForFunction(() => document.querySelector('#waited')?.textContent !== '0:00');
+    expect(await page.locator('#window-range').textContent()).to.match(/players rated \d+–\d+/);
+    await shot(page, 'lobby-searching-phone');
+
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('cancel');
+    await page.keyboard.press('Enter');
+    await page.locator('#view-lobby').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.activeElement?.id === 'find');
+    await showsText(page.locator('#status'), 'Search cancelled.', { visible: false });
+
+    // The ticket really ended: joining again is accepted, not refused as already_queued.
+    await page.keyboard.press('Enter');
+    await page.locator('#view-searching').waitFor({ state: 'visible' });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('#view-lobby').waitFor({ state: 'visible' });
+  });
+
+  it('refuses a wrong token in words a player understands', async () => {
+    const page = await newPage(PHONE);
+    await page.goto(stack.httpUrl('/'));
+    expect(await page.locator('#demo').isHidden()).to.equal(true);
+    await page.getByLabel('Player token').fill('not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await showsText(page.locator('#token-error'), "That token wasn't recognised");
+    expect(await page.getByLabel('Player token').getAttribute('aria-invalid')).to.equal('true');
+    await shot(page, 'lobby-bad-token-phone');
+  });
+
+  it("dashboard: a pool's size rises as players join and falls when they are matched", async () => {
+    const dashboard = await newPage(DESKTOP);
+    await dashboard.goto(stack.httpUrl('/dashboard'));
+    const duoEu = dashboard.locator('#pool-legend [data-pool="duo.eu"] .pool-waiting');
+    await showsText(duoEu, exactly('0'));
+    const ownerChip = dashboard.locator(`#owners [data-matcher="${stack.namespace}-m0"] [data-pool="duo.eu"]`);
+    await ownerChip.waitFor();
+
+    const waiting = await Promise.all([['eve', 1500], ['fox', 1540], ['gus', 1460]].map(async ([name, rating]) => {
+      const player = await stack.addPlayer(name as string, rating as number);
+      const client = await stack.connect(player.token);
+      client.send({ type: 'join', mode: 'duo', region: 'eu' });
+      await client.next('queued');
+      return client;
+    }));
+    await showsText(duoEu, exactly('3'));
+    await shot(dashboard, 'dashboard-pool-filling');
+
+    // The fourth player joins from a lobby page: the room forms, the pool drains, both pages show it.
+    const hal = await stack.addPlayer('hal', 1510);
+    const lobby = await newPage(DESKTOP);
+    await signIn(lobby, hal);
+    await findMatch(lobby, 'duo', 'eu');
+    const room = await roomOf(lobby);
+    expect(room.names).to.have.members(['eve', 'fox', 'gus', 'hal']);
+    expect(await lobby.locator('#room .team').count()).to.equal(2);
+    await Promise.all(waiting.map((client) => client.next('matched')));
+
+    await showsText(duoEu, exactly('0'));
+    await dashboard.waitForFunction(() => Number(document.querySelector('#kpi-rooms-total')?.textContent) >= 1);
+    await dashboard.locator('#chart-wait .bar-label').first().waitFor();
+    await dashboard.locator('#chart-spread .bar-label').first().waitFor();
+    expect(await dashboard.locator('#chart-pools path[data-pool="duo.eu"]').count()).to.equal(1);
+    await shot(dashboard, 'dashboard');
+    await shot(lobby, 'lobby-room-teams');
+    const phone = await newPage(PHONE);
+    await phone.goto(stack.httpUrl('/dashboard'));
+    await phone.locator('#chart-spread .bar-label').first().waitFor();
+    await shot(phone, 'dashboard-phone');
+  });
+
+  it('keeps the search through a gateway restart and shows the room formed after it', async () => {
+    const players = await Promise.all([['ivy', 1500], ['jon', 1500], ['kim', 1500]].map(([name, rating]) => stack.addPlayer(name as string, rating as number)));
+    const page = await newPage(DESKTOP);
+    await signIn(page, players[0]!);
+    await findMatch(page, 'ffa3', 'us');
+    await page.waitForFunction(() => /^±/.test(document.querySelector('#window')?.textContent ?? ''));
+
+    const port = stack.gateways[0]!.port;
+    await stack.gateways[0]!.stop();
+    await showsText(page.locator('#alert-text'), 'The server is restarting');
+    await showsText(page.locator('#alert-text'), 'Your place in the queue is kept');
+    await shot(page, 'lobby-reconnecting');
+    expect(await page.locator('#view-searching').isVisible()).to.equal(true);
+
+    const restarted = await startGatewayService(stack.configFor({ GATEWAY_ID: `${stack.namespace}-gw0b`, PORT: String(port) }), createLogger('test', 'silent'));
+    extraStops.push(restarted.stop);
+    stack.gateways[0] = restarted;
+    await showsText(page.locator('#connection-text'), exactly('Connected'));
+    await page.locator('#alert').waitFor({ state: 'hidden' });
+    await page.locator('#view-searching').waitFor({ state: 'visible' });
+
+    const others = await Promise.all(players.slice(1).map((player) => stack.connect(player.token)));
+    others.forEach((client) => client.send({ type: 'join', mode: 'ffa3', region: 'us' }));
+    const room = await roomOf(page);
+    expect(room.names).to.have.members(['ivy', 'jon', 'kim']);
+    expect(room.mine).to.deep.equal(['ivy']);
+  });
+});
+
+/** Waits until the locator's text contains `text` (a string) or matches it (a RegExp); no fixed sleeps. */
+async function showsText(locator: Locator, text: string | RegExp, { visible = true } = {}): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ state: visible ? 'visible' : 'attached' });
+}
+
+/** Exactly this text, for short figures such as a pool size ("3" must not match "13"). */
+function exactly(text: string): RegExp {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
