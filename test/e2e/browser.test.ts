@@ -36,6 +36,8 @@ describe('browser: lobby and dashboard', function () {
   let stack: Stack;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  /** Uncaught exceptions in any page: a test fails on them even when the page still looks right. */
+  const pageErrors: string[] = [];
   const extraStops: (() => Promise<void>)[] = [];
 
   before(async () => {
@@ -46,6 +48,7 @@ describe('browser: lobby and dashboard', function () {
 
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => undefined)));
+    expect(pageErrors.splice(0)).to.deep.equal([]);
   });
 
   after(async () => {
@@ -54,10 +57,11 @@ describe('browser: lobby and dashboard', function () {
     await stack?.stop();
   });
 
-  async function newPage(viewport = DESKTOP, demoPlayers?: DemoPlayer[]): Promise<Page> {
-    const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+  async function newPage(viewport = DESKTOP, demoPlayers?: DemoPlayer[], colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+    const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce' });
     contexts.push(context);
     const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
     page.setDefaultTimeout(UI_TIMEOUT);
     // The test stack has no demo file (only `npm start` writes one); this stands in for its route.
     if (demoPlayers) await page.route('**/demo-players', (route) => route.fulfill({ json: demoPlayers }));
@@ -114,6 +118,13 @@ describe('browser: lobby and dashboard', function () {
     });
     await shot(pages[0]!, 'lobby-room');
     await shot(pages[1]!, 'lobby-room-phone');
+
+    // "Play again" queues the same mode and region at once.
+    await pages[0]!.getByRole('button', { name: 'Play again' }).click();
+    await pages[0]!.locator('#view-searching').waitFor({ state: 'visible' });
+    await showsText(pages[0]!.locator('[data-queue-label]'), 'ffa3 · eu');
+    await pages[0]!.getByRole('button', { name: 'Cancel' }).click();
+    await pages[0]!.locator('#view-lobby').waitFor({ state: 'visible' });
   });
 
   it('shows the wait and the rating window while searching, and cancels by keyboard', async () => {
@@ -195,10 +206,10 @@ describe('browser: lobby and dashboard', function () {
     expect(await dashboard.locator('#chart-pools path[data-pool="duo.eu"]').count()).to.equal(1);
     await shot(dashboard, 'dashboard');
     await shot(lobby, 'lobby-room-teams');
-    const phone = await newPage(PHONE);
+    const phone = await newPage(PHONE, undefined, 'dark');
     await phone.goto(stack.httpUrl('/dashboard'));
     await phone.locator('#chart-spread .bar-label').first().waitFor();
-    await shot(phone, 'dashboard-phone');
+    await shot(phone, 'dashboard-phone-dark');
   });
 
   it('keeps the search through a gateway restart and shows the room formed after it', async () => {

@@ -75,7 +75,8 @@ function barChart(svg, labels, values, { emptyText = 'Nothing yet', highlightLas
     bar.append(el('title', {}, `${labels[index]}: ${value}`));
     svg.append(bar);
     if (showValues && value > 0) svg.append(el('text', { class: 'bar-label', x: x + barWidth / 2, y: y - 4, 'text-anchor': 'middle' }, String(value)));
-    if (index % labelEvery === 0) svg.append(el('text', { x: x + barWidth / 2, y: dims.height - 6, 'text-anchor': 'middle' }, labels[index]));
+    // Labels counted from the right, so the newest bucket ("now") is always named.
+    if ((values.length - 1 - index) % labelEvery === 0) svg.append(el('text', { x: x + barWidth / 2, y: dims.height - 6, 'text-anchor': 'middle' }, labels[index]));
   });
   if (values.every((value) => value === 0)) emptyNote(svg, dims, emptyText);
 }

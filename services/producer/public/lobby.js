@@ -332,7 +332,8 @@ async function onClose(code, opened) {
     const health = await probe();
     if (health === 'ready') {
       signOut();
-      showTokenError("That token wasn't recognised. Check it and try again, or pick a demo player.");
+      const demo = $('#demo').hidden ? '' : ', or pick a demo player';
+      showTokenError(`That token wasn't recognised. Check it and try again${demo}.`);
       return;
     }
     scheduleReconnect(health === 'starting' ? 'Matchmaking is starting up or partly unavailable.' : "Can't reach the matchmaking server.");
