@@ -171,6 +171,21 @@ describe('browser: lobby and dashboard', function () {
     await shot(page, 'lobby-bad-token-phone');
   });
 
+  it('tells the older page when the same player signs in elsewhere (close 4000), and lets it take over', async () => {
+    const player = await stack.addPlayer('lia', 1500);
+    const first = await newPage(DESKTOP);
+    await signIn(first, player);
+    const second = await newPage(PHONE);
+    await signIn(second, player);
+    await showsText(first.locator('#alert-text'), 'You opened matchq in another tab or window');
+    await showsText(first.locator('#connection-text'), 'Disconnected');
+    await shot(first, 'lobby-replaced');
+
+    await first.getByRole('button', { name: 'Play here instead' }).click();
+    await showsText(first.locator('#connection-text'), exactly('Connected'));
+    await showsText(second.locator('#alert-text'), 'You opened matchq in another tab or window');
+  });
+
   it("dashboard: a pool's size rises as players join and falls when they are matched", async () => {
     const dashboard = await newPage(DESKTOP);
     await dashboard.goto(stack.httpUrl('/dashboard'));

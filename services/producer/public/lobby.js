@@ -51,6 +51,8 @@ const state = {
   retryAt: 0,
   resumeTimer: null,
   pending: null,
+  /** Closed with 4000: another tab of this player took over; we wait for the player to act. */
+  replaced: false,
   nextId: 1,
 };
 
@@ -111,7 +113,8 @@ function renderControls() {
   const online = isOpen();
   const find = $('#find');
   find.disabled = !online || state.pending === 'join';
-  find.textContent = state.pending === 'join' ? 'Joining…' : online ? 'Find match' : 'Waiting for connection…';
+  // After a 4000 nothing reconnects by itself: say so instead of promising a connection.
+  find.textContent = state.pending === 'join' ? 'Joining…' : online ? 'Find match' : state.replaced ? 'Not connected' : 'Waiting for connection…';
   const cancel = $('#cancel');
   cancel.disabled = !online || state.pending === 'leave';
   cancel.textContent = state.pending === 'leave' ? 'Cancelling…' : 'Cancel';
@@ -278,6 +281,7 @@ function socketUrl(token) {
 }
 
 function connect() {
+  state.replaced = false;
   clearTimeout(state.retryTimer);
   state.retryTimer = null;
   if (!state.token) return show('signin');
@@ -322,6 +326,8 @@ async function onClose(code, opened) {
   state.pending = null;
   renderControls();
   if (code === 4000) {
+    state.replaced = true;
+    renderControls();
     setConnection('offline', 'Disconnected');
     setAlert(CLOSE_TEXT[4000], { tone: 'warn', action: { label: 'Play here instead', run: () => { setAlert(); connect(); } } });
     if (state.phase === 'connecting') $('#connecting-text').textContent = 'Disconnected: playing in another tab.';
