@@ -1,32 +1,7 @@
 // matchq lobby: one WebSocket (protocol v1), a small state machine, no framework, no build step.
 
-/** What a player reads for each error code of the protocol. */
-const ERROR_TEXT = {
-  bad_request: 'Something went wrong with that request. Please try again.',
-  unknown_type: 'This page is out of date. Reload it and try again.',
-  unknown_mode: "That game mode isn't available right now. Pick another one.",
-  unknown_region: "That region isn't available right now. Pick another one.",
-  already_queued: "You're already searching for a match.",
-  not_queued: 'That search had already ended.',
-  rate_limited: "You're going a bit fast. Wait a moment, then try again.",
-  unavailable: "Matchmaking is having trouble right now. Please try again in a moment.",
-};
-
-/** What a player reads when the connection closes with a given code. */
-const CLOSE_TEXT = {
-  1001: 'The server is restarting.',
-  1006: 'The connection to the server was lost.',
-  1009: 'The server refused a message that was too large.',
-  1011: 'The server ran into a problem.',
-  1012: 'The server is restarting.',
-  1013: 'The server is busy.',
-  4000: 'You opened matchq in another tab or window, so this one was disconnected.',
-};
-
-const LEFT_TEXT = {
-  cancelled: 'Search cancelled.',
-  timeout: 'No match was found in time. Try again, or pick another region or mode.',
-};
+import { avatar, avatarColor, formatWait, initials, renderTeam } from './lobby-room.js';
+import { CLOSE_TEXT, ERROR_TEXT, LEFT_TEXT } from './lobby-words.js';
 
 const TOKEN_KEY = 'matchq.token';
 const CHOICE_KEY = 'matchq.choice';
@@ -123,26 +98,6 @@ function renderControls() {
   again.textContent = state.pending === 'join' ? 'Joining…' : 'Play again';
 }
 
-function initials(name) {
-  return (name || '?').replace(/[^a-z0-9]/gi, '').slice(0, 2) || '?';
-}
-
-function avatarColor(name) {
-  let hash = 0;
-  for (const char of name || '') hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  // Dark enough for white initials (contrast ≥ 4.5:1).
-  return `hsl(${hash % 360} 55% 38%)`;
-}
-
-function avatar(name, className = 'avatar') {
-  const element = document.createElement('span');
-  element.className = className;
-  element.setAttribute('aria-hidden', 'true');
-  element.textContent = initials(name);
-  element.style.setProperty('--avatar', avatarColor(name));
-  return element;
-}
-
 function renderPlayer() {
   if (!state.player) return;
   for (const element of $$('[data-player-name]')) element.textContent = state.player.name;
@@ -162,11 +117,6 @@ function renderChoices() {
   const saved = readChoice();
   fillSelect($('#mode'), state.modes, saved.mode);
   fillSelect($('#region'), state.regions, saved.region);
-}
-
-function formatWait(ms) {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
 function renderSearching() {
@@ -212,61 +162,7 @@ function renderRoom() {
   $('#room-meta').textContent = `${room.mode} · ${room.region} · ${room.players.length} players · rating spread ${Math.round(room.spread)}`;
   const me = room.players.find((player) => player.playerId === state.player?.id);
   $('#room-title').textContent = teamIds.length > 1 && me ? `You're on Team ${me.team + 1}` : 'Your room is ready';
-  container.replaceChildren(...teamIds.map((team) => renderTeam(room, team, teamIds.length > 1)));
-}
-
-function renderTeam(room, team, many) {
-  const players = room.players.filter((player) => player.team === team).sort((a, b) => b.rating - a.rating);
-  const section = document.createElement('section');
-  section.className = 'team';
-  section.style.setProperty('--team-color', `var(--team-${team % 4})`);
-  const headingId = `team-${team}`;
-  const head = document.createElement('div');
-  head.className = 'team-head';
-  const title = document.createElement('h2');
-  title.id = headingId;
-  title.textContent = many ? `Team ${team + 1}` : 'Players';
-  const sum = players.reduce((total, player) => total + player.rating, 0);
-  const figure = document.createElement('span');
-  figure.textContent = many ? `total ${Math.round(sum)}` : `average ${Math.round(sum / players.length)}`;
-  head.append(title, figure);
-
-  const table = document.createElement('table');
-  table.setAttribute('aria-labelledby', headingId);
-  table.innerHTML = '<thead><tr><th scope="col">Player</th><th scope="col" class="num">Rating</th><th scope="col" class="num col-waited">Waited</th></tr></thead>';
-  const body = document.createElement('tbody');
-  for (const player of players) {
-    const row = document.createElement('tr');
-    row.dataset.playerId = player.playerId;
-    const mine = player.playerId === state.player?.id;
-    if (mine) row.setAttribute('aria-current', 'true');
-    const who = document.createElement('th');
-    who.scope = 'row';
-    const cell = document.createElement('div');
-    cell.className = 'who-cell';
-    const name = document.createElement('span');
-    name.className = 'player-name';
-    name.textContent = player.name;
-    cell.append(avatar(player.name), name);
-    if (mine) {
-      const badge = document.createElement('span');
-      badge.className = 'you';
-      badge.textContent = 'You';
-      cell.append(badge);
-    }
-    who.append(cell);
-    const rating = document.createElement('td');
-    rating.className = 'num';
-    rating.textContent = String(Math.round(player.rating));
-    const waited = document.createElement('td');
-    waited.className = 'num col-waited';
-    waited.textContent = formatWait(player.waitedMs);
-    row.append(who, rating, waited);
-    body.append(row);
-  }
-  table.append(body);
-  section.append(head, table);
-  return section;
+  container.replaceChildren(...teamIds.map((team) => renderTeam(room, team, teamIds.length > 1, state.player?.id)));
 }
 
 // ---------- connection ----------
