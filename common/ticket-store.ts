@@ -77,6 +77,11 @@ export function createTicketStore(redis: Redis, namespace: string) {
       return { raw, ref: { ticketId, mode, region } };
     },
 
+    /** Just the state of a ticket (null when Redis has no such ticket). */
+    async stateOf(ref: TicketRef): Promise<TicketState | null> {
+      return (await redis.hget(ticketKey(ref), 'state')) as TicketState | null;
+    },
+
     async get(ref: TicketRef): Promise<StoredTicket | null> {
       const hash = await redis.hgetall(ticketKey(ref));
       if (!hash.state) return null;
@@ -93,13 +98,18 @@ export function createTicketStore(redis: Redis, namespace: string) {
 
     /** Makes `ticket` the player's live one unless another appeared since `seen`; false then. */
     async open(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId'>, seen: string | null, ttlSeconds: number): Promise<boolean> {
-      const swapped = await commands.swapPlayerTicket(keys.playerTicket(ticket.playerId), seen ?? '', encodeRef(ticket), ttlSeconds);
-      if (swapped !== 1) return false;
-      await redis.multi()
-        .hset(ticketKey(ticket), { state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt })
-        .expire(ticketKey(ticket), ttlSeconds)
-        .exec();
-      return true;
+      // One round trip: the hash is written first, so the pointer never names a missing ticket;
+      // a lost swap (rare: a racing join) deletes the hash no one will ever point at.
+      const key = ticketKey(ticket);
+      const pipeline = redis.pipeline()
+        .hset(key, { state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt })
+        .expire(key, ttlSeconds);
+      (pipeline as unknown as TicketCommands).swapPlayerTicket(keys.playerTicket(ticket.playerId), seen ?? '', encodeRef(ticket), ttlSeconds);
+      const results = (await pipeline.exec()) ?? [];
+      for (const [error] of results) if (error) throw error;
+      if (results[2]?.[1] === 1) return true;
+      await redis.del(key);
+      return false;
     },
 
     /** Ends a queued ticket as cancelled; returns the state that won the race. */

@@ -31,8 +31,8 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (!config.match.modes[mode]) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
     if (!config.match.regions.includes(region)) return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
     if (session.ticket) return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
-    const { pointer, ticket: current } = await liveTicketOf(session.player.id);
-    if (current?.state === 'queued') return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
+    const pointer = await store.livePointer(session.player.id);
+    if (pointer && (await store.stateOf(pointer.ref)) === 'queued') return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
 
     const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.player.rating, joinedAt: clock() };
     if (!(await store.open(ticket, pointer?.raw ?? null, ticketTtl(mode)))) {
