@@ -60,7 +60,8 @@ export async function startOwnStack(options: OwnStackOptions) {
   };
   const launch = async (name: string, script: string, extra: NodeJS.ProcessEnv, portVariable: 'PORT' | 'METRICS_PORT') => {
     const port = await freePort();
-    const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+    // One folder per service: tsx's loader thread writes a profile of its own beside the main one.
+    const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${options.profileDir}/${name}`] : [];
     const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
       cwd: root, env: { ...env, ...extra, [portVariable]: String(port) }, stdio: ['ignore', 'inherit', 'inherit'],
     });
