@@ -74,13 +74,14 @@ export class TopologyChannel {
   }
 
   /** Publishes persistent JSON and resolves once the broker confirmed it. */
-  async publish(exchange: string, routingKey: string, content: Buffer, options: { messageId?: string; type?: string; persistent?: boolean; headers?: Record<string, unknown>; timeoutMs?: number } = {}): Promise<void> {
+  async publish(exchange: string, routingKey: string, content: Buffer, options: { messageId?: string; type?: string; persistent?: boolean; headers?: Record<string, unknown>; timestamp?: number; timeoutMs?: number } = {}): Promise<void> {
     await this.wrapper.publish(exchange, routingKey, content, {
       persistent: options.persistent ?? true,
       contentType: 'application/json',
       messageId: options.messageId,
       type: options.type,
       headers: options.headers,
+      timestamp: options.timestamp,
       timeout: options.timeoutMs ?? 10_000,
     });
   }

@@ -35,7 +35,9 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
   const intakes = poolsOf(config.match).map(({ mode, region }) => new PoolIntake(mode, region, config.match.modes[mode]!));
   const metrics = createMatcherMetrics(registry, () => new Map(intakes.map((intake) => [intake.key, intake.pool.size])));
   let redelivered: Redelivered[] = [];
+  /** Rooms claimed but not yet confirmed, and timeouts not yet announced: retried each tick. */
   let unpublished: { intake: PoolIntake; event: RoomEvent }[] = [];
+  let unannounced: { intake: PoolIntake; ticket: Ticket }[] = [];
   const lastTickMs = new Map<string, number>();
 
   const channel = new TopologyChannel(amqp, 'matcher', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE), undefined, () => {
@@ -43,6 +45,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
     for (const intake of intakes) intake.reset();
     redelivered = [];
     unpublished = [];
+    unannounced = [];
     logger.warn('channel reopened; pools rebuilt from redeliveries');
   });
 
@@ -73,6 +76,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
 
   const ackAll = (held: HeldRequest[]) => held.forEach(({ message, generation }) => channel.ack(message, generation));
 
+  /** Settles redelivered joins; any that cannot be settled now (Redis or broker away) wait for the next tick. */
   async function resolveRedelivered(): Promise<void> {
     const batch = redelivered;
     redelivered = [];
@@ -80,27 +84,38 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
     for (const intake of intakes) {
       const mine = batch.filter((entry) => entry.intake === intake);
       if (mine.length === 0) continue;
-      const states = await store.states(intake.mode, intake.region, mine.map((entry) => entry.request.ticketId));
+      let states: Awaited<ReturnType<TicketStore['states']>>;
+      try {
+        states = await store.states(intake.mode, intake.region, mine.map((entry) => entry.request.ticketId));
+      } catch (error) {
+        redelivered.push(...mine);
+        throw error;
+      }
       for (const [index, entry] of mine.entries()) {
         const { state, roomId } = states[index]!;
-        if (state === null || state === 'queued') {
-          if (intake.admit(entry.request, entry.message, entry.generation) !== 'kept') channel.ack(entry.message, entry.generation);
-          continue;
+        try {
+          if (state === null || state === 'queued') {
+            if (intake.admit(entry.request, entry.message, entry.generation) !== 'kept') channel.ack(entry.message, entry.generation);
+            continue;
+          }
+          if (state === 'matched' && roomId && !reannounced.has(roomId)) {
+            const json = await store.room(intake.mode, intake.region, roomId);
+            if (json) await channel.publish(names.rooms, '', Buffer.from(json), { messageId: roomId, type: ROOM_EVENT_TYPE });
+            reannounced.add(roomId);
+          }
+          if (state === 'timeout') await publishTimeout(intake, entry.request);
+          channel.ack(entry.message, entry.generation);
+        } catch (error) {
+          redelivered.push(entry);
+          logger.warn({ err: (error as Error).message, ticketId: entry.request.ticketId }, 'settling a redelivered request failed; retrying next tick');
         }
-        if (state === 'matched' && roomId && !reannounced.has(roomId)) {
-          reannounced.add(roomId);
-          const json = await store.room(intake.mode, intake.region, roomId);
-          if (json) await channel.publish(names.rooms, '', Buffer.from(json), { messageId: roomId, type: ROOM_EVENT_TYPE });
-        }
-        if (state === 'timeout') await publishTimeout(intake, entry.request);
-        channel.ack(entry.message, entry.generation);
       }
     }
   }
 
   async function publishTimeout(intake: PoolIntake, ticket: Pick<Ticket, 'ticketId' | 'playerId'>): Promise<void> {
     const timeout: TicketTimeout = { v: 1, ticketId: ticket.ticketId, playerId: ticket.playerId, mode: intake.mode, region: intake.region };
-    await channel.publish('', names.notifier, encode(timeout), { messageId: `timeout-${ticket.ticketId}`, type: TIMEOUT_EVENT_TYPE });
+    await channel.publish('', names.notifier, encode(timeout), { messageId: `timeout-${ticket.ticketId}`, type: TIMEOUT_EVENT_TYPE, timestamp: Math.floor(clock() / 1000) });
   }
 
   async function publishRoom(intake: PoolIntake, event: RoomEvent): Promise<void> {
@@ -166,13 +181,20 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       expired.forEach((ticket) => intake.pool.add(ticket));
       return;
     }
-    await Promise.all(expired.map(async (ticket, index) => {
-      if (ended[index]) {
-        await publishTimeout(intake, ticket);
-        metrics.timeouts.inc({ pool: intake.key });
-      }
-      ackAll(intake.release([ticket.ticketId]));
-    })).catch((error: Error) => logger.warn({ err: error.message }, 'timeout publish failed; the request will be redelivered'));
+    await Promise.all(expired.map((ticket, index) => (ended[index] ? announceTimeout(intake, ticket) : ackAll(intake.release([ticket.ticketId])))));
+  }
+
+  /** Tells the notifier a ticket timed out, then acks its join; kept for the next tick if the broker is away. */
+  async function announceTimeout(intake: PoolIntake, ticket: Ticket): Promise<void> {
+    try {
+      await publishTimeout(intake, ticket);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, ticketId: ticket.ticketId }, 'timeout publish failed; retrying next tick');
+      unannounced.push({ intake, ticket });
+      return;
+    }
+    metrics.timeouts.inc({ pool: intake.key });
+    ackAll(intake.release([ticket.ticketId]));
   }
 
   async function tick(): Promise<void> {
@@ -182,6 +204,9 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       const retries = unpublished;
       unpublished = [];
       await Promise.all(retries.map(({ intake, event }) => publishRoom(intake, event)));
+      const timeouts = unannounced;
+      unannounced = [];
+      await Promise.all(timeouts.map(({ intake, ticket }) => announceTimeout(intake, ticket)));
       for (const intake of intakes) {
         await formRooms(intake, now);
         intake.forgetStaleLeaves(now);
