@@ -1,5 +1,5 @@
 import type { Delivery } from '../../common/messages.js';
-import { CLOSE_REPLACED } from './protocol.js';
+import { CLOSE_REPLACED, roomForPlayer } from './protocol.js';
 import type { Session } from './session.js';
 import type { TicketDesk } from './ticket-desk.js';
 
@@ -20,11 +20,12 @@ export async function handleDelivery(delivery: Delivery, sessions: Map<string, S
     return;
   }
   const { room } = delivery;
+  const roomJson = JSON.stringify(roomForPlayer(room));
   await Promise.all(delivery.playerIds.map(async (playerId) => {
     const session = sessions.get(playerId);
     const seat = room.players.find((player) => player.playerId === playerId);
     if (!session || !seat) return;
     const ref = { ticketId: seat.ticketId, mode: room.mode, region: room.region };
-    await session.serial(() => desk.deliver(session, ref, { kind: 'matched', room }));
+    await session.serial(() => desk.deliver(session, ref, { kind: 'matched', room, roomJson }));
   }));
 }

@@ -165,7 +165,8 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
       const ticket = session.ticket;
       if (!ticket) continue;
       const waitedMs = Math.max(0, now - ticket.joinedAt);
-      session.send({ type: 'searching', ticketId: ticket.ticketId, waitedMs, window: windowAt(config.match.modes[ticket.mode]!, waitedMs) });
+      // Sent to every waiting player each second: a template, not a JSON.stringify per player.
+      session.sendText(`{"type":"searching","ticketId":${JSON.stringify(ticket.ticketId)},"waitedMs":${waitedMs},"window":${JSON.stringify(windowAt(config.match.modes[ticket.mode]!, waitedMs))}}`);
     }
   }
 

@@ -32,6 +32,11 @@ export class Session {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
+  /** Sends a frame already serialised (one room's JSON shared by its players). */
+  sendText(frame: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
+  }
+
   get open(): boolean {
     return this.socket.readyState === WebSocket.OPEN;
   }

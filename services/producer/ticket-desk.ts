@@ -10,7 +10,13 @@ import type { Session } from './session.js';
 /** How long a join may wait for the broker's confirm before the player hears `unavailable`. */
 const CONFIRM_TIMEOUT_MS = 5000;
 
-export type Outcome = { kind: 'matched'; room: RoomEvent } | { kind: 'timeout' };
+/** `roomJson`: the room as players see it, serialised once for all of its players. */
+export type Outcome = { kind: 'matched'; room: RoomEvent; roomJson?: string } | { kind: 'timeout' };
+
+/** The `matched` frame, built around the room's JSON instead of serialising the room per player. */
+export function matchedFrame(ticketId: string, roomJson: string): string {
+  return `{"type":"matched","ticketId":${JSON.stringify(ticketId)},"room":${roomJson}}`;
+}
 
 /**
  * Joins, leaves, resumes and outcomes of tickets: the gateway's side of the ticket state
@@ -73,7 +79,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   async function deliver(session: Session, ref: TicketRef, outcome: Outcome): Promise<void> {
     if (!(await store.markDelivered(ref))) return;
     session.endTicket(ref.ticketId);
-    if (outcome.kind === 'matched') session.send({ type: 'matched', ticketId: ref.ticketId, room: roomForPlayer(outcome.room) });
+    if (outcome.kind === 'matched') session.sendText(matchedFrame(ref.ticketId, outcome.roomJson ?? JSON.stringify(roomForPlayer(outcome.room))));
     else session.send({ type: 'left', ticketId: ref.ticketId, reason: 'timeout' });
   }
 
