@@ -36,16 +36,17 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     channel.publish(names.deliveries, gatewayId, encode(body), { persistent: false });
 
   /** Routes the room; false when some player had no gateway and the room is young enough to retry. */
-  async function routeRoom(room: RoomEvent): Promise<boolean> {
-    if (await store.roomNotified(room.mode, room.region, room.id)) return true;
+  async function routeRoom(room: RoomEvent, raw: Buffer): Promise<boolean> {
     const playerIds = room.players.map((player) => player.playerId);
-    const gateways = await store.gatewaysOf(playerIds);
+    // One round trip for both (the connection auto-pipelines): a room already routed is rare.
+    const [notified, gateways] = await Promise.all([store.roomNotified(room.mode, room.region, room.id), store.gatewaysOf(playerIds)]);
+    if (notified) return true;
     const byGateway = new Map<string, string[]>();
     gateways.forEach((gatewayId, index) => {
       if (!gatewayId) return unrouted.inc();
       byGateway.set(gatewayId, [...(byGateway.get(gatewayId) ?? []), playerIds[index]!]);
     });
-    await Promise.all([...byGateway].map(([gatewayId, ids]) => sendTo(gatewayId, { kind: 'room', room, playerIds: ids })));
+    await Promise.all([...byGateway].map(([gatewayId, ids]) => sendRoomTo(gatewayId, raw, ids)));
     routed.inc({ kind: 'room' }, byGateway.size);
     // Gateways drop a room they already delivered, so routing it again is harmless.
     if (gateways.includes(null) && Date.now() - Date.parse(room.createdAt) < UNROUTED_RETRY_MS) return false;
@@ -53,17 +54,28 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     return true;
   }
 
-  async function routeTimeout(timeout: TicketTimeout): Promise<void> {
+  /** A room delivery around the room's bytes as they came: the room is not serialised again. */
+  const sendRoomTo = (gatewayId: string, raw: Buffer, playerIds: string[]) =>
+    channel.publish(names.deliveries, gatewayId, Buffer.concat([Buffer.from(`{"kind":"room","playerIds":${JSON.stringify(playerIds)},"room":`), raw, Buffer.from('}')]), { persistent: false });
+
+  /** Routes the timeout; false when the player had no gateway and the timeout is young enough to retry. */
+  async function routeTimeout(timeout: TicketTimeout, publishedAt: number): Promise<boolean> {
     const [gatewayId] = await store.gatewaysOf([timeout.playerId]);
-    if (!gatewayId) return unrouted.inc();
+    if (!gatewayId) {
+      unrouted.inc();
+      return Date.now() - publishedAt >= UNROUTED_RETRY_MS;
+    }
     await sendTo(gatewayId, { kind: 'timeout', timeout });
     routed.inc({ kind: 'timeout' });
+    return true;
   }
 
   async function onMessage(message: ConsumeMessage, generation: number): Promise<void> {
     try {
-      if (message.properties.type === TIMEOUT_EVENT_TYPE) await routeTimeout(decode(ticketTimeout, message.content));
-      else if (!(await routeRoom(decode(roomEvent, message.content)))) return retryLater(channel, message, generation);
+      const handled = message.properties.type === TIMEOUT_EVENT_TYPE
+        ? await routeTimeout(decode(ticketTimeout, message.content), Number(message.properties.timestamp ?? 0) * 1000)
+        : await routeRoom(decode(roomEvent, message.content), message.content);
+      if (!handled) return retryLater(channel, message, generation);
       channel.ack(message, generation);
     } catch (error) {
       if (error instanceof InvalidMessage) return deadLetter(channel, names.dead, message, generation, error.message, logger);
