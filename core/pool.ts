@@ -9,7 +9,7 @@
  * later add() / remove() calls delete a few each, so the tick stays within its budget and
  * the index stays within a constant factor of the pool.
  */
-import { KEPT, RoomFormer } from "./form-rooms.js";
+import { DEFAULT_POLICY, KEPT, RoomFormer, type FormingPolicy } from "./form-rooms.js";
 import { ticketIdHash } from "./ticket-order.js";
 import type { ModeRule, Ticket, TickResult } from "./types.js";
 
@@ -33,9 +33,9 @@ interface Entry {
 /** Dead index entries deleted per add() / remove(): more than one, so the index shrinks. */
 const SWEEP_PER_CALL = 2;
 
-export function createPool(rule: ModeRule): Pool {
+export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLICY): Pool {
   const index = new Map<string, Entry>();
-  const former = new RoomFormer(rule);
+  const former = new RoomFormer(rule, policy);
   const tickets: Ticket[] = [];
   const entries: Entry[] = [];
   let hashes = new Uint32Array(64);

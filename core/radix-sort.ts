@@ -15,7 +15,7 @@ const HI = new Uint32Array(new Float64Array([1]).buffer)[1] === 0 ? 0 : 1; // en
 
 /** Writes the order-preserving (hi, lo) words of `value` (not NaN) at `i`. */
 export function float64Key(value: number, i: number, hi: Uint32Array, lo: Uint32Array): void {
-  f64[0] = value;
+  f64[0] = value === 0 ? 0 : value; // -0 equals 0, so it must tie with it
   const h = u32[HI]!;
   const l = u32[1 - HI]!;
   // Negative numbers: flip every bit (larger magnitude sorts first); others: set the sign bit.

@@ -103,6 +103,41 @@ export class RoomSearch {
     return true;
   }
 
+  /**
+   * The k-1 free tickets around p closest to fitting a room with it: most slack (window minus
+   * distance to p) first, among the nearest on each side. Into `members`; returns how many.
+   * Slack grows with wait, so the same players are chosen tick after tick until they fit.
+   */
+  closest(p: number, rating: Float64Array, window: Float64Array, prev: Int32Array, next: Int32Array, n: number): number {
+    const ra = rating[p]!;
+    const cap = this.sideCap;
+    let m = 0;
+    for (let left = prev[p]!, c = 0; left >= 0 && c < cap; left = prev[left]!, c++) {
+      this.lPos[m] = left;
+      this.lWin[m++] = window[left]! - (ra - rating[left]!);
+    }
+    const nl = m;
+    for (let right = next[p]!, c = 0; right < n && c < cap; right = next[right]!, c++) {
+      this.rPos[m - nl] = right;
+      this.rWin[m++ - nl] = window[right]! - (rating[right]! - ra);
+    }
+    const want = Math.min(this.k - 1, m);
+    const slack = (j: number) => (j < nl ? this.lWin[j]! : this.rWin[j - nl]!);
+    const pos = (j: number) => (j < nl ? this.lPos[j]! : this.rPos[j - nl]!);
+    const used = this.rPick; // scratch of length k: indices already chosen
+    for (let c = 0; c < want; c++) {
+      let best = -1;
+      for (let j = 0; j < m; j++) {
+        let taken = false;
+        for (let u = 0; u < c; u++) taken ||= used[u] === j;
+        if (!taken && (best < 0 || slack(j) > slack(best))) best = j;
+      }
+      used[c] = best;
+      this.members[c] = pos(best);
+    }
+    return want;
+  }
+
   /** Updates the best room with the current candidates. */
   private score(ra: number, wa: number): void {
     // Unconstrained nearest room first: when it fits every window, nothing can beat it.

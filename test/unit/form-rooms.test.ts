@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { formRooms } from "../../core/form-rooms.js";
+import { formRooms, type FormingPolicy } from "../../core/form-rooms.js";
+import { createBaselinePool } from "../../bench/baseline-matcher.js";
 import { createPool } from "../../core/pool.js";
 import { roomSize, windowAt } from "../../core/rule.js";
 import type { FormedRoom, ModeRule, Ticket } from "../../core/types.js";
@@ -9,6 +10,10 @@ import { ruleArb, ticketsArb } from "./arbitraries.js";
 const ffa3: ModeRule = { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50, max: Infinity }, maxWaitSeconds: 300 };
 const t = (ticketId: string, rating: number, joinedAt = 0): Ticket => ({ ticketId, playerId: `p-${ticketId}`, rating, joinedAt });
 const ids = (room: FormedRoom) => room.tickets.map((x) => x.ticketId).sort();
+/** Everyone a priority ticket from the start, no holds: oldest first, closest room. */
+const oldestFirst: FormingPolicy = { priorityAfter: 0, holdHorizonMs: 0 };
+/** No ticket ever a priority: the bulk sweep alone. */
+const bulkOnly: FormingPolicy = { priorityAfter: Infinity, holdHorizonMs: 0 };
 
 function isValid(room: FormedRoom, rule: ModeRule, now: number): boolean {
   const ratings = room.tickets.map((x) => x.rating);
@@ -66,10 +71,22 @@ describe("formRooms", () => {
     );
   });
 
-  it("leaves no valid room behind (the pass is maximal)", () => {
+  it("forms the baseline's rooms while no ticket has waited long enough for priority", () => {
+    const distinctRatings = ticketsArb().map((ts) => ts.filter((x, i) => ts.findIndex((y) => y.rating === x.rating) === i));
+    fc.assert(
+      fc.property(ruleArb, distinctRatings, (rule, tickets) => {
+        const baseline = createBaselinePool(rule);
+        for (const x of tickets) baseline.add(x);
+        const expected = baseline.tick(now).rooms.map(ids).sort();
+        expect(formRooms(tickets, rule, now, bulkOnly).rooms.map(ids).sort()).to.deep.equal(expected);
+      }),
+    );
+  });
+
+  it("leaves no allowed room behind when every ticket is served oldest first", () => {
     fc.assert(
       fc.property(ruleArb, ticketsArb(12), (rule, tickets) => {
-        const { kept, expired } = formRooms(tickets, rule, now);
+        const { kept, expired } = formRooms(tickets, rule, now, oldestFirst);
         const left = [...kept, ...expired];
         for (const x of left) expect(bestSpreadWith(x, left, rule, now)).to.equal(Infinity);
       }),
@@ -83,10 +100,23 @@ describe("formRooms", () => {
         const oldest = [...tickets].sort((a, b) => a.joinedAt - b.joinedAt)[0]!;
         fc.pre(tickets.filter((x) => x.joinedAt === oldest.joinedAt).length === 1);
         const best = bestSpreadWith(oldest, tickets, rule, now);
-        const room = formRooms(tickets, rule, now).rooms.find((r) => r.tickets.includes(oldest));
+        const room = formRooms(tickets, rule, now, oldestFirst).rooms.find((r) => r.tickets.includes(oldest));
         expect(room?.spread ?? Infinity).to.equal(best);
       }),
     );
+  });
+
+  it("holds back the players a long-waiting ticket needs until its room fits", () => {
+    // a has waited 60 s (priority after 45 s); b, c are 250 and 300 below it.
+    const a = t("a", 2500, 0);
+    const [b, c] = [t("b", 2250, 56_000), t("c", 2200, 56_000)];
+    const d = t("d", 2190, 58_000);
+    const tickets = [a, b, c, d];
+    expect(formRooms(tickets, ffa3, 60_000, bulkOnly).rooms.map(ids)).to.deep.equal([["b", "c", "d"]]);
+    const held = formRooms(tickets, ffa3, 60_000);
+    expect(held.rooms).to.deep.equal([]);
+    // Windows of b and c reach the spread of 300 after 6 s of waiting.
+    expect(formRooms(tickets, ffa3, 62_000).rooms.map(ids)).to.deep.equal([["a", "b", "c"]]);
   });
 
   it("ends a ticket at maxWaitSeconds, not before, and can still match it then", () => {
@@ -105,9 +135,10 @@ describe("formRooms", () => {
     expect(formRooms(old.slice(0, 2), rule, 10_000).expired.map((x) => x.ticketId)).to.deep.equal(["a", "b"]);
   });
 
-  it("skips a fresh player sitting between players who have waited", () => {
-    const tickets = [t("a", 1000), t("fresh", 1010, 10_000), t("b", 1020), t("c", 1040)];
-    const { rooms, kept } = formRooms(tickets, ffa3, 10_000);
+  it("skips a fresh player sitting between players who have waited long", () => {
+    const tickets = [t("a", 1000), t("fresh", 1010, 50_000), t("b", 1020), t("c", 1040)];
+    expect(formRooms(tickets, ffa3, 50_000, bulkOnly).rooms).to.deep.equal([]);
+    const { rooms, kept } = formRooms(tickets, ffa3, 50_000);
     expect(rooms.map(ids)).to.deep.equal([["a", "b", "c"]]);
     expect(kept.map((x) => x.ticketId)).to.deep.equal(["fresh"]);
   });
