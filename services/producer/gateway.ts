@@ -38,6 +38,8 @@ export interface GatewayDeps {
 }
 
 const SEARCHING_INTERVAL_MS = 1000;
+/** After a broker reconnect, when to look in Redis for outcomes whose delivery was lost: the notifier may lag. */
+const SETTLE_AFTER_RECONNECT_MS = [1000, 3000, 8000];
 const DELIVERY_PREFETCH = 256;
 
 /**
@@ -55,6 +57,9 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     // Our own delivery queue lives and dies with this process: outcomes are durable in Redis.
     await ch.assertQueue(myQueue, { exclusive: true, autoDelete: true, durable: false });
     await ch.bindQueue(myQueue, names.deliveries, gatewayId);
+  }, () => {
+    // Deliveries routed while our queue was gone are lost; the outcomes are in Redis.
+    for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
   });
   const desk = createTicketDesk(config, store, channel, names, clock);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
@@ -156,6 +161,12 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
         await store.setGateway(session.player.id, gatewayId, session.connectionId);
         if (session.ticket) await store.restore({ ...session.ticket, playerId: session.player.id }, config.match.modes[session.ticket.mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS);
       }).catch((error: Error) => logger.warn({ err: error.message }, 'resync after a Redis reconnect failed'));
+    }
+  }
+
+  function settleAll(): void {
+    for (const session of sessions.values()) {
+      if (session.ticket) session.serial(() => desk.settle(session)).catch((error: Error) => logger.warn({ err: error.message }, 'settling a ticket failed'));
     }
   }
 

@@ -3,7 +3,7 @@ import type { TopologyChannel } from '../../common/amqp.js';
 import type { Config } from '../../common/config.js';
 import { encode, type JoinRequest, type LeaveRequest, type RoomEvent } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
-import { OUTCOME_TTL_SECONDS, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
+import { OUTCOME_TTL_SECONDS, type StoredTicket, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
 import { roomForPlayer } from './protocol.js';
 import type { Session } from './session.js';
 
@@ -92,6 +92,11 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
       session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
       return;
     }
+    return deliverStored(session, ticket);
+  }
+
+  /** Delivers the outcome Redis holds for an ended ticket, unless the player was already told. */
+  async function deliverStored(session: Session, ticket: StoredTicket): Promise<void> {
     if (ticket.delivered) return;
     if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout' });
     if (ticket.state === 'matched' && ticket.roomId) {
@@ -100,7 +105,17 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     }
   }
 
-  return { join, leave, deliver, resume };
+  /**
+   * Delivers an outcome that ended the session's ticket but never arrived: the gateway's own
+   * delivery queue vanishes with its broker connection, and what was routed meanwhile is lost.
+   */
+  async function settle(session: Session): Promise<void> {
+    if (!session.ticket) return;
+    const ticket = await store.get(session.ticket);
+    if (ticket && ticket.state !== 'queued') await deliverStored(session, ticket);
+  }
+
+  return { join, leave, deliver, resume, settle };
 }
 
 export type TicketDesk = ReturnType<typeof createTicketDesk>;
