@@ -21,6 +21,8 @@ export interface Reconciliation {
   rooms: number;
   /** Queued tickets that never ended, and room seats whose player never heard of the room. */
   lost: string[];
+  /** Why each lost ticket counts as lost, and when it was first queued. */
+  lostDetail: { ticketId: string; why: 'never-ended' | 'room-not-told' | 'unknown-room'; queuedAt: number | null }[];
   /** Tickets that ended more than once, or sit in two rooms. */
   doubled: string[];
   /** Rooms whose spread broke a player's window. */
@@ -29,12 +31,14 @@ export interface Reconciliation {
 
 export class Ledger {
   private readonly queued = new Set<string>();
+  private readonly queuedAt = new Map<string, number>();
   private readonly ends = new Map<string, TicketEnd[]>();
   private readonly rooms = new Map<string, AuditedRoom>();
 
   /** A `queued` (fresh or resumed) for a ticket. */
-  queue(ticketId: string): void {
+  queue(ticketId: string, at = Date.now()): void {
     this.queued.add(ticketId);
+    if (!this.queuedAt.has(ticketId)) this.queuedAt.set(ticketId, at);
   }
 
   /** A `matched` or `left` the player received. */
@@ -60,7 +64,7 @@ export class Ledger {
   }
 
   reconcile(rule: WindowRuleLike): Reconciliation {
-    const lost = new Set<string>();
+    const lost = new Map<string, Reconciliation['lostDetail'][number]['why']>();
     const doubled = new Set<string>();
     const invalidRooms: string[] = [];
     const roomOfTicket = new Map<string, string>();
@@ -70,7 +74,7 @@ export class Ledger {
         if (other && other !== room.id) doubled.add(seat.ticketId);
         roomOfTicket.set(seat.ticketId, room.id);
         const heard = this.ends.get(seat.ticketId) ?? [];
-        if (!heard.some((end) => end.type === 'matched' && end.roomId === room.id)) lost.add(seat.ticketId);
+        if (!heard.some((end) => end.type === 'matched' && end.roomId === room.id)) lost.set(seat.ticketId, 'room-not-told');
         const window = Math.min(rule.max, rule.initial + (rule.perSecond * seat.waitedMs) / 1000);
         // waitedMs is rounded to the millisecond in the event: allow that much slack.
         if (room.spread > window + rule.perSecond / 1000 && !invalidRooms.includes(room.id)) invalidRooms.push(room.id);
@@ -82,17 +86,17 @@ export class Ledger {
     let timedOut = 0;
     for (const ticketId of everyTicket) {
       const ends = this.ends.get(ticketId) ?? [];
-      if (ends.length === 0) lost.add(ticketId);
+      if (ends.length === 0 && !lost.has(ticketId)) lost.set(ticketId, 'never-ended');
       if (ends.length > 1) doubled.add(ticketId);
       const end = ends[0];
       if (end?.type === 'matched') {
         matched += 1;
-        if (!this.rooms.has(end.roomId)) lost.add(ticketId);
+        if (!this.rooms.has(end.roomId)) lost.set(ticketId, 'unknown-room');
       } else if (end?.type === 'left') {
         if (end.reason === 'timeout') timedOut += 1;
         else cancelled += 1;
       }
     }
-    return { tickets: everyTicket.size, matched, cancelled, timedOut, rooms: this.rooms.size, lost: [...lost], doubled: [...doubled], invalidRooms };
+    return { tickets: everyTicket.size, matched, cancelled, timedOut, rooms: this.rooms.size, lost: [...lost.keys()], lostDetail: [...lost].map(([ticketId, why]) => ({ ticketId, why, queuedAt: this.queuedAt.get(ticketId) ?? null })), doubled: [...doubled], invalidRooms };
   }
 }

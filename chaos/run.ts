@@ -140,6 +140,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   players.forEach((player) => player.stop());
   const openAtEnd = ledger.open();
   const reconciliation = ledger.reconcile({ ...rule.window, max: Infinity });
+  for (const entry of reconciliation.lostDetail) if (entry.queuedAt !== null) entry.queuedAt -= started;
 
   await audit.close().catch(() => undefined);
   await connection.close().catch(() => undefined);

@@ -22,7 +22,7 @@ describe('chaos: the guarantees under faults (short run)', function () {
     expect(report.faults.every((fault) => fault.recoveryMs !== null), JSON.stringify(report.faults)).to.equal(true);
     expect(report.tickets).to.be.greaterThan(100);
     expect(report.matched).to.be.greaterThan(0);
-    expect(report.lost, 'lost tickets').to.deep.equal([]);
+    expect(report.lostDetail, `lost tickets; faults ${JSON.stringify(report.faults)}`).to.deep.equal([]);
     expect(report.doubled, 'doubled tickets').to.deep.equal([]);
     expect(report.invalidRooms, 'rooms breaking the rule').to.deep.equal([]);
     expect(report.openAtEnd).to.equal(0);

@@ -13,7 +13,7 @@ describe('chaos ledger', () => {
     ['a', 'b', 'c'].forEach((ticket) => ledger.end(ticket, { type: 'matched', roomId: 'r1' }));
     ledger.end('d', { type: 'left', reason: 'cancelled' });
     ledger.end('e', { type: 'left', reason: 'timeout' });
-    expect(ledger.reconcile(RULE)).to.deep.equal({ tickets: 5, matched: 3, cancelled: 1, timedOut: 1, rooms: 1, lost: [], doubled: [], invalidRooms: [] });
+    expect(ledger.reconcile(RULE)).to.deep.equal({ tickets: 5, matched: 3, cancelled: 1, timedOut: 1, rooms: 1, lost: [], lostDetail: [], doubled: [], invalidRooms: [] });
     expect(ledger.open()).to.equal(0);
   });
 
@@ -24,7 +24,10 @@ describe('chaos ledger', () => {
     ledger.room(room('r1', ['b', 'x', 'y']));
     ledger.end('b', { type: 'matched', roomId: 'r1' });
     expect(ledger.open()).to.equal(1);
-    expect(ledger.reconcile(RULE).lost.sort()).to.deep.equal(['a', 'x', 'y']);
+    const { lost, lostDetail } = ledger.reconcile(RULE);
+    expect(lost.sort()).to.deep.equal(['a', 'x', 'y']);
+    expect(lostDetail.find((entry) => entry.ticketId === 'a')?.why).to.equal('never-ended');
+    expect(lostDetail.find((entry) => entry.ticketId === 'x')?.why).to.equal('room-not-told');
   });
 
   it('counts two ends, or two rooms, of one ticket as doubled', () => {
