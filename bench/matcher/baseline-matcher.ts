@@ -5,10 +5,10 @@
  * rescan from the start until no run is found. Quadratic on purpose: that is what it did.
  * Expiry, team split and room shape are the core's, so only the choice of rooms differs.
  */
-import { windowAt, roomSize } from "../core/rule.js";
-import { balanceTeams } from "../core/teams.js";
-import type { Pool } from "../core/pool.js";
-import type { FormedRoom, ModeRule, Ticket } from "../core/types.js";
+import { windowAt, roomSize } from "../../core/rule.js";
+import { balanceTeams } from "../../core/teams.js";
+import type { Pool } from "../../core/pool.js";
+import type { FormedRoom, ModeRule, Ticket } from "../../core/types.js";
 
 const byRating = (a: Ticket, b: Ticket) =>
   a.rating - b.rating || a.joinedAt - b.joinedAt || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);

@@ -1,6 +1,6 @@
 /** The `npm run simulate -- --report FILE.html` page: histograms of wait and spread, figures. */
-import type { ReplayResult } from "../core/replay.js";
-import type { ReplayFigures } from "../core/replay-figures.js";
+import type { ReplayResult } from "../../core/replay.js";
+import type { ReplayFigures } from "../../core/replay-figures.js";
 import { fmt, histogram, page, table } from "./html.js";
 
 export function replayReport(trace: string, result: ReplayResult, figures: ReplayFigures): string {

@@ -3,7 +3,7 @@
  * ~N(1500, 300) rounded like real ratings; arrivals Poisson (steady) or with bursts (the
  * same mean rate, a tenth of the time at ten times the rate); some players leave early.
  */
-import type { TraceEvent } from "../core/trace.js";
+import type { TraceEvent } from "../../core/trace.js";
 
 export interface TraceShape {
   name: string;
@@ -16,11 +16,12 @@ export interface TraceShape {
   seed: number;
 }
 
+/** Long enough that the tail figures rest on thousands of players, not on a handful. */
 export const QUALITY_TRACES: TraceShape[] = [
-  { name: "steady-sparse", seconds: 1800, rate: 0.5, bursty: false, leaveShare: 0.05, seed: 1 },
-  { name: "steady-dense", seconds: 600, rate: 40, bursty: false, leaveShare: 0.05, seed: 2 },
-  { name: "bursty-sparse", seconds: 1800, rate: 0.5, bursty: true, leaveShare: 0.05, seed: 3 },
-  { name: "bursty-dense", seconds: 600, rate: 40, bursty: true, leaveShare: 0.05, seed: 4 },
+  { name: "steady-sparse", seconds: 7200, rate: 0.5, bursty: false, leaveShare: 0.05, seed: 1 },
+  { name: "steady-dense", seconds: 1800, rate: 40, bursty: false, leaveShare: 0.05, seed: 2 },
+  { name: "bursty-sparse", seconds: 7200, rate: 0.5, bursty: true, leaveShare: 0.05, seed: 3 },
+  { name: "bursty-dense", seconds: 1800, rate: 40, bursty: true, leaveShare: 0.05, seed: 4 },
 ];
 
 /** mulberry32: small, fast, good enough to draw players. */

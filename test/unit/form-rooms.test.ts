@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { formRooms, type FormingPolicy } from "../../core/form-rooms.js";
-import { createBaselinePool } from "../../bench/baseline-matcher.js";
+import { createBaselinePool } from "../../bench/matcher/baseline-matcher.js";
 import { createPool } from "../../core/pool.js";
 import { roomSize, windowAt } from "../../core/rule.js";
 import type { FormedRoom, ModeRule, Ticket } from "../../core/types.js";
@@ -107,7 +107,7 @@ describe("formRooms", () => {
   });
 
   it("holds back the players a long-waiting ticket needs until its room fits", () => {
-    // a has waited 60 s (priority after 45 s); b, c are 250 and 300 below it.
+    // a has waited 60 s (priority after 20% of 300 s); b, c are 250 and 300 below it.
     const a = t("a", 2500, 0);
     const [b, c] = [t("b", 2250, 56_000), t("c", 2200, 56_000)];
     const d = t("d", 2190, 58_000);
@@ -136,9 +136,9 @@ describe("formRooms", () => {
   });
 
   it("skips a fresh player sitting between players who have waited long", () => {
-    const tickets = [t("a", 1000), t("fresh", 1010, 50_000), t("b", 1020), t("c", 1040)];
-    expect(formRooms(tickets, ffa3, 50_000, bulkOnly).rooms).to.deep.equal([]);
-    const { rooms, kept } = formRooms(tickets, ffa3, 50_000);
+    const tickets = [t("a", 1000), t("fresh", 1010, 60_000), t("b", 1020), t("c", 1040)];
+    expect(formRooms(tickets, ffa3, 60_000, bulkOnly).rooms).to.deep.equal([]);
+    const { rooms, kept } = formRooms(tickets, ffa3, 60_000);
     expect(rooms.map(ids)).to.deep.equal([["a", "b", "c"]]);
     expect(kept.map((x) => x.ticketId)).to.deep.equal(["fresh"]);
   });

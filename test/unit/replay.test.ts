@@ -4,8 +4,8 @@ import { replay } from "../../core/replay.js";
 import { replayFigures } from "../../core/replay-figures.js";
 import { DEFAULT_MATCH_CONFIG, windowAt } from "../../core/rule.js";
 import { parseTrace, TraceError, type TraceEvent } from "../../core/trace.js";
-import { createBaselinePool } from "../../bench/baseline-matcher.js";
-import { generateTrace } from "../../bench/traces.js";
+import { createBaselinePool } from "../../bench/matcher/baseline-matcher.js";
+import { generateTrace } from "../../bench/matcher/traces.js";
 
 const config = DEFAULT_MATCH_CONFIG;
 /** A shorter maxWait keeps the ticking after the last event short. */
