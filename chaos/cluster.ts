@@ -85,14 +85,19 @@ export class Cluster {
     return [...this.members.values()].filter((member) => member.kind === 'producer').map((member) => `ws://127.0.0.1:${member.port}/ws`);
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.members.values()].map((member) => new Promise<void>((resolve) => {
-      const child = member.process;
+  /** SIGTERM to one member, waiting for its graceful shutdown (SIGKILL after 10 s). */
+  stop1(name: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const child = this.members.get(name)?.process;
       if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
       const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.once('exit', () => { clearTimeout(force); resolve(); });
       child.kill('SIGTERM');
-    })));
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.members.keys()].map((name) => this.stop1(name)));
     this.log.end();
   }
 }

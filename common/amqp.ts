@@ -69,7 +69,7 @@ export class TopologyChannel {
   }
 
   /** Consumes with a handler that learns the generation the message belongs to. */
-  async consume(queue: string, prefetch: number | undefined, onMessage: (message: ConsumeMessage, generation: number) => void, options: { exclusive?: boolean } = {}): Promise<void> {
+  async consume(queue: string, prefetch: number | undefined, onMessage: (message: ConsumeMessage, generation: number) => void, options: { exclusive?: boolean; consumerTag?: string } = {}): Promise<void> {
     await this.wrapper.consume(queue, (message) => onMessage(message, this.generationCount), { ...(prefetch === undefined ? {} : { prefetch }), ...options });
   }
 

@@ -50,6 +50,8 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
   });
 
   function onMessage(intake: PoolIntake, message: ConsumeMessage, generation: number): void {
+    // A delivery already on the wire when we let the pool go belongs to its new owner.
+    if (!owned.has(intake)) return channel.nack(message, generation, true);
     let request;
     try {
       request = decode(poolRequest, message.content);
@@ -207,7 +209,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       const timeouts = unannounced;
       unannounced = [];
       await Promise.all(timeouts.map(({ intake, ticket }) => announceTimeout(intake, ticket)));
-      for (const intake of intakes) {
+      for (const intake of owned) {
         await formRooms(intake, now);
         intake.forgetStaleLeaves(now);
       }
@@ -216,14 +218,40 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
     }
   }
 
+  const consumerTag = (intake: PoolIntake) => `${config.MATCHER_ID}.${intake.key}`;
+  const owned = new Set<PoolIntake>();
+
+  async function acquire(intake: PoolIntake): Promise<void> {
+    owned.add(intake);
+    // No prefetch limit: every waiting ticket of the pool must be in memory to be matched.
+    await channel.consume(names.pool(intake.mode, intake.region), undefined, (message, generation) => onMessage(intake, message, generation), { consumerTag: consumerTag(intake) });
+  }
+
+  /**
+   * Hands a pool over: stop consuming, then give back every request held for it. The queue's
+   * single active consumer moves to the new owner as ours goes, and the requests follow.
+   */
+  async function release(intake: PoolIntake): Promise<void> {
+    owned.delete(intake);
+    await channel.wrapper.cancel(consumerTag(intake));
+    for (const held of intake.held.values()) channel.nack(held.message, held.generation, true);
+    for (const entry of redelivered.filter((candidate) => candidate.intake === intake)) channel.nack(entry.message, entry.generation, true);
+    redelivered = redelivered.filter((entry) => entry.intake !== intake);
+    unpublished = unpublished.filter((entry) => entry.intake !== intake);
+    unannounced = unannounced.filter((entry) => entry.intake !== intake);
+    intake.reset();
+  }
+
   let timer: NodeJS.Timeout | undefined;
+  /** Ticks and ownership changes run one after another, never interleaved. */
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
+  const serially = (work: () => Promise<void>) => (running = running.then(work, work));
 
   function schedule(): void {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = tick().finally(schedule);
+      serially(tick).finally(schedule);
     }, config.TICK_MS);
   }
 
@@ -231,17 +259,25 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
     channel,
     async start(): Promise<void> {
       await channel.wrapper.waitForConnect();
-      for (const intake of intakes) {
-        // No prefetch limit: every waiting ticket of the pool must be in memory to be matched.
-        await channel.consume(names.pool(intake.mode, intake.region), undefined, (message, generation) => onMessage(intake, message, generation));
-      }
       schedule();
       logger.info({ pools: intakes.map((intake) => intake.key), tickMs: config.TICK_MS }, 'matcher started');
     },
+    /** Consumes exactly the pools in `wanted` (keys MODE.REGION), releasing the others. */
+    own(wanted: Set<string>): Promise<void> {
+      return serially(async () => {
+        if (stopped) return;
+        const changes = intakes.filter((intake) => wanted.has(intake.key) !== owned.has(intake));
+        for (const intake of changes) await (owned.has(intake) ? release(intake) : acquire(intake));
+        if (changes.length) logger.info({ owned: [...owned].map((intake) => intake.key) }, 'pool ownership changed');
+      });
+    },
+    /** Every pool of the config, by key. */
+    poolKeys: intakes.map((intake) => intake.key),
     /** Runs one tick now; the tests drive the matcher this way. */
-    tick,
+    tick: () => serially(tick),
+    /** The pools this matcher owns, with their figures. */
     pools() {
-      return intakes.map((intake) => ({
+      return [...owned].map((intake) => ({
         pool: intake.key, owner: config.MATCHER_ID, waiting: intake.pool.size, held: intake.held.size, lastTickMs: lastTickMs.get(intake.key) ?? null,
       }));
     },

@@ -4,11 +4,11 @@ import { DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { closeServer, sendJson, startOpsServer } from '../../common/ops-http.js';
-import { createPresence, HEARTBEAT_MS } from '../../common/presence.js';
 import { connectRedis } from '../../common/redis.js';
 import { stopInOrder } from '../../common/run-service.js';
 import { createTicketStore } from '../../common/ticket-store.js';
 import { createMatcher } from './matcher.js';
+import { startMembership } from './membership.js';
 
 /** Starts the matcher with everything it needs; main.ts and the tests both call this. */
 export async function startMatcherService(config: Config, logger?: Logger) {
@@ -18,15 +18,13 @@ export async function startMatcherService(config: Config, logger?: Logger) {
   const registry = createRegistry('matcher', config.MATCHER_ID);
   const matcher = createMatcher({ config, amqp, store: createTicketStore(redis, config.MATCHQ_NAMESPACE), logger, registry });
   await matcher.start();
-  const presence = createPresence(redis, config.MATCHQ_NAMESPACE, config.MATCHER_ID);
-  const beat = () => presence.beat(matcher.pools()).catch((error: Error) => logger.warn({ err: error.message }, 'heartbeat failed'));
-  const heartbeat = setInterval(beat, HEARTBEAT_MS);
-  await beat();
+  const membership = startMembership(redis, config.MATCHQ_NAMESPACE, config.MATCHER_ID, matcher, logger);
+  await membership.first;
   const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.matcher }, registry,
     () => ({ rabbitmq: matcher.ready, redis: redis.status === 'ready' }),
     (req, res) => {
       if (req.url !== '/pools') return false;
-      sendJson(res, 200, matcher.pools());
+      membership.clusterView().then((view) => sendJson(res, 200, view), (error: Error) => sendJson(res, 503, { error: error.message }));
       return true;
     });
   const port = (server.address() as AddressInfo).port;
@@ -34,6 +32,8 @@ export async function startMatcherService(config: Config, logger?: Logger) {
   return {
     matcher,
     port,
-    stop: () => stopInOrder([() => clearInterval(heartbeat), () => closeServer(server), () => matcher.stop(), () => presence.leave(), () => amqp.close(), () => redis.quit()]),
+    membership,
+    // Leave the live set first, so the other matchers take our pools as we hand them back.
+    stop: () => stopInOrder([() => membership.stop(), () => closeServer(server), () => matcher.stop(), () => amqp.close(), () => redis.quit()]),
   };
 }

@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../common/logger.js';
+import { createPresence, HEARTBEAT_MS, liveMatchers, matcherStatuses } from '../../common/presence.js';
+import type { Matcher } from './matcher.js';
+import { poolsOwnedBy } from './ownership.js';
+
+/**
+ * Keeps this matcher in the set of live matchers and its share of the pools up to date:
+ * every heartbeat it announces itself, reads who else is alive, and owns what rendezvous
+ * hashing gives it. A matcher that stops beating loses its pools when its lease lapses.
+ */
+export function startMembership(redis: Redis, namespace: string, matcherId: string, matcher: Matcher, logger: Logger) {
+  const presence = createPresence(redis, namespace, matcherId);
+  let stopped = false;
+
+  async function beat(): Promise<void> {
+    try {
+      await presence.beat(matcher.pools());
+      const members = await liveMatchers(redis, namespace);
+      if (!stopped) await matcher.own(poolsOwnedBy(matcherId, matcher.poolKeys, members));
+    } catch (error) {
+      // Without Redis we cannot know who else is alive: keep what we own until we can.
+      logger.warn({ err: (error as Error).message }, 'heartbeat failed; keeping current pools');
+    }
+  }
+
+  const timer = setInterval(beat, HEARTBEAT_MS);
+  return {
+    /** The first beat: until it answers, this matcher owns nothing. */
+    first: beat(),
+    /** Every pool with its owner, size and tick time, as the live matchers last reported. */
+    async clusterView(): Promise<{ pool: string; owner: string | null; waiting: number | null; lastTickMs: number | null }[]> {
+      const statuses = await matcherStatuses(redis, namespace);
+      const byPool = new Map(statuses.flatMap((status) => status.pools.map((pool) => [pool.pool, { ...pool, owner: status.id }] as const)));
+      return matcher.poolKeys.map((pool) => {
+        const status = byPool.get(pool);
+        return { pool, owner: status?.owner ?? null, waiting: status?.waiting ?? null, lastTickMs: status?.lastTickMs ?? null };
+      });
+    },
+    /** Leaves the live set at once, so the others take over without waiting for the lease. */
+    async stop(): Promise<void> {
+      stopped = true;
+      clearInterval(timer);
+      await presence.leave();
+    },
+  };
+}
