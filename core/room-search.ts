@@ -1,6 +1,7 @@
 /**
  * The best room around one anchor ticket: the k-player room containing it with the smallest
- * spread that the rule allows (spread ≤ the window of every member), or none.
+ * spread that the rule allows (spread ≤ the window of every member), or none; and, for an
+ * anchor with none, the players closest to fitting one with it (whom the caller may hold).
  *
  * Tickets live in rating order in a doubly linked list of the ones still free this tick. The
  * search walks outward from the anchor, nearest rating first, and keeps only candidates whose
@@ -13,7 +14,7 @@
  * the left and k-1-i on the right, valid when its spread ≤ t. The optimum's own smallest
  * window is among the t tried, so the minimum over valid t is the optimum.
  *
- * The walk is bounded (SIDE_CAP candidates per side, MAX_STEPS nodes) so one anchor deep in a
+ * The walk is bounded (sideCap candidates per side, MAX_STEPS nodes) so one anchor deep in a
  * crowd of fresh tickets with tiny windows cannot cost more than a constant; such an anchor
  * may then miss a room for a tick, until the crowd's windows grow or it is matched.
  */
