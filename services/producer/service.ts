@@ -11,7 +11,7 @@ import { createGateway } from './gateway.js';
 import { createStats } from './stats.js';
 
 /** Starts the producer with everything it needs; main.ts and the tests both call this. */
-export async function startGatewayService(config: Config, logger?: Logger) {
+export async function startGatewayService(config: Config, logger?: Logger, options: { pingIntervalMs?: number } = {}) {
   logger ??= createLogger('producer', config.LOG_LEVEL, { gatewayId: config.GATEWAY_ID });
   const db = createDb(config.DATABASE_URL);
   await checkDb(db, config.DATABASE_URL);
@@ -26,7 +26,7 @@ export async function startGatewayService(config: Config, logger?: Logger) {
   const stats = createStats({ config, amqp, redis, logger });
   routes['/stats'] = () => stats.snapshot();
   const gateway = createGateway({
-    config, amqp, db, logger, routes,
+    config, amqp, db, logger, routes, pingIntervalMs: options.pingIntervalMs,
     store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
     registry: createRegistry('producer', config.GATEWAY_ID),
   });

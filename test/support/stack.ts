@@ -17,6 +17,9 @@ export interface StackOptions {
   match?: MatchConfig;
   tickMs?: number;
   gateways?: number;
+  queueType?: 'classic' | 'quorum';
+  /** Gateway ping interval; a socket that misses a pong is dropped. */
+  pingIntervalMs?: number;
   /** Services to leave out, for tests that drive one by hand. */
   without?: ('matcher' | 'notifier' | 'recorder')[];
 }
@@ -31,7 +34,7 @@ export const silent = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent
 export async function startStack(options: StackOptions = {}) {
   const namespace = newNamespace();
   const databaseUrl = await newDatabase(namespace);
-  const env: NodeJS.ProcessEnv = { ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, PORT: '0', METRICS_PORT: '0', TICK_MS: String(options.tickMs ?? 200) };
+  const env: NodeJS.ProcessEnv = { ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, PORT: '0', METRICS_PORT: '0', TICK_MS: String(options.tickMs ?? 200), QUEUE_TYPE: options.queueType ?? 'classic' };
   if (options.match) {
     const file = join(tmpdir(), `${namespace}-match.json`);
     writeFileSync(file, JSON.stringify(options.match, (_key, value: unknown) => (value === Infinity ? undefined : value)));
@@ -45,7 +48,7 @@ export async function startStack(options: StackOptions = {}) {
   const stoppers: (() => Promise<void>)[] = [];
   const gateways: Awaited<ReturnType<typeof startGatewayService>>[] = [];
   for (let index = 0; index < (options.gateways ?? 1); index++) {
-    const gateway = await startGatewayService(config({ GATEWAY_ID: `${namespace}-gw${index}` }), silent);
+    const gateway = await startGatewayService(config({ GATEWAY_ID: `${namespace}-gw${index}` }), silent, { pingIntervalMs: options.pingIntervalMs });
     gateways.push(gateway);
     stoppers.push(gateway.stop);
   }
