@@ -118,14 +118,17 @@ export class RoomFormer {
       window[p] = windowAt(rule, now - joinedAtOf[i]!);
       prev[p] = p - 1;
       next[p] = p + 1;
-      positionOf[i] = p;
+    }
+    const priorityWaitMs = this.policy.priorityAfter * rule.maxWaitSeconds * 1000;
+    // Only the priority pass goes from ticket to position; a burst of new tickets skips this.
+    if (n > 0 && now - joinedAtOf[byWait[0]!]! >= priorityWaitMs) {
+      for (let p = 0; p < n; p++) positionOf[byRating[p]!] = p;
     }
     this.head = 0;
     fate.fill(KEPT, 0, n);
     held.fill(0, 0, n);
 
     const rooms: FormedRoom[] = [];
-    const priorityWaitMs = this.policy.priorityAfter * rule.maxWaitSeconds * 1000;
     // Priority: the long-waiting, oldest first, each in its closest room or holding one.
     for (let q = 0; q < n; q++) {
       const anchor = byWait[q]!;
