@@ -209,10 +209,11 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       const timeouts = unannounced;
       unannounced = [];
       await Promise.all(timeouts.map(({ intake, ticket }) => announceTimeout(intake, ticket)));
-      for (const intake of owned) {
+      // Pools are independent: their claims and confirms overlap instead of queueing behind each other.
+      await Promise.all([...owned].map(async (intake) => {
         await formRooms(intake, now);
         intake.forgetStaleLeaves(now);
-      }
+      }));
     } catch (error) {
       logger.error({ err: (error as Error).message }, 'tick failed; unacked requests stay with the broker');
     }
