@@ -5,7 +5,7 @@ import type { Cluster } from './cluster.js';
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const FAULT_KINDS = ['kill-matcher', 'kill-notifier', 'kill-gateway', 'restart-rabbitmq', 'restart-redis'] as const;
+export const FAULT_KINDS = ['kill-matcher', 'kill-notifier', 'kill-gateway', 'restart-rabbitmq', 'restart-redis', 'rolling-restart'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How long a killed process stays down before its supervisor brings it back. */
@@ -13,7 +13,8 @@ const DOWN_MS = 1000;
 
 /**
  * Injects one fault into the real system: kill -9 of a service (restarted after a pause, as
- * a supervisor would), or a restart of RabbitMQ or of Redis (which comes back empty).
+ * a supervisor would), a restart of RabbitMQ or of Redis (which comes back empty), or a
+ * rolling restart: every service stopped gracefully (SIGTERM) and started again, one by one.
  */
 export async function inject(kind: FaultKind, cluster: Cluster, redisPort: number): Promise<void> {
   const killAndRestart = async (name: string) => {
@@ -32,6 +33,13 @@ export async function inject(kind: FaultKind, cluster: Cluster, redisPort: numbe
     case 'restart-rabbitmq':
       await run('rabbitmqctl', ['stop_app']);
       await run('rabbitmqctl', ['start_app']);
+      return;
+    case 'rolling-restart':
+      for (const name of cluster.members.keys()) {
+        await cluster.stop1(name);
+        cluster.restart(name);
+        for (let attempt = 0; attempt < 300 && !(await cluster.ready(name)); attempt++) await sleep(100);
+      }
       return;
     case 'restart-redis': {
       await run('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']).catch(() => undefined);
