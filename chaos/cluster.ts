@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../common/free-port.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -13,17 +13,6 @@ export interface Member {
   /** The port its /readyz answers on (the gateway's PORT, or METRICS_PORT). */
   port: number;
   process?: ChildProcess;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -6,6 +6,7 @@ import amqp from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import { createDb, ensureDatabase, migrateLatest } from '../common/db.js';
 import { hashToken } from '../common/players.js';
+import { seededRandom } from '../common/seeded-random.js';
 import { amqpNames } from '../common/names.js';
 import { dropNamespace } from '../common/namespace-cleanup.js';
 import { Cluster } from './cluster.js';
@@ -33,16 +34,6 @@ export interface ChaosReport extends Reconciliation { namespace: string; faults:
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A seeded generator, so a run's players behave the same from one run to the next. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let value = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * One chaos run: the services as real processes in their own namespace and database,
  * simulated players over real WebSockets, faults injected one after another, then the
@@ -57,7 +48,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   await ensureDatabase(databaseUrl);
   const db = createDb(databaseUrl, 2);
   await migrateLatest(db);
-  const random = mulberry32(42);
+  // Seeded, so a run's players behave the same from one run to the next.
+  const random = seededRandom(42);
   const tokens: string[] = [];
   const rows = Array.from({ length: options.players }, (_, index) => {
     const token = randomBytes(24).toString('base64url');

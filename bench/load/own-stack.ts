@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '../../common/free-port.js';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createDb, ensureDatabase, migrateLatest } from '../../common/db.js';
 import { loadConfig, poolsOf } from '../../common/config.js';
@@ -14,17 +14,6 @@ export interface OwnStackOptions {
   /** When set, every service runs with `--cpu-prof` writing here. */
   profileDir?: string;
   logLevel?: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitReady(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {

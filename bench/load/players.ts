@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashToken } from '../../common/players.js';
-import { normal, seededRandom } from './rng.js';
+import { normal, seededRandom } from '../../common/seeded-random.js';
 
 export interface LoadPlayer { id: string; name: string; rating: number; token: string }
 
