@@ -73,9 +73,6 @@ export class RoomFormer {
   private readonly orderer = new TicketOrderer();
   /** Scratch for the consecutive run being checked. */
   private readonly runMembers: Int32Array;
-  // Per ticket index, gathered in one sequential pass: ticket objects are read once.
-  private ratingOf = new Float64Array(0);
-  private joinedAtOf = new Float64Array(0);
   // Per rating position. prev / next link the positions still free (-1 and n end the list);
   // matched and held players are unlinked, so every search skips them for free.
   private rating = new Float64Array(0);
@@ -101,15 +98,14 @@ export class RoomFormer {
     this.oneTeam = Object.freeze(new Array<number>(this.k).fill(0)) as number[];
   }
 
-  /** `hashes[i]` must be ticketIdHash(tickets[i].ticketId). */
-  run(tickets: readonly Ticket[], hashes: Uint32Array, n: number, now: number): TickOutcome {
+  /**
+   * `ratingOf[i]`, `joinedAtOf[i]` and `hashes[i]` must be tickets[i]'s rating, joinedAt and
+   * ticketIdHash(ticketId): the pool keeps them in typed arrays, so the tick reads no ticket
+   * object except to break a full hash tie and to build rooms.
+   */
+  run(tickets: readonly Ticket[], ratingOf: Float64Array, joinedAtOf: Float64Array, hashes: Uint32Array, n: number, now: number): TickOutcome {
     this.reserve(n);
-    const { rule, search, ratingOf, joinedAtOf, rating, window, prev, next, positionOf, fate, held } = this;
-    for (let i = 0; i < n; i++) {
-      const t = tickets[i]!;
-      ratingOf[i] = t.rating;
-      joinedAtOf[i] = t.joinedAt;
-    }
+    const { rule, search, rating, window, prev, next, positionOf, fate, held } = this;
     this.orderer.order(tickets, ratingOf, joinedAtOf, hashes, n);
     const { byWait, byRating } = this.orderer;
     for (let p = 0; p < n; p++) {
@@ -226,8 +222,6 @@ export class RoomFormer {
   private reserve(n: number): void {
     if (this.rating.length >= n) return;
     const capacity = Math.max(n, this.rating.length * 2);
-    this.ratingOf = new Float64Array(capacity);
-    this.joinedAtOf = new Float64Array(capacity);
     this.rating = new Float64Array(capacity);
     this.window = new Float64Array(capacity);
     this.prev = new Int32Array(capacity);
@@ -256,6 +250,8 @@ export function formRooms(
   policy: FormingPolicy = DEFAULT_POLICY,
 ): { rooms: FormedRoom[]; expired: Ticket[]; kept: Ticket[] } {
   const hashes = Uint32Array.from(tickets, (t) => ticketIdHash(t.ticketId));
-  const { rooms, expired, fate } = new RoomFormer(rule, policy).run(tickets, hashes, tickets.length, now);
+  const ratings = Float64Array.from(tickets, (t) => t.rating);
+  const joinedAts = Float64Array.from(tickets, (t) => t.joinedAt);
+  const { rooms, expired, fate } = new RoomFormer(rule, policy).run(tickets, ratings, joinedAts, hashes, tickets.length, now);
   return { rooms, expired, kept: tickets.filter((_, i) => fate[i] === KEPT) };
 }

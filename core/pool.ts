@@ -38,7 +38,10 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
   const former = new RoomFormer(rule, policy);
   const tickets: Ticket[] = [];
   const entries: Entry[] = [];
+  // Per slot, beside `tickets`: what the tick sorts on, so it need not visit the objects.
   let hashes = new Uint32Array(64);
+  let ratings = new Float64Array(64);
+  let joinedAts = new Float64Array(64);
   let dead: Entry[] = [];
 
   const live = (ticketId: string): Entry | undefined => {
@@ -61,15 +64,17 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       }
       const slot = tickets.length;
       if (hashes.length === slot) {
-        const grown = new Uint32Array(slot * 2);
-        grown.set(hashes);
-        hashes = grown;
+        hashes = grow(hashes, new Uint32Array(slot * 2));
+        ratings = grow(ratings, new Float64Array(slot * 2));
+        joinedAts = grow(joinedAts, new Float64Array(slot * 2));
       }
       const entry = { ticketId: ticket.ticketId, slot };
       index.set(ticket.ticketId, entry);
       tickets.push(ticket);
       entries.push(entry);
       hashes[slot] = ticketIdHash(ticket.ticketId);
+      ratings[slot] = ticket.rating;
+      joinedAts[slot] = ticket.joinedAt;
       return true;
     },
     remove(ticketId) {
@@ -84,6 +89,8 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       entries[slot] = entries[last]!;
       entries[slot]!.slot = slot;
       hashes[slot] = hashes[last]!;
+      ratings[slot] = ratings[last]!;
+      joinedAts[slot] = joinedAts[last]!;
       tickets.pop();
       entries.pop();
       entry.slot = -1;
@@ -100,7 +107,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
     },
     tick(now) {
       const n = tickets.length;
-      const { rooms, expired, fate } = former.run(tickets, hashes, n, now);
+      const { rooms, expired, fate } = former.run(tickets, ratings, joinedAts, hashes, n, now);
       // Compact the dense arrays in place, keeping the order of the tickets that stay.
       let kept = 0;
       for (let j = 0; j < n; j++) {
@@ -113,6 +120,8 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
         tickets[kept] = tickets[j]!;
         entries[kept] = entry;
         hashes[kept] = hashes[j]!;
+        ratings[kept] = ratings[j]!;
+        joinedAts[kept] = joinedAts[j]!;
         entry.slot = kept++;
       }
       tickets.length = kept;
@@ -120,4 +129,9 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       return { rooms, expired };
     },
   };
+}
+
+function grow<T extends Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
