@@ -142,7 +142,12 @@ export function createTicketStore(redis: Redis, namespace: string) {
 
     /** True for the first caller only: a player hears each outcome once, whatever redelivers it. */
     async markDelivered(ref: TicketRef): Promise<boolean> {
-      return (await redis.hsetnx(ticketKey(ref), 'delivered', '1')) === 1;
+      const key = ticketKey(ref);
+      // EXPIRE NX: a hash Redis lost and this call recreates must not outlive the outcome.
+      const results = await redis.multi().hsetnx(key, 'delivered', '1').expire(key, OUTCOME_TTL_SECONDS, 'NX').exec();
+      const [error, first] = results?.[0] ?? [];
+      if (error) throw error;
+      return first === 1;
     },
 
     /** State (and room, once matched) of each ticket, in one round trip. */
