@@ -21,7 +21,7 @@ export const envSchema = z.object({
     .transform((value) => value.split(',').map((url) => url.trim()).filter(Boolean))
     .refine((urls) => urls.length > 0 && urls.every((url) => /^amqps?:\/\//.test(url)), 'must be amqp:// or amqps:// URLs'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379')
-    .describe('Redis URL'),
+    .describe('Redis URL; a comma-separated list of nodes for a Redis Cluster'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/matchq')
     .describe('PostgreSQL URL; the database is created by migrations if missing'),
   PORT: port(8080).describe("The gateway's HTTP + WebSocket port"),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { redisKeys } from './names.js';
 
 /** A matcher that has not beaten for this long is gone: its pools move to the others. */
@@ -21,7 +21,7 @@ export interface MatcherStatus {
  * Matchers announce themselves in Redis every second with the pools they own. The set
  * of live matchers decides pool ownership; the dashboard reads the statuses.
  */
-export function createPresence(redis: Redis, namespace: string, matcherId: string) {
+export function createPresence(redis: RedisClient, namespace: string, matcherId: string) {
   const keys = redisKeys(namespace);
   return {
     async beat(pools: PoolStatus[], now = Date.now()): Promise<void> {
@@ -39,12 +39,12 @@ export function createPresence(redis: Redis, namespace: string, matcherId: strin
 }
 
 /** Ids of matchers whose lease has not lapsed, sorted. */
-export async function liveMatchers(redis: Redis, namespace: string, now = Date.now()): Promise<string[]> {
+export async function liveMatchers(redis: RedisClient, namespace: string, now = Date.now()): Promise<string[]> {
   return (await redis.zrangebyscore(redisKeys(namespace).matchers, now - LEASE_MS, '+inf')).sort();
 }
 
 /** The latest status of every live matcher. */
-export async function matcherStatuses(redis: Redis, namespace: string, now = Date.now()): Promise<MatcherStatus[]> {
+export async function matcherStatuses(redis: RedisClient, namespace: string, now = Date.now()): Promise<MatcherStatus[]> {
   const ids = await liveMatchers(redis, namespace, now);
   if (ids.length === 0) return [];
   const keys = redisKeys(namespace);

@@ -1,22 +1,31 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { BackingServiceUnavailable, HOW_TO_START } from './backing.js';
 import type { Logger } from './logger.js';
 
-export { Redis };
+export { Cluster, Redis };
+
+/** A single Redis or a Redis Cluster: every key matchq uses carries a hash tag, so both work. */
+export type RedisClient = Redis | Cluster;
+
+const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
 
 /**
- * Connects to Redis, failing fast at start; afterwards ioredis reconnects by itself with
- * a capped backoff and queues commands while it does.
+ * Connects to Redis (REDIS_URL) or to a Redis Cluster (a comma-separated list of its nodes),
+ * failing fast at start; afterwards ioredis reconnects by itself with a capped backoff and
+ * queues commands meanwhile. Auto-pipelining batches the commands issued in one tick into
+ * one write per node: one round trip where a hand-made pipeline would cross hash slots.
  */
-export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 5000,
-    maxRetriesPerRequest: 3,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+export async function connectRedis(url: string, logger: Logger): Promise<RedisClient> {
+  const nodes = url.split(',').map((node) => node.trim()).filter(Boolean);
+  const common = { lazyConnect: true, enableAutoPipelining: true } as const;
+  const redis: RedisClient = nodes.length > 1
+    ? new Cluster(nodes.map((node) => ({ host: new URL(node).hostname, port: Number(new URL(node).port || 6379) })), {
+      ...common, clusterRetryStrategy: retryStrategy,
+      redisOptions: { connectTimeout: 5000, maxRetriesPerRequest: 3, password: new URL(nodes[0]!).password || undefined },
+    })
+    : new Redis(url, { ...common, connectTimeout: 5000, maxRetriesPerRequest: 3, retryStrategy });
   let reported = false;
-  redis.on('error', (error) => {
+  redis.on('error', (error: Error) => {
     if (!reported) logger.warn({ err: error.message }, 'Redis error; reconnecting');
     reported = true;
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { redisKeys } from './names.js';
 
 /** Where a ticket lives: its id and the pool whose hash slot holds it. */
@@ -32,9 +32,9 @@ interface TicketCommands {
  * The ticket state machine's Redis side (core/ticket-state.ts is its pure model): every
  * transition that two processes could race on is one Lua script.
  */
-export function createTicketStore(redis: Redis, namespace: string) {
+export function createTicketStore(redis: RedisClient, namespace: string) {
   const keys = redisKeys(namespace);
-  const commands = redis as unknown as Redis & TicketCommands;
+  const commands = redis as unknown as RedisClient & TicketCommands;
   if (!('claimRoom' in commands)) {
     redis.defineCommand('claimRoom', { lua: script('claim-room') });
     redis.defineCommand('expireTickets', { lua: script('expire-tickets') });
@@ -60,14 +60,16 @@ export function createTicketStore(redis: Redis, namespace: string) {
      */
     async restore(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId'>, ttlSeconds: number): Promise<void> {
       const key = ticketKey(ticket);
-      await redis.multi()
-        .set(keys.playerTicket(ticket.playerId), encodeRef(ticket), 'EX', ttlSeconds, 'NX')
-        .hsetnx(key, 'state', 'queued')
-        .hsetnx(key, 'playerId', ticket.playerId)
-        .hsetnx(key, 'rating', String(ticket.rating))
-        .hsetnx(key, 'joinedAt', String(ticket.joinedAt))
-        .expire(key, ttlSeconds, 'NX')
-        .exec();
+      await Promise.all([
+        redis.set(keys.playerTicket(ticket.playerId), encodeRef(ticket), 'EX', ttlSeconds, 'NX'),
+        redis.multi()
+          .hsetnx(key, 'state', 'queued')
+          .hsetnx(key, 'playerId', ticket.playerId)
+          .hsetnx(key, 'rating', String(ticket.rating))
+          .hsetnx(key, 'joinedAt', String(ticket.joinedAt))
+          .expire(key, ttlSeconds, 'NX')
+          .exec(),
+      ]);
     },
 
     async livePointer(playerId: string): Promise<{ raw: string; ref: TicketRef } | null> {
@@ -98,16 +100,18 @@ export function createTicketStore(redis: Redis, namespace: string) {
 
     /** Makes `ticket` the player's live one unless another appeared since `seen`; false then. */
     async open(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId'>, seen: string | null, ttlSeconds: number): Promise<boolean> {
-      // One round trip: the hash is written first, so the pointer never names a missing ticket;
-      // a lost swap (rare: a racing join) deletes the hash no one will ever point at.
+      // The hash is written before the pointer names it, and a lost swap (rare: a racing join)
+      // deletes the hash no one will ever point at. On one Redis the three commands leave in one
+      // write (auto-pipelining, in order); on a cluster the two keys live in different slots.
       const key = ticketKey(ticket);
-      const pipeline = redis.pipeline()
-        .hset(key, { state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt })
-        .expire(key, ttlSeconds);
-      (pipeline as unknown as TicketCommands).swapPlayerTicket(keys.playerTicket(ticket.playerId), seen ?? '', encodeRef(ticket), ttlSeconds);
-      const results = (await pipeline.exec()) ?? [];
-      for (const [error] of results) if (error) throw error;
-      if (results[2]?.[1] === 1) return true;
+      const written = Promise.all([
+        redis.hset(key, { state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt }),
+        redis.expire(key, ttlSeconds),
+      ]);
+      if (redis.isCluster) await written;
+      const swapped = commands.swapPlayerTicket(keys.playerTicket(ticket.playerId), seen ?? '', encodeRef(ticket), ttlSeconds);
+      const [, swap] = await Promise.all([written, swapped]);
+      if (swap === 1) return true;
       await redis.del(key);
       return false;
     },
@@ -184,11 +188,9 @@ export function createTicketStore(redis: Redis, namespace: string) {
     },
 
     async gatewaysOf(playerIds: string[]): Promise<(string | null)[]> {
-      if (playerIds.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const playerId of playerIds) pipeline.get(keys.playerGateway(playerId));
-      const results = (await pipeline.exec()) ?? [];
-      return results.map(([, value]) => (typeof value === 'string' ? value.split(' ')[0]! : null));
+      // One GET a player: their keys sit in different hash slots; auto-pipelining batches them.
+      const values = await Promise.all(playerIds.map((playerId) => redis.get(keys.playerGateway(playerId))));
+      return values.map((value) => (value ? value.split(' ')[0]! : null));
     },
   };
 }

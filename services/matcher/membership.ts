@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import type { Logger } from '../../common/logger.js';
 import { createPresence, HEARTBEAT_MS, liveMatchers, matcherStatuses } from '../../common/presence.js';
 import type { Matcher } from './matcher.js';
@@ -9,7 +9,7 @@ import { poolsOwnedBy } from './ownership.js';
  * every heartbeat it announces itself, reads who else is alive, and owns what rendezvous
  * hashing gives it. A matcher that stops beating loses its pools when its lease lapses.
  */
-export function startMembership(redis: Redis, namespace: string, matcherId: string, matcher: Matcher, logger: Logger) {
+export function startMembership(redis: RedisClient, namespace: string, matcherId: string, matcher: Matcher, logger: Logger) {
   const presence = createPresence(redis, namespace, matcherId);
   let stopped = false;
 

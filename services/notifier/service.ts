@@ -14,8 +14,6 @@ export async function startNotifierService(config: Config, logger?: Logger) {
   logger ??= createLogger('notifier', config.LOG_LEVEL);
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const redis = await connectRedis(config.REDIS_URL, logger);
-  // Up to PREFETCH rooms are routed at once: their commands leave in one write.
-  redis.options.enableAutoPipelining = true;
   const registry = createRegistry('notifier', 'notifier');
   const notifier = createNotifier({ config, amqp, store: createTicketStore(redis, config.MATCHQ_NAMESPACE), logger, registry });
   await notifier.start();

@@ -17,8 +17,6 @@ export async function startGatewayService(config: Config, logger?: Logger, optio
   await checkDb(db, config.DATABASE_URL);
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const redis = await connectRedis(config.REDIS_URL, logger);
-  // Thousands of sessions issue small commands in the same tick: one write carries them all.
-  redis.options.enableAutoPipelining = true;
   const demoFile = config.DEMO_PLAYERS_FILE;
   // Only `npm start` sets this: a local demo may hand out tokens, a deployment never does.
   const routes: Record<string, () => unknown> = demoFile ? { '/demo-players': () => JSON.parse(readFileSync(demoFile, 'utf8')) as unknown } : {};

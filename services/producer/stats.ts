@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../common/redis.js';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
 import { poolsOf, type Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
@@ -169,7 +169,7 @@ export function summarize(input: { now: number; live: boolean; statuses: Matcher
 export interface StatsDeps {
   config: Config;
   amqp: AmqpConnectionManager;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   clock?: () => number;
   /** How often the matchers' heartbeats are read and pool sizes sampled. Defaults to 1 s. */

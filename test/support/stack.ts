@@ -18,6 +18,8 @@ export interface StackOptions {
   tickMs?: number;
   gateways?: number;
   queueType?: 'classic' | 'quorum';
+  /** Another Redis (a cluster's nodes, comma-separated) than the shared one. */
+  redisUrl?: string;
   /** Gateway ping interval; a socket that misses a pong is dropped. */
   pingIntervalMs?: number;
   /** Services to leave out, for tests that drive one by hand. */
@@ -34,7 +36,7 @@ export const silent = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent
 export async function startStack(options: StackOptions = {}) {
   const namespace = newNamespace();
   const databaseUrl = await newDatabase(namespace);
-  const env: NodeJS.ProcessEnv = { ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, PORT: '0', METRICS_PORT: '0', TICK_MS: String(options.tickMs ?? 200), QUEUE_TYPE: options.queueType ?? 'classic' };
+  const env: NodeJS.ProcessEnv = { ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, PORT: '0', METRICS_PORT: '0', TICK_MS: String(options.tickMs ?? 200), QUEUE_TYPE: options.queueType ?? 'classic', ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}) };
   if (options.match) {
     const file = join(tmpdir(), `${namespace}-match.json`);
     writeFileSync(file, JSON.stringify(options.match, (_key, value: unknown) => (value === Infinity ? undefined : value)));
