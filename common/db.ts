@@ -19,6 +19,25 @@ export async function checkDb(db: Knex, url: string): Promise<void> {
   }
 }
 
+/** How often a service checks that PostgreSQL still answers, for its /readyz. */
+const DB_PROBE_MS = 5000;
+
+/**
+ * Keeps `up` current for /readyz: a probe every few seconds, and every query's outcome in
+ * between (`saw`). knex's pool reconnects by itself; this only reports.
+ */
+export function watchDb(db: Knex) {
+  const health = {
+    up: true,
+    saw(ok: boolean): void {
+      health.up = ok;
+    },
+  };
+  const timer = setInterval(() => db.raw('select 1').then(() => health.saw(true), () => health.saw(false)), DB_PROBE_MS);
+  timer.unref();
+  return { health, stop: () => clearInterval(timer) };
+}
+
 /** Creates the database named in `url` when it is missing (connecting to `postgres` to do it). */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);

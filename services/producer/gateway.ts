@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Knex } from 'knex';
+import { watchDb } from '../../common/db.js';
 import type { Registry } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { windowAt } from '../../core/rule.js';
@@ -63,11 +64,11 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
   });
   const desk = createTicketDesk(config, store, channel, names, clock);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  let dbUp = true;
+  const dbWatch = watchDb(db);
   let accepting = true;
 
   const server = createServer((req, res) => {
-    if (handleOpsRoute(req, res, registry, () => ({ rabbitmq: channel.connected, redis: store.ready(), postgresql: dbUp }))) return;
+    if (handleOpsRoute(req, res, registry, () => ({ rabbitmq: channel.connected, redis: store.ready(), postgresql: dbWatch.health.up }))) return;
     const route = routes[(req.url ?? '').split('?')[0]!];
     if (route) return sendJson(res, 200, route());
     if (serveStatic(req, res)) return;
@@ -86,12 +87,12 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     if (new URL(req.url ?? '/', 'http://gateway').pathname !== '/ws') return refuse(socket, '404 Not Found');
     authenticate(db, req).then(
       (player) => {
-        dbUp = true;
+        dbWatch.health.saw(true);
         if (!player) return refuse(socket, '401 Unauthorized');
         wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, player));
       },
       (error: Error) => {
-        dbUp = false;
+        dbWatch.health.saw(false);
         logger.warn({ err: error.message }, 'sign-in failed: PostgreSQL unavailable');
         refuse(socket, '503 Service Unavailable');
       },
@@ -225,12 +226,13 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
       return port;
     },
     get ready(): boolean {
-      return channel.connected && store.ready() && dbUp;
+      return channel.connected && store.ready() && dbWatch.health.up;
     },
     /** Stops intake, tells every socket 1001, lets in-flight requests finish, then closes the channel. */
     async stop(): Promise<void> {
       accepting = false;
       timers.forEach(clearInterval);
+      dbWatch.stop();
       const closing = closeServer(server);
       const chains = [...sessions.values()].map((session) => session.serial(async () => undefined));
       await Promise.all(chains);

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { connectAmqp } from '../../common/amqp.js';
 import { DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
-import { checkDb, createDb, ensureDatabase, migrateLatest } from '../../common/db.js';
+import { checkDb, createDb, ensureDatabase, migrateLatest, watchDb } from '../../common/db.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { closeServer, startOpsServer } from '../../common/ops-http.js';
@@ -19,13 +19,12 @@ export async function startRecorderService(config: Config, logger?: Logger) {
   const registry = createRegistry('recorder', 'recorder');
   const recorder = createRecorder({ config, amqp, db, logger, registry });
   await recorder.start();
-  let dbUp = true;
-  const probe = setInterval(() => db.raw('select 1').then(() => { dbUp = true; }, () => { dbUp = false; }), 5000);
+  const dbWatch = watchDb(db);
   const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder }, registry,
-    () => ({ rabbitmq: recorder.ready, postgresql: dbUp }));
+    () => ({ rabbitmq: recorder.ready, postgresql: dbWatch.health.up }));
   return {
     recorder,
     port: (server.address() as AddressInfo).port,
-    stop: () => stopInOrder([() => clearInterval(probe), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => db.destroy()]),
+    stop: () => stopInOrder([() => dbWatch.stop(), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => db.destroy()]),
   };
 }
