@@ -4,18 +4,18 @@
  * quality on generated traces (steady and bursty, sparse and dense), both sides in the same
  * run. A table on stdout, progress on stderr, JSON and an HTML chart in bench/results/.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { createPool } from "../core/pool.js";
-import { DEFAULT_MATCH_CONFIG } from "../core/rule.js";
-import { createBaselinePool } from "./matcher/baseline-matcher.js";
-import { collector } from "./matcher/gc.js";
-import { matcherChart } from "./matcher/chart.js";
-import { measureMemory } from "./matcher/memory.js";
-import { compareOnTrace, type QualityRow } from "./matcher/quality.js";
-import { measureTick, referenceSortMs, type TickTime } from "./matcher/tick-times.js";
-import { QUALITY_TRACES } from "./matcher/traces.js";
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createPool } from '../core/pool.js';
+import { DEFAULT_MATCH_CONFIG } from '../core/rule.js';
+import { createBaselinePool } from './matcher/baseline-matcher.js';
+import { collector } from './matcher/gc.js';
+import { matcherChart } from './matcher/chart.js';
+import { measureMemory } from './matcher/memory.js';
+import { compareOnTrace, type QualityRow } from './matcher/quality.js';
+import { measureTick, referenceSortMs, type TickTime } from './matcher/tick-times.js';
+import { QUALITY_TRACES } from './matcher/traces.js';
 
-const RESULTS = new URL("./results/", import.meta.url);
+const RESULTS = new URL('./results/', import.meta.url);
 const rule = DEFAULT_MATCH_CONFIG.modes.ffa3!;
 /** Repetitions per size; the baseline is quadratic (a 20k burst is seconds), so it stops at 10k. */
 const SIZES = [
@@ -39,7 +39,7 @@ export async function main(): Promise<void> {
     const baseline = size.baseline > 0 ? measureTick(createBaselinePool, rule, size.n, size.baseline, gc) : null;
     ticks.push({ n: size.n, ours, baseline });
   }
-  progress("heap per waiting ticket (200k tickets)");
+  progress('heap per waiting ticket (200k tickets)');
   const memory = measureMemory(rule, 200_000, gc);
   const quality: QualityRow[] = [];
   for (const shape of QUALITY_TRACES) {
@@ -48,16 +48,18 @@ export async function main(): Promise<void> {
   }
 
   printTicks(ticks, referenceMs);
-  console.log(`\nheap per waiting ticket: ${memory.ticketBytes.toFixed(0)} B the ticket and its ids, ${memory.poolBytes.toFixed(0)} B the pool (index, arrays, tick buffers)`);
+  console.log(
+    `\nheap per waiting ticket: ${memory.ticketBytes.toFixed(0)} B the ticket and its ids, ${memory.poolBytes.toFixed(0)} B the pool (index, arrays, tick buffers)`,
+  );
   printQuality(quality);
 
-  const result = { bench: "matcher", at: new Date().toISOString(), node: process.version, referenceSortMs: referenceMs, ticks, memory, quality };
+  const result = { bench: 'matcher', at: new Date().toISOString(), node: process.version, referenceSortMs: referenceMs, ticks, memory, quality };
   mkdirSync(RESULTS, { recursive: true });
-  const json = JSON.stringify(result, null, 2) + "\n";
-  const stamp = result.at.replace(/[:.]/g, "-");
+  const json = JSON.stringify(result, null, 2) + '\n';
+  const stamp = result.at.replace(/[:.]/g, '-');
   writeFileSync(new URL(`matcher-${stamp}.json`, RESULTS), json);
-  writeFileSync(new URL("matcher-latest.json", RESULTS), json);
-  writeFileSync(new URL("matcher-latest.html", RESULTS), matcherChart(result));
+  writeFileSync(new URL('matcher-latest.json', RESULTS), json);
+  writeFileSync(new URL('matcher-latest.html', RESULTS), matcherChart(result));
   progress(`saved bench/results/matcher-${stamp}.json, matcher-latest.json and matcher-latest.html`);
 }
 
@@ -66,17 +68,17 @@ function printTicks(ticks: { n: number; ours: TickTime; baseline: TickTime | nul
   console.table(
     ticks.map(({ n, ours, baseline }) => ({
       tickets: n,
-      "ours ms": +ours.medianMs.toFixed(1),
-      "ours max ms": +ours.maxMs.toFixed(1),
+      'ours ms': +ours.medianMs.toFixed(1),
+      'ours max ms': +ours.maxMs.toFixed(1),
       rooms: ours.rooms,
-      "baseline ms": baseline ? +baseline.medianMs.toFixed(1) : "skipped (quadratic)",
-      "baseline / ours": baseline ? +(baseline.medianMs / ours.medianMs).toFixed(0) : "",
+      'baseline ms': baseline ? +baseline.medianMs.toFixed(1) : 'skipped (quadratic)',
+      'baseline / ours': baseline ? +(baseline.medianMs / ours.medianMs).toFixed(0) : '',
     })),
   );
 }
 
 function printQuality(rows: QualityRow[]): void {
-  console.log("\nquality on generated traces, ours vs baseline (waits in s; ratio = ours / baseline, lower is better except matched)");
+  console.log('\nquality on generated traces, ours vs baseline (waits in s; ratio = ours / baseline, lower is better except matched)');
   const s = (ms: number) => +(ms / 1000).toFixed(1);
   const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : Infinity) : +(a / b).toFixed(2));
   console.table(
@@ -85,12 +87,12 @@ function printQuality(rows: QualityRow[]): void {
         trace: trace.name,
         tickets: ours.tickets,
         matched: `${(ours.matchedShare * 100).toFixed(1)}% / ${(baseline.matchedShare * 100).toFixed(1)}%`,
-        "wait p50": `${s(ours.waitP50)} / ${s(baseline.waitP50)} (${ratio(ours.waitP50, baseline.waitP50)})`,
-        "wait p95": `${s(ours.waitP95)} / ${s(baseline.waitP95)} (${ratio(ours.waitP95, baseline.waitP95)})`,
-        "wait max": `${s(ours.waitMax)} / ${s(baseline.waitMax)} (${ratio(ours.waitMax, baseline.waitMax)})`,
-        "extremes p95": `${s(ours.extremesWaitP95)} / ${s(baseline.extremesWaitP95)} (${ratio(ours.extremesWaitP95, baseline.extremesWaitP95)})`,
-        "spread mean": `${ours.spreadMean.toFixed(0)} / ${baseline.spreadMean.toFixed(0)}`,
-        "spread p95": `${ours.spreadP95.toFixed(0)} / ${baseline.spreadP95.toFixed(0)}`,
+        'wait p50': `${s(ours.waitP50)} / ${s(baseline.waitP50)} (${ratio(ours.waitP50, baseline.waitP50)})`,
+        'wait p95': `${s(ours.waitP95)} / ${s(baseline.waitP95)} (${ratio(ours.waitP95, baseline.waitP95)})`,
+        'wait max': `${s(ours.waitMax)} / ${s(baseline.waitMax)} (${ratio(ours.waitMax, baseline.waitMax)})`,
+        'extremes p95': `${s(ours.extremesWaitP95)} / ${s(baseline.extremesWaitP95)} (${ratio(ours.extremesWaitP95, baseline.extremesWaitP95)})`,
+        'spread mean': `${ours.spreadMean.toFixed(0)} / ${baseline.spreadMean.toFixed(0)}`,
+        'spread p95': `${ours.spreadP95.toFixed(0)} / ${baseline.spreadP95.toFixed(0)}`,
         timeouts: `${ours.timeouts} / ${baseline.timeouts}`,
       },
     ]),

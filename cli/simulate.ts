@@ -4,16 +4,16 @@
  * Rooms and timeouts as NDJSON on stdout, a summary on stderr; a bad input is one line on
  * stderr naming it, and exit code 1.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { parseMatchConfig } from "../core/match-config.js";
-import { replay } from "../core/replay.js";
-import { replayFigures } from "../core/replay-figures.js";
-import { DEFAULT_MATCH_CONFIG } from "../core/rule.js";
-import { parseTrace } from "../core/trace.js";
-import { replayReport } from "../bench/matcher/replay-report.js";
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseMatchConfig } from '../core/match-config.js';
+import { replay } from '../core/replay.js';
+import { replayFigures } from '../core/replay-figures.js';
+import { DEFAULT_MATCH_CONFIG } from '../core/rule.js';
+import { parseTrace } from '../core/trace.js';
+import { replayReport } from '../bench/matcher/replay-report.js';
 
-const USAGE = "usage: npm run simulate -- --trace FILE [--config FILE] [--report FILE.html]";
+const USAGE = 'usage: npm run simulate -- --trace FILE [--config FILE] [--report FILE.html]';
 
 function fail(message: string): never {
   process.stderr.write(`simulate: ${message}\n`);
@@ -22,14 +22,14 @@ function fail(message: string): never {
 
 function read(path: string, what: string): string {
   try {
-    return readFileSync(path, "utf8");
+    return readFileSync(path, 'utf8');
   } catch (error) {
     fail(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 
 function tickMs(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 1000;
+  if (raw === undefined || raw === '') return 1000;
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
     fail(`TICK_MS must be a positive integer of milliseconds, got "${raw}"`);
@@ -39,7 +39,7 @@ function tickMs(raw: string | undefined): number {
 
 let args;
 try {
-  args = parseArgs({ options: { trace: { type: "string" }, config: { type: "string" }, report: { type: "string" } } }).values;
+  args = parseArgs({ options: { trace: { type: 'string' }, config: { type: 'string' }, report: { type: 'string' } } }).values;
 } catch (error) {
   fail(`${(error as Error).message}\n${USAGE}`);
 }
@@ -50,7 +50,7 @@ let config = DEFAULT_MATCH_CONFIG;
 if (args.config) {
   let json: unknown;
   try {
-    json = JSON.parse(read(args.config, "config"));
+    json = JSON.parse(read(args.config, 'config'));
   } catch (error) {
     fail(`config ${args.config} is not valid JSON: ${(error as Error).message}`);
   }
@@ -62,13 +62,13 @@ if (args.config) {
 }
 let events;
 try {
-  events = parseTrace(read(args.trace, "trace"), config);
+  events = parseTrace(read(args.trace, 'trace'), config);
 } catch (error) {
   fail(`${args.trace}: ${(error as Error).message}`);
 }
 
 const result = replay(events, { config, tickMs: tick });
-process.stdout.write(result.outputs.map((o) => JSON.stringify(o) + "\n").join(""));
+process.stdout.write(result.outputs.map((o) => JSON.stringify(o) + '\n').join(''));
 const figures = replayFigures(result);
 const s = (ms: number) => (ms / 1000).toFixed(1);
 process.stderr.write(

@@ -36,11 +36,11 @@
  * priced. The knobs move the trade-off: an earlier priority or a longer hold shortens the tail
  * further but widens rooms (spread) and lengthens the median, by holding more players longer.
  */
-import { balanceTeams } from "./teams.js";
-import { roomSize, windowAt } from "./rule.js";
-import { RoomSearch } from "./room-search.js";
-import { ticketIdHash, TicketOrderer } from "./ticket-order.js";
-import type { FormedRoom, ModeRule, Ticket } from "./types.js";
+import { balanceTeams } from './teams.js';
+import { roomSize, windowAt } from './rule.js';
+import { RoomSearch } from './room-search.js';
+import { ticketIdHash, TicketOrderer } from './ticket-order.js';
+import type { FormedRoom, ModeRule, Ticket } from './types.js';
 
 /** The two knobs of the wait-versus-spread trade-off (see the top and docs/matching.md). */
 export interface FormingPolicy {
@@ -140,7 +140,7 @@ export class RoomFormer {
       else this.hold(p, n);
     }
     // Bulk: up the rating scale, every run of k consecutive free players the rule allows.
-    for (let p = this.head; p < n; ) {
+    for (let p = this.head; p < n;) {
       if (!this.runFrom(p, n)) {
         p = next[p]!;
         continue;
@@ -238,8 +238,12 @@ export class RoomFormer {
 }
 
 /** `members` descending by rating; returns them by team, then rating descending. */
-function buildTeamRoom(members: Ticket[], spread: number, rule: ModeRule): FormedRoom {
-  const { teamOf, imbalance } = balanceTeams(members.map((t) => t.rating), rule.teams, rule.teamSize);
+export function buildTeamRoom(members: Ticket[], spread: number, rule: ModeRule): FormedRoom {
+  const { teamOf, imbalance } = balanceTeams(
+    members.map((t) => t.rating),
+    rule.teams,
+    rule.teamSize,
+  );
   const order = members.map((_, i) => i).sort((a, b) => teamOf[a]! - teamOf[b]! || a - b);
   return { tickets: order.map((i) => members[i]!), teams: order.map((i) => teamOf[i]!), spread, imbalance };
 }

@@ -3,40 +3,41 @@
  * Mode and region names become parts of AMQP queue names and Redis keys, so they are held to
  * a conservative alphabet here, once, instead of being escaped everywhere they are used.
  */
-import { z } from "zod";
-import type { MatchConfig } from "./types.js";
+import { z } from 'zod';
+import type { MatchConfig } from './types.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const NAME_RULE = "lowercase letters, digits, '_' or '-', starting with a letter or digit, at most 32 characters";
 
 const name = z.string().regex(NAME, { message: `must be ${NAME_RULE}` });
-const nonNegative = z.number({ message: "must be a number" }).finite({ message: "must be finite" }).min(0, { message: "must be >= 0" });
-const count = z.number({ message: "must be a number" }).int({ message: "must be an integer" }).min(1, { message: "must be >= 1" });
+const nonNegative = z.number({ message: 'must be a number' }).finite({ message: 'must be finite' }).min(0, { message: 'must be >= 0' });
+const count = z.number({ message: 'must be a number' }).int({ message: 'must be an integer' }).min(1, { message: 'must be >= 1' });
 
 const windowSchema = z.strictObject({
-  initial: nonNegative.describe("Window at zero wait, in rating points."),
-  perSecond: nonNegative.describe("Window growth per second waited."),
-  max: nonNegative.optional().describe("Upper bound of the window; none when absent."),
+  initial: nonNegative.describe('Window at zero wait, in rating points.'),
+  perSecond: nonNegative.describe('Window growth per second waited.'),
+  max: nonNegative.optional().describe('Upper bound of the window; none when absent.'),
 });
 
 const modeSchema = z
   .strictObject({
-    teams: count.describe("Teams per room."),
-    teamSize: count.describe("Players per team."),
+    teams: count.describe('Teams per room.'),
+    teamSize: count.describe('Players per team.'),
     window: windowSchema,
-    maxWaitSeconds: z.number({ message: "must be a number" }).positive({ message: "must be > 0" }).finite({ message: "must be finite" })
-      .describe("A ticket still unmatched after this long ends with `timeout`."),
+    maxWaitSeconds: z
+      .number({ message: 'must be a number' })
+      .positive({ message: 'must be > 0' })
+      .finite({ message: 'must be finite' })
+      .describe('A ticket still unmatched after this long ends with `timeout`.'),
   })
-  .refine((m) => m.teams * m.teamSize >= 2, { message: "a room needs at least 2 players (teams × teamSize)" });
+  .refine((m) => m.teams * m.teamSize >= 2, { message: 'a room needs at least 2 players (teams × teamSize)' });
 
 const configSchema = z.strictObject({
   regions: z
     .array(name)
-    .min(1, { message: "must list at least one region" })
-    .refine((r) => new Set(r).size === r.length, { message: "must not repeat a region" }),
-  modes: z
-    .record(name, modeSchema)
-    .refine((m) => Object.keys(m).length > 0, { message: "must define at least one mode" }),
+    .min(1, { message: 'must list at least one region' })
+    .refine((r) => new Set(r).size === r.length, { message: 'must not repeat a region' }),
+  modes: z.record(name, modeSchema).refine((m) => Object.keys(m).length > 0, { message: 'must define at least one mode' }),
 });
 
 /** Throws an Error naming the first bad path, e.g. `MATCH_CONFIG modes.5v5.window.perSecond: must be >= 0`. */
@@ -44,11 +45,11 @@ export function parseMatchConfig(json: unknown): MatchConfig {
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const path = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    const message = issue.code === "invalid_key" ? `mode name must be ${NAME_RULE}` : issue.message;
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    const message = issue.code === 'invalid_key' ? `mode name must be ${NAME_RULE}` : issue.message;
     throw new Error(`MATCH_CONFIG ${path}: ${message}`);
   }
-  const modes: MatchConfig["modes"] = {};
+  const modes: MatchConfig['modes'] = {};
   for (const [mode, m] of Object.entries(parsed.data.modes)) {
     modes[mode] = {
       teams: m.teams,

@@ -9,9 +9,9 @@
  * later add() / remove() calls delete a few each, so the tick stays within its budget and
  * the index stays within a constant factor of the pool.
  */
-import { DEFAULT_POLICY, KEPT, RoomFormer, type FormingPolicy } from "./form-rooms.js";
-import { ticketIdHash } from "./ticket-order.js";
-import type { ModeRule, Ticket, TickResult } from "./types.js";
+import { DEFAULT_POLICY, KEPT, RoomFormer, type FormingPolicy } from './form-rooms.js';
+import { ticketIdHash } from './ticket-order.js';
+import type { ModeRule, Ticket, TickResult } from './types.js';
 
 export interface Pool {
   /** False when a ticket with that id is already waiting. */

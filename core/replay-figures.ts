@@ -2,7 +2,7 @@
  * The figures a replay is judged by, shared by `npm run simulate` and the bench so both
  * report the same numbers the same way.
  */
-import type { ReplayResult } from "./replay.js";
+import type { ReplayResult } from './replay.js';
 
 export interface ReplayFigures {
   tickets: number;
@@ -34,20 +34,26 @@ export function quantile(sorted: readonly number[], q: number): number {
 const ascending = (a: number, b: number) => a - b;
 
 export function replayFigures({ ends, spreads }: ReplayResult): ReplayFigures {
-  const waits = ends.filter((e) => e.outcome === "matched").map((e) => e.waitedMs).sort(ascending);
-  const decided = ends.filter((e) => e.outcome !== "cancelled");
+  const waits = ends
+    .filter((e) => e.outcome === 'matched')
+    .map((e) => e.waitedMs)
+    .sort(ascending);
+  const decided = ends.filter((e) => e.outcome !== 'cancelled');
   const ratings = ends.map((e) => e.rating).sort(ascending);
   const low = quantile(ratings, 0.025);
   const high = quantile(ratings, 0.975);
-  const extremes = decided.filter((e) => e.rating <= low || e.rating >= high).map((e) => e.waitedMs).sort(ascending);
+  const extremes = decided
+    .filter((e) => e.rating <= low || e.rating >= high)
+    .map((e) => e.waitedMs)
+    .sort(ascending);
   const sortedSpreads = [...spreads].sort(ascending);
   const count = (outcome: string) => ends.filter((e) => e.outcome === outcome).length;
   return {
     tickets: ends.length,
     rooms: spreads.length,
     matched: waits.length,
-    cancelled: count("cancelled"),
-    timeouts: count("timeout"),
+    cancelled: count('cancelled'),
+    timeouts: count('timeout'),
     matchedShare: ends.length === 0 ? 0 : waits.length / ends.length,
     waitP50: quantile(waits, 0.5),
     waitP95: quantile(waits, 0.95),

@@ -5,14 +5,13 @@
  * options give the same outputs, which is what makes replay a regression test.
  * The pool factory is a parameter so the baseline runs through the same harness.
  */
-import { createPool, type Pool } from "./pool.js";
-import { poolKey } from "./rule.js";
-import type { TraceEvent } from "./trace.js";
-import type { MatchConfig, ModeRule } from "./types.js";
+import { createPool, type Pool } from './pool.js';
+import { poolKey } from './rule.js';
+import type { TraceEvent } from './trace.js';
+import type { MatchConfig, ModeRule } from './types.js';
 
 export type ReplayOutput =
-  | { type: "room"; at: number; mode: string; region: string; tickets: string[]; spread: number }
-  | { type: "timeout"; at: number; ticketId: string };
+  { type: 'room'; at: number; mode: string; region: string; tickets: string[]; spread: number } | { type: 'timeout'; at: number; ticketId: string };
 
 export interface ReplayOptions {
   config: MatchConfig;
@@ -24,7 +23,7 @@ export interface ReplayOptions {
 export interface TicketEnd {
   rating: number;
   waitedMs: number;
-  outcome: "matched" | "timeout" | "cancelled";
+  outcome: 'matched' | 'timeout' | 'cancelled';
 }
 
 export interface ReplayResult {
@@ -59,7 +58,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
     if (waiting === 0) now = Math.max(now, Math.ceil(events[next]!.at / tickMs) * tickMs);
     for (; next < events.length && events[next]!.at <= now; next++) {
       const event = events[next]!;
-      if (event.type === "join") {
+      if (event.type === 'join') {
         const pool = slots.get(poolKey(event.mode, event.region))!.pool;
         const { at, ticketId, playerId, rating } = event;
         if (!poolOf.has(ticketId) && pool.add({ ticketId, playerId, rating, joinedAt: at })) {
@@ -71,7 +70,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
         if (ticket) {
           poolOf.delete(ticket.ticketId);
           waiting--;
-          ends.push({ rating: ticket.rating, waitedMs: event.at - ticket.joinedAt, outcome: "cancelled" });
+          ends.push({ rating: ticket.rating, waitedMs: event.at - ticket.joinedAt, outcome: 'cancelled' });
         }
       }
     }
@@ -79,18 +78,18 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
       if (pool.size === 0) continue;
       const { rooms, expired } = pool.tick(now);
       for (const room of rooms) {
-        outputs.push({ type: "room", at: now, mode, region, tickets: room.tickets.map((t) => t.ticketId), spread: room.spread });
+        outputs.push({ type: 'room', at: now, mode, region, tickets: room.tickets.map((t) => t.ticketId), spread: room.spread });
         spreads.push(room.spread);
         for (const t of room.tickets) {
           poolOf.delete(t.ticketId);
-          ends.push({ rating: t.rating, waitedMs: now - t.joinedAt, outcome: "matched" });
+          ends.push({ rating: t.rating, waitedMs: now - t.joinedAt, outcome: 'matched' });
         }
         waiting -= room.tickets.length;
       }
       for (const t of expired) {
-        outputs.push({ type: "timeout", at: now, ticketId: t.ticketId });
+        outputs.push({ type: 'timeout', at: now, ticketId: t.ticketId });
         poolOf.delete(t.ticketId);
-        ends.push({ rating: t.rating, waitedMs: now - t.joinedAt, outcome: "timeout" });
+        ends.push({ rating: t.rating, waitedMs: now - t.joinedAt, outcome: 'timeout' });
         waiting--;
       }
     }

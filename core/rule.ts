@@ -2,7 +2,7 @@
  * The contract's matchmaking rule as plain functions: how a ticket's window grows, how big a
  * room is, how a pool is named, and the original game's rule as the built-in default.
  */
-import type { MatchConfig, ModeRule } from "./types.js";
+import type { MatchConfig, ModeRule } from './types.js';
 
 /** A ticket's acceptable rating gap after waiting `waitedMs`: min(max, initial + perSecond·w). */
 export function windowAt(rule: ModeRule, waitedMs: number): number {
@@ -22,7 +22,7 @@ export function poolKey(mode: string, region: string): string {
 
 /** The original game's rule (contract, "Built-in default"): free-for-all rooms of three. */
 export const DEFAULT_MATCH_CONFIG: MatchConfig = {
-  regions: ["global"],
+  regions: ['global'],
   modes: {
     ffa3: {
       teams: 1,

@@ -18,8 +18,8 @@
  * bits (a few per thousand tickets) are put in full (hash, id) order by insertion. Anything
  * else (fractional ratings, huge ranges) sorts on the order-preserving words of the float64s.
  */
-import type { Ticket } from "./types.js";
-import { float64Key, RadixSorter } from "./radix-sort.js";
+import type { Ticket } from './types.js';
+import { float64Key, RadixSorter } from './radix-sort.js';
 
 /** FNV-1a over the UTF-16 code units of the id. */
 export function ticketIdHash(ticketId: string): number {
@@ -74,7 +74,8 @@ export class TicketOrderer {
       if (maxJ === minJ) {
         // A burst: one word of rating offset and top hash bits, then exact ties by insertion.
         const hashBits = Math.max(0, BURST_KEY_BITS - bitLength(maxR - minR));
-        for (let i = 0; i < n; i++) hi[i] = hashBits === 0 ? ratings[i]! - minR : ((ratings[i]! - minR) * 2 ** hashBits + (hashes[i]! >>> (32 - hashBits))) >>> 0;
+        for (let i = 0; i < n; i++)
+          hi[i] = hashBits === 0 ? ratings[i]! - minR : ((ratings[i]! - minR) * 2 ** hashBits + (hashes[i]! >>> (32 - hashBits))) >>> 0;
         this.sortBurst(tickets, hashes, n);
         byWait.set(byRating.subarray(0, n));
         return;

@@ -5,13 +5,12 @@
  * rescan from the start until no run is found. Quadratic on purpose: that is what it did.
  * Expiry, team split and room shape are the core's, so only the choice of rooms differs.
  */
-import { windowAt, roomSize } from "../../core/rule.js";
-import { balanceTeams } from "../../core/teams.js";
-import type { Pool } from "../../core/pool.js";
-import type { FormedRoom, ModeRule, Ticket } from "../../core/types.js";
+import { windowAt, roomSize } from '../../core/rule.js';
+import type { Pool } from '../../core/pool.js';
+import type { FormedRoom, ModeRule, Ticket } from '../../core/types.js';
+import { buildTeamRoom } from '../../core/form-rooms.js';
 
-const byRating = (a: Ticket, b: Ticket) =>
-  a.rating - b.rating || a.joinedAt - b.joinedAt || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
+const byRating = (a: Ticket, b: Ticket) => a.rating - b.rating || a.joinedAt - b.joinedAt || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
 
 export function createBaselinePool(rule: ModeRule): Pool {
   const tickets = new Map<string, Ticket>();
@@ -52,21 +51,16 @@ export function createBaselinePool(rule: ModeRule): Pool {
         if (i < 0) break;
         const members = pool.splice(i, k).reverse();
         for (const t of members) tickets.delete(t.ticketId);
-        rooms.push(toRoom(members, rule));
+        rooms.push(toRoomOf(members, rule));
       }
-      const expired = pool
-        .filter((t) => now - t.joinedAt >= rule.maxWaitSeconds * 1000)
-        .sort((a, b) => a.joinedAt - b.joinedAt || byRating(a, b));
+      const expired = pool.filter((t) => now - t.joinedAt >= rule.maxWaitSeconds * 1000).sort((a, b) => a.joinedAt - b.joinedAt || byRating(a, b));
       for (const t of expired) tickets.delete(t.ticketId);
       return { rooms, expired };
     },
   };
 }
 
-/** `members` descending by rating. */
-function toRoom(members: Ticket[], rule: ModeRule): FormedRoom {
-  const spread = members[0]!.rating - members[members.length - 1]!.rating;
-  const { teamOf, imbalance } = balanceTeams(members.map((t) => t.rating), rule.teams, rule.teamSize);
-  const order = members.map((_, i) => i).sort((a, b) => teamOf[a]! - teamOf[b]! || a - b);
-  return { tickets: order.map((i) => members[i]!), teams: order.map((i) => teamOf[i]!), spread, imbalance };
+/** `members` descending by rating: the same team split as the core's rooms, so only the choice of rooms differs. */
+function toRoomOf(members: Ticket[], rule: ModeRule): FormedRoom {
+  return buildTeamRoom(members, members[0]!.rating - members[members.length - 1]!.rating, rule);
 }

@@ -2,9 +2,10 @@
  * Heap bytes per waiting ticket: the Ticket objects with their id strings (what any matcher
  * holds), and what the pool adds on top (its index, dense arrays and per-tick buffers).
  */
-import { createPool } from "../../core/pool.js";
-import type { ModeRule, Ticket } from "../../core/types.js";
-import { gaussian, random } from "./traces.js";
+import { createPool } from '../../core/pool.js';
+import type { ModeRule, Ticket } from '../../core/types.js';
+import { seededRandom } from '../../common/seeded-random.js';
+import { gaussian } from './traces.js';
 
 export interface MemoryFigures {
   n: number;
@@ -13,7 +14,7 @@ export interface MemoryFigures {
 }
 
 export function measureMemory(rule: ModeRule, n: number, gc: () => void): MemoryFigures {
-  const rand = random(7);
+  const rand = seededRandom(7);
   const heap = () => {
     gc();
     gc(); // a second pass frees what the first only finalised
@@ -24,7 +25,10 @@ export function measureMemory(rule: ModeRule, n: number, gc: () => void): Memory
   // ropes that the pool's hashing flattens, and crypto.randomUUID() strings keep ~1 KB of
   // its batch buffer alive each).
   const uuid = () => {
-    const hex = (digits: number) => Math.floor(rand() * 16 ** digits).toString(16).padStart(digits, "0");
+    const hex = (digits: number) =>
+      Math.floor(rand() * 16 ** digits)
+        .toString(16)
+        .padStart(digits, '0');
     return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(6)}${hex(6)}`;
   };
   const tickets: Ticket[] = [];

@@ -1,9 +1,9 @@
 /** The matcher against the baseline on the same generated traces, through the same replay. */
-import { replay } from "../../core/replay.js";
-import { replayFigures, type ReplayFigures } from "../../core/replay-figures.js";
-import { DEFAULT_MATCH_CONFIG } from "../../core/rule.js";
-import { createBaselinePool } from "./baseline-matcher.js";
-import { generateTrace, type TraceShape } from "./traces.js";
+import { replay } from '../../core/replay.js';
+import { replayFigures, type ReplayFigures } from '../../core/replay-figures.js';
+import { DEFAULT_MATCH_CONFIG } from '../../core/rule.js';
+import { createBaselinePool } from './baseline-matcher.js';
+import { generateTrace, type TraceShape } from './traces.js';
 
 export interface QualityRow {
   trace: TraceShape;

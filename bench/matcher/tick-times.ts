@@ -4,10 +4,11 @@
  * reused across repetitions, as the live matcher's is, so buffers are warm; gc runs before
  * each measured tick so a collection owed by setup is not billed to the tick.
  */
-import { performance } from "node:perf_hooks";
-import type { Pool } from "../../core/pool.js";
-import type { ModeRule } from "../../core/types.js";
-import { gaussian, random } from "./traces.js";
+import { performance } from 'node:perf_hooks';
+import type { Pool } from '../../core/pool.js';
+import type { ModeRule } from '../../core/types.js';
+import { seededRandom } from '../../common/seeded-random.js';
+import { gaussian } from './traces.js';
 
 export interface TickTime {
   n: number;
@@ -19,7 +20,7 @@ export interface TickTime {
 
 export function measureTick(make: (rule: ModeRule) => Pool, rule: ModeRule, n: number, repetitions: number, gc: () => void): TickTime {
   const pool = make(rule);
-  const rand = random(n);
+  const rand = seededRandom(n);
   const times: number[] = [];
   let rooms = 0;
   // One unmeasured round first: JIT and buffer growth are not what a running matcher pays.
@@ -44,7 +45,7 @@ export function measureTick(make: (rule: ModeRule) => Pool, rule: ModeRule, n: n
 
 /** Float64Array.sort of 100k numbers: the machine's yardstick the budget was set against. */
 export function referenceSortMs(): number {
-  const rand = random(42);
+  const rand = seededRandom(42);
   const times: number[] = [];
   for (let rep = 0; rep < 7; rep++) {
     const values = Float64Array.from({ length: 100_000 }, () => rand());

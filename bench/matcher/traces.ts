@@ -3,7 +3,8 @@
  * ~N(1500, 300) rounded like real ratings; arrivals Poisson (steady) or with bursts (the
  * same mean rate, a tenth of the time at ten times the rate); some players leave early.
  */
-import type { TraceEvent } from "../../core/trace.js";
+import type { TraceEvent } from '../../core/trace.js';
+import { seededRandom } from '../../common/seeded-random.js';
 
 export interface TraceShape {
   name: string;
@@ -18,30 +19,18 @@ export interface TraceShape {
 
 /** Long enough that the tail figures rest on thousands of players, not on a handful. */
 export const QUALITY_TRACES: TraceShape[] = [
-  { name: "steady-sparse", seconds: 7200, rate: 0.5, bursty: false, leaveShare: 0.05, seed: 1 },
-  { name: "steady-dense", seconds: 1800, rate: 40, bursty: false, leaveShare: 0.05, seed: 2 },
-  { name: "bursty-sparse", seconds: 7200, rate: 0.5, bursty: true, leaveShare: 0.05, seed: 3 },
-  { name: "bursty-dense", seconds: 1800, rate: 40, bursty: true, leaveShare: 0.05, seed: 4 },
+  { name: 'steady-sparse', seconds: 7200, rate: 0.5, bursty: false, leaveShare: 0.05, seed: 1 },
+  { name: 'steady-dense', seconds: 1800, rate: 40, bursty: false, leaveShare: 0.05, seed: 2 },
+  { name: 'bursty-sparse', seconds: 7200, rate: 0.5, bursty: true, leaveShare: 0.05, seed: 3 },
+  { name: 'bursty-dense', seconds: 1800, rate: 40, bursty: true, leaveShare: 0.05, seed: 4 },
 ];
-
-/** mulberry32: small, fast, good enough to draw players. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function gaussian(rand: () => number, mean: number, sd: number): number {
   return mean + sd * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
-export function generateTrace(shape: TraceShape, mode = "ffa3", region = "global"): TraceEvent[] {
-  const rand = random(shape.seed);
+export function generateTrace(shape: TraceShape, mode = 'ffa3', region = 'global'): TraceEvent[] {
+  const rand = seededRandom(shape.seed);
   const exp = (mean: number) => -mean * Math.log(1 - rand());
   const events: { event: TraceEvent; seq: number }[] = [];
   const end = shape.seconds * 1000;
@@ -55,9 +44,9 @@ export function generateTrace(shape: TraceShape, mode = "ffa3", region = "global
     const ticketId = `t${n}`;
     events.push({
       seq: events.length,
-      event: { at: joinAt, type: "join", ticketId, playerId: `p${n}`, rating: Math.round(gaussian(rand, 1500, 300)), mode, region },
+      event: { at: joinAt, type: 'join', ticketId, playerId: `p${n}`, rating: Math.round(gaussian(rand, 1500, 300)), mode, region },
     });
-    if (rand() < shape.leaveShare) events.push({ seq: events.length, event: { at: joinAt + Math.round(exp(60_000)), type: "leave", ticketId } });
+    if (rand() < shape.leaveShare) events.push({ seq: events.length, event: { at: joinAt + Math.round(exp(60_000)), type: 'leave', ticketId } });
   }
   return events.sort((a, b) => a.event.at - b.event.at || a.seq - b.seq).map((e) => e.event);
 }

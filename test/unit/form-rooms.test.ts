@@ -1,11 +1,11 @@
-import { expect } from "chai";
-import fc from "fast-check";
-import { formRooms, type FormingPolicy } from "../../core/form-rooms.js";
-import { createBaselinePool } from "../../bench/matcher/baseline-matcher.js";
-import { createPool } from "../../core/pool.js";
-import { roomSize, windowAt } from "../../core/rule.js";
-import type { FormedRoom, ModeRule, Ticket } from "../../core/types.js";
-import { ruleArb, ticketsArb } from "./arbitraries.js";
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { formRooms, type FormingPolicy } from '../../core/form-rooms.js';
+import { createBaselinePool } from '../../bench/matcher/baseline-matcher.js';
+import { createPool } from '../../core/pool.js';
+import { roomSize, windowAt } from '../../core/rule.js';
+import type { FormedRoom, ModeRule, Ticket } from '../../core/types.js';
+import { ruleArb, ticketsArb } from './arbitraries.js';
 
 const ffa3: ModeRule = { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50, max: Infinity }, maxWaitSeconds: 300 };
 const t = (ticketId: string, rating: number, joinedAt = 0): Ticket => ({ ticketId, playerId: `p-${ticketId}`, rating, joinedAt });
@@ -18,11 +18,7 @@ const bulkOnly: FormingPolicy = { priorityAfter: Infinity, holdHorizonMs: 0 };
 function isValid(room: FormedRoom, rule: ModeRule, now: number): boolean {
   const ratings = room.tickets.map((x) => x.rating);
   const spread = Math.max(...ratings) - Math.min(...ratings);
-  return (
-    room.tickets.length === roomSize(rule) &&
-    spread === room.spread &&
-    room.tickets.every((x) => spread <= windowAt(rule, now - x.joinedAt))
-  );
+  return room.tickets.length === roomSize(rule) && spread === room.spread && room.tickets.every((x) => spread <= windowAt(rule, now - x.joinedAt));
 }
 
 /** Smallest spread of any valid room among `tickets` that contains `anchor`, by enumeration. */
@@ -43,10 +39,10 @@ function bestSpreadWith(anchor: Ticket, tickets: Ticket[], rule: ModeRule, now: 
   return best;
 }
 
-describe("formRooms", () => {
+describe('formRooms', () => {
   const now = 30_000;
 
-  it("forms only rooms that keep the rule at the tick, with no ticket twice", () => {
+  it('forms only rooms that keep the rule at the tick, with no ticket twice', () => {
     fc.assert(
       fc.property(ruleArb, ticketsArb(), (rule, tickets) => {
         const { rooms, expired, kept } = formRooms(tickets, rule, now);
@@ -58,7 +54,7 @@ describe("formRooms", () => {
     );
   });
 
-  it("is deterministic and ignores the order tickets come in", () => {
+  it('is deterministic and ignores the order tickets come in', () => {
     fc.assert(
       fc.property(ruleArb, ticketsArb(), fc.integer(), (rule, tickets, seed) => {
         const shuffled = [...tickets].sort((a, b) => ((a.rating * 7919 + seed) % 13) - ((b.rating * 7919 + seed) % 13));
@@ -83,7 +79,7 @@ describe("formRooms", () => {
     );
   });
 
-  it("leaves no allowed room behind when every ticket is served oldest first", () => {
+  it('leaves no allowed room behind when every ticket is served oldest first', () => {
     fc.assert(
       fc.property(ruleArb, ticketsArb(12), (rule, tickets) => {
         const { kept, expired } = formRooms(tickets, rule, now, oldestFirst);
@@ -93,7 +89,7 @@ describe("formRooms", () => {
     );
   });
 
-  it("gives the longest-waiting ticket the closest room it can have", () => {
+  it('gives the longest-waiting ticket the closest room it can have', () => {
     fc.assert(
       fc.property(ruleArb, ticketsArb(12), (rule, tickets) => {
         fc.pre(tickets.length > 0);
@@ -106,20 +102,20 @@ describe("formRooms", () => {
     );
   });
 
-  it("holds back the players a long-waiting ticket needs until its room fits", () => {
+  it('holds back the players a long-waiting ticket needs until its room fits', () => {
     // a has waited 60 s (priority after 20% of 300 s); b, c are 250 and 300 below it.
-    const a = t("a", 2500, 0);
-    const [b, c] = [t("b", 2250, 56_000), t("c", 2200, 56_000)];
-    const d = t("d", 2190, 58_000);
+    const a = t('a', 2500, 0);
+    const [b, c] = [t('b', 2250, 56_000), t('c', 2200, 56_000)];
+    const d = t('d', 2190, 58_000);
     const tickets = [a, b, c, d];
-    expect(formRooms(tickets, ffa3, 60_000, bulkOnly).rooms.map(ids)).to.deep.equal([["b", "c", "d"]]);
+    expect(formRooms(tickets, ffa3, 60_000, bulkOnly).rooms.map(ids)).to.deep.equal([['b', 'c', 'd']]);
     const held = formRooms(tickets, ffa3, 60_000);
     expect(held.rooms).to.deep.equal([]);
     // Windows of b and c reach the spread of 300 after 6 s of waiting.
-    expect(formRooms(tickets, ffa3, 62_000).rooms.map(ids)).to.deep.equal([["a", "b", "c"]]);
+    expect(formRooms(tickets, ffa3, 62_000).rooms.map(ids)).to.deep.equal([['a', 'b', 'c']]);
   });
 
-  it("ends a ticket at maxWaitSeconds, not before, and can still match it then", () => {
+  it('ends a ticket at maxWaitSeconds, not before, and can still match it then', () => {
     fc.assert(
       fc.property(ruleArb, ticketsArb(), (rule, tickets) => {
         const { expired, kept, rooms } = formRooms(tickets, rule, now);
@@ -130,43 +126,43 @@ describe("formRooms", () => {
       }),
     );
     const rule = { ...ffa3, maxWaitSeconds: 10 };
-    const old = [t("a", 1000), t("b", 1400), t("c", 1450)];
-    expect(formRooms(old, rule, 10_000).rooms.map(ids)).to.deep.equal([["a", "b", "c"]]);
-    expect(formRooms(old.slice(0, 2), rule, 10_000).expired.map((x) => x.ticketId)).to.deep.equal(["a", "b"]);
+    const old = [t('a', 1000), t('b', 1400), t('c', 1450)];
+    expect(formRooms(old, rule, 10_000).rooms.map(ids)).to.deep.equal([['a', 'b', 'c']]);
+    expect(formRooms(old.slice(0, 2), rule, 10_000).expired.map((x) => x.ticketId)).to.deep.equal(['a', 'b']);
   });
 
-  it("skips a fresh player sitting between players who have waited long", () => {
-    const tickets = [t("a", 1000), t("fresh", 1010, 60_000), t("b", 1020), t("c", 1040)];
+  it('skips a fresh player sitting between players who have waited long', () => {
+    const tickets = [t('a', 1000), t('fresh', 1010, 60_000), t('b', 1020), t('c', 1040)];
     expect(formRooms(tickets, ffa3, 60_000, bulkOnly).rooms).to.deep.equal([]);
     const { rooms, kept } = formRooms(tickets, ffa3, 60_000);
-    expect(rooms.map(ids)).to.deep.equal([["a", "b", "c"]]);
-    expect(kept.map((x) => x.ticketId)).to.deep.equal(["fresh"]);
+    expect(rooms.map(ids)).to.deep.equal([['a', 'b', 'c']]);
+    expect(kept.map((x) => x.ticketId)).to.deep.equal(['fresh']);
   });
 
-  it("splits team rooms evenly and lists tickets by team, then rating", () => {
+  it('splits team rooms evenly and lists tickets by team, then rating', () => {
     const rule: ModeRule = { teams: 2, teamSize: 2, window: { initial: 1000, perSecond: 0, max: Infinity }, maxWaitSeconds: 60 };
-    const [room] = formRooms([t("a", 1000), t("b", 1100), t("c", 1200), t("d", 1300)], rule, 0).rooms;
+    const [room] = formRooms([t('a', 1000), t('b', 1100), t('c', 1200), t('d', 1300)], rule, 0).rooms;
     expect(room!.imbalance).to.equal(0);
     expect(room!.teams).to.deep.equal([0, 0, 1, 1]);
-    expect(room!.tickets.map((x) => x.ticketId)).to.deep.equal(["d", "a", "c", "b"]);
+    expect(room!.tickets.map((x) => x.ticketId)).to.deep.equal(['d', 'a', 'c', 'b']);
   });
 });
 
-describe("createPool", () => {
-  it("adds idempotently, removes, and accepts an old joinedAt back", () => {
+describe('createPool', () => {
+  it('adds idempotently, removes, and accepts an old joinedAt back', () => {
     const pool = createPool(ffa3);
-    expect(pool.add(t("a", 1500, 0))).to.equal(true);
-    expect(pool.add(t("a", 1500, 0))).to.equal(false);
+    expect(pool.add(t('a', 1500, 0))).to.equal(true);
+    expect(pool.add(t('a', 1500, 0))).to.equal(false);
     expect(pool.size).to.equal(1);
-    expect(pool.get("a")?.rating).to.equal(1500);
-    expect(pool.remove("a")?.ticketId).to.equal("a");
-    expect(pool.has("a")).to.equal(false);
-    expect(pool.remove("a")).to.equal(undefined);
-    expect(pool.add(t("a", 1500, -5000))).to.equal(true);
-    expect(() => pool.add(t("bad", NaN))).to.throw(RangeError);
+    expect(pool.get('a')?.rating).to.equal(1500);
+    expect(pool.remove('a')?.ticketId).to.equal('a');
+    expect(pool.has('a')).to.equal(false);
+    expect(pool.remove('a')).to.equal(undefined);
+    expect(pool.add(t('a', 1500, -5000))).to.equal(true);
+    expect(() => pool.add(t('bad', NaN))).to.throw(RangeError);
   });
 
-  it("matches what formRooms forms, and a leave before a tick keeps the ticket out", () => {
+  it('matches what formRooms forms, and a leave before a tick keeps the ticket out', () => {
     fc.assert(
       fc.property(ruleArb, ticketsArb(), fc.array(fc.nat(), { maxLength: 5 }), (rule, tickets, leaves) => {
         const pool = createPool(rule);
@@ -174,7 +170,11 @@ describe("createPool", () => {
         const left = new Set(leaves.filter((i) => i < tickets.length).map((i) => tickets[i]!.ticketId));
         for (const id of left) expect(pool.remove(id)?.ticketId).to.equal(id);
         const result = pool.tick(20_000);
-        const expected = formRooms(tickets.filter((x) => !left.has(x.ticketId)), rule, 20_000);
+        const expected = formRooms(
+          tickets.filter((x) => !left.has(x.ticketId)),
+          rule,
+          20_000,
+        );
         expect(result.rooms).to.deep.equal(expected.rooms);
         expect(result.expired).to.deep.equal(expected.expired);
         const ended = [...result.rooms.flatMap((r) => r.tickets), ...result.expired];
@@ -188,7 +188,7 @@ describe("createPool", () => {
     );
   });
 
-  it("keeps its index right across many ticks of adds, removes and re-adds", () => {
+  it('keeps its index right across many ticks of adds, removes and re-adds', () => {
     const pool = createPool({ ...ffa3, maxWaitSeconds: 3 });
     const live = new Set<string>();
     for (let second = 1; second <= 40; second++) {

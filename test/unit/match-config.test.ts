@@ -1,38 +1,38 @@
-import { expect } from "chai";
-import { parseMatchConfig } from "../../core/match-config.js";
-import { DEFAULT_MATCH_CONFIG } from "../../core/rule.js";
+import { expect } from 'chai';
+import { parseMatchConfig } from '../../core/match-config.js';
+import { DEFAULT_MATCH_CONFIG } from '../../core/rule.js';
 
 const mode = { teams: 2, teamSize: 5, window: { initial: 20, perSecond: 10, max: 400 }, maxWaitSeconds: 120 };
-const config = (patch: object) => ({ regions: ["eu", "us-east"], modes: { "5v5": mode }, ...patch });
+const config = (patch: object) => ({ regions: ['eu', 'us-east'], modes: { '5v5': mode }, ...patch });
 
-describe("parseMatchConfig", () => {
+describe('parseMatchConfig', () => {
   it("parses the contract's shape, with max optional (no bound)", () => {
     const { window, ...rest } = mode;
     const parsed = parseMatchConfig(config({ modes: { ffa3: { ...rest, window: { initial: 0, perSecond: 50 } } } }));
-    expect(parsed.regions).to.deep.equal(["eu", "us-east"]);
+    expect(parsed.regions).to.deep.equal(['eu', 'us-east']);
     expect(parsed.modes.ffa3!.window).to.deep.equal({ initial: 0, perSecond: 50, max: Infinity });
-    expect(parseMatchConfig(config({})).modes["5v5"]).to.deep.equal(mode);
+    expect(parseMatchConfig(config({})).modes['5v5']).to.deep.equal(mode);
   });
 
-  it("accepts the built-in default written out", () => {
+  it('accepts the built-in default written out', () => {
     const { ffa3 } = DEFAULT_MATCH_CONFIG.modes;
-    const json = { regions: ["global"], modes: { ffa3: { ...ffa3!, window: { initial: 0, perSecond: 50 } } } };
+    const json = { regions: ['global'], modes: { ffa3: { ...ffa3!, window: { initial: 0, perSecond: 50 } } } };
     expect(parseMatchConfig(json)).to.deep.equal(DEFAULT_MATCH_CONFIG);
   });
 
   const bad: [string, unknown, RegExp][] = [
-    ["a negative growth", config({ modes: { "5v5": { ...mode, window: { ...mode.window, perSecond: -1 } } } }), /modes\.5v5\.window\.perSecond: must be >= 0/],
-    ["a fractional team size", config({ modes: { "5v5": { ...mode, teamSize: 2.5 } } }), /modes\.5v5\.teamSize: must be an integer/],
-    ["a room of one", config({ modes: { solo: { ...mode, teams: 1, teamSize: 1 } } }), /modes\.solo: a room needs at least 2 players/],
-    ["an unsafe mode name", config({ modes: { "Five v Five": mode } }), /modes\.Five v Five: mode name must be lowercase/],
-    ["an unsafe region name", config({ regions: ["eu.west"] }), /regions\.0: must be lowercase/],
-    ["a repeated region", config({ regions: ["eu", "eu"] }), /regions: must not repeat a region/],
-    ["no region", config({ regions: [] }), /regions: must list at least one region/],
-    ["no mode", config({ modes: {} }), /modes: must define at least one mode/],
-    ["a misspelt field", config({ modes: { "5v5": { ...mode, maxWait: 3 } } }), /modes\.5v5: Unrecognized key/],
-    ["a missing field", { regions: ["eu"] }, /modes: /],
-    ["a wrong type", config({ modes: { "5v5": { ...mode, maxWaitSeconds: "60" } } }), /modes\.5v5\.maxWaitSeconds: must be a number/],
-    ["not an object", [], /\(root\)/],
+    ['a negative growth', config({ modes: { '5v5': { ...mode, window: { ...mode.window, perSecond: -1 } } } }), /modes\.5v5\.window\.perSecond: must be >= 0/],
+    ['a fractional team size', config({ modes: { '5v5': { ...mode, teamSize: 2.5 } } }), /modes\.5v5\.teamSize: must be an integer/],
+    ['a room of one', config({ modes: { solo: { ...mode, teams: 1, teamSize: 1 } } }), /modes\.solo: a room needs at least 2 players/],
+    ['an unsafe mode name', config({ modes: { 'Five v Five': mode } }), /modes\.Five v Five: mode name must be lowercase/],
+    ['an unsafe region name', config({ regions: ['eu.west'] }), /regions\.0: must be lowercase/],
+    ['a repeated region', config({ regions: ['eu', 'eu'] }), /regions: must not repeat a region/],
+    ['no region', config({ regions: [] }), /regions: must list at least one region/],
+    ['no mode', config({ modes: {} }), /modes: must define at least one mode/],
+    ['a misspelt field', config({ modes: { '5v5': { ...mode, maxWait: 3 } } }), /modes\.5v5: Unrecognized key/],
+    ['a missing field', { regions: ['eu'] }, /modes: /],
+    ['a wrong type', config({ modes: { '5v5': { ...mode, maxWaitSeconds: '60' } } }), /modes\.5v5\.maxWaitSeconds: must be a number/],
+    ['not an object', [], /\(root\)/],
   ];
   for (const [what, json, message] of bad) {
     it(`rejects ${what}, naming the path`, () => {

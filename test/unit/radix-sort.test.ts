@@ -1,9 +1,9 @@
-import { expect } from "chai";
-import fc from "fast-check";
-import { float64Key, RadixSorter } from "../../core/radix-sort.js";
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { float64Key, RadixSorter } from '../../core/radix-sort.js';
 
-describe("RadixSorter", () => {
-  it("orders like a stable comparison sort, for numbers of any sign and size", () => {
+describe('RadixSorter', () => {
+  it('orders like a stable comparison sort, for numbers of any sign and size', () => {
     const value = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: -5, max: 5 }));
     fc.assert(
       fc.property(fc.array(value, { maxLength: 300 }), (values) => {

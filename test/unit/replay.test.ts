@@ -1,76 +1,96 @@
-import { expect } from "chai";
-import fc from "fast-check";
-import { replay } from "../../core/replay.js";
-import { replayFigures } from "../../core/replay-figures.js";
-import { DEFAULT_MATCH_CONFIG, windowAt } from "../../core/rule.js";
-import { parseTrace, TraceError, type TraceEvent } from "../../core/trace.js";
-import { createBaselinePool } from "../../bench/matcher/baseline-matcher.js";
-import { generateTrace } from "../../bench/matcher/traces.js";
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { replay } from '../../core/replay.js';
+import { replayFigures } from '../../core/replay-figures.js';
+import { DEFAULT_MATCH_CONFIG, windowAt } from '../../core/rule.js';
+import { parseTrace, TraceError, type TraceEvent } from '../../core/trace.js';
+import { createBaselinePool } from '../../bench/matcher/baseline-matcher.js';
+import { generateTrace } from '../../bench/matcher/traces.js';
 
 const config = DEFAULT_MATCH_CONFIG;
 /** A shorter maxWait keeps the ticking after the last event short. */
-const quick = { regions: ["global"], modes: { ffa3: { ...DEFAULT_MATCH_CONFIG.modes.ffa3!, maxWaitSeconds: 20 } } };
+const quick = { regions: ['global'], modes: { ffa3: { ...DEFAULT_MATCH_CONFIG.modes.ffa3!, maxWaitSeconds: 20 } } };
 const rule = quick.modes.ffa3;
 const join = (at: number, ticketId: string, rating: number): TraceEvent => ({
-  at, type: "join", ticketId, playerId: `p-${ticketId}`, rating, mode: "ffa3", region: "global",
+  at,
+  type: 'join',
+  ticketId,
+  playerId: `p-${ticketId}`,
+  rating,
+  mode: 'ffa3',
+  region: 'global',
 });
 
 const traceArb = fc
-  .array(fc.record({ at: fc.integer({ min: 0, max: 20_000 }), rating: fc.integer({ min: 1200, max: 1800 }), leaveAfter: fc.option(fc.integer({ min: 0, max: 5000 })) }), { maxLength: 40 })
+  .array(
+    fc.record({
+      at: fc.integer({ min: 0, max: 20_000 }),
+      rating: fc.integer({ min: 1200, max: 1800 }),
+      leaveAfter: fc.option(fc.integer({ min: 0, max: 5000 })),
+    }),
+    { maxLength: 40 },
+  )
   .map((rows) => {
     const events: TraceEvent[] = [];
     rows.forEach((r, i) => {
       events.push(join(r.at, `t${i}`, r.rating));
-      if (r.leaveAfter !== null) events.push({ at: r.at + r.leaveAfter, type: "leave", ticketId: `t${i}` });
+      if (r.leaveAfter !== null) events.push({ at: r.at + r.leaveAfter, type: 'leave', ticketId: `t${i}` });
     });
     return events.sort((a, b) => a.at - b.at);
   });
 
-describe("replay", () => {
-  it("ends every ticket exactly once, each room valid at its tick, the same each run", () => {
+describe('replay', () => {
+  it('ends every ticket exactly once, each room valid at its tick, the same each run', () => {
     fc.assert(
       fc.property(traceArb, fc.constantFrom(100, 250, 1000, 3000), (events, tickMs) => {
         const result = replay(events, { config: quick, tickMs });
         expect(replay(events, { config: quick, tickMs })).to.deep.equal(result);
-        const joined = new Map(events.flatMap((e) => (e.type === "join" ? [[e.ticketId, e] as const] : [])));
+        const joined = new Map(events.flatMap((e) => (e.type === 'join' ? [[e.ticketId, e] as const] : [])));
         const ended = new Set<string>();
         for (const out of result.outputs) {
           expect(out.at % tickMs).to.equal(0);
-          const ids = out.type === "room" ? out.tickets : [out.ticketId];
+          const ids = out.type === 'room' ? out.tickets : [out.ticketId];
           for (const id of ids) {
             expect(ended.has(id), id).to.equal(false);
             ended.add(id);
             expect(joined.get(id)!.at).to.be.at.most(out.at);
           }
-          if (out.type === "room") {
+          if (out.type === 'room') {
             for (const id of out.tickets) expect(out.spread).to.be.at.most(windowAt(rule, out.at - joined.get(id)!.at));
           } else {
             expect(out.at - joined.get(out.ticketId)!.at).to.be.at.least(rule.maxWaitSeconds * 1000);
           }
         }
-        const cancelled = result.ends.filter((e) => e.outcome === "cancelled").length;
+        const cancelled = result.ends.filter((e) => e.outcome === 'cancelled').length;
         expect(ended.size + cancelled).to.equal(joined.size);
       }),
       { numRuns: 50 },
     );
   });
 
-  it("lets a tick see the events at its own time, the first tick at tickMs", () => {
-    const events = [join(0, "a", 1500), join(1000, "b", 1500), join(1000, "c", 1500), join(1001, "d", 1500)];
+  it('lets a tick see the events at its own time, the first tick at tickMs', () => {
+    const events = [join(0, 'a', 1500), join(1000, 'b', 1500), join(1000, 'c', 1500), join(1001, 'd', 1500)];
     const [first] = replay(events, { config, tickMs: 1000 }).outputs;
-    expect(first).to.deep.include({ type: "room", at: 1000, mode: "ffa3", region: "global", spread: 0 });
-    expect(first?.type === "room" && [...first.tickets].sort()).to.deep.equal(["a", "b", "c"]);
+    expect(first).to.deep.include({ type: 'room', at: 1000, mode: 'ffa3', region: 'global', spread: 0 });
+    expect(first?.type === 'room' && [...first.tickets].sort()).to.deep.equal(['a', 'b', 'c']);
   });
 
-  it("drops a ticket that leaves before a tick, and ignores a repeated join", () => {
-    const events: TraceEvent[] = [join(0, "a", 1500), join(0, "a", 1500), join(0, "b", 1500), { at: 500, type: "leave", ticketId: "b" }, join(900, "c", 1500), join(900, "d", 1500)];
+  it('drops a ticket that leaves before a tick, and ignores a repeated join', () => {
+    const events: TraceEvent[] = [
+      join(0, 'a', 1500),
+      join(0, 'a', 1500),
+      join(0, 'b', 1500),
+      { at: 500, type: 'leave', ticketId: 'b' },
+      join(900, 'c', 1500),
+      join(900, 'd', 1500),
+    ];
     const result = replay(events, { config, tickMs: 1000 });
-    expect(result.outputs.map((o) => (o.type === "room" ? [...o.tickets].sort() : o.ticketId))).to.deep.equal([["a", "c", "d"]]);
+    expect(result.outputs.map((o) => (o.type === 'room' ? [...o.tickets].sort() : o.ticketId))).to.deep.equal([['a', 'c', 'd']]);
     expect(replayFigures(result)).to.include({ tickets: 4, matched: 3, cancelled: 1, rooms: 1 });
   });
 
-  it("runs the baseline through the same harness, and ours is never behind it on a generated trace", () => {
-    const events = generateTrace({ name: "t", seconds: 300, rate: 2, bursty: true, leaveShare: 0.05, seed: 11 });
+  it('runs the baseline through the same harness, and ours is never behind it on a generated trace', () => {
+    const events = generateTrace({ name: 't', seconds: 300, rate: 2, bursty: true, leaveShare: 0.05, seed: 11 });
     const ours = replayFigures(replay(events, { config, tickMs: 1000 }));
     const base = replayFigures(replay(events, { config, tickMs: 1000, createPool: createBaselinePool }));
     expect(ours.tickets).to.equal(base.tickets);
@@ -79,21 +99,21 @@ describe("replay", () => {
   });
 });
 
-describe("parseTrace", () => {
-  const lines = (...rows: unknown[]) => rows.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n");
-  const ok = join(5, "a", 1500);
+describe('parseTrace', () => {
+  const lines = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
+  const ok = join(5, 'a', 1500);
 
-  it("parses joins and leaves and skips blank lines", () => {
-    expect(parseTrace(lines(ok, "", { at: 6, type: "leave", ticketId: "a" }, ""), config)).to.deep.equal([ok, { at: 6, type: "leave", ticketId: "a" }]);
+  it('parses joins and leaves and skips blank lines', () => {
+    expect(parseTrace(lines(ok, '', { at: 6, type: 'leave', ticketId: 'a' }, ''), config)).to.deep.equal([ok, { at: 6, type: 'leave', ticketId: 'a' }]);
   });
 
   const bad: [string, string, RegExp][] = [
-    ["broken JSON", lines(ok, "{nope"), /line 2: not valid JSON/],
-    ["an unknown type", lines({ ...ok, type: "jump" }), /line 1: `type` must be "join" or "leave"/],
-    ["a missing rating", lines({ ...ok, rating: undefined }), /line 1: `rating` must be a number/],
-    ["time going backwards", lines(ok, { ...ok, at: 4, ticketId: "b" }), /line 2: at 4 is before the previous event's 5/],
-    ["an unknown mode", lines({ ...ok, mode: "5v5" }), /line 1: unknown mode "5v5"/],
-    ["an unknown region", lines({ ...ok, region: "mars" }), /line 1: unknown region "mars"/],
+    ['broken JSON', lines(ok, '{nope'), /line 2: not valid JSON/],
+    ['an unknown type', lines({ ...ok, type: 'jump' }), /line 1: `type` must be "join" or "leave"/],
+    ['a missing rating', lines({ ...ok, rating: undefined }), /line 1: `rating` must be a number/],
+    ['time going backwards', lines(ok, { ...ok, at: 4, ticketId: 'b' }), /line 2: at 4 is before the previous event's 5/],
+    ['an unknown mode', lines({ ...ok, mode: '5v5' }), /line 1: unknown mode "5v5"/],
+    ['an unknown region', lines({ ...ok, region: 'mars' }), /line 1: unknown region "mars"/],
   ];
   for (const [what, text, message] of bad) {
     it(`rejects ${what}, naming the line`, () => {

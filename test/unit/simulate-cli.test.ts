@@ -1,61 +1,73 @@
 /** `npm run simulate` end to end, as a child process on files (in a temporary directory). */
-import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const CLI = join(import.meta.dirname, "../../cli/simulate.ts");
-const EXAMPLE = join(import.meta.dirname, "../../docs/examples/trace.ndjson");
+const CLI = join(import.meta.dirname, '../../cli/simulate.ts');
+const EXAMPLE = join(import.meta.dirname, '../../docs/examples/trace.ndjson');
 
 function simulate(args: string[], env: Record<string, string> = {}) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe("cli/simulate", function () {
+describe('cli/simulate', function () {
   this.timeout(30_000);
-  const dir = mkdtempSync(join(tmpdir(), "matchq-simulate-"));
+  const dir = mkdtempSync(join(tmpdir(), 'matchq-simulate-'));
 
   it("replays the example trace in the contract's format, byte for byte the same twice", () => {
-    const first = simulate(["--trace", EXAMPLE]);
+    const first = simulate(['--trace', EXAMPLE]);
     expect(first.code, first.stderr).to.equal(0);
-    const lines = first.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = first.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).to.be.greaterThan(1);
     for (const line of lines) {
-      if (line.type === "room") {
-        expect(Object.keys(line)).to.deep.equal(["type", "at", "mode", "region", "tickets", "spread"]);
+      if (line.type === 'room') {
+        expect(Object.keys(line)).to.deep.equal(['type', 'at', 'mode', 'region', 'tickets', 'spread']);
         expect(line.tickets).to.have.length(3);
       } else {
-        expect(Object.keys(line)).to.deep.equal(["type", "at", "ticketId"]);
+        expect(Object.keys(line)).to.deep.equal(['type', 'at', 'ticketId']);
       }
       expect(line.at % 1000).to.equal(0);
     }
     expect(first.stderr).to.match(/tickets, \d+ rooms/);
-    expect(simulate(["--trace", EXAMPLE]).stdout).to.equal(first.stdout);
+    expect(simulate(['--trace', EXAMPLE]).stdout).to.equal(first.stdout);
   });
 
-  it("takes a config and TICK_MS, and writes a self-contained report", () => {
-    const config = join(dir, "config.json");
-    writeFileSync(config, JSON.stringify({ regions: ["global"], modes: { ffa3: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 30 } } }));
-    const report = join(dir, "report.html");
-    const run = simulate(["--trace", EXAMPLE, "--config", config, "--report", report], { TICK_MS: "250" });
+  it('takes a config and TICK_MS, and writes a self-contained report', () => {
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ regions: ['global'], modes: { ffa3: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 30 } } }),
+    );
+    const report = join(dir, 'report.html');
+    const run = simulate(['--trace', EXAMPLE, '--config', config, '--report', report], { TICK_MS: '250' });
     expect(run.code, run.stderr).to.equal(0);
-    for (const line of run.stdout.trimEnd().split("\n")) expect(JSON.parse(line).at % 250).to.equal(0);
-    const html = readFileSync(report, "utf8");
-    expect(html).to.match(/^<!doctype html>/).and.to.include("<svg").and.to.include("matched share");
+    for (const line of run.stdout.trimEnd().split('\n')) expect(JSON.parse(line).at % 250).to.equal(0);
+    const html = readFileSync(report, 'utf8');
+    expect(html)
+      .to.match(/^<!doctype html>/)
+      .and.to.include('<svg')
+      .and.to.include('matched share');
     expect(html).not.to.match(/<script|https?:\/\//);
   });
 
-  it("fails with one line naming a bad TICK_MS, trace line or config path, exit 1", () => {
-    const trace = join(dir, "bad.ndjson");
+  it('fails with one line naming a bad TICK_MS, trace line or config path, exit 1', () => {
+    const trace = join(dir, 'bad.ndjson');
     writeFileSync(trace, '{"at":0,"type":"join","ticketId":"a","playerId":"p","rating":1500,"mode":"ffa3","region":"global"}\n{"at":1}\n');
-    const badConfig = join(dir, "bad-config.json");
-    writeFileSync(badConfig, JSON.stringify({ regions: ["global"], modes: { ffa3: { teams: 0, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 30 } } }));
+    const badConfig = join(dir, 'bad-config.json');
+    writeFileSync(
+      badConfig,
+      JSON.stringify({ regions: ['global'], modes: { ffa3: { teams: 0, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 30 } } }),
+    );
     const cases: [string[], Record<string, string>, RegExp][] = [
-      [["--trace", EXAMPLE], { TICK_MS: "0" }, /TICK_MS must be a positive integer/],
-      [["--trace", trace], {}, /bad\.ndjson: trace line 2: /],
-      [["--trace", EXAMPLE, "--config", badConfig], {}, /modes\.ffa3\.teams: must be >= 1/],
+      [['--trace', EXAMPLE], { TICK_MS: '0' }, /TICK_MS must be a positive integer/],
+      [['--trace', trace], {}, /bad\.ndjson: trace line 2: /],
+      [['--trace', EXAMPLE, '--config', badConfig], {}, /modes\.ffa3\.teams: must be >= 1/],
       [[], {}, /--trace is required/],
     ];
     for (const [args, env, message] of cases) {
@@ -63,7 +75,7 @@ describe("cli/simulate", function () {
       expect(run.code).to.equal(1);
       expect(run.stderr).to.match(message);
       expect(run.stderr).not.to.match(/\n\s+at /);
-      expect(run.stdout).to.equal("");
+      expect(run.stdout).to.equal('');
     }
   });
 });
