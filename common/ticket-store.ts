@@ -13,6 +13,8 @@ export interface StoredTicket extends TicketRef {
   joinedAt: number;
   state: TicketState;
   roomId?: string;
+  /** The broker confirmed the ticket's join: a matcher will see it. */
+  confirmed: boolean;
   delivered: boolean;
 }
 
@@ -58,7 +60,7 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
      * Writes back a live ticket the gateway still knows, after Redis lost it; fields that
      * survived are kept, so a ticket that ended meanwhile stays ended.
      */
-    async restore(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId'>, ttlSeconds: number): Promise<void> {
+    async restore(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId' | 'confirmed'>, ttlSeconds: number): Promise<void> {
       const key = ticketKey(ticket);
       await Promise.all([
         redis.set(keys.playerTicket(ticket.playerId), encodeRef(ticket), 'EX', ttlSeconds, 'NX'),
@@ -67,6 +69,8 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
           .hsetnx(key, 'playerId', ticket.playerId)
           .hsetnx(key, 'rating', String(ticket.rating))
           .hsetnx(key, 'joinedAt', String(ticket.joinedAt))
+          // Only a ticket the player was told is queued is restored: its join was confirmed.
+          .hsetnx(key, 'confirmed', '1')
           .expire(key, ttlSeconds, 'NX')
           .exec(),
       ]);
@@ -79,9 +83,15 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
       return { raw, ref: { ticketId, mode, region } };
     },
 
-    /** Just the state of a ticket (null when Redis has no such ticket). */
-    async stateOf(ref: TicketRef): Promise<TicketState | null> {
-      return (await redis.hget(ticketKey(ref), 'state')) as TicketState | null;
+    /** Just the state of a ticket, and whether its join was confirmed (state null when Redis has no such ticket). */
+    async stateOf(ref: TicketRef): Promise<{ state: TicketState | null; confirmed: boolean }> {
+      const [state, confirmed] = await redis.hmget(ticketKey(ref), 'state', 'confirmed');
+      return { state: (state as TicketState | null) ?? null, confirmed: confirmed === '1' };
+    },
+
+    /** Records that the broker confirmed the ticket's join. */
+    async confirm(ref: TicketRef): Promise<void> {
+      await redis.hset(ticketKey(ref), 'confirmed', '1');
     },
 
     async get(ref: TicketRef): Promise<StoredTicket | null> {
@@ -94,12 +104,13 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
         joinedAt: Number(hash.joinedAt),
         state: hash.state as TicketState,
         roomId: hash.room,
+        confirmed: hash.confirmed === '1',
         delivered: hash.delivered === '1',
       };
     },
 
     /** Makes `ticket` the player's live one unless another appeared since `seen`; false then. */
-    async open(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId'>, seen: string | null, ttlSeconds: number): Promise<boolean> {
+    async open(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId' | 'confirmed'>, seen: string | null, ttlSeconds: number): Promise<boolean> {
       // The hash is written before the pointer names it, and a lost swap (rare: a racing join)
       // deletes the hash no one will ever point at. On one Redis the three commands leave in one
       // write (auto-pipelining, in order); on a cluster the two keys live in different slots.

@@ -138,6 +138,8 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     }
     const { message } = parsed;
     metrics.frames.inc({ type: message.type });
+    // Shutting down: nothing new may start once the drain began, or it would outlive our connections.
+    if (!accepting) return session.send({ type: 'error', code: 'unavailable', message: 'this server is restarting; you will be reconnected', id: message.id });
     void session.serial(async () => {
       try {
         if (message.type === 'join') {
@@ -228,12 +230,14 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     get ready(): boolean {
       return channel.connected && store.ready() && dbWatch.health.up;
     },
-    /** Stops intake, tells every socket 1001, lets in-flight requests finish, then closes the channel. */
+    /** Stops intake and deliveries, lets in-flight work finish, tells every socket 1001, then closes the channel. */
     async stop(): Promise<void> {
       accepting = false;
       timers.forEach(clearInterval);
       dbWatch.stop();
       const closing = closeServer(server);
+      // No more outcomes in: what arrives from now on waits in Redis for the players' reconnect.
+      await channel.wrapper.cancelAll();
       const chains = [...sessions.values()].map((session) => session.serial(async () => undefined));
       await Promise.all(chains);
       for (const session of sessions.values()) session.socket.close(CLOSE_GOING_AWAY, 'server shutting down');

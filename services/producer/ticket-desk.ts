@@ -5,7 +5,7 @@ import { encode, type JoinRequest, type LeaveRequest, type RoomEvent } from '../
 import type { AmqpNames } from '../../common/names.js';
 import { OUTCOME_TTL_SECONDS, type StoredTicket, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
 import { roomForPlayer } from './protocol.js';
-import type { Session } from './session.js';
+import type { LiveTicket, Session } from './session.js';
 
 /** How long a join may wait for the broker's confirm before the player hears `unavailable`. */
 const CONFIRM_TIMEOUT_MS = 5000;
@@ -33,27 +33,53 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     return { pointer, ticket };
   }
 
+  const alreadyQueued = (session: Session, id?: string | number) =>
+    session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
+
+  /**
+   * Puts the ticket's join durably in the broker, records that in Redis, then tells the player
+   * `queued`: in that order, so a gateway dying anywhere in between leaves a ticket that the
+   * player's next connection completes (the matcher drops a second copy of a join).
+   */
+  async function announce(session: Session, ticket: LiveTicket, id?: string | number): Promise<boolean> {
+    const request: JoinRequest = { v: 1, type: 'join', ...ticket, playerId: session.player.id, name: session.player.name };
+    try {
+      await channel.publish(names.requests, `${ticket.mode}.${ticket.region}`, encode(request), { messageId: ticket.ticketId, type: 'join.v1', timeoutMs: CONFIRM_TIMEOUT_MS });
+      await store.confirm(ticket);
+    } catch {
+      return false;
+    }
+    session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, id });
+    session.ticket = { ...ticket };
+    return true;
+  }
+
+  const unavailable = (session: Session, id?: string | number) =>
+    session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id });
+
   async function join(session: Session, mode: string, region: string, id?: string | number): Promise<void> {
     if (!config.match.modes[mode]) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
     if (!config.match.regions.includes(region)) return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
-    if (session.ticket) return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
+    if (session.ticket) return alreadyQueued(session, id);
     const pointer = await store.livePointer(session.player.id);
-    if (pointer && (await store.stateOf(pointer.ref)) === 'queued') return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
+    if (pointer) {
+      const { state, confirmed } = await store.stateOf(pointer.ref);
+      if (state === 'queued' && confirmed) return alreadyQueued(session, id);
+      if (state === 'queued') {
+        // A join a gateway never finished announcing: finish it rather than open a second ticket.
+        const stored = await store.get(pointer.ref);
+        if (stored && !(await announce(session, stored, id))) unavailable(session, id);
+        return;
+      }
+    }
 
     const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.player.rating, joinedAt: clock() };
-    if (!(await store.open(ticket, pointer?.raw ?? null, ticketTtl(mode)))) {
-      return session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
-    }
-    const request: JoinRequest = { v: 1, type: 'join', ...ticket, name: session.player.name };
-    try {
-      await channel.publish(names.requests, `${mode}.${region}`, encode(request), { messageId: ticket.ticketId, type: 'join.v1', timeoutMs: CONFIRM_TIMEOUT_MS });
-    } catch {
+    if (!(await store.open(ticket, pointer?.raw ?? null, ticketTtl(mode)))) return alreadyQueued(session, id);
+    if (!(await announce(session, ticket, id))) {
       // Not confirmed: the ticket must not live on in a matcher the player does not know about.
       await store.cancel(ticket).catch(() => undefined);
-      return session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id });
+      unavailable(session, id);
     }
-    session.send({ type: 'queued', ticketId: ticket.ticketId, mode, region, rating: ticket.rating, id });
-    session.ticket = { ...ticket };
   }
 
   async function leave(session: Session, id?: string | number): Promise<void> {
@@ -77,18 +103,26 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
 
   /** Tells the player an outcome, once per ticket whichever gateway or redelivery gets here first. */
   async function deliver(session: Session, ref: TicketRef, outcome: Outcome): Promise<void> {
+    // A socket already closing would swallow the frame after Redis recorded it as told: leave
+    // the outcome for the player's reconnect instead.
+    if (!session.open) return;
     if (!(await store.markDelivered(ref))) return;
     session.endTicket(ref.ticketId);
     if (outcome.kind === 'matched') session.sendText(matchedFrame(ref.ticketId, outcome.roomJson ?? JSON.stringify(roomForPlayer(outcome.room))));
     else session.send({ type: 'left', ticketId: ref.ticketId, reason: 'timeout' });
   }
 
-  /** On (re)connect: a live ticket is `queued` again; an outcome formed meanwhile is delivered. */
+  /** On (re)connect: a live ticket is `queued` again (its join completed if need be); an outcome formed meanwhile is delivered. */
   async function resume(session: Session): Promise<void> {
     const { ticket } = await liveTicketOf(session.player.id);
     if (!ticket) return;
     if (ticket.state === 'queued') {
-      session.ticket = { ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, joinedAt: ticket.joinedAt };
+      const live = { ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, joinedAt: ticket.joinedAt };
+      if (!ticket.confirmed) {
+        await announce(session, live);
+        return;
+      }
+      session.ticket = live;
       session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
       return;
     }

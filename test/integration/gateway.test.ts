@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { createTicketStore } from '../../common/ticket-store.js';
 import { WebSocket } from 'ws';
 import { windowAt } from '../../core/rule.js';
 import { amqpNames } from '../../common/names.js';
 import { PlainBroker, eventually } from '../support/broker.js';
+import { REDIS_URL } from '../support/namespace.js';
 import { PlayerClient } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -165,6 +169,29 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       second.send({ type: 'leave' });
       expect((await second.next('left')).ticketId).to.equal(ticketId);
     });
+  });
+
+  it('completes a join a gateway died announcing: the reconnect publishes it and says queued', async () => {
+    const player = await newPlayer(1555);
+    const redis = new Redis(REDIS_URL);
+    try {
+      // What a gateway killed between opening the ticket and the broker's confirm leaves behind.
+      const store = createTicketStore(redis, stack.namespace);
+      const orphan = { ticketId: randomUUID(), mode: 'ffa3', region: 'global', playerId: player.id, rating: 1555, joinedAt: Date.now() };
+      expect(await store.open(orphan, null, 60)).to.equal(true);
+      const client = await stack.connect(player.token, 1);
+      expect(await client.next('queued')).to.deep.equal({ type: 'queued', ticketId: orphan.ticketId, mode: 'ffa3', region: 'global', rating: 1555 });
+      const join = await eventually('the completed join in the pool queue', async () => {
+        const message = await broker.get(poolQueue);
+        if (!message) return undefined;
+        const body = JSON.parse(message.content.toString());
+        return body.ticketId === orphan.ticketId ? body : undefined;
+      });
+      expect(join).to.include({ type: 'join', playerId: player.id, name: player.name, rating: 1555 });
+      expect((await store.get(orphan))?.confirmed).to.equal(true);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   describe('operations', () => {
