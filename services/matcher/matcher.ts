@@ -90,8 +90,10 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       try {
         states = await store.states(intake.mode, intake.region, mine.map((entry) => entry.request.ticketId));
       } catch (error) {
+        // Each pool keeps its own: the others of this batch still get settled.
         redelivered.push(...mine);
-        throw error;
+        logger.warn({ err: (error as Error).message, pool: intake.key }, 'reading redelivered tickets failed; retrying next tick');
+        continue;
       }
       for (const [index, entry] of mine.entries()) {
         const { state, roomId } = states[index]!;
