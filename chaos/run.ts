@@ -7,7 +7,8 @@ import type { ConfirmChannel } from 'amqplib';
 import { createDb, ensureDatabase, migrateLatest } from '../common/db.js';
 import { hashToken } from '../common/players.js';
 import { seededRandom } from '../common/seeded-random.js';
-import { amqpNames } from '../common/names.js';
+import { amqpNames, redisKeys } from '../common/names.js';
+import { Redis } from '../common/redis.js';
 import { dropNamespace } from '../common/namespace-cleanup.js';
 import { Cluster } from './cluster.js';
 import { inject, type FaultKind } from './faults.js';
@@ -30,7 +31,9 @@ export interface ChaosOptions {
 }
 
 export interface FaultRecord { kind: FaultKind; at: number; recoveryMs: number | null }
-export interface ChaosReport extends Reconciliation { namespace: string; faults: FaultRecord[]; durationMs: number; openAtEnd: number }
+export interface ChaosReport extends Omit<Reconciliation, 'lostDetail'> {
+  lostDetail: (Reconciliation['lostDetail'][number] & { redis: Record<string, string> })[];
+  namespace: string; faults: FaultRecord[]; durationMs: number; openAtEnd: number }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -133,11 +136,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const openAtEnd = ledger.open();
   const reconciliation = ledger.reconcile({ ...rule.window, max: Infinity });
   for (const entry of reconciliation.lostDetail) if (entry.queuedAt !== null) entry.queuedAt -= started;
+  // Where each lost ticket stands in Redis tells which step dropped it.
+  const redis = new Redis(options.redisUrl);
+  const lostInRedis = await Promise.all(reconciliation.lostDetail.map(async (entry) => ({
+    ...entry, redis: await redis.hgetall(redisKeys(namespace).ticket('ffa3', 'global', entry.ticketId)),
+  })));
+  redis.disconnect();
 
   await audit.close().catch(() => undefined);
   await connection.close().catch(() => undefined);
   await cluster.stop();
   await db.destroy();
   await dropNamespace(namespace, [{ mode: 'ffa3', region: 'global' }], { amqpUrl: options.amqpUrl, redisUrl: options.redisUrl, databaseUrl, extraQueues: [auditQueue] });
-  return { namespace, ...reconciliation, faults, durationMs: Date.now() - started, openAtEnd };
+  return { namespace, ...reconciliation, lostDetail: lostInRedis, faults, durationMs: Date.now() - started, openAtEnd };
 }
