@@ -1,9 +1,8 @@
 import { connectAmqp, TopologyChannel } from '../common/amqp.js';
 import { createLogger } from '../common/logger.js';
 import { amqpNames } from '../common/names.js';
-import { poolsOf } from '../common/config.js';
 import { runCommand } from '../common/run-service.js';
-import { buildTopology } from '../common/topology.js';
+import { topologyFor } from '../common/topology.js';
 
 /** An analyst's live view: every room on the rooms exchange, one JSON line each, until Ctrl-C. */
 await runCommand('tap', async (config) => {
@@ -11,7 +10,7 @@ await runCommand('tap', async (config) => {
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   // A private queue bound afresh on each reconnect, as any analyst's own queue would be.
-  const channel = new TopologyChannel(amqp, 'tap', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE), async (ch) => {
+  const channel = new TopologyChannel(amqp, 'tap', topologyFor(config), async (ch) => {
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
     await ch.bindQueue(queue, names.rooms, '');
     await ch.consume(queue, (message) => {

@@ -1,5 +1,6 @@
 import type { Channel } from 'amqplib';
-import type { AmqpNames } from './names.js';
+import { poolsOf, type Config } from './config.js';
+import { amqpNames, type AmqpNames } from './names.js';
 
 export interface ExchangeSpec { name: string; type: 'direct' | 'fanout' }
 export interface QueueSpec { name: string; arguments: Record<string, unknown> }
@@ -42,6 +43,11 @@ export function buildTopology(names: AmqpNames, pools: { mode: string; region: s
       { queue: names.history, exchange: names.rooms, routingKey: '' },
     ],
   };
+}
+
+/** The topology a service asserts: the contract's names in its namespace, a pool queue per mode and region. */
+export function topologyFor(config: Pick<Config, 'MATCHQ_NAMESPACE' | 'match' | 'QUEUE_TYPE'>): Topology {
+  return buildTopology(amqpNames(config.MATCHQ_NAMESPACE), poolsOf(config.match), config.QUEUE_TYPE);
 }
 
 /** Fails at start, naming the culprit, when a binding refers to an undeclared queue or exchange. */

@@ -9,7 +9,7 @@ import type { Logger } from '../../common/logger.js';
 import { decode, encode, InvalidMessage, poolRequest, ROOM_EVENT_TYPE, TIMEOUT_EVENT_TYPE, type JoinRequest, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import type { TicketStore } from '../../common/ticket-store.js';
-import { buildTopology } from '../../common/topology.js';
+import { topologyFor } from '../../common/topology.js';
 import { createMatcherMetrics } from './metrics.js';
 import { PoolIntake, type HeldRequest } from './pool-intake.js';
 import { toRoomEvent } from './room-event.js';
@@ -40,7 +40,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
   let unannounced: { intake: PoolIntake; ticket: Ticket }[] = [];
   const lastTickMs = new Map<string, number>();
 
-  const channel = new TopologyChannel(amqp, 'matcher', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE), undefined, () => {
+  const channel = new TopologyChannel(amqp, 'matcher', topologyFor(config), undefined, () => {
     // The broker redelivers every unacked request to whichever matcher consumes next.
     for (const intake of intakes) intake.reset();
     redelivered = [];

@@ -1,14 +1,14 @@
 import type { ConsumeMessage } from 'amqplib';
 import { Counter, type Registry } from 'prom-client';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
-import { poolsOf, type Config } from '../../common/config.js';
+import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, encode, InvalidMessage, roomEvent, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
 import type { TicketStore } from '../../common/ticket-store.js';
-import { buildTopology } from '../../common/topology.js';
+import { topologyFor } from '../../common/topology.js';
 
 export interface NotifierDeps { config: Config; amqp: AmqpConnectionManager; store: TicketStore; logger: Logger; registry: Registry }
 
@@ -27,7 +27,7 @@ const PREFETCH = 64;
  */
 export function createNotifier({ config, amqp, store, logger, registry }: NotifierDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const channel = new TopologyChannel(amqp, 'notifier', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE));
+  const channel = new TopologyChannel(amqp, 'notifier', topologyFor(config));
   const routed = new Counter({ name: 'matchq_notifier_deliveries_total', help: 'Outcomes routed to gateways', labelNames: ['kind'], registers: [registry] });
   const unrouted = new Counter({ name: 'matchq_notifier_offline_players_total', help: 'Players with no gateway when their outcome came; they get it on reconnect', registers: [registry] });
 

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { windowAt } from '../../core/rule.js';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
-import { poolsOf, type Config } from '../../common/config.js';
+import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, delivery, encode, InvalidMessage, type Delivery } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
@@ -15,7 +15,7 @@ import { closeServer, handleOpsRoute, listen, sendJson } from '../../common/ops-
 import type { Player } from '../../common/players.js';
 import { retryLater } from '../../common/retry-later.js';
 import { OUTCOME_TTL_SECONDS, type TicketStore } from '../../common/ticket-store.js';
-import { buildTopology } from '../../common/topology.js';
+import { topologyFor } from '../../common/topology.js';
 import { authenticate } from './auth.js';
 import { handleDelivery } from './deliveries.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -54,7 +54,7 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
   const sessions = new Map<string, Session>();
   const metrics = createGatewayMetrics(registry, () => sessions.size);
   const myQueue = names.gateway(gatewayId);
-  const channel = new TopologyChannel(amqp, 'gateway', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE), async (ch) => {
+  const channel = new TopologyChannel(amqp, 'gateway', topologyFor(config), async (ch) => {
     // Our own delivery queue lives and dies with this process: outcomes are durable in Redis.
     await ch.assertQueue(myQueue, { exclusive: true, autoDelete: true, durable: false });
     await ch.bindQueue(myQueue, names.deliveries, gatewayId);

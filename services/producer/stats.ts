@@ -5,7 +5,7 @@ import type { Logger } from '../../common/logger.js';
 import { roomEvent } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { matcherStatuses, type MatcherStatus } from '../../common/presence.js';
-import { buildTopology } from '../../common/topology.js';
+import { topologyFor } from '../../common/topology.js';
 import { poolKey } from '../../core/rule.js';
 
 /**
@@ -191,7 +191,7 @@ export function createStats({ config, amqp, redis, logger, clock = Date.now, pol
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> = Promise.resolve();
 
-  const channel = new TopologyChannel(amqp, 'stats', buildTopology(names, pools, config.QUEUE_TYPE), async (ch) => {
+  const channel = new TopologyChannel(amqp, 'stats', topologyFor(config), async (ch) => {
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': 10_000 } });
     await ch.bindQueue(queue, names.rooms, '');
     await ch.consume(queue, (message) => {

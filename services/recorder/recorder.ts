@@ -2,13 +2,13 @@ import type { ConsumeMessage } from 'amqplib';
 import type { Knex } from 'knex';
 import { Counter, type Registry } from 'prom-client';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
-import { poolsOf, type Config } from '../../common/config.js';
+import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, InvalidMessage, roomEvent, type RoomEvent } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
-import { buildTopology } from '../../common/topology.js';
+import { topologyFor } from '../../common/topology.js';
 import { roomRows } from './room-rows.js';
 
 export interface RecorderDeps { config: Config; amqp: AmqpConnectionManager; db: Knex; logger: Logger; registry: Registry }
@@ -23,7 +23,7 @@ const BATCH_WAIT_MS = 20;
  */
 export function createRecorder({ config, amqp, db, logger, registry }: RecorderDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const channel = new TopologyChannel(amqp, 'recorder', buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE));
+  const channel = new TopologyChannel(amqp, 'recorder', topologyFor(config));
   const recorded = new Counter({ name: 'matchq_recorded_rooms_total', help: 'Room events written to the history', registers: [registry] });
   let batch: { message: ConsumeMessage; generation: number; room: RoomEvent }[] = [];
   let timer: NodeJS.Timeout | undefined;
