@@ -1,5 +1,6 @@
 import type { RedisClient } from './redis.js';
 import { redisKeys } from './names.js';
+import type { RoomFigures } from './room-figures.js';
 
 /** A matcher that has not beaten for this long is gone: its pools move to the others. */
 export const LEASE_MS = 3000;
@@ -15,6 +16,8 @@ export interface MatcherStatus {
   id: string;
   at: number;
   pools: PoolStatus[];
+  /** Rooms this matcher formed since it started. */
+  figures?: RoomFigures;
 }
 
 /**
@@ -24,8 +27,8 @@ export interface MatcherStatus {
 export function createPresence(redis: RedisClient, namespace: string, matcherId: string) {
   const keys = redisKeys(namespace);
   return {
-    async beat(pools: PoolStatus[], now = Date.now()): Promise<void> {
-      const status: MatcherStatus = { id: matcherId, at: now, pools };
+    async beat(pools: PoolStatus[], figures?: RoomFigures, now = Date.now()): Promise<void> {
+      const status: MatcherStatus = { id: matcherId, at: now, pools, figures };
       await redis.multi()
         .zadd(keys.matchers, now, matcherId)
         .set(keys.matcherStatus(matcherId), JSON.stringify(status), 'PX', LEASE_MS)

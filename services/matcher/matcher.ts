@@ -8,6 +8,7 @@ import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, encode, InvalidMessage, poolRequest, ROOM_EVENT_TYPE, TIMEOUT_EVENT_TYPE, type JoinRequest, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
+import { emptyFigures, recordRoom } from '../../common/room-figures.js';
 import type { TicketStore } from '../../common/ticket-store.js';
 import { topologyFor } from '../../common/topology.js';
 import { createMatcherMetrics } from './metrics.js';
@@ -39,6 +40,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
   let unpublished: { intake: PoolIntake; event: RoomEvent }[] = [];
   let unannounced: { intake: PoolIntake; ticket: Ticket }[] = [];
   const lastTickMs = new Map<string, number>();
+  const figures = emptyFigures(clock());
 
   const channel = new TopologyChannel(amqp, 'matcher', topologyFor(config), undefined, () => {
     // The broker redelivers every unacked request to whichever matcher consumes next.
@@ -132,6 +134,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       return;
     }
     ackAll(intake.release(event.players.map((player) => player.ticketId)));
+    recordRoom(figures, event, clock());
     metrics.rooms.inc({ pool: intake.key });
     metrics.matchedPlayers.inc({ pool: intake.key }, event.players.length);
     metrics.spread.observe({ pool: intake.key }, event.spread);
@@ -274,6 +277,8 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
         if (changes.length) logger.info({ owned: [...owned].map((intake) => intake.key) }, 'pool ownership changed');
       });
     },
+    /** Rooms formed since start, for the heartbeat (the dashboard's figures). */
+    figures,
     /** Every pool of the config, by key. */
     poolKeys: intakes.map((intake) => intake.key),
     /** Runs one tick now; the tests drive the matcher this way. */

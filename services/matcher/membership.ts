@@ -15,7 +15,7 @@ export function startMembership(redis: RedisClient, namespace: string, matcherId
 
   async function beat(): Promise<void> {
     try {
-      await presence.beat(matcher.pools());
+      await presence.beat(matcher.pools(), matcher.figures);
       const members = await liveMatchers(redis, namespace);
       if (!stopped) await matcher.own(poolsOwnedBy(matcherId, matcher.poolKeys, members));
     } catch (error) {

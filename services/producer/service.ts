@@ -20,8 +20,8 @@ export async function startGatewayService(config: Config, logger?: Logger, optio
   const demoFile = config.DEMO_PLAYERS_FILE;
   // Only `npm start` sets this: a local demo may hand out tokens, a deployment never does.
   const routes: Record<string, () => unknown> = demoFile ? { '/demo-players': () => JSON.parse(readFileSync(demoFile, 'utf8')) as unknown } : {};
-  // The dashboard's figures: matcher heartbeats from Redis, rooms from our own tap of the rooms exchange.
-  const stats = createStats({ config, amqp, redis, logger });
+  // The dashboard's figures, all from the matchers' heartbeats in Redis.
+  const stats = createStats({ config, redis, logger });
   routes['/stats'] = () => stats.snapshot();
   const gateway = createGateway({
     config, amqp, db, logger, routes, pingIntervalMs: options.pingIntervalMs,

@@ -1,35 +1,20 @@
 import type { RedisClient } from '../../common/redis.js';
-import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
 import { poolsOf, type Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
-import { roomEvent } from '../../common/messages.js';
-import { amqpNames } from '../../common/names.js';
 import { matcherStatuses, type MatcherStatus } from '../../common/presence.js';
-import { topologyFor } from '../../common/topology.js';
+import { RECENT_ROOMS, SPREAD_EDGES, WAIT_EDGES_S, type RecentRoom, type RoomFigures } from '../../common/room-figures.js';
 import { poolKey } from '../../core/rule.js';
 
 /**
- * The dashboard's figures (`GET /stats`): pool sizes and owners from the matchers' heartbeats
- * in Redis, rooms from this gateway's own tap of the rooms exchange. Memory is bounded: the
- * last ten minutes, capped in count. Everything but `createStats` is pure and tested alone.
+ * The dashboard's figures (`GET /stats`), all from the matchers' heartbeats in Redis: pool
+ * sizes and owners, and the rooms each matcher counted since it started, turned into one
+ * sample a second of what changed. Every gateway sees every room, with no queue of its own.
+ * Memory is bounded: ten minutes of samples. Everything but `createStats` is pure and tested alone.
  */
 
 export const STATS_WINDOW_MS = 10 * 60_000;
-/** Hard caps, so a flood of rooms cannot grow the gateway without bound. */
-export const MAX_ROOM_SAMPLES = 20_000;
-export const MAX_POOL_SAMPLES = 1_200;
-/** Wait-time bucket edges in seconds; the last bucket is open-ended. */
-export const WAIT_EDGES_S = [0, 1, 2, 5, 10, 20, 30, 60, 120, 300];
-/** Spread bucket edges in rating points; the last bucket is open-ended. */
-export const SPREAD_EDGES = [0, 10, 25, 50, 100, 200, 400, 800];
-
-export interface RoomSample {
-  at: number;
-  pool: string;
-  spread: number;
-  /** How long each player of the room waited, ms. */
-  waits: number[];
-}
+/** Hard cap on samples kept (one a second over the window, with room to spare). */
+export const MAX_SAMPLES = 1_200;
 
 export interface PoolSample {
   at: number;
@@ -37,33 +22,59 @@ export interface PoolSample {
   sizes: Record<string, number | null>;
 }
 
+/** Rooms formed between two reads of the heartbeats, all matchers together. */
+export interface RoomsSample {
+  at: number;
+  rooms: number;
+  waitCounts: number[];
+  spreadCounts: number[];
+}
+
 export interface Histogram {
   edges: number[];
   counts: number[];
 }
 
-/** Counts of `values` per bucket [edges[i], edges[i+1]); the last bucket has no upper edge. */
-export function histogram(values: Iterable<number>, edges: number[]): Histogram {
-  const counts = edges.map(() => 0);
-  for (const value of values) {
-    let bucket = 0;
-    while (bucket + 1 < edges.length && value >= edges[bucket + 1]!) bucket++;
-    counts[bucket]! += 1;
+/**
+ * What a matcher formed between two reads of its figures. A matcher that restarted (new
+ * `since`, or counts that went down) counts from zero again; one not seen before counts
+ * nothing yet, so a gateway that starts late does not take a matcher's whole past for now.
+ */
+export function figuresDelta(previous: RoomFigures | undefined, current: RoomFigures, at: number): RoomsSample {
+  const none = { at, rooms: 0, waitCounts: WAIT_EDGES_S.map(() => 0), spreadCounts: SPREAD_EDGES.map(() => 0) };
+  if (!previous) return none;
+  const restarted = previous.since !== current.since || current.rooms < previous.rooms;
+  const base = restarted ? { rooms: 0, waitCounts: none.waitCounts, spreadCounts: none.spreadCounts } : previous;
+  return {
+    at,
+    rooms: current.rooms - base.rooms,
+    waitCounts: current.waitCounts.map((count, index) => count - (base.waitCounts[index] ?? 0)),
+    spreadCounts: current.spreadCounts.map((count, index) => count - (base.spreadCounts[index] ?? 0)),
+  };
+}
+
+/** Adds samples up, bucket by bucket. */
+export function sumSamples(samples: RoomsSample[], at: number): RoomsSample {
+  const total: RoomsSample = { at, rooms: 0, waitCounts: WAIT_EDGES_S.map(() => 0), spreadCounts: SPREAD_EDGES.map(() => 0) };
+  for (const sample of samples) {
+    total.rooms += sample.rooms;
+    sample.waitCounts.forEach((count, index) => { total.waitCounts[index]! += count; });
+    sample.spreadCounts.forEach((count, index) => { total.spreadCounts[index]! += count; });
   }
-  return { edges, counts };
+  return total;
 }
 
 /**
  * Rooms per wall-clock minute over the last `minutes` minutes, oldest first; the last bucket
  * is the minute in progress (`partial`).
  */
-export function roomsPerMinute(rooms: RoomSample[], now: number, minutes = STATS_WINDOW_MS / 60_000): { at: number; count: number }[] {
+export function roomsPerMinute(samples: RoomsSample[], now: number, minutes = STATS_WINDOW_MS / 60_000): { at: number; count: number }[] {
   const current = Math.floor(now / 60_000) * 60_000;
   const first = current - (minutes - 1) * 60_000;
   const buckets = Array.from({ length: minutes }, (_, index) => ({ at: first + index * 60_000, count: 0 }));
-  for (const room of rooms) {
-    const index = Math.floor((room.at - first) / 60_000);
-    if (index >= 0 && index < minutes) buckets[index]!.count += 1;
+  for (const sample of samples) {
+    const index = Math.floor((sample.at - first) / 60_000);
+    if (index >= 0 && index < minutes) buckets[index]!.count += sample.rooms;
   }
   return buckets;
 }
@@ -76,18 +87,9 @@ export function prune<T extends { at: number }>(samples: T[], now: number, cap: 
   return start > 0 ? samples.slice(start) : samples;
 }
 
-/** A room event as a sample, or undefined when the message is not a valid room. */
-export function roomSample(content: unknown, now: number): RoomSample | undefined {
-  const parsed = roomEvent.safeParse(content);
-  if (!parsed.success) return undefined;
-  const room = parsed.data;
-  const created = Date.parse(room.createdAt);
-  return {
-    at: Number.isFinite(created) ? Math.min(created, now) : now,
-    pool: poolKey(room.mode, room.region),
-    spread: room.spread,
-    waits: room.players.map((player) => player.waitedMs),
-  };
+/** The latest rooms of all matchers, newest first. */
+export function recentRooms(statuses: MatcherStatus[]): RecentRoom[] {
+  return statuses.flatMap((status) => status.figures?.recent ?? []).sort((a, b) => b.at - a.at).slice(0, RECENT_ROOMS);
 }
 
 export interface PoolView {
@@ -140,9 +142,10 @@ export interface StatsSnapshot {
 }
 
 /** Everything the dashboard draws, from the samples kept. */
-export function summarize(input: { now: number; live: boolean; statuses: MatcherStatus[]; pools: PoolView[]; poolHistory: PoolSample[]; rooms: RoomSample[] }): StatsSnapshot {
-  const { now, rooms } = input;
-  const inWindow = rooms.filter((room) => room.at >= now - STATS_WINDOW_MS);
+export function summarize(input: { now: number; live: boolean; statuses: MatcherStatus[]; pools: PoolView[]; poolHistory: PoolSample[]; rooms: RoomsSample[] }): StatsSnapshot {
+  const { now } = input;
+  const inWindow = input.rooms.filter((sample) => sample.at >= now - STATS_WINDOW_MS);
+  const total = sumSamples(inWindow, now);
   return {
     v: 1,
     at: now,
@@ -153,22 +156,18 @@ export function summarize(input: { now: number; live: boolean; statuses: Matcher
     pools: input.pools,
     poolHistory: input.poolHistory.filter((sample) => sample.at >= now - STATS_WINDOW_MS),
     rooms: {
-      total: inWindow.length,
-      lastMinute: inWindow.filter((room) => room.at > now - 60_000).length,
+      total: total.rooms,
+      lastMinute: sumSamples(inWindow.filter((sample) => sample.at > now - 60_000), now).rooms,
       perMinute: roomsPerMinute(inWindow, now),
-      recent: inWindow.slice(-8).reverse().map((room) => ({
-        at: room.at, pool: room.pool, spread: room.spread, players: room.waits.length,
-        meanWaitMs: Math.round(room.waits.reduce((sum, wait) => sum + wait, 0) / Math.max(1, room.waits.length)),
-      })),
+      recent: recentRooms(input.statuses),
     },
-    waitSeconds: histogram(inWindow.flatMap((room) => room.waits.map((wait) => wait / 1000)), WAIT_EDGES_S),
-    spread: histogram(inWindow.map((room) => room.spread), SPREAD_EDGES),
+    waitSeconds: { edges: WAIT_EDGES_S, counts: total.waitCounts },
+    spread: { edges: SPREAD_EDGES, counts: total.spreadCounts },
   };
 }
 
 export interface StatsDeps {
   config: Config;
-  amqp: AmqpConnectionManager;
   redis: RedisClient;
   logger: Logger;
   clock?: () => number;
@@ -177,39 +176,18 @@ export interface StatsDeps {
 }
 
 /**
- * The live shell: a private auto-delete queue on the rooms exchange (re-bound on every
- * reconnect, as an analyst's would be) and a poll of the heartbeats. `snapshot()` is
- * synchronous so it fits the gateway's plain JSON routes.
+ * The live shell: a poll of the matchers' heartbeats. `snapshot()` is synchronous so it fits
+ * the gateway's plain JSON routes.
  */
-export function createStats({ config, amqp, redis, logger, clock = Date.now, pollMs = 1000 }: StatsDeps) {
-  const names = amqpNames(config.MATCHQ_NAMESPACE);
+export function createStats({ config, redis, logger, clock = Date.now, pollMs = 1000 }: StatsDeps) {
   const pools = poolsOf(config.match);
-  let rooms: RoomSample[] = [];
+  let rooms: RoomsSample[] = [];
   let poolHistory: PoolSample[] = [];
   let statuses: MatcherStatus[] = [];
+  const lastFigures = new Map<string, RoomFigures>();
   let live = false;
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> = Promise.resolve();
-
-  const channel = new TopologyChannel(amqp, 'stats', topologyFor(config), async (ch) => {
-    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': 10_000 } });
-    await ch.bindQueue(queue, names.rooms, '');
-    await ch.consume(queue, (message) => {
-      if (!message) return;
-      let body: unknown;
-      try {
-        body = JSON.parse(message.content.toString('utf8'));
-      } catch {
-        return logger.debug('stats: skipped a room message that is not JSON');
-      }
-      const sample = roomSample(body, clock());
-      if (!sample) return;
-      rooms.push(sample);
-      // Pruning copies the array: do it once a quarter of the cap has piled up, not per room
-      // (per room it was O(cap) a message once full: 2.7% of the gateway's samples under load).
-      if (rooms.length >= MAX_ROOM_SAMPLES * 1.25) rooms = prune(rooms, clock(), MAX_ROOM_SAMPLES);
-    }, { noAck: true });
-  });
 
   async function poll(): Promise<void> {
     const now = clock();
@@ -220,15 +198,23 @@ export function createStats({ config, amqp, redis, logger, clock = Date.now, pol
       if (live) logger.warn({ err: (error as Error).message }, 'stats: reading matcher heartbeats failed');
       live = false;
     }
+    if (live) {
+      const deltas = statuses.flatMap((status) => {
+        if (!status.figures) return [];
+        const delta = figuresDelta(lastFigures.get(status.id), status.figures, now);
+        lastFigures.set(status.id, status.figures);
+        return [delta];
+      });
+      rooms.push(sumSamples(deltas, now));
+    }
     const sizes = Object.fromEntries(poolViews(pools, statuses).map((view) => [view.pool, live ? view.waiting : null]));
     poolHistory.push({ at: now, sizes });
-    poolHistory = prune(poolHistory, now, MAX_POOL_SAMPLES);
-    rooms = prune(rooms, now, MAX_ROOM_SAMPLES);
+    poolHistory = prune(poolHistory, now, MAX_SAMPLES);
+    rooms = prune(rooms, now, MAX_SAMPLES);
   }
 
   return {
     async start(): Promise<void> {
-      await channel.wrapper.waitForConnect();
       await poll();
       timer = setInterval(() => { polling = poll(); }, pollMs);
     },
@@ -238,7 +224,6 @@ export function createStats({ config, amqp, redis, logger, clock = Date.now, pol
     async stop(): Promise<void> {
       clearInterval(timer);
       await polling;
-      await channel.close();
     },
   };
 }

@@ -1,28 +1,65 @@
 import { expect } from 'chai';
 import type { MatcherStatus } from '../../common/presence.js';
+import { bucketOf, emptyFigures, recordRoom, RECENT_ROOMS, SPREAD_EDGES, WAIT_EDGES_S, type RoomFigures } from '../../common/room-figures.js';
+import type { RoomEvent } from '../../common/messages.js';
 import {
-  histogram, MAX_ROOM_SAMPLES, poolViews, prune, roomSample, roomsPerMinute, summarize, STATS_WINDOW_MS, type RoomSample,
+  figuresDelta, MAX_SAMPLES, poolViews, prune, roomsPerMinute, sumSamples, summarize, STATS_WINDOW_MS, type RoomsSample,
 } from '../../services/producer/stats.js';
 
 const MINUTE = 60_000;
-const room = (at: number, spread = 10, waits = [1000, 2000, 3000], pool = 'ffa3.global'): RoomSample => ({ at, pool, spread, waits });
+const roomEvent = (spread: number, waits: number[]): RoomEvent => ({
+  v: 1, id: '6c1a0b9e-0a47-4c1c-9d59-2f2a3f0c8d11', mode: 'ffa3', region: 'eu', createdAt: '2030-01-01T00:00:00.000Z', spread, imbalance: 0,
+  players: waits.map((waitedMs, index) => ({ playerId: `p${index}`, ticketId: `t${index}`, name: 'n', rating: 1500, team: 0, waitedMs })),
+});
+const sample = (at: number, rooms = 1): RoomsSample => ({ at, rooms, waitCounts: WAIT_EDGES_S.map(() => 0), spreadCounts: SPREAD_EDGES.map(() => 0) });
 
 describe('stats (dashboard figures)', () => {
-  describe('histogram', () => {
-    it('counts values per bucket, the last one open-ended', () => {
-      expect(histogram([0, 0.5, 1, 4.9, 5, 99], [0, 1, 5]).counts).to.deep.equal([2, 2, 2]);
+  describe('room figures a matcher keeps', () => {
+    it('puts values in their bucket, the last one open-ended, below the first edge the first', () => {
+      expect([0, 0.5, 1, 4.9, 5, 99, -3].map((value) => bucketOf(value, [0, 1, 5]))).to.deep.equal([0, 0, 1, 1, 2, 2, 0]);
     });
 
-    it('puts values below the first edge into the first bucket and keeps empty buckets', () => {
-      expect(histogram([-3], [0, 10, 20]).counts).to.deep.equal([1, 0, 0]);
-      expect(histogram([], [0, 10]).counts).to.deep.equal([0, 0]);
+    it('counts rooms, players per wait bucket and rooms per spread bucket, and keeps the latest rooms newest first', () => {
+      const figures = emptyFigures(0);
+      recordRoom(figures, roomEvent(30, [500, 1500, 70_000]), 10);
+      for (let index = 0; index < RECENT_ROOMS + 2; index++) recordRoom(figures, roomEvent(0, [0]), 20 + index);
+      expect(figures.rooms).to.equal(RECENT_ROOMS + 3);
+      expect(figures.waitCounts[bucketOf(0.5, WAIT_EDGES_S)]).to.equal(RECENT_ROOMS + 3);
+      expect(figures.waitCounts[bucketOf(70, WAIT_EDGES_S)]).to.equal(1);
+      expect(figures.spreadCounts[bucketOf(30, SPREAD_EDGES)]).to.equal(1);
+      expect(figures.recent).to.have.length(RECENT_ROOMS);
+      expect(figures.recent[0]!.at).to.equal(20 + RECENT_ROOMS + 1);
+    });
+  });
+
+  describe('figuresDelta', () => {
+    const after = (figures: RoomFigures, ...rooms: RoomEvent[]) => {
+      const next = structuredClone(figures);
+      rooms.forEach((room) => recordRoom(next, room, 1));
+      return next;
+    };
+
+    it('counts nothing for a matcher seen for the first time, then what it formed between two reads', () => {
+      const first = after(emptyFigures(5), roomEvent(10, [1000]));
+      expect(figuresDelta(undefined, first, 1).rooms).to.equal(0);
+      const second = after(first, roomEvent(10, [1000, 2000]), roomEvent(60, [3000]));
+      const delta = figuresDelta(first, second, 2);
+      expect(delta.rooms).to.equal(2);
+      expect(delta.waitCounts.reduce((a, b) => a + b, 0)).to.equal(3);
+      expect(delta.spreadCounts[bucketOf(60, SPREAD_EDGES)]).to.equal(1);
+    });
+
+    it('counts from zero again after the matcher restarted', () => {
+      const before = after(emptyFigures(5), roomEvent(10, [1000]), roomEvent(10, [1000]));
+      const restarted = after(emptyFigures(9), roomEvent(10, [1000]));
+      expect(figuresDelta(before, restarted, 3).rooms).to.equal(1);
     });
   });
 
   describe('roomsPerMinute', () => {
-    it('counts rooms per wall-clock minute, oldest first, the current minute last', () => {
+    it('adds rooms per wall-clock minute, oldest first, the current minute last', () => {
       const now = 100 * MINUTE + 30_000;
-      const buckets = roomsPerMinute([room(100 * MINUTE + 1), room(100 * MINUTE + 2), room(99 * MINUTE), room(80 * MINUTE)], now, 3);
+      const buckets = roomsPerMinute([sample(100 * MINUTE + 1, 2), sample(99 * MINUTE, 1), sample(80 * MINUTE, 4)], now, 3);
       expect(buckets).to.deep.equal([
         { at: 98 * MINUTE, count: 0 },
         { at: 99 * MINUTE, count: 1 },
@@ -34,33 +71,23 @@ describe('stats (dashboard figures)', () => {
   describe('prune', () => {
     it('drops samples older than the window', () => {
       const now = 20 * MINUTE;
-      const kept = prune([room(now - STATS_WINDOW_MS - 1), room(now - STATS_WINDOW_MS), room(now)], now, 100);
-      expect(kept.map((sample) => sample.at)).to.deep.equal([now - STATS_WINDOW_MS, now]);
+      const kept = prune([sample(now - STATS_WINDOW_MS - 1), sample(now - STATS_WINDOW_MS), sample(now)], now, 100);
+      expect(kept.map((entry) => entry.at)).to.deep.equal([now - STATS_WINDOW_MS, now]);
     });
 
     it('keeps at most `cap` samples, the newest', () => {
-      const samples = Array.from({ length: MAX_ROOM_SAMPLES + 5 }, (_, index) => room(index));
-      const kept = prune(samples, MAX_ROOM_SAMPLES + 5, MAX_ROOM_SAMPLES);
-      expect(kept).to.have.length(MAX_ROOM_SAMPLES);
+      const samples = Array.from({ length: MAX_SAMPLES + 5 }, (_, index) => sample(index));
+      const kept = prune(samples, MAX_SAMPLES + 5, MAX_SAMPLES);
+      expect(kept).to.have.length(MAX_SAMPLES);
       expect(kept[0]!.at).to.equal(5);
     });
   });
 
-  describe('roomSample', () => {
-    const event = {
-      v: 1, id: '6c1a0b9e-0a47-4c1c-9d59-2f2a3f0c8d11', mode: 'ffa3', region: 'global', createdAt: '2030-01-01T00:00:00.000Z', spread: 37, imbalance: 0,
-      players: [{ playerId: 'p1', ticketId: 't1', name: 'ada', rating: 1500, team: 0, waitedMs: 1830 }],
-    };
-
-    it('reads pool, spread and waits from a room event', () => {
-      const now = Date.parse('2030-01-01T00:00:01.000Z');
-      expect(roomSample(event, now)).to.deep.equal({ at: Date.parse(event.createdAt), pool: 'ffa3.global', spread: 37, waits: [1830] });
-    });
-
-    it('never dates a room in the future and rejects what is not a room', () => {
-      expect(roomSample(event, 5)!.at).to.equal(5);
-      expect(roomSample({ v: 1, id: 'x' }, 5)).to.equal(undefined);
-    });
+  it('adds samples up bucket by bucket', () => {
+    const one = { ...sample(1, 2), waitCounts: WAIT_EDGES_S.map((_, index) => index) };
+    const total = sumSamples([one, one], 9);
+    expect(total.rooms).to.equal(4);
+    expect(total.waitCounts).to.deep.equal(WAIT_EDGES_S.map((_, index) => 2 * index));
   });
 
   describe('poolViews', () => {
@@ -84,20 +111,25 @@ describe('stats (dashboard figures)', () => {
   });
 
   describe('summarize', () => {
-    it('reports rooms of the last ten minutes, the last minute and the distributions', () => {
+    it('reports rooms of the last ten minutes, the last minute, the distributions and the latest rooms of all matchers', () => {
       const now = 30 * MINUTE;
+      const withWaits = { ...sample(now - 1000, 2), waitCounts: WAIT_EDGES_S.map((_, index) => (index === 1 ? 3 : 0)), spreadCounts: SPREAD_EDGES.map((_, index) => (index === 2 ? 2 : 0)) };
+      const statuses: MatcherStatus[] = [
+        { id: 'm1', at: now, pools: [], figures: { ...emptyFigures(0), recent: [{ at: 5, pool: 'ffa3.eu', spread: 30, players: 3, meanWaitMs: 100 }] } },
+        { id: 'm2', at: now, pools: [], figures: { ...emptyFigures(0), recent: [{ at: 9, pool: 'ffa3.us', spread: 120, players: 3, meanWaitMs: 200 }] } },
+      ];
       const snapshot = summarize({
-        now, live: true, statuses: [], pools: [], poolHistory: [{ at: now - STATS_WINDOW_MS - 1, sizes: {} }, { at: now, sizes: { 'ffa3.eu': 2 } }],
-        rooms: [room(now - STATS_WINDOW_MS - 1), room(now - 2 * MINUTE, 30, [500]), room(now - 1000, 120, [2500, 70_000])],
+        now, live: true, statuses, pools: [], poolHistory: [{ at: now - STATS_WINDOW_MS - 1, sizes: {} }, { at: now, sizes: { 'ffa3.eu': 2 } }],
+        rooms: [sample(now - STATS_WINDOW_MS - 1, 7), sample(now - 2 * MINUTE, 1), withWaits],
       });
-      expect(snapshot.rooms.total).to.equal(2);
-      expect(snapshot.rooms.lastMinute).to.equal(1);
-      expect(snapshot.rooms.perMinute.reduce((sum, bucket) => sum + bucket.count, 0)).to.equal(2);
+      expect(snapshot.rooms.total).to.equal(3);
+      expect(snapshot.rooms.lastMinute).to.equal(2);
+      expect(snapshot.rooms.perMinute.reduce((sum, bucket) => sum + bucket.count, 0)).to.equal(3);
       expect(snapshot.rooms.recent.map((entry) => entry.spread)).to.deep.equal([120, 30]);
-      expect(snapshot.rooms.recent[0]!.meanWaitMs).to.equal(36_250);
       expect(snapshot.poolHistory).to.have.length(1);
-      expect(snapshot.waitSeconds.counts.reduce((a, b) => a + b, 0)).to.equal(3);
+      expect(snapshot.waitSeconds).to.deep.equal({ edges: WAIT_EDGES_S, counts: withWaits.waitCounts });
       expect(snapshot.spread.counts.reduce((a, b) => a + b, 0)).to.equal(2);
+      expect(snapshot.matchers.map((matcher) => matcher.id)).to.deep.equal(['m1', 'm2']);
     });
   });
 });
