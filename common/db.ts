@@ -6,8 +6,11 @@ export type { Knex };
 
 const migrationsDirectory = fileURLToPath(new URL('../migrations', import.meta.url));
 
+/** knex would print connection failures with their stack; they reach us as errors anyway. */
+const quiet = { warn: () => undefined, error: () => undefined, deprecate: () => undefined, debug: () => undefined };
+
 export function createDb(url: string, poolMax = 10): Knex {
-  return knex({ client: 'pg', connection: url, pool: { min: 0, max: poolMax }, acquireConnectionTimeout: 10_000 });
+  return knex({ client: 'pg', connection: url, pool: { min: 0, max: poolMax }, acquireConnectionTimeout: 10_000, log: quiet });
 }
 
 /** Checks the database answers, turning a refused connection into one clear line. */
