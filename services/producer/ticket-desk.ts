@@ -9,6 +9,11 @@ import type { LiveTicket, Session } from './session.js';
 
 /** How long a join may wait for the broker's confirm before the player hears `unavailable`. */
 const CONFIRM_TIMEOUT_MS = 5000;
+/**
+ * A ticket still queued this long past maxWaitSeconds was lost upstream (no matcher will end
+ * it): the gateway ends it as a timeout rather than keep its player from playing again.
+ */
+const STALE_GRACE_SECONDS = 60;
 
 /** `roomJson`: the room as players see it, serialised once for all of its players. */
 export type Outcome = { kind: 'matched'; room: RoomEvent; roomJson?: string } | { kind: 'timeout' };
@@ -57,18 +62,27 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   const unavailable = (session: Session, id?: string | number) =>
     session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id });
 
+  /** Ends a queued ticket that outlived any matcher's timeout, telling the player; true if it did. */
+  async function endIfStale(session: Session, ticket: StoredTicket): Promise<boolean> {
+    const limitMs = (config.match.modes[ticket.mode]!.maxWaitSeconds + STALE_GRACE_SECONDS) * 1000;
+    if (ticket.state !== 'queued' || clock() - ticket.joinedAt < limitMs) return false;
+    // The same script a matcher's timeout runs: if a matcher ends it first, that one wins.
+    await store.expire(ticket.mode, ticket.region, [ticket.ticketId]);
+    await deliver(session, ticket, { kind: 'timeout' });
+    return true;
+  }
+
   async function join(session: Session, mode: string, region: string, id?: string | number): Promise<void> {
     if (!config.match.modes[mode]) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
     if (!config.match.regions.includes(region)) return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
     if (session.ticket) return alreadyQueued(session, id);
     const pointer = await store.livePointer(session.player.id);
-    if (pointer) {
-      const { state, confirmed } = await store.stateOf(pointer.ref);
-      if (state === 'queued' && confirmed) return alreadyQueued(session, id);
-      if (state === 'queued') {
+    if (pointer && (await store.stateOf(pointer.ref)).state === 'queued') {
+      const stored = await store.get(pointer.ref);
+      if (stored && !(await endIfStale(session, stored))) {
+        if (stored.confirmed) return alreadyQueued(session, id);
         // A join a gateway never finished announcing: finish it rather than open a second ticket.
-        const stored = await store.get(pointer.ref);
-        if (stored && !(await announce(session, stored, id))) unavailable(session, id);
+        if (!(await announce(session, stored, id))) unavailable(session, id);
         return;
       }
     }
@@ -116,6 +130,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   async function resume(session: Session): Promise<void> {
     const { ticket } = await liveTicketOf(session.player.id);
     if (!ticket) return;
+    if (await endIfStale(session, ticket)) return;
     if (ticket.state === 'queued') {
       const live = { ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, joinedAt: ticket.joinedAt };
       if (!ticket.confirmed) {

@@ -194,6 +194,24 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
     }
   });
 
+  it('ends a ticket lost upstream, still queued long past maxWaitSeconds, as a timeout, so its player can play again', async () => {
+    const player = await newPlayer(1500);
+    const redis = new Redis(REDIS_URL);
+    try {
+      const store = createTicketStore(redis, stack.namespace);
+      const maxWaitMs = stack.config.match.modes.ffa3!.maxWaitSeconds * 1000;
+      const lost = { ticketId: randomUUID(), mode: 'ffa3', region: 'global', playerId: player.id, rating: 1500, joinedAt: Date.now() - maxWaitMs - 61_000 };
+      expect(await store.open(lost, null, 600)).to.equal(true);
+      await store.confirm(lost);
+      const client = await stack.connect(player.token);
+      expect(await client.next('left')).to.deep.equal({ type: 'left', ticketId: lost.ticketId, reason: 'timeout' });
+      client.send(JOIN);
+      expect((await client.next('queued')).ticketId).to.not.equal(lost.ticketId);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   describe('operations', () => {
     it('answers /healthz, /readyz and /metrics', async () => {
       expect((await fetch(stack.httpUrl('/healthz'))).status).to.equal(200);
