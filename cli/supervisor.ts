@@ -18,6 +18,8 @@ export function supervise(specs: ChildSpec[], log: (line: string) => void) {
   let stopping = false;
 
   function launch(spec: ChildSpec, backoffMs: number): void {
+    // A restart scheduled before stop() must not bring a child back after it.
+    if (stopping) return;
     const startedAt = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', spec.script], { cwd: root, env: { ...process.env, ...spec.env }, stdio: 'inherit' });
     children.set(spec.name, child);

@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { ensureDemoPlayers } from '../../cli/demo-players.js';
+import { supervise } from '../../cli/supervisor.js';
+import { createDb, migrateLatest } from '../../common/db.js';
+import { playerByToken } from '../../common/players.js';
+import { eventually } from '../support/broker.js';
+import { dropNamespace, newDatabase, newNamespace } from '../support/namespace.js';
+
+describe('npm start: the supervisor and the demo players', function () {
+  this.timeout(30_000);
+
+  it('restarts a child that crashes, and stops every child with SIGTERM', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'matchq-supervisor-'));
+    const marker = join(directory, 'marker');
+    const lines: string[] = [];
+    const supervisor = supervise([{ name: 'flaky', script: 'test/support/fixtures/crash-once.ts', env: { CRASH_MARKER: marker } }], (line) => lines.push(line));
+    try {
+      await eventually('the child to crash once and come back', () => existsSync(`${marker}.up`), 20_000);
+      expect(lines.some((line) => line.startsWith('flaky exited (code 1); restarting'))).to.equal(true);
+      await supervisor.stop();
+      expect(readFileSync(`${marker}.stopped`, 'utf8')).to.equal('SIGTERM\n');
+      expect(supervisor.children.size).to.equal(0);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('creates the demo players once, with working tokens, and reuses them on the next start', async () => {
+    const namespace = newNamespace();
+    const databaseUrl = await newDatabase(namespace);
+    const db = createDb(databaseUrl, 1);
+    const directory = mkdtempSync(join(tmpdir(), 'matchq-demo-'));
+    try {
+      await migrateLatest(db);
+      const file = join(directory, 'demo-players.json');
+      const first = await ensureDemoPlayers(db, file);
+      expect(first.created).to.equal(true);
+      expect(first.players.length).to.be.at.least(3);
+      for (const player of first.players) expect((await playerByToken(db, player.token))?.id).to.equal(player.id);
+      const second = await ensureDemoPlayers(db, file);
+      expect(second).to.deep.equal({ players: first.players, created: false });
+      // A lost file gets fresh tokens for the same players.
+      rmSync(file);
+      const third = await ensureDemoPlayers(db, file);
+      expect(third.players.map((player) => player.id)).to.deep.equal(first.players.map((player) => player.id));
+      expect(await playerByToken(db, first.players[0]!.token)).to.equal(undefined);
+    } finally {
+      await db.destroy();
+      rmSync(directory, { recursive: true, force: true });
+      await dropNamespace(namespace, [], databaseUrl);
+    }
+  });
+});
