@@ -83,12 +83,6 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
       return { raw, ref: { ticketId, mode, region } };
     },
 
-    /** Just the state of a ticket, and whether its join was confirmed (state null when Redis has no such ticket). */
-    async stateOf(ref: TicketRef): Promise<{ state: TicketState | null; confirmed: boolean }> {
-      const [state, confirmed] = await redis.hmget(ticketKey(ref), 'state', 'confirmed');
-      return { state: (state as TicketState | null) ?? null, confirmed: confirmed === '1' };
-    },
-
     /** Records that the broker confirmed the ticket's join. */
     async confirm(ref: TicketRef): Promise<void> {
       await redis.hset(ticketKey(ref), 'confirmed', '1');

@@ -38,6 +38,10 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     return { pointer, ticket };
   }
 
+  /** What a session keeps of a stored ticket. */
+  const liveOf = (ticket: StoredTicket): LiveTicket =>
+    ({ ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, joinedAt: ticket.joinedAt });
+
   const alreadyQueued = (session: Session, id?: string | number) =>
     session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
 
@@ -76,15 +80,12 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (!config.match.modes[mode]) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
     if (!config.match.regions.includes(region)) return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
     if (session.ticket) return alreadyQueued(session, id);
-    const pointer = await store.livePointer(session.player.id);
-    if (pointer && (await store.stateOf(pointer.ref)).state === 'queued') {
-      const stored = await store.get(pointer.ref);
-      if (stored && !(await endIfStale(session, stored))) {
-        if (stored.confirmed) return alreadyQueued(session, id);
-        // A join a gateway never finished announcing: finish it rather than open a second ticket.
-        if (!(await announce(session, stored, id))) unavailable(session, id);
-        return;
-      }
+    const { pointer, ticket: current } = await liveTicketOf(session.player.id);
+    if (current?.state === 'queued' && !(await endIfStale(session, current))) {
+      if (current.confirmed) return alreadyQueued(session, id);
+      // A join a gateway never finished announcing: finish it rather than open a second ticket.
+      if (!(await announce(session, liveOf(current), id))) unavailable(session, id);
+      return;
     }
 
     const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.player.rating, joinedAt: clock() };
@@ -132,7 +133,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (!ticket) return;
     if (await endIfStale(session, ticket)) return;
     if (ticket.state === 'queued') {
-      const live = { ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, joinedAt: ticket.joinedAt };
+      const live = liveOf(ticket);
       if (!ticket.confirmed) {
         await announce(session, live);
         return;
