@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -41,6 +41,8 @@ describe('browser: lobby and dashboard', function () {
   const extraStops: (() => Promise<void>)[] = [];
 
   before(async () => {
+    // Debian's Chromium, never a downloaded browser: say so plainly when it is missing.
+    if (!existsSync(CHROMIUM)) throw new Error(`the browser tests need Debian's Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack({ match: MATCH, tickMs: 250 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
