@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
-import { createDb, ensureDatabase, migrateLatest } from '../common/db.js';
+import { openMigratedDb } from '../common/db.js';
 import { hashToken } from '../common/players.js';
 import { seededRandom } from '../common/seeded-random.js';
 import { amqpNames, redisKeys } from '../common/names.js';
@@ -48,9 +48,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const namespace = `chaos${randomUUID().slice(0, 6)}`;
   const names = amqpNames(namespace);
   const databaseUrl = `${options.databaseServer}/matchq_${namespace}`;
-  await ensureDatabase(databaseUrl);
-  const db = createDb(databaseUrl, 2);
-  await migrateLatest(db);
+  const { db } = await openMigratedDb(databaseUrl, 2);
   // Seeded, so a run's players behave the same from one run to the next.
   const random = seededRandom(42);
   const tokens: string[] = [];

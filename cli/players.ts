@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { checkDb, createDb, ensureDatabase, migrateLatest } from '../common/db.js';
+import { openMigratedDb } from '../common/db.js';
 import { addPlayer } from '../common/players.js';
 import { runCommand, UsageError } from '../common/run-service.js';
 
@@ -13,11 +13,8 @@ await runCommand('players', async (config) => {
   const rating = Number(values.rating);
   if (!Number.isInteger(rating) || rating < 0 || rating > 10_000) throw new UsageError('--rating must be an integer from 0 to 10000');
 
-  await ensureDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL, 1);
+  const { db } = await openMigratedDb(config.DATABASE_URL, 1);
   try {
-    await checkDb(db, config.DATABASE_URL);
-    await migrateLatest(db);
     const player = await addPlayer(db, name, rating).catch((error: { code?: string }) => {
       if (error.code === '23505') throw new UsageError(`a player named ${name} already exists`);
       throw error;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { connectAmqp } from '../common/amqp.js';
 import { DEFAULT_METRICS_PORTS } from '../common/config.js';
-import { checkDb, createDb, ensureDatabase, migrateLatest } from '../common/db.js';
+import { openMigratedDb } from '../common/db.js';
 import { createLogger } from '../common/logger.js';
 import { connectRedis } from '../common/redis.js';
 import { runCommand } from '../common/run-service.js';
@@ -14,11 +14,8 @@ const demoFile = fileURLToPath(new URL('../var/demo-players.json', import.meta.u
 await runCommand('start', async (config) => {
   const say = (line: string) => process.stderr.write(`matchq: ${line}\n`);
   const quiet = createLogger('start', 'error');
-  await ensureDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL, 1);
+  const { db, applied } = await openMigratedDb(config.DATABASE_URL, 1);
   try {
-    await checkDb(db, config.DATABASE_URL);
-    const applied = await migrateLatest(db);
     if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
     // Fail here, in one line, rather than in four restarting children.
     await (await connectAmqp(config.AMQP_URL, quiet)).close();

@@ -60,6 +60,22 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
+/**
+ * What every command that writes starts with: create the database if it is missing, connect
+ * (one clear line if PostgreSQL is away), and run the migrations. Returns the migrations applied.
+ */
+export async function openMigratedDb(url: string, poolMax = 10): Promise<{ db: Knex; applied: string[] }> {
+  await ensureDatabase(url);
+  const db = createDb(url, poolMax);
+  try {
+    await checkDb(db, url);
+    return { db, applied: await migrateLatest(db) };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
+
 export async function migrateLatest(db: Knex): Promise<string[]> {
   const [, applied] = await db.migrate.latest({ directory: migrationsDirectory, loadExtensions: ['.ts'] });
   return applied as string[];

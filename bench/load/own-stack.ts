@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../common/free-port.js';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createDb, ensureDatabase, migrateLatest } from '../../common/db.js';
+import { openMigratedDb } from '../../common/db.js';
 import { loadConfig, poolsOf } from '../../common/config.js';
 import { dropNamespace } from '../../test/support/namespace.js';
 
@@ -38,9 +38,7 @@ export async function startOwnStack(options: OwnStackOptions) {
   const namespace = `ld${randomUUID().slice(0, 6)}`;
   const server = base.DATABASE_URL.replace(/\/[^/]*$/, '');
   const databaseUrl = `${server}/matchq_${namespace}`;
-  await ensureDatabase(databaseUrl);
-  const db = createDb(databaseUrl, 2);
-  await migrateLatest(db);
+  const { db } = await openMigratedDb(databaseUrl, 2);
 
   const children: { name: string; child: ChildProcess; port: number }[] = [];
   const env = {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { connectAmqp } from '../../common/amqp.js';
 import { DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
-import { checkDb, createDb, ensureDatabase, migrateLatest, watchDb } from '../../common/db.js';
+import { openMigratedDb, watchDb } from '../../common/db.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { closeServer, startOpsServer } from '../../common/ops-http.js';
@@ -11,10 +11,7 @@ import { createRecorder } from './recorder.js';
 /** Starts the recorder with everything it needs; main.ts and the tests both call this. */
 export async function startRecorderService(config: Config, logger?: Logger) {
   logger ??= createLogger('recorder', config.LOG_LEVEL);
-  await ensureDatabase(config.DATABASE_URL);
-  const db = createDb(config.DATABASE_URL);
-  await checkDb(db, config.DATABASE_URL);
-  await migrateLatest(db);
+  const { db } = await openMigratedDb(config.DATABASE_URL);
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const registry = createRegistry('recorder', 'recorder');
   const recorder = createRecorder({ config, amqp, db, logger, registry });
