@@ -46,26 +46,18 @@ export class TopologyChannel {
     });
   }
 
-  get generation(): number {
-    return this.generationCount;
-  }
-
   get connected(): boolean {
-    return this.isOpen;
-  }
-
-  private get isOpen(): boolean {
     // amqp-connection-manager keeps the live amqplib channel private; an open channel has a truthy one.
     return Boolean((this.wrapper as unknown as { _channel?: unknown })._channel);
   }
 
   /** Acks only deliveries of the current channel; older ones the broker redelivers anyway. */
   ack(message: ConsumeMessage, generation: number): void {
-    if (generation === this.generationCount && this.isOpen) this.wrapper.ack(message);
+    if (generation === this.generationCount && this.connected) this.wrapper.ack(message);
   }
 
   nack(message: ConsumeMessage, generation: number, requeue: boolean): void {
-    if (generation === this.generationCount && this.isOpen) this.wrapper.nack(message, false, requeue);
+    if (generation === this.generationCount && this.connected) this.wrapper.nack(message, false, requeue);
   }
 
   /** Consumes with a handler that learns the generation the message belongs to. */
