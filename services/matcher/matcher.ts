@@ -24,6 +24,9 @@ export interface MatcherDeps {
   clock?: () => number;
 }
 
+/** A room event with its JSON, serialised once for both the Redis claim and the broker. */
+interface SerializedRoom { event: RoomEvent; json: string }
+
 interface Redelivered { intake: PoolIntake; request: JoinRequest; message: ConsumeMessage; generation: number }
 
 /**
@@ -37,7 +40,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
   const metrics = createMatcherMetrics(registry, () => new Map(intakes.map((intake) => [intake.key, intake.pool.size])));
   let redelivered: Redelivered[] = [];
   /** Rooms claimed but not yet confirmed, and timeouts not yet announced: retried each tick. */
-  let unpublished: { intake: PoolIntake; event: RoomEvent }[] = [];
+  let unpublished: { intake: PoolIntake; room: SerializedRoom }[] = [];
   let unannounced: { intake: PoolIntake; ticket: Ticket }[] = [];
   const lastTickMs = new Map<string, number>();
   const figures = emptyFigures(clock());
@@ -124,13 +127,14 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
     await channel.publish('', names.notifier, encode(timeout), { messageId: `timeout-${ticket.ticketId}`, type: TIMEOUT_EVENT_TYPE, timestamp: Math.floor(clock() / 1000) });
   }
 
-  async function publishRoom(intake: PoolIntake, event: RoomEvent): Promise<void> {
+  async function publishRoom(intake: PoolIntake, room: SerializedRoom): Promise<void> {
+    const { event } = room;
     try {
-      await channel.publish(names.rooms, '', encode(event), { messageId: event.id, type: ROOM_EVENT_TYPE });
+      await channel.publish(names.rooms, '', Buffer.from(room.json), { messageId: event.id, type: ROOM_EVENT_TYPE });
     } catch (error) {
       // Claimed but not confirmed: keep the same room (same id) and try again next tick.
       logger.warn({ err: (error as Error).message, room: event.id }, 'room publish failed; retrying next tick');
-      unpublished.push({ intake, event });
+      unpublished.push({ intake, room });
       return;
     }
     ackAll(intake.release(event.players.map((player) => player.ticketId)));
@@ -148,12 +152,14 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
     lastTickMs.set(intake.key, elapsed);
     metrics.tickSeconds.observe({ pool: intake.key }, elapsed / 1000);
 
-    const events = rooms.map((room) => toRoomEvent(room, intake, randomUUID(), now, (ticketId) => intake.nameOf(ticketId)));
+    const events = rooms.map((room): SerializedRoom => {
+      const event = toRoomEvent(room, intake, randomUUID(), now, (ticketId) => intake.nameOf(ticketId));
+      return { event, json: JSON.stringify(event) };
+    });
     let lost: number[][];
     try {
-      lost = await store.claimRooms(events.map((event) => ({
-        mode: intake.mode, region: intake.region, roomId: event.id,
-        ticketIds: event.players.map((player) => player.ticketId), json: JSON.stringify(event),
+      lost = await store.claimRooms(events.map(({ event, json }) => ({
+        mode: intake.mode, region: intake.region, roomId: event.id, ticketIds: event.players.map((player) => player.ticketId), json,
       })));
     } catch (error) {
       // A room that cannot be claimed fails whole: every ticket waits again.
@@ -162,11 +168,11 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       lost = [];
       events.length = 0;
     }
-    const claimed: RoomEvent[] = [];
-    events.forEach((event, index) => {
+    const claimed: SerializedRoom[] = [];
+    events.forEach((room, index) => {
       const lostIndexes = lost[index]!;
       if (lostIndexes.length === 0) {
-        claimed.push(event);
+        claimed.push(room);
         return;
       }
       metrics.lostClaims.inc({ pool: intake.key });
@@ -174,7 +180,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       ackAll(intake.release([...ended]));
       for (const ticket of rooms[index]!.tickets) if (!ended.has(ticket.ticketId)) intake.pool.add(ticket);
     });
-    await Promise.all(claimed.map((event) => publishRoom(intake, event)));
+    await Promise.all(claimed.map((room) => publishRoom(intake, room)));
     await endExpired(intake, expired);
   }
 
@@ -210,7 +216,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
       await resolveRedelivered();
       const retries = unpublished;
       unpublished = [];
-      await Promise.all(retries.map(({ intake, event }) => publishRoom(intake, event)));
+      await Promise.all(retries.map(({ intake, room }) => publishRoom(intake, room)));
       const timeouts = unannounced;
       unannounced = [];
       await Promise.all(timeouts.map(({ intake, ticket }) => announceTimeout(intake, ticket)));
