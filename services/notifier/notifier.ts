@@ -29,6 +29,7 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const channel = new TopologyChannel(amqp, 'notifier', topologyFor(config));
   const routed = new Counter({ name: 'matchq_notifier_deliveries_total', help: 'Outcomes routed to gateways', labelNames: ['kind'], registers: [registry] });
+  const duplicates = new Counter({ name: 'matchq_notifier_duplicate_rooms_total', help: 'Redelivered rooms dropped because they were already routed', registers: [registry] });
   const unrouted = new Counter({ name: 'matchq_notifier_offline_players_total', help: 'Players with no gateway when their outcome came; they get it on reconnect', registers: [registry] });
 
   const sendTo = (gatewayId: string, body: Delivery) =>
@@ -40,7 +41,10 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     const playerIds = room.players.map((player) => player.playerId);
     // One round trip for both (the connection auto-pipelines): a room already routed is rare.
     const [notified, gateways] = await Promise.all([store.roomNotified(room.mode, room.region, room.id), store.gatewaysOf(playerIds)]);
-    if (notified) return true;
+    if (notified) {
+      duplicates.inc();
+      return true;
+    }
     const byGateway = new Map<string, string[]>();
     gateways.forEach((gatewayId, index) => {
       if (!gatewayId) return unrouted.inc();

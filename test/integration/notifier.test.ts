@@ -55,8 +55,10 @@ describe('notifier against the real broker and Redis', () => {
     broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
     await client.next('matched');
     broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
-    // The notifier's graceful stop requeues anything unacked: an empty queue means both copies were handled.
-    await eventually('both copies handled', async () => (await broker.ready(names.notifier)) === 0);
+    // The duplicate is counted just before its ack; the graceful stop then requeues anything
+    // still unacked, so an empty queue after it means both copies were handled.
+    const metricsUrl = `http://127.0.0.1:${stack.notifier!.port}/metrics`;
+    await eventually('the copy dropped as a duplicate', async () => /^matchq_notifier_duplicate_rooms_total\{[^}]*\} 1$/m.test(await (await fetch(metricsUrl)).text()));
     await stack.notifier!.stop();
     expect(await broker.ready(names.notifier)).to.equal(0);
     expect(deliveries.map((message) => JSON.parse(message.content.toString()).room.id)).to.deep.equal([room.id]);
