@@ -38,11 +38,12 @@
  */
 import { balanceTeams } from './teams.js';
 import { roomSize, windowAt } from './rule.js';
+import { Prospect } from './prospect.js';
 import { RoomSearch } from './room-search.js';
 import { ticketIdHash, TicketOrderer } from './ticket-order.js';
 import type { FormedRoom, ModeRule, Ticket } from './types.js';
 
-/** The two knobs of the wait-versus-spread trade-off (see the top and docs/matching.md). */
+/** The knobs of the wait-versus-spread trade-off (see the top and docs/matching.md). */
 export interface FormingPolicy {
   /** Tickets that have waited this share of maxWaitSeconds are served first, oldest first. */
   priorityAfter: number;
@@ -51,10 +52,21 @@ export interface FormingPolicy {
    * their windows will cover that room within this time, so they are still there when it fits.
    */
   holdHorizonMs: number;
+  /**
+   * Bulk: where overlapping runs are all allowed, one higher than the lowest is taken only if
+   * the player it leaves out has a room this much sooner than the one the lowest would leave
+   * out (Prospect). Infinity: always the lowest, as the baseline.
+   */
+  overlapGainMs: number;
+  /**
+   * Skip pass: a room may pass over a free player only if that player still has a room within
+   * this much more wait once the room is gone. Negative: no skip pass.
+   */
+  skipSlackMs: number;
 }
 
-/** Tuned on the bench's traces: a much shorter tail for ~1% of median wait (docs/matching.md). */
-export const DEFAULT_POLICY: FormingPolicy = { priorityAfter: 0.2, holdHorizonMs: 5_000 };
+/** Tuned on the bench's traces over many seeds (docs/matching.md). */
+export const DEFAULT_POLICY: FormingPolicy = { priorityAfter: 0.2, holdHorizonMs: 5_000, overlapGainMs: 1_000, skipSlackMs: 2_000 };
 
 /** What became of each ticket index at a tick. */
 export const KEPT = 0;
@@ -75,9 +87,12 @@ export class RoomFormer {
   private readonly policy: FormingPolicy;
   private readonly k: number;
   private readonly search: RoomSearch;
+  private readonly prospect: Prospect;
   private readonly orderer = new TicketOrderer();
   /** Scratch for the consecutive run being checked. */
   private readonly runMembers: Int32Array;
+  /** Scratch: the players of overlapping allowed runs, in rating order (at most 2k-1). */
+  private readonly overlap: Int32Array;
   // Per rating position. prev / next link the positions still free (-1 and n end the list);
   // matched and held players are unlinked, so every search skips them for free.
   private rating = new Float64Array(0);
@@ -88,6 +103,8 @@ export class RoomFormer {
   private positionOf = new Int32Array(0);
   private fate = new Uint8Array(0);
   private held = new Uint8Array(0);
+  /** Marks the members of a room being weighed, for Prospect; all clear between uses. */
+  private leaving = new Uint8Array(0);
   /**
    * The `teams` of every room when there is one team: shared and frozen, because a big tick
    * forms tens of thousands of rooms and each allocation it saves is one the GC need not copy.
@@ -99,7 +116,9 @@ export class RoomFormer {
     this.policy = policy;
     this.k = roomSize(rule);
     this.search = new RoomSearch(this.k);
+    this.prospect = new Prospect(this.k, rule);
     this.runMembers = new Int32Array(this.k);
+    this.overlap = new Int32Array(2 * this.k - 1);
     this.oneTeam = Object.freeze(new Array<number>(this.k).fill(0)) as number[];
   }
 
@@ -119,11 +138,7 @@ export class RoomFormer {
       window[p] = windowAt(rule, now - joinedAtOf[i]!);
       prev[p] = p - 1;
       next[p] = p + 1;
-    }
-    const priorityWaitMs = this.policy.priorityAfter * rule.maxWaitSeconds * 1000;
-    // Only the priority pass goes from ticket to position; a burst of new tickets skips this.
-    if (n > 0 && now - joinedAtOf[byWait[0]!]! >= priorityWaitMs) {
-      for (let p = 0; p < n; p++) positionOf[byRating[p]!] = p;
+      positionOf[i] = p;
     }
     this.head = 0;
     fate.fill(KEPT, 0, n);
@@ -131,6 +146,7 @@ export class RoomFormer {
 
     const rooms: FormedRoom[] = [];
     // Priority: the long-waiting, oldest first, each in its closest room or holding one.
+    const priorityWaitMs = this.policy.priorityAfter * rule.maxWaitSeconds * 1000;
     for (let q = 0; q < n; q++) {
       const anchor = byWait[q]!;
       if (now - joinedAtOf[anchor]! < priorityWaitMs) break; // the rest waited less
@@ -145,11 +161,21 @@ export class RoomFormer {
         p = next[p]!;
         continue;
       }
+      p = this.kindestOverlap(p, n);
       // Removing the run joins its neighbours: a new run may start up to k-1 players below.
       let back = prev[p]!;
       for (let j = 1; j < this.k - 1 && back >= 0; j++) back = prev[back]!;
       rooms.push(this.form(this.runMembers, tickets, n));
       p = back >= 0 ? back : this.head;
+    }
+    // Skip: what is left, oldest first, in its closest room where that strands nobody.
+    if (this.policy.skipSlackMs >= 0) {
+      for (let q = 0; q < n; q++) {
+        const anchor = byWait[q]!;
+        const p = positionOf[anchor]!;
+        if (fate[anchor] !== KEPT || held[p]) continue;
+        if (search.find(p, rating, window, prev, next, n) && this.strandsNobody(search.members, n)) rooms.push(this.form(search.members, tickets, n));
+      }
     }
 
     const expired: Ticket[] = [];
@@ -174,6 +200,56 @@ export class RoomFormer {
     const spread = rating[runMembers[this.k - 1]!]! - rating[p]!;
     for (let j = 0; j < this.k; j++) if (window[runMembers[j]!]! < spread) return false;
     return true;
+  }
+
+  /**
+   * The run to form when the one from p is allowed and runs starting higher up that overlap
+   * it are allowed too: the lowest (the baseline's choice), unless a higher one leaves out a
+   * player whose next room is at least overlapGainMs nearer than the one the lowest leaves
+   * out. Returns its start, with its members in runMembers.
+   */
+  private kindestOverlap(p: number, n: number): number {
+    const { k, next, overlap } = this;
+    if (this.policy.overlapGainMs === Infinity) return p;
+    let runs = 1;
+    for (let q = next[p]!; runs < k && q < n && this.runFrom(q, n); q = next[q]!) runs++;
+    const span = k + runs - 1;
+    for (let j = 0, x = p; j < span; j++, x = next[x]!) overlap[j] = x;
+    let best = 0;
+    let bestWait = runs > 1 ? this.leftOutWait(0, span, n) : 0;
+    for (let j = 1; j < runs; j++) {
+      const wait = this.leftOutWait(j, span, n);
+      if (wait + this.policy.overlapGainMs < bestWait) {
+        best = j;
+        bestWait = wait;
+      }
+    }
+    this.runFrom(overlap[best]!, n); // the checks above overwrote runMembers
+    return overlap[best]!;
+  }
+
+  /** The longest extra wait among the overlap's players that the run starting at overlap[j] leaves out. */
+  private leftOutWait(j: number, span: number, n: number): number {
+    const { k, overlap, leaving, rating, window, prev, next } = this;
+    for (let m = j; m < j + k; m++) leaving[overlap[m]!] = 1;
+    let worst = 0;
+    for (let m = 0; m < span; m++) {
+      if (m < j || m >= j + k) worst = Math.max(worst, this.prospect.extraWaitMs(overlap[m]!, rating, window, prev, next, n, leaving));
+    }
+    for (let m = j; m < j + k; m++) leaving[overlap[m]!] = 0;
+    return worst;
+  }
+
+  /** Whether every free player that the room of `members` passes over still has a room within skipSlackMs once it is gone. */
+  private strandsNobody(members: Int32Array, n: number): boolean {
+    const { k, leaving, rating, window, prev, next } = this;
+    for (let j = 0; j < k; j++) leaving[members[j]!] = 1;
+    let fine = true;
+    for (let x = next[members[0]!]!; fine && x < members[k - 1]!; x = next[x]!) {
+      if (!leaving[x]) fine = this.prospect.extraWaitMs(x, rating, window, prev, next, n, leaving) <= this.policy.skipSlackMs;
+    }
+    for (let j = 0; j < k; j++) leaving[members[j]!] = 0;
+    return fine;
   }
 
   /**
@@ -234,6 +310,7 @@ export class RoomFormer {
     this.positionOf = new Int32Array(capacity);
     this.fate = new Uint8Array(capacity);
     this.held = new Uint8Array(capacity);
+    this.leaving = new Uint8Array(capacity);
   }
 }
 

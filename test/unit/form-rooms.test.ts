@@ -11,9 +11,9 @@ const ffa3: ModeRule = { teams: 1, teamSize: 3, window: { initial: 0, perSecond:
 const t = (ticketId: string, rating: number, joinedAt = 0): Ticket => ({ ticketId, playerId: `p-${ticketId}`, rating, joinedAt });
 const ids = (room: FormedRoom) => room.tickets.map((x) => x.ticketId).sort();
 /** Everyone a priority ticket from the start, no holds: oldest first, closest room. */
-const oldestFirst: FormingPolicy = { priorityAfter: 0, holdHorizonMs: 0 };
-/** No ticket ever a priority: the bulk sweep alone. */
-const bulkOnly: FormingPolicy = { priorityAfter: Infinity, holdHorizonMs: 0 };
+const oldestFirst: FormingPolicy = { priorityAfter: 0, holdHorizonMs: 0, overlapGainMs: Infinity, skipSlackMs: -1 };
+/** No priority, always the lowest of overlapping runs, no skip pass: the baseline's sweep. */
+const bulkOnly: FormingPolicy = { priorityAfter: Infinity, holdHorizonMs: 0, overlapGainMs: Infinity, skipSlackMs: -1 };
 
 function isValid(room: FormedRoom, rule: ModeRule, now: number): boolean {
   const ratings = room.tickets.map((x) => x.rating);
@@ -67,7 +67,7 @@ describe('formRooms', () => {
     );
   });
 
-  it("forms the baseline's rooms while no ticket has waited long enough for priority", () => {
+  it("forms exactly the baseline's rooms with priority, the overlap choice and the skip pass off", () => {
     const distinctRatings = ticketsArb().map((ts) => ts.filter((x, i) => ts.findIndex((y) => y.rating === x.rating) === i));
     fc.assert(
       fc.property(ruleArb, distinctRatings, (rule, tickets) => {
@@ -113,6 +113,44 @@ describe('formRooms', () => {
     expect(held.rooms).to.deep.equal([]);
     // Windows of b and c reach the spread of 300 after 6 s of waiting.
     expect(formRooms(tickets, ffa3, 62_000).rooms.map(ids)).to.deep.equal([['a', 'b', 'c']]);
+  });
+
+  it('of two overlapping allowed runs, leaves out the player whose next room is nearer', () => {
+    // a waited 10 s (window 500), d 0.4 s (window 20); y and z just came, 100 and 110 below a.
+    const now = 10_000;
+    const [a, b, c, d] = [t('a', 1000, 0), t('b', 1010, 0), t('c', 1020, 0), t('d', 1030, now - 400)];
+    const [y, z] = [t('y', 900, now), t('z', 910, now)];
+    const tickets = [a, b, c, d, y, z];
+    // Both abc and bcd are allowed. The baseline takes the lowest, leaving d 130 from y and z
+    // (2.2 s more wait for its window); leaving a instead costs a nothing (window 500 ≥ 100).
+    expect(formRooms(tickets, ffa3, now, bulkOnly).rooms.map(ids)).to.deep.equal([['a', 'b', 'c']]);
+    expect(formRooms(tickets, ffa3, now).rooms.map(ids)).to.deep.equal([['b', 'c', 'd']]);
+    // So everyone is matched by 12 s (y and z's windows reach 100), not 13 s (130).
+    const matchedBy = (policy?: FormingPolicy) => {
+      const pool = createPool(ffa3, policy);
+      for (const x of tickets) pool.add(x);
+      let second = now;
+      for (let matched = 0; matched < tickets.length; second += 1000) matched += pool.tick(second).rooms.length * 3;
+      return second - 1000;
+    };
+    expect(matchedBy()).to.equal(12_000);
+    expect(matchedBy(bulkOnly)).to.equal(13_000);
+  });
+
+  it('passes over a fresh player only if it keeps a room near it', () => {
+    const now = 10_000;
+    const [a, b, c] = [t('a', 1000, 0), t('b', 1020, 0), t('c', 1040, 0)];
+    const fresh = t('fresh', 1010, now);
+    // Alone, the fresh player would be stranded: no room forms, and next tick abc's run waits for
+    // its window (20 after 0.4 s) instead.
+    expect(formRooms([a, fresh, b, c], ffa3, now).rooms).to.deep.equal([]);
+    expect(formRooms([a, fresh, b, c], ffa3, now + 1000).rooms.map(ids)).to.deep.equal([['a', 'b', 'fresh']]);
+    // With two more fresh players by it, it has a room within 0.1 s: abc forms now.
+    const crowd = [a, fresh, t('g', 1011, now), t('h', 1013, now), b, c];
+    expect(formRooms(crowd, ffa3, now, bulkOnly).rooms).to.deep.equal([]);
+    const { rooms, kept } = formRooms(crowd, ffa3, now);
+    expect(rooms.map(ids)).to.deep.equal([['a', 'b', 'c']]);
+    expect(kept.map((x) => x.ticketId).sort()).to.deep.equal(['fresh', 'g', 'h']);
   });
 
   it('ends a ticket at maxWaitSeconds, not before, and can still match it then', () => {
