@@ -11,7 +11,7 @@ import { createBaselinePool } from './matcher/baseline-matcher.js';
 import { collector } from './matcher/gc.js';
 import { matcherChart } from './matcher/chart.js';
 import { measureMemory } from './matcher/memory.js';
-import { compareOnTrace, type QualityRow } from './matcher/quality.js';
+import { compareOnShape, type QualityRow } from './matcher/quality.js';
 import { measureTick, referenceSortMs, type TickTime } from './matcher/tick-times.js';
 import { QUALITY_TRACES } from './matcher/traces.js';
 
@@ -43,8 +43,8 @@ export async function main(): Promise<void> {
   const memory = measureMemory(rule, 200_000, gc);
   const quality: QualityRow[] = [];
   for (const shape of QUALITY_TRACES) {
-    progress(`quality on ${shape.name}`);
-    quality.push(compareOnTrace(shape));
+    progress(`quality on ${shape.name} (${shape.traces} traces of ${shape.seconds} s at ${shape.rate}/s)`);
+    quality.push(compareOnShape(shape));
   }
 
   printTicks(ticks, referenceMs);
@@ -78,23 +78,27 @@ function printTicks(ticks: { n: number; ours: TickTime; baseline: TickTime | nul
 }
 
 function printQuality(rows: QualityRow[]): void {
-  console.log('\nquality on generated traces, ours vs baseline (waits in s; ratio = ours / baseline, lower is better except matched)');
+  console.log(
+    '\nquality on generated traces, ours vs baseline, each shape pooled over its traces (waits in s; ratio = ours / baseline, lower is better except matched; range = the ratio on each trace alone)',
+  );
   const s = (ms: number) => +(ms / 1000).toFixed(1);
-  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : Infinity) : +(a / b).toFixed(2));
+  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : Infinity) : +(a / b).toFixed(3));
+  const range = ([low, high]: [number, number]) => `${low.toFixed(2)}-${high.toFixed(2)}`;
   console.table(
-    rows.flatMap(({ trace, ours, baseline }) => [
-      {
-        trace: trace.name,
-        tickets: ours.tickets,
-        matched: `${(ours.matchedShare * 100).toFixed(1)}% / ${(baseline.matchedShare * 100).toFixed(1)}%`,
-        'wait p50': `${s(ours.waitP50)} / ${s(baseline.waitP50)} (${ratio(ours.waitP50, baseline.waitP50)})`,
-        'wait p95': `${s(ours.waitP95)} / ${s(baseline.waitP95)} (${ratio(ours.waitP95, baseline.waitP95)})`,
-        'wait max': `${s(ours.waitMax)} / ${s(baseline.waitMax)} (${ratio(ours.waitMax, baseline.waitMax)})`,
-        'extremes p95': `${s(ours.extremesWaitP95)} / ${s(baseline.extremesWaitP95)} (${ratio(ours.extremesWaitP95, baseline.extremesWaitP95)})`,
-        'spread mean': `${ours.spreadMean.toFixed(0)} / ${baseline.spreadMean.toFixed(0)}`,
-        'spread p95': `${ours.spreadP95.toFixed(0)} / ${baseline.spreadP95.toFixed(0)}`,
-        timeouts: `${ours.timeouts} / ${baseline.timeouts}`,
-      },
-    ]),
+    rows.map(({ trace, ours, baseline, perTrace }) => ({
+      trace: trace.name,
+      tickets: ours.tickets,
+      matched: `${(ours.matchedShare * 100).toFixed(2)}% / ${(baseline.matchedShare * 100).toFixed(2)}%`,
+      'wait p50': `${s(ours.waitP50)} / ${s(baseline.waitP50)} (${ratio(ours.waitP50, baseline.waitP50)})`,
+      'p50 range': range(perTrace.waitP50),
+      'wait p95': `${s(ours.waitP95)} / ${s(baseline.waitP95)} (${ratio(ours.waitP95, baseline.waitP95)})`,
+      'p95 range': range(perTrace.waitP95),
+      'wait p99': `${s(ours.waitP99)} / ${s(baseline.waitP99)} (${ratio(ours.waitP99, baseline.waitP99)})`,
+      'wait max': `${s(ours.waitMax)} / ${s(baseline.waitMax)} (${ratio(ours.waitMax, baseline.waitMax)})`,
+      'extremes p95': `${s(ours.extremesWaitP95)} / ${s(baseline.extremesWaitP95)} (${ratio(ours.extremesWaitP95, baseline.extremesWaitP95)})`,
+      'spread mean': `${ours.spreadMean.toFixed(0)} / ${baseline.spreadMean.toFixed(0)}`,
+      'spread p95': `${ours.spreadP95.toFixed(0)} / ${baseline.spreadP95.toFixed(0)}`,
+      timeouts: `${ours.timeouts} / ${baseline.timeouts}`,
+    })),
   );
 }

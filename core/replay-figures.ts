@@ -15,6 +15,8 @@ export interface ReplayFigures {
   /** Waits of matched tickets, ms. */
   waitP50: number;
   waitP95: number;
+  /** The tail without one player's luck: on pooled traces the max is a single ticket among hundreds of thousands. */
+  waitP99: number;
   waitMax: number;
   spreadMean: number;
   spreadP95: number;
@@ -57,6 +59,7 @@ export function replayFigures({ ends, spreads }: ReplayResult): ReplayFigures {
     matchedShare: ends.length === 0 ? 0 : waits.length / ends.length,
     waitP50: quantile(waits, 0.5),
     waitP95: quantile(waits, 0.95),
+    waitP99: quantile(waits, 0.99),
     waitMax: waits.length === 0 ? 0 : waits[waits.length - 1]!,
     spreadMean: spreads.length === 0 ? 0 : spreads.reduce((a, b) => a + b, 0) / spreads.length,
     spreadP95: quantile(sortedSpreads, 0.95),

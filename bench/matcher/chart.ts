@@ -26,7 +26,7 @@ export function matcherChart(result: MatcherResult): string {
     baseline ? fmt(baseline.medianMs) : 'skipped',
   ]);
   const figureRows = result.quality.flatMap(({ trace, ours, baseline }) =>
-    (['matchedShare', 'waitP50', 'waitP95', 'waitMax', 'extremesWaitP95', 'spreadMean', 'spreadP95', 'timeouts'] as const).map((key) => [
+    (['matchedShare', 'waitP50', 'waitP95', 'waitP99', 'waitMax', 'extremesWaitP95', 'spreadMean', 'spreadP95', 'timeouts'] as const).map((key) => [
       trace.name,
       key,
       fmt(ours[key]),
@@ -42,6 +42,7 @@ Heap per waiting ticket: ${fmt(result.memory.ticketBytes)} B ticket and ids, ${f
       table(['tickets', 'median', 'max', 'rooms', 'baseline median'], tickRows) +
       pairedBars('Wait p50 (s)', names, pick('waitP50', 'ours', 1000), pick('waitP50', 'baseline', 1000), legend) +
       pairedBars('Wait p95 (s)', names, pick('waitP95', 'ours', 1000), pick('waitP95', 'baseline', 1000), legend) +
+      pairedBars('Wait p99 (s)', names, pick('waitP99', 'ours', 1000), pick('waitP99', 'baseline', 1000), legend) +
       pairedBars('Wait max (s)', names, pick('waitMax', 'ours', 1000), pick('waitMax', 'baseline', 1000), legend) +
       pairedBars('Wait p95 at the rating extremes (s)', names, pick('extremesWaitP95', 'ours', 1000), pick('extremesWaitP95', 'baseline', 1000), legend) +
       pairedBars('Spread mean', names, pick('spreadMean', 'ours'), pick('spreadMean', 'baseline'), legend) +

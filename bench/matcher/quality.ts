@@ -1,22 +1,48 @@
-/** The matcher against the baseline on the same generated traces, through the same replay. */
-import { replay } from '../../core/replay.js';
+/**
+ * The matcher against the baseline on the same generated traces, through the same replay.
+ * A shape's traces are pooled (every ticket of every seed in one set of figures), and the
+ * per-trace ratios are kept beside, so the pooled ratio can be read against the seed-to-seed noise.
+ */
+import { replay, type ReplayResult } from '../../core/replay.js';
 import { replayFigures, type ReplayFigures } from '../../core/replay-figures.js';
 import { DEFAULT_MATCH_CONFIG } from '../../core/rule.js';
 import { createBaselinePool } from './baseline-matcher.js';
-import { generateTrace, type TraceShape } from './traces.js';
+import { generateTrace, type QualityShape } from './traces.js';
+
+/** Lowest and highest ours / baseline ratio over a shape's traces. */
+export type RatioRange = [number, number];
 
 export interface QualityRow {
-  trace: TraceShape;
+  trace: QualityShape;
   ours: ReplayFigures;
   baseline: ReplayFigures;
+  perTrace: { waitP50: RatioRange; waitP95: RatioRange };
 }
 
-export function compareOnTrace(shape: TraceShape): QualityRow {
-  const events = generateTrace(shape);
+export function compareOnShape(shape: QualityShape): QualityRow {
   const options = { config: DEFAULT_MATCH_CONFIG, tickMs: 1000 };
+  const ours: ReplayResult[] = [];
+  const baseline: ReplayResult[] = [];
+  for (let i = 0; i < shape.traces; i++) {
+    const events = generateTrace({ ...shape, seed: shape.seed + i });
+    ours.push(replay(events, options));
+    baseline.push(replay(events, { ...options, createPool: createBaselinePool }));
+  }
+  const oursEach = ours.map(replayFigures);
+  const baselineEach = baseline.map(replayFigures);
+  const ratios = (key: 'waitP50' | 'waitP95'): RatioRange => {
+    const each = oursEach.map((figures, i) => figures[key] / baselineEach[i]![key]);
+    return [Math.min(...each), Math.max(...each)];
+  };
   return {
     trace: shape,
-    ours: replayFigures(replay(events, options)),
-    baseline: replayFigures(replay(events, { ...options, createPool: createBaselinePool })),
+    ours: replayFigures(pooled(ours)),
+    baseline: replayFigures(pooled(baseline)),
+    perTrace: { waitP50: ratios('waitP50'), waitP95: ratios('waitP95') },
   };
+}
+
+/** Several replays as one: figures read only ends and spreads. */
+function pooled(results: readonly ReplayResult[]): ReplayResult {
+  return { outputs: [], ends: results.flatMap((r) => r.ends), spreads: results.flatMap((r) => r.spreads) };
 }

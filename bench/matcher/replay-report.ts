@@ -11,6 +11,7 @@ export function replayReport(trace: string, result: ReplayResult, figures: Repla
     ['matched share', `${(figures.matchedShare * 100).toFixed(1)}%`],
     ['wait p50 (s)', fmt(figures.waitP50 / 1000)],
     ['wait p95 (s)', fmt(figures.waitP95 / 1000)],
+    ['wait p99 (s)', fmt(figures.waitP99 / 1000)],
     ['wait max (s)', fmt(figures.waitMax / 1000)],
     ['wait p95 at the rating extremes (s)', fmt(figures.extremesWaitP95 / 1000)],
     ['spread mean', fmt(figures.spreadMean)],

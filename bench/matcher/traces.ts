@@ -17,12 +17,24 @@ export interface TraceShape {
   seed: number;
 }
 
-/** Long enough that the tail figures rest on thousands of players, not on a handful. */
-export const QUALITY_TRACES: TraceShape[] = [
-  { name: 'steady-sparse', seconds: 7200, rate: 0.5, bursty: false, leaveShare: 0.05, seed: 1 },
-  { name: 'steady-dense', seconds: 1800, rate: 40, bursty: false, leaveShare: 0.05, seed: 2 },
-  { name: 'bursty-sparse', seconds: 7200, rate: 0.5, bursty: true, leaveShare: 0.05, seed: 3 },
-  { name: 'bursty-dense', seconds: 1800, rate: 40, bursty: true, leaveShare: 0.05, seed: 4 },
+/** A shape the bench replays as several independent traces, pooled. */
+export interface QualityShape extends TraceShape {
+  /** Traces of this shape, seeded seed, seed + 1, …: a sparse pool's median moves ±1.5% from one seed to the next. */
+  traces: number;
+}
+
+/**
+ * Long enough, and pooled over enough seeds, that the figures rest on tens of thousands of
+ * players: one sparse trace of two hours holds ~3,600, whose median moves by 1-3% between seeds
+ * from chance alone (who happens to arrive next to whom), more than the effects measured.
+ */
+export const QUALITY_TRACES: QualityShape[] = [
+  { name: 'steady-sparse', seconds: 7200, rate: 0.5, bursty: false, leaveShare: 0.05, seed: 1000, traces: 16 },
+  { name: 'steady-medium', seconds: 3600, rate: 4, bursty: false, leaveShare: 0.05, seed: 2000, traces: 4 },
+  { name: 'steady-dense', seconds: 1800, rate: 40, bursty: false, leaveShare: 0.05, seed: 3000, traces: 2 },
+  { name: 'bursty-sparse', seconds: 7200, rate: 0.5, bursty: true, leaveShare: 0.05, seed: 4000, traces: 16 },
+  { name: 'bursty-medium', seconds: 3600, rate: 4, bursty: true, leaveShare: 0.05, seed: 5000, traces: 4 },
+  { name: 'bursty-dense', seconds: 1800, rate: 40, bursty: true, leaveShare: 0.05, seed: 6000, traces: 2 },
 ];
 
 export function gaussian(rand: () => number, mean: number, sd: number): number {
