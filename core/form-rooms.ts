@@ -36,6 +36,7 @@
  * priced. The knobs move the trade-off: an earlier priority or a longer hold shortens the tail
  * further but widens rooms (spread) and lengthens the median, by holding more players longer.
  */
+import { FormedRooms, RoomBuffer } from './formed-rooms.js';
 import { balanceTeams } from './teams.js';
 import { roomSize, windowAt } from './rule.js';
 import { RoomSearch } from './room-search.js';
@@ -62,7 +63,7 @@ export const MATCHED = 1;
 export const EXPIRED = 2;
 
 export interface TickOutcome {
-  rooms: FormedRoom[];
+  rooms: FormedRooms;
   /** Expired tickets, oldest first. */
   expired: Ticket[];
   /** KEPT, MATCHED or EXPIRED per input index (valid for [0, n) until the next run). */
@@ -88,11 +89,8 @@ export class RoomFormer {
   private positionOf = new Int32Array(0);
   private fate = new Uint8Array(0);
   private held = new Uint8Array(0);
-  /**
-   * The `teams` of every room when there is one team: shared and frozen, because a big tick
-   * forms tens of thousands of rooms and each allocation it saves is one the GC need not copy.
-   */
-  private readonly oneTeam: number[];
+  /** The tick's rooms, copied out once at the end: no object per room (core/formed-rooms.ts). */
+  private readonly formed: RoomBuffer;
 
   constructor(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLICY) {
     this.rule = rule;
@@ -100,7 +98,7 @@ export class RoomFormer {
     this.k = roomSize(rule);
     this.search = new RoomSearch(this.k);
     this.runMembers = new Int32Array(this.k);
-    this.oneTeam = Object.freeze(new Array<number>(this.k).fill(0)) as number[];
+    this.formed = new RoomBuffer(this.k, rule.teams);
   }
 
   /**
@@ -128,15 +126,15 @@ export class RoomFormer {
     this.head = 0;
     fate.fill(KEPT, 0, n);
     held.fill(0, 0, n);
+    this.formed.reset(n);
 
-    const rooms: FormedRoom[] = [];
     // Priority: the long-waiting, oldest first, each in its closest room or holding one.
     for (let q = 0; q < n; q++) {
       const anchor = byWait[q]!;
       if (now - joinedAtOf[anchor]! < priorityWaitMs) break; // the rest waited less
       const p = positionOf[anchor]!;
       if (fate[anchor] !== KEPT || held[p]) continue;
-      if (search.find(p, rating, window, prev, next, n)) rooms.push(this.form(search.members, tickets, n));
+      if (search.find(p, rating, window, prev, next, n)) this.form(search.members, tickets, n);
       else this.hold(p, n);
     }
     // Bulk: up the rating scale, every run of k consecutive free players the rule allows.
@@ -148,7 +146,7 @@ export class RoomFormer {
       // Removing the run joins its neighbours: a new run may start up to k-1 players below.
       let back = prev[p]!;
       for (let j = 1; j < this.k - 1 && back >= 0; j++) back = prev[back]!;
-      rooms.push(this.form(this.runMembers, tickets, n));
+      this.form(this.runMembers, tickets, n);
       p = back >= 0 ? back : this.head;
     }
 
@@ -161,7 +159,7 @@ export class RoomFormer {
       fate[i] = EXPIRED;
       expired.push(tickets[i]!);
     }
-    return { rooms, expired, fate };
+    return { rooms: this.formed.finish(), expired, fate };
   }
 
   /** Whether the k free players from position p form an allowed room; into runMembers. */
@@ -201,20 +199,26 @@ export class RoomFormer {
     }
   }
 
-  /** Builds the room of `members` (rating positions, ascending) and takes them out. */
-  private form(members: Int32Array, tickets: readonly Ticket[], n: number): FormedRoom {
-    const { k, rule, rating, fate } = this;
+  /** Writes the room of `members` (rating positions, ascending) and takes them out. */
+  private form(members: Int32Array, tickets: readonly Ticket[], n: number): void {
+    const { k, rule, rating, fate, formed } = this;
     const byRating = this.orderer.byRating;
     const spread = rating[members[k - 1]!]! - rating[members[0]!]!;
-    // The room lists its members by rating, descending.
-    const room = new Array<Ticket>(k);
     for (let m = 0; m < k; m++) {
-      const i = byRating[members[m]!]!;
-      fate[i] = MATCHED;
-      room[k - 1 - m] = tickets[i]!;
+      fate[byRating[members[m]!]!] = MATCHED;
       this.unlink(members[m]!, n);
     }
-    return rule.teams === 1 ? { tickets: room, teams: this.oneTeam, spread, imbalance: 0 } : buildTeamRoom(room, spread, rule);
+    if (rule.teams === 1) {
+      // The room lists its members by rating, descending.
+      const at = formed.open(spread, 0);
+      for (let j = 0; j < k; j++) formed.setTicket(at + j, tickets[byRating[members[k - 1 - j]!]!]!, 0);
+      return;
+    }
+    const ratingsDown = new Array<number>(k);
+    for (let j = 0; j < k; j++) ratingsDown[j] = rating[members[k - 1 - j]!]!;
+    const { order, teamOf, imbalance } = splitTeams(ratingsDown, rule);
+    const at = formed.open(spread, imbalance);
+    for (let j = 0; j < k; j++) formed.setTicket(at + j, tickets[byRating[members[k - 1 - order[j]!]!]!]!, teamOf[order[j]!]!);
   }
 
   private unlink(p: number, n: number): void {
@@ -237,14 +241,22 @@ export class RoomFormer {
   }
 }
 
+/**
+ * Teams for a room whose ratings are `ratingsDown` (descending): the room's order (by team,
+ * then rating descending) as indices into `ratingsDown`, and the team of each index.
+ */
+function splitTeams(ratingsDown: number[], rule: ModeRule): { order: number[]; teamOf: number[]; imbalance: number } {
+  const { teamOf, imbalance } = balanceTeams(ratingsDown, rule.teams, rule.teamSize);
+  const order = ratingsDown.map((_, i) => i).sort((a, b) => teamOf[a]! - teamOf[b]! || a - b);
+  return { order, teamOf, imbalance };
+}
+
 /** `members` descending by rating; returns them by team, then rating descending. */
 export function buildTeamRoom(members: Ticket[], spread: number, rule: ModeRule): FormedRoom {
-  const { teamOf, imbalance } = balanceTeams(
+  const { order, teamOf, imbalance } = splitTeams(
     members.map((t) => t.rating),
-    rule.teams,
-    rule.teamSize,
+    rule,
   );
-  const order = members.map((_, i) => i).sort((a, b) => teamOf[a]! - teamOf[b]! || a - b);
   return { tickets: order.map((i) => members[i]!), teams: order.map((i) => teamOf[i]!), spread, imbalance };
 }
 
@@ -262,5 +274,5 @@ export function formRooms(
   const ratings = Float64Array.from(tickets, (t) => t.rating);
   const joinedAts = Float64Array.from(tickets, (t) => t.joinedAt);
   const { rooms, expired, fate } = new RoomFormer(rule, policy).run(tickets, ratings, joinedAts, hashes, tickets.length, now);
-  return { rooms, expired, kept: tickets.filter((_, i) => fate[i] === KEPT) };
+  return { rooms: [...rooms], expired, kept: tickets.filter((_, i) => fate[i] === KEPT) };
 }
