@@ -80,7 +80,8 @@ export class RoomFormer {
   /** Scratch for the consecutive run being checked. */
   private readonly runMembers: Int32Array;
   // Per rating position. prev / next link the positions still free (-1 and n end the list);
-  // matched and held players are unlinked, so every search skips them for free.
+  // matched and held players are unlinked, so every search skips them for free. `rating` is
+  // the orderer's ratingByRank, set at each run.
   private rating = new Float64Array(0);
   private window = new Float64Array(0);
   private prev = new Int32Array(0);
@@ -108,13 +109,14 @@ export class RoomFormer {
    */
   run(tickets: readonly Ticket[], ratingOf: Float64Array, joinedAtOf: Float64Array, hashes: Uint32Array, n: number, now: number): TickOutcome {
     this.reserve(n);
-    const { rule, search, rating, window, prev, next, positionOf, fate, held } = this;
     this.orderer.order(tickets, ratingOf, joinedAtOf, hashes, n);
-    const { byWait, byRating } = this.orderer;
+    const { byWait, byRating, ratingByRank: rating, oneArrival } = this.orderer;
+    this.rating = rating;
+    const { rule, search, window, prev, next, positionOf, fate, held } = this;
+    // A burst has one window; otherwise each is gathered through byRating.
+    if (oneArrival) window.fill(windowAt(rule, now - joinedAtOf[0]!), 0, n);
+    else for (let p = 0; p < n; p++) window[p] = windowAt(rule, now - joinedAtOf[byRating[p]!]!);
     for (let p = 0; p < n; p++) {
-      const i = byRating[p]!;
-      rating[p] = ratingOf[i]!;
-      window[p] = windowAt(rule, now - joinedAtOf[i]!);
       prev[p] = p - 1;
       next[p] = p + 1;
     }
@@ -229,9 +231,8 @@ export class RoomFormer {
   }
 
   private reserve(n: number): void {
-    if (this.rating.length >= n) return;
-    const capacity = Math.max(n, this.rating.length * 2);
-    this.rating = new Float64Array(capacity);
+    if (this.window.length >= n) return;
+    const capacity = Math.max(n, this.window.length * 2);
     this.window = new Float64Array(capacity);
     this.prev = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
