@@ -16,7 +16,9 @@
  *      neighbours may now make a run). These are exactly the baseline's rooms, found in O(n)
  *      instead of re-sorting and rescanning after each one.
  *   4. Expires what is left and has waited maxWaitSeconds.
- * Cost O(n) per tick past the keys, allocating per room only, never per waiting ticket.
+ * Cost O(n) per tick past the keys. Nothing is allocated per waiting ticket, nor per room with
+ * one team: rooms go into buffers reused from tick to tick and are copied out once into a few
+ * flat arrays (core/formed-rooms.ts); splitting teams still allocates a little per room.
  *
  * Why two passes. Consecutive runs are what keep the median wait down: a room that skips a
  * fresh player strands them, while waiting a second or two for their window to grow matches
