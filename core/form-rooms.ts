@@ -16,7 +16,9 @@
  *      neighbours may now make a run). These are exactly the baseline's rooms, found in O(n)
  *      instead of re-sorting and rescanning after each one.
  *   4. Expires what is left and has waited maxWaitSeconds.
- * Cost O(n) per tick past the keys, allocating per room only, never per waiting ticket.
+ * Cost O(n) per tick past the keys. Nothing is allocated per waiting ticket, nor per room with
+ * one team: rooms go into buffers reused from tick to tick and are copied out once into a few
+ * flat arrays (core/formed-rooms.ts); splitting teams still allocates a little per room.
  *
  * Why two passes. Consecutive runs are what keep the median wait down: a room that skips a
  * fresh player strands them, while waiting a second or two for their window to grow matches
@@ -36,6 +38,7 @@
  * priced. The knobs move the trade-off: an earlier priority or a longer hold shortens the tail
  * further but widens rooms (spread) and lengthens the median, by holding more players longer.
  */
+import { FormedRooms, RoomBuffer } from './formed-rooms.js';
 import { balanceTeams } from './teams.js';
 import { roomSize, windowAt } from './rule.js';
 import { Prospect } from './prospect.js';
@@ -74,7 +77,7 @@ export const MATCHED = 1;
 export const EXPIRED = 2;
 
 export interface TickOutcome {
-  rooms: FormedRoom[];
+  rooms: FormedRooms;
   /** Expired tickets, oldest first. */
   expired: Ticket[];
   /** KEPT, MATCHED or EXPIRED per input index (valid for [0, n) until the next run). */
@@ -94,7 +97,8 @@ export class RoomFormer {
   /** Scratch: the players of overlapping allowed runs, in rating order (at most 2k-1). */
   private readonly overlap: Int32Array;
   // Per rating position. prev / next link the positions still free (-1 and n end the list);
-  // matched and held players are unlinked, so every search skips them for free.
+  // matched and held players are unlinked, so every search skips them for free. `rating` is
+  // the orderer's ratingByRank, set at each run.
   private rating = new Float64Array(0);
   private window = new Float64Array(0);
   private prev = new Int32Array(0);
@@ -105,11 +109,8 @@ export class RoomFormer {
   private held = new Uint8Array(0);
   /** Marks the members of a room being weighed, for Prospect; all clear between uses. */
   private leaving = new Uint8Array(0);
-  /**
-   * The `teams` of every room when there is one team: shared and frozen, because a big tick
-   * forms tens of thousands of rooms and each allocation it saves is one the GC need not copy.
-   */
-  private readonly oneTeam: number[];
+  /** The tick's rooms, copied out once at the end: no object per room (core/formed-rooms.ts). */
+  private readonly formed: RoomBuffer;
 
   constructor(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLICY) {
     this.rule = rule;
@@ -119,7 +120,7 @@ export class RoomFormer {
     this.prospect = new Prospect(this.k, rule);
     this.runMembers = new Int32Array(this.k);
     this.overlap = new Int32Array(2 * this.k - 1);
-    this.oneTeam = Object.freeze(new Array<number>(this.k).fill(0)) as number[];
+    this.formed = new RoomBuffer(this.k, rule.teams);
   }
 
   /**
@@ -129,22 +130,23 @@ export class RoomFormer {
    */
   run(tickets: readonly Ticket[], ratingOf: Float64Array, joinedAtOf: Float64Array, hashes: Uint32Array, n: number, now: number): TickOutcome {
     this.reserve(n);
-    const { rule, search, rating, window, prev, next, positionOf, fate, held } = this;
     this.orderer.order(tickets, ratingOf, joinedAtOf, hashes, n);
-    const { byWait, byRating } = this.orderer;
+    const { byWait, byRating, ratingByRank: rating, oneArrival } = this.orderer;
+    this.rating = rating;
+    const { rule, search, window, prev, next, positionOf, fate, held } = this;
+    // A burst has one window; otherwise each is gathered through byRating.
+    if (oneArrival) window.fill(windowAt(rule, now - joinedAtOf[0]!), 0, n);
+    else for (let p = 0; p < n; p++) window[p] = windowAt(rule, now - joinedAtOf[byRating[p]!]!);
     for (let p = 0; p < n; p++) {
-      const i = byRating[p]!;
-      rating[p] = ratingOf[i]!;
-      window[p] = windowAt(rule, now - joinedAtOf[i]!);
       prev[p] = p - 1;
       next[p] = p + 1;
-      positionOf[i] = p;
+      positionOf[byRating[p]!] = p;
     }
     this.head = 0;
     fate.fill(KEPT, 0, n);
     held.fill(0, 0, n);
+    this.formed.reset(n);
 
-    const rooms: FormedRoom[] = [];
     // Priority: the long-waiting, oldest first, each in its closest room or holding one.
     const priorityWaitMs = this.policy.priorityAfter * rule.maxWaitSeconds * 1000;
     for (let q = 0; q < n; q++) {
@@ -152,7 +154,7 @@ export class RoomFormer {
       if (now - joinedAtOf[anchor]! < priorityWaitMs) break; // the rest waited less
       const p = positionOf[anchor]!;
       if (fate[anchor] !== KEPT || held[p]) continue;
-      if (search.find(p, rating, window, prev, next, n)) rooms.push(this.form(search.members, tickets, n));
+      if (search.find(p, rating, window, prev, next, n)) this.form(search.members, tickets, n);
       else this.hold(p, n);
     }
     // Bulk: up the rating scale, every run of k consecutive free players the rule allows.
@@ -165,7 +167,7 @@ export class RoomFormer {
       // Removing the run joins its neighbours: a new run may start up to k-1 players below.
       let back = prev[p]!;
       for (let j = 1; j < this.k - 1 && back >= 0; j++) back = prev[back]!;
-      rooms.push(this.form(this.runMembers, tickets, n));
+      this.form(this.runMembers, tickets, n);
       p = back >= 0 ? back : this.head;
     }
     // Skip: what is left, oldest first, in its closest room where that strands nobody.
@@ -174,7 +176,7 @@ export class RoomFormer {
         const anchor = byWait[q]!;
         const p = positionOf[anchor]!;
         if (fate[anchor] !== KEPT || held[p]) continue;
-        if (search.find(p, rating, window, prev, next, n) && this.strandsNobody(search.members, n)) rooms.push(this.form(search.members, tickets, n));
+        if (search.find(p, rating, window, prev, next, n) && this.strandsNobody(search.members, n)) this.form(search.members, tickets, n);
       }
     }
 
@@ -187,7 +189,7 @@ export class RoomFormer {
       fate[i] = EXPIRED;
       expired.push(tickets[i]!);
     }
-    return { rooms, expired, fate };
+    return { rooms: this.formed.finish(), expired, fate };
   }
 
   /** Whether the k free players from position p form an allowed room; into runMembers. */
@@ -217,7 +219,8 @@ export class RoomFormer {
     for (let j = 0, x = p; j < span; j++, x = next[x]!) overlap[j] = x;
     let best = 0;
     let bestWait = runs > 1 ? this.leftOutWait(0, span, n) : 0;
-    for (let j = 1; j < runs; j++) {
+    // No run can leave out a player overlapGainMs better off than one with no wait to lose.
+    for (let j = 1; j < runs && bestWait >= this.policy.overlapGainMs; j++) {
       const wait = this.leftOutWait(j, span, n);
       if (wait + this.policy.overlapGainMs < bestWait) {
         best = j;
@@ -277,20 +280,26 @@ export class RoomFormer {
     }
   }
 
-  /** Builds the room of `members` (rating positions, ascending) and takes them out. */
-  private form(members: Int32Array, tickets: readonly Ticket[], n: number): FormedRoom {
-    const { k, rule, rating, fate } = this;
+  /** Writes the room of `members` (rating positions, ascending) and takes them out. */
+  private form(members: Int32Array, tickets: readonly Ticket[], n: number): void {
+    const { k, rule, rating, fate, formed } = this;
     const byRating = this.orderer.byRating;
     const spread = rating[members[k - 1]!]! - rating[members[0]!]!;
-    // The room lists its members by rating, descending.
-    const room = new Array<Ticket>(k);
     for (let m = 0; m < k; m++) {
-      const i = byRating[members[m]!]!;
-      fate[i] = MATCHED;
-      room[k - 1 - m] = tickets[i]!;
+      fate[byRating[members[m]!]!] = MATCHED;
       this.unlink(members[m]!, n);
     }
-    return rule.teams === 1 ? { tickets: room, teams: this.oneTeam, spread, imbalance: 0 } : buildTeamRoom(room, spread, rule);
+    if (rule.teams === 1) {
+      // The room lists its members by rating, descending.
+      const at = formed.open(spread, 0);
+      for (let j = 0; j < k; j++) formed.setTicket(at + j, tickets[byRating[members[k - 1 - j]!]!]!, 0);
+      return;
+    }
+    const ratingsDown = new Array<number>(k);
+    for (let j = 0; j < k; j++) ratingsDown[j] = rating[members[k - 1 - j]!]!;
+    const { order, teamOf, imbalance } = splitTeams(ratingsDown, rule);
+    const at = formed.open(spread, imbalance);
+    for (let j = 0; j < k; j++) formed.setTicket(at + j, tickets[byRating[members[k - 1 - order[j]!]!]!]!, teamOf[order[j]!]!);
   }
 
   private unlink(p: number, n: number): void {
@@ -301,9 +310,8 @@ export class RoomFormer {
   }
 
   private reserve(n: number): void {
-    if (this.rating.length >= n) return;
-    const capacity = Math.max(n, this.rating.length * 2);
-    this.rating = new Float64Array(capacity);
+    if (this.window.length >= n) return;
+    const capacity = Math.max(n, this.window.length * 2);
     this.window = new Float64Array(capacity);
     this.prev = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
@@ -314,14 +322,22 @@ export class RoomFormer {
   }
 }
 
+/**
+ * Teams for a room whose ratings are `ratingsDown` (descending): the room's order (by team,
+ * then rating descending) as indices into `ratingsDown`, and the team of each index.
+ */
+function splitTeams(ratingsDown: number[], rule: ModeRule): { order: number[]; teamOf: number[]; imbalance: number } {
+  const { teamOf, imbalance } = balanceTeams(ratingsDown, rule.teams, rule.teamSize);
+  const order = ratingsDown.map((_, i) => i).sort((a, b) => teamOf[a]! - teamOf[b]! || a - b);
+  return { order, teamOf, imbalance };
+}
+
 /** `members` descending by rating; returns them by team, then rating descending. */
 export function buildTeamRoom(members: Ticket[], spread: number, rule: ModeRule): FormedRoom {
-  const { teamOf, imbalance } = balanceTeams(
+  const { order, teamOf, imbalance } = splitTeams(
     members.map((t) => t.rating),
-    rule.teams,
-    rule.teamSize,
+    rule,
   );
-  const order = members.map((_, i) => i).sort((a, b) => teamOf[a]! - teamOf[b]! || a - b);
   return { tickets: order.map((i) => members[i]!), teams: order.map((i) => teamOf[i]!), spread, imbalance };
 }
 
@@ -339,5 +355,5 @@ export function formRooms(
   const ratings = Float64Array.from(tickets, (t) => t.rating);
   const joinedAts = Float64Array.from(tickets, (t) => t.joinedAt);
   const { rooms, expired, fate } = new RoomFormer(rule, policy).run(tickets, ratings, joinedAts, hashes, tickets.length, now);
-  return { rooms, expired, kept: tickets.filter((_, i) => fate[i] === KEPT) };
+  return { rooms: [...rooms], expired, kept: tickets.filter((_, i) => fate[i] === KEPT) };
 }

@@ -77,14 +77,15 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
     for (const { mode, region, pool } of slots.values()) {
       if (pool.size === 0) continue;
       const { rooms, expired } = pool.tick(now);
-      for (const room of rooms) {
-        outputs.push({ type: 'room', at: now, mode, region, tickets: room.tickets.map((t) => t.ticketId), spread: room.spread });
-        spreads.push(room.spread);
-        for (const t of room.tickets) {
+      for (let r = 0; r < rooms.length; r++) {
+        const tickets = rooms.ticketsOf(r);
+        outputs.push({ type: 'room', at: now, mode, region, tickets: tickets.map((t) => t.ticketId), spread: rooms.spreadOf(r) });
+        spreads.push(rooms.spreadOf(r));
+        for (const t of tickets) {
           poolOf.delete(t.ticketId);
           ends.push({ rating: t.rating, waitedMs: now - t.joinedAt, outcome: 'matched' });
         }
-        waiting -= room.tickets.length;
+        waiting -= tickets.length;
       }
       for (const t of expired) {
         outputs.push({ type: 'timeout', at: now, ticketId: t.ticketId });

