@@ -212,7 +212,7 @@ export class RoomFormer {
    */
   private kindestOverlap(p: number, n: number): number {
     const { k, next, overlap } = this;
-    if (this.policy.overlapGainMs === Infinity) return p;
+    if (this.policy.overlapGainMs === Infinity || this.leftOutReady(p, n)) return p;
     let runs = 1;
     for (let q = next[p]!; runs < k && q < n && this.runFrom(q, n); q = next[q]!) runs++;
     const span = k + runs - 1;
@@ -229,6 +229,23 @@ export class RoomFormer {
     }
     this.runFrom(overlap[best]!, n); // the checks above overwrote runMembers
     return overlap[best]!;
+  }
+
+  /**
+   * Whether every player the run from p could leave out (the k-1 after it) already has a room
+   * within its own window among the players above it, which the run does not touch: then none
+   * has wait to lose, and the lowest run stands. The usual case in a crowd, and O(k²) hops.
+   */
+  private leftOutReady(p: number, n: number): boolean {
+    const { k, next, rating, window } = this;
+    let x = p;
+    for (let j = 0; j < k && x < n; j++) x = next[x]!;
+    for (let c = 0; c < k - 1 && x < n; c++, x = next[x]!) {
+      let last = x;
+      for (let j = 1; j < k && last < n; j++) last = next[last]!;
+      if (last >= n || rating[last]! - rating[x]! > window[x]!) return false;
+    }
+    return true;
   }
 
   /** The longest extra wait among the overlap's players that the run starting at overlap[j] leaves out. */
