@@ -95,6 +95,7 @@ function printQuality(rows: QualityRow[]): void {
       'p95 range': range(perTrace.waitP95),
       'wait p99': `${s(ours.waitP99)} / ${s(baseline.waitP99)} (${ratio(ours.waitP99, baseline.waitP99)})`,
       'wait max': `${s(ours.waitMax)} / ${s(baseline.waitMax)} (${ratio(ours.waitMax, baseline.waitMax)})`,
+      'max range': range(perTrace.waitMax),
       'extremes p95': `${s(ours.extremesWaitP95)} / ${s(baseline.extremesWaitP95)} (${ratio(ours.extremesWaitP95, baseline.extremesWaitP95)})`,
       'spread mean': `${ours.spreadMean.toFixed(0)} / ${baseline.spreadMean.toFixed(0)}`,
       'spread p95': `${ours.spreadP95.toFixed(0)} / ${baseline.spreadP95.toFixed(0)}`,

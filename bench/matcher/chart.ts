@@ -34,6 +34,8 @@ export function matcherChart(result: MatcherResult): string {
       baseline[key] === 0 ? '' : fmt(ours[key] / baseline[key]),
     ]),
   );
+  const range = ([low, high]: [number, number]) => `${fmt(low)} to ${fmt(high)}`;
+  const rangeRows = result.quality.map(({ trace, perTrace }) => [trace.name, trace.traces, range(perTrace.waitP50), range(perTrace.waitP95), range(perTrace.waitMax)]);
   return page(
     `matchq matcher bench, ${result.at}`,
     `<p>Node ${result.node}; Float64Array.sort(100k) takes ${fmt(result.referenceSortMs)} ms on this machine.
@@ -46,7 +48,9 @@ Heap per waiting ticket: ${fmt(result.memory.ticketBytes)} B ticket and ids, ${f
       pairedBars('Wait max (s)', names, pick('waitMax', 'ours', 1000), pick('waitMax', 'baseline', 1000), legend) +
       pairedBars('Wait p95 at the rating extremes (s)', names, pick('extremesWaitP95', 'ours', 1000), pick('extremesWaitP95', 'baseline', 1000), legend) +
       pairedBars('Spread mean', names, pick('spreadMean', 'ours'), pick('spreadMean', 'baseline'), legend) +
-      `<h2>All figures (waits in ms)</h2>` +
-      table(['trace', 'figure', 'matchq', 'baseline', 'ratio'], figureRows),
+      `<h2>All figures (waits in ms), each shape pooled over its traces</h2>` +
+      table(['trace', 'figure', 'matchq', 'baseline', 'ratio'], figureRows) +
+      `<h2>The ratio on each trace alone: lowest to highest</h2>` +
+      table(['trace', 'traces', 'wait p50', 'wait p95', 'wait max'], rangeRows),
   );
 }
