@@ -1,5 +1,6 @@
 /**
- * Forming rooms at a tick: the long-waiting first, then everyone else in rating order.
+ * Forming rooms at a tick: the long-waiting first, then everyone else in rating order, then
+ * what is left wherever that strands nobody.
  *
  * The rule (contract) fixes which rooms are allowed: spread ≤ the window of every member, a
  * window growing with wait. Within it, each player wants a room as soon as one is allowed and,
@@ -13,25 +14,29 @@
  *      pass cannot take them and the room forms as soon as it fits.
  *   3. Bulk: up the rating scale, every run of roomSize consecutive free players that the
  *      rule allows, in one pass over a linked list (after a room, back up k-1 players: its
- *      neighbours may now make a run). These are exactly the baseline's rooms, found in O(n)
- *      instead of re-sorting and rescanning after each one.
- *   4. Expires what is left and has waited maxWaitSeconds.
- * Cost O(n) per tick past the keys. Nothing is allocated per waiting ticket, nor per room with
- * one team: rooms go into buffers reused from tick to tick and are copied out once into a few
- * flat arrays (core/formed-rooms.ts); splitting teams still allocates a little per room.
+ *      neighbours may now make a run): the baseline's rooms in O(n) instead of O(n²). Where
+ *      runs overlap and several are allowed, the baseline takes the lowest; this takes a higher
+ *      one when the player it leaves out has its next room `overlapGainMs` sooner (Prospect).
+ *   4. Skip: what is left, oldest first, takes its closest allowed room even across players
+ *      whose window is still too small, but only if each player passed over keeps a room
+ *      within `skipSlackMs` of its own window's growth once the room is gone.
+ *   5. Expires what is left and has waited maxWaitSeconds.
+ * Cost O(n) per tick past the keys (every walk is bounded). Nothing is allocated per waiting
+ * ticket, nor per room with one team: rooms go into buffers reused from tick to tick and are
+ * copied out once into a few flat arrays (core/formed-rooms.ts).
  *
- * Why two passes. Consecutive runs are what keep the median wait down: a room that skips a
- * fresh player strands them, while waiting a second or two for their window to grow matches
- * them with the same room; the bench shows skipping everywhere costing 5-20% of median wait
- * on sparse pools. What consecutive runs cannot do is finish the players at the rating
- * extremes: their neighbours are matched toward the middle the moment they can be, so nobody
- * near an extreme player ever waits long enough for the spread. Serving the long-waiting first,
- * letting them skip, and holding their players back is what cuts the tail (max wait 30-42%
- * shorter on the bench traces). Its price, measured, is on sparse pools only: median wait
- * 1.3% (steady) and 2.2% (bursty) longer than the baseline's; dense pools are at the
- * baseline's p50 and p95 (+0.2% p95 bursty-dense). No variant tried kept both the sparse
- * median and the tail (bulk pass first, no skipping, no holds, priority from 6 s to 120 s,
- * holds of 1 s to 10 s, sweeping from both ends; docs/matching.md lists the figures).
+ * Why this shape. Consecutive runs keep the median down: a room that skips a fresh player
+ * strands it far from everyone left, while a second or two of window growth would have put it
+ * in the same room (skipping everywhere costs 5-6% of median wait on sparse pools). So a room
+ * may skip only a player it does not strand, and of two allowed runs the one that strands less
+ * is taken: both lower the median and p95 in crowds (-1.6% and -5% on dense pools). What runs
+ * cannot do is finish the rating extremes: their neighbours are matched toward the middle the
+ * moment they can be. Serving the long-waiting first, letting them skip, and holding their
+ * players back is what cuts the tail (p95 at the extremes 22-29% shorter on sparse pools, max
+ * 6-60% shorter pooled); its price, on sparse pools only, is about what the two other changes
+ * gain there, so sparse medians and p95 end at the baseline's (within ±0.3%, the noise of 64
+ * traces; bursty-sparse p95 +0.2% on average). docs/matching.md has the figures and every
+ * variant measured.
  *
  * Wait versus spread. Every room forms the first tick the rule allows it: holding a player
  * back for a closer room later trades a certain wait for a possible gain the window already

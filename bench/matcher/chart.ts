@@ -1,6 +1,6 @@
 /** bench/results/matcher-latest.html: the bench's figures as tables and bar charts, self-contained. */
 import type { ReplayFigures } from '../../core/replay-figures.js';
-import { fmt, page, pairedBars, table } from './html.js';
+import { fmt, page, pairedBars, ratioBars, table } from './html.js';
 import type { MemoryFigures } from './memory.js';
 import type { QualityRow } from './quality.js';
 import type { TickTime } from './tick-times.js';
@@ -42,6 +42,19 @@ export function matcherChart(result: MatcherResult): string {
 Heap per waiting ticket: ${fmt(result.memory.ticketBytes)} B ticket and ids, ${fmt(result.memory.poolBytes)} B pool.</p>` +
       `<h2>Tick over n tickets arrived at once (ms)</h2>` +
       table(['tickets', 'median', 'max', 'rooms', 'baseline median'], tickRows) +
+      ratioBars(
+        'matchq / baseline, pooled per shape (below the line is better)',
+        names,
+        (
+          [
+            ['wait p50', 'waitP50'],
+            ['wait p95', 'waitP95'],
+            ['wait p99', 'waitP99'],
+            ['wait max', 'waitMax'],
+            ['extremes p95', 'extremesWaitP95'],
+          ] as const
+        ).map(([name, key]) => ({ name, ratios: result.quality.map((q) => q.ours[key] / q.baseline[key]) })),
+      ) +
       pairedBars('Wait p50 (s)', names, pick('waitP50', 'ours', 1000), pick('waitP50', 'baseline', 1000), legend) +
       pairedBars('Wait p95 (s)', names, pick('waitP95', 'ours', 1000), pick('waitP95', 'baseline', 1000), legend) +
       pairedBars('Wait p99 (s)', names, pick('waitP99', 'ours', 1000), pick('waitP99', 'baseline', 1000), legend) +
