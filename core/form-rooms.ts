@@ -224,7 +224,7 @@ export class RoomFormer {
     for (let j = 0, x = p; j < span; j++, x = next[x]!) overlap[j] = x;
     let best = 0;
     let bestWait = runs > 1 ? this.leftOutWait(0, span, n) : 0;
-    // No run can leave out a player overlapGainMs better off than one with no wait to lose.
+    // Waits are ≥ 0: once the best leaves out less than overlapGainMs, nothing can beat it by that.
     for (let j = 1; j < runs && bestWait >= this.policy.overlapGainMs; j++) {
       const wait = this.leftOutWait(j, span, n);
       if (wait + this.policy.overlapGainMs < bestWait) {
