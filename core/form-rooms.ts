@@ -61,6 +61,12 @@ export interface FormingPolicy {
    */
   holdHorizonMs: number;
   /**
+   * Only priority tickets that have waited this share of maxWaitSeconds hold players back. A held
+   * player waits, which is most of what the priority pass costs the median and p95; the tail is
+   * made of the tickets that wait longest, so holds are kept for them.
+   */
+  holdAfter: number;
+  /**
    * Bulk: where overlapping runs are all allowed, one higher than the lowest is taken only if
    * the player it leaves out has a room this much sooner than the one the lowest would leave
    * out (Prospect). Infinity: always the lowest, as the baseline.
@@ -74,7 +80,7 @@ export interface FormingPolicy {
 }
 
 /** Tuned on the bench's traces over many seeds (docs/matching.md). */
-export const DEFAULT_POLICY: FormingPolicy = { priorityAfter: 0.2, holdHorizonMs: 5_000, overlapGainMs: 1_000, skipSlackMs: 2_000 };
+export const DEFAULT_POLICY: FormingPolicy = { priorityAfter: 0.2, holdHorizonMs: 5_000, holdAfter: 0.3, overlapGainMs: 1_000, skipSlackMs: 2_000 };
 
 /** What became of each ticket index at a tick. */
 export const KEPT = 0;
@@ -154,13 +160,14 @@ export class RoomFormer {
 
     // Priority: the long-waiting, oldest first, each in its closest room or holding one.
     const priorityWaitMs = this.policy.priorityAfter * rule.maxWaitSeconds * 1000;
+    const holdWaitMs = this.policy.holdAfter * rule.maxWaitSeconds * 1000;
     for (let q = 0; q < n; q++) {
       const anchor = byWait[q]!;
       if (now - joinedAtOf[anchor]! < priorityWaitMs) break; // the rest waited less
       const p = positionOf[anchor]!;
       if (fate[anchor] !== KEPT || held[p]) continue;
       if (search.find(p, rating, window, prev, next, n)) this.form(search.members, tickets, n);
-      else this.hold(p, n);
+      else if (now - joinedAtOf[anchor]! >= holdWaitMs) this.hold(p, n);
     }
     // Bulk: up the rating scale, every run of k consecutive free players the rule allows.
     for (let p = this.head; p < n;) {

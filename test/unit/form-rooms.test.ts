@@ -11,9 +11,9 @@ const ffa3: ModeRule = { teams: 1, teamSize: 3, window: { initial: 0, perSecond:
 const t = (ticketId: string, rating: number, joinedAt = 0): Ticket => ({ ticketId, playerId: `p-${ticketId}`, rating, joinedAt });
 const ids = (room: FormedRoom) => room.tickets.map((x) => x.ticketId).sort();
 /** Everyone a priority ticket from the start, no holds: oldest first, closest room. */
-const oldestFirst: FormingPolicy = { priorityAfter: 0, holdHorizonMs: 0, overlapGainMs: Infinity, skipSlackMs: -1 };
+const oldestFirst: FormingPolicy = { priorityAfter: 0, holdHorizonMs: 0, holdAfter: 0, overlapGainMs: Infinity, skipSlackMs: -1 };
 /** No priority, always the lowest of overlapping runs, no skip pass: the baseline's sweep. */
-const bulkOnly: FormingPolicy = { priorityAfter: Infinity, holdHorizonMs: 0, overlapGainMs: Infinity, skipSlackMs: -1 };
+const bulkOnly: FormingPolicy = { priorityAfter: Infinity, holdHorizonMs: 0, holdAfter: Infinity, overlapGainMs: Infinity, skipSlackMs: -1 };
 
 function isValid(room: FormedRoom, rule: ModeRule, now: number): boolean {
   const ratings = room.tickets.map((x) => x.rating);
@@ -102,17 +102,23 @@ describe('formRooms', () => {
     );
   });
 
+  /** a has waited `waited` ms at `now`; b and c, 250 and 300 below it, 4 s (window 200); d 2 s. */
+  const holdScene = (now: number, waited: number) => [t('a', 2500, now - waited), t('b', 2250, now - 4000), t('c', 2200, now - 4000), t('d', 2190, now - 2000)];
+
   it('holds back the players a long-waiting ticket needs until its room fits', () => {
-    // a has waited 60 s (priority after 20% of 300 s); b, c are 250 and 300 below it.
-    const a = t('a', 2500, 0);
-    const [b, c] = [t('b', 2250, 56_000), t('c', 2200, 56_000)];
-    const d = t('d', 2190, 58_000);
-    const tickets = [a, b, c, d];
-    expect(formRooms(tickets, ffa3, 60_000, bulkOnly).rooms.map(ids)).to.deep.equal([['b', 'c', 'd']]);
-    const held = formRooms(tickets, ffa3, 60_000);
-    expect(held.rooms).to.deep.equal([]);
+    // a has waited 90 s: a priority ticket (after 20% of 300 s) that holds (after 30%).
+    const tickets = holdScene(90_000, 90_000);
+    expect(formRooms(tickets, ffa3, 90_000, bulkOnly).rooms.map(ids)).to.deep.equal([['b', 'c', 'd']]);
+    expect(formRooms(tickets, ffa3, 90_000).rooms).to.deep.equal([]);
     // Windows of b and c reach the spread of 300 after 6 s of waiting.
-    expect(formRooms(tickets, ffa3, 62_000).rooms.map(ids)).to.deep.equal([['a', 'b', 'c']]);
+    expect(formRooms(tickets, ffa3, 92_000).rooms.map(ids)).to.deep.equal([['a', 'b', 'c']]);
+  });
+
+  it('holds nobody for a priority ticket that has not waited holdAfter', () => {
+    // a has waited 60 s: served first, but with no room yet it holds no one, and bcd forms.
+    const tickets = holdScene(60_000, 60_000);
+    expect(formRooms(tickets, ffa3, 60_000).rooms.map(ids)).to.deep.equal([['b', 'c', 'd']]);
+    expect(formRooms(tickets, ffa3, 60_000, { ...bulkOnly, priorityAfter: 0.2, holdAfter: 0.2, holdHorizonMs: 5000 }).rooms).to.deep.equal([]);
   });
 
   it('of two overlapping allowed runs, leaves out the player whose next room is nearer', () => {
