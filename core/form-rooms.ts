@@ -9,9 +9,9 @@
  *      (radix sorts on typed keys the pool keeps per slot, O(n); a burst sorts on one word).
  *   2. Priority: tickets that have waited `priorityAfter` of maxWaitSeconds, oldest first,
  *      each take the closest allowed room around them (RoomSearch), skipping players whose
- *      window is too small. One that has no room yet holds back the players of its most
- *      promising room, if their windows will cover it within `holdHorizonMs`, so the bulk
- *      pass cannot take them and the room forms as soon as it fits.
+ *      window is too small. One that has no room yet, and has waited `holdAfter`, holds back
+ *      the players of its most promising room, if their windows will cover it within
+ *      `holdHorizonMs`, so the bulk pass cannot take them and the room forms as soon as it fits.
  *   3. Bulk: up the rating scale, every run of roomSize consecutive free players that the
  *      rule allows, in one pass over a linked list (after a room, back up k-1 players: its
  *      neighbours may now make a run): the baseline's rooms in O(n) instead of O(n²). Where
@@ -32,11 +32,11 @@
  * is taken: both lower the median and p95 in crowds (-1.6% and -5% on dense pools). What runs
  * cannot do is finish the rating extremes: their neighbours are matched toward the middle the
  * moment they can be. Serving the long-waiting first, letting them skip, and holding their
- * players back is what cuts the tail (p95 at the extremes 22-29% shorter on sparse pools, max
- * 6-60% shorter pooled); its price, on sparse pools only, is about what the two other changes
- * gain there, so sparse medians and p95 end at the baseline's (within ±0.3%, the noise of 64
- * traces; bursty-sparse p95 +0.2% on average). docs/matching.md has the figures and every
- * variant measured.
+ * players back is what cuts the tail (p95 at the extremes 12-17% shorter on sparse pools, max
+ * 6-44% shorter pooled). Its price falls on sparse pools, and is less than what the two other
+ * changes gain there as long as only the longest-waiting hold (a held player waits): sparse
+ * medians and p95 end 0.0-0.6% below the baseline's on every set of traces measured.
+ * docs/matching.md has the figures and every variant measured.
  *
  * Wait versus spread. Every room forms the first tick the rule allows it: holding a player
  * back for a closer room later trades a certain wait for a possible gain the window already
