@@ -19,7 +19,7 @@ export interface TraceShape {
 
 /** A shape the bench replays as several independent traces, pooled. */
 export interface QualityShape extends TraceShape {
-  /** Traces of this shape, seeded seed, seed + 1, …: a sparse pool's median moves ±1.5% from one seed to the next. */
+  /** Traces of this shape, seeded seed, seed + 1, …, pooled into one set of figures (see QUALITY_TRACES). */
   traces: number;
 }
 
