@@ -23,12 +23,25 @@ export async function connectAmqp(urls: string[], logger: Logger, startTimeoutMs
   return manager;
 }
 
+/** Options of a confirmed publish; persistent JSON unless told otherwise. */
+export interface PublishOptions { messageId?: string; type?: string; persistent?: boolean; headers?: Record<string, unknown>; timestamp?: number; timeoutMs?: number }
+
+/**
+ * What a consumer needs of its channel: ack, nack and confirmed publishes. TopologyChannel is
+ * the real one; unit tests give a pool an in-memory twin.
+ */
+export interface MessageChannel {
+  ack(message: ConsumeMessage, generation: number): void;
+  nack(message: ConsumeMessage, generation: number, requeue: boolean): void;
+  publish(exchange: string, routingKey: string, content: Buffer, options?: PublishOptions): Promise<void>;
+}
+
 /**
  * A confirm channel that asserts the whole topology on every (re)connect, then runs the
  * caller's own setup. Each reconnect starts a new generation: delivery tags of an older
  * generation are void, and acking one would close the new channel.
  */
-export class TopologyChannel {
+export class TopologyChannel implements MessageChannel {
   readonly wrapper: ChannelWrapper;
   private generationCount = 0;
 
@@ -66,7 +79,7 @@ export class TopologyChannel {
   }
 
   /** Publishes persistent JSON and resolves once the broker confirmed it. */
-  async publish(exchange: string, routingKey: string, content: Buffer, options: { messageId?: string; type?: string; persistent?: boolean; headers?: Record<string, unknown>; timestamp?: number; timeoutMs?: number } = {}): Promise<void> {
+  async publish(exchange: string, routingKey: string, content: Buffer, options: PublishOptions = {}): Promise<void> {
     await this.wrapper.publish(exchange, routingKey, content, {
       persistent: options.persistent ?? true,
       contentType: 'application/json',

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsumeMessage } from 'amqplib';
+import type { ModeRule, Ticket } from '../../core/types.js';
+import type { MessageChannel } from '../../common/amqp.js';
+import { deadLetter } from '../../common/dead-letter.js';
+import type { Logger } from '../../common/logger.js';
+import { decode, encode, InvalidMessage, poolRequest, ROOM_EVENT_TYPE, TIMEOUT_EVENT_TYPE, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
+import type { AmqpNames } from '../../common/names.js';
+import type { MatcherMetrics } from './metrics.js';
+import { PoolIntake, type HeldRequest } from './pool-intake.js';
+import { PoolOutbox, type SerializedRoom } from './pool-outbox.js';
+import type { PoolStore } from './pool-store.js';
+import { toRoomEvent } from './room-event.js';
+
+export interface PoolWorkerDeps {
+  mode: string;
+  region: string;
+  rule: ModeRule;
+  channel: MessageChannel;
+  store: PoolStore;
+  names: AmqpNames;
+  logger: Logger;
+  metrics: MatcherMetrics;
+  clock: () => number;
+  /** Room ids; random UUIDs unless a test wants them predictable. */
+  newId?: () => string;
+  /** Called once per room the broker confirmed (the heartbeat's figures). */
+  onRoom?: (event: RoomEvent) => void;
+}
+
+/**
+ * One pool owned by this matcher: its intake (waiting tickets and the unacked joins behind
+ * them) and its outbox (work decided but not done). `tick(now)` settles redeliveries, retries
+ * the outbox, then forms rooms and runs claim → publish → ack: a room's tickets are claimed in
+ * Redis, the room is published with a confirm, and only then are its joins acked, so a crash
+ * anywhere redelivers them.
+ */
+export class PoolWorker {
+  readonly intake: PoolIntake;
+  readonly outbox = new PoolOutbox();
+  /** Set while this matcher owns the pool; deliveries that arrive otherwise go back. */
+  owned = false;
+  lastTickMs: number | null = null;
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: PoolWorkerDeps) {
+    this.intake = new PoolIntake(deps.mode, deps.region, deps.rule);
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  get key(): string {
+    return this.intake.key;
+  }
+
+  /** One delivery from the pool's queue. */
+  receive(message: ConsumeMessage, generation: number): void {
+    const { channel, names, logger, metrics, clock } = this.deps;
+    const intake = this.intake;
+    // A delivery already on the wire when we let the pool go belongs to its new owner.
+    if (!this.owned) return channel.nack(message, generation, true);
+    let request;
+    try {
+      request = decode(poolRequest, message.content);
+      if (request.mode !== intake.mode || request.region !== intake.region) throw new InvalidMessage(`request for pool ${request.mode}.${request.region} on ${intake.key}`);
+    } catch (error) {
+      if (!(error instanceof InvalidMessage)) throw error;
+      metrics.deadLetters.inc();
+      deadLetter(channel, names.dead, message, generation, error.message, logger).catch((failure: Error) => logger.error({ err: failure.message }, 'dead-lettering failed; the message will come back'));
+      return;
+    }
+    if (request.type === 'leave') {
+      const held = intake.withdraw(request.ticketId, clock());
+      if (held) channel.ack(held.message, held.generation);
+      channel.ack(message, generation);
+      return;
+    }
+    // A redelivered join may belong to a ticket that already ended before a crash.
+    if (message.fields.redelivered) {
+      this.outbox.redelivered.push({ request, message, generation });
+      return;
+    }
+    if (intake.admit(request, message, generation) !== 'kept') channel.ack(message, generation);
+  }
+
+  /** One tick of this pool: what failed last time first, then new rooms and timeouts. */
+  async tick(now: number): Promise<void> {
+    await this.settleRedelivered();
+    await Promise.all(this.outbox.take('unpublished').map((room) => this.publishRoom(room)));
+    await Promise.all(this.outbox.take('unannounced').map((ticket) => this.announceTimeout(ticket)));
+    const expired = await this.matchAndClaim(now);
+    await this.endExpired(expired);
+    this.intake.forgetStaleLeaves(now);
+  }
+
+  /** Hands the pool back: every request held for it returns to the queue, for the next owner. */
+  release(): void {
+    const { channel } = this.deps;
+    this.owned = false;
+    for (const held of this.intake.held.values()) channel.nack(held.message, held.generation, true);
+    for (const entry of this.outbox.redelivered) channel.nack(entry.message, entry.generation, true);
+    this.reset();
+  }
+
+  /** After the channel reopened the broker redelivers every unacked request: start empty. */
+  reset(): void {
+    this.outbox.clear();
+    this.intake.reset();
+  }
+
+  status(owner: string) {
+    return { pool: this.key, owner, waiting: this.intake.pool.size, held: this.intake.held.size, lastTickMs: this.lastTickMs };
+  }
+
+  private ackAll(held: HeldRequest[]): void {
+    for (const { message, generation } of held) this.deps.channel.ack(message, generation);
+  }
+
+  /** Settles redelivered joins; any that cannot be settled now (Redis or broker away) wait for the next tick. */
+  private async settleRedelivered(): Promise<void> {
+    const { channel, store, names, logger } = this.deps;
+    const intake = this.intake;
+    const batch = this.outbox.take('redelivered');
+    if (batch.length === 0) return;
+    let states: Awaited<ReturnType<PoolStore['states']>>;
+    try {
+      states = await store.states(intake.mode, intake.region, batch.map((entry) => entry.request.ticketId));
+    } catch (error) {
+      this.outbox.redelivered.push(...batch);
+      logger.warn({ err: (error as Error).message, pool: intake.key }, 'reading redelivered tickets failed; retrying next tick');
+      return;
+    }
+    const reannounced = new Set<string>();
+    for (const [index, entry] of batch.entries()) {
+      const { state, roomId } = states[index]!;
+      try {
+        if (state === null || state === 'queued') {
+          if (intake.admit(entry.request, entry.message, entry.generation) !== 'kept') channel.ack(entry.message, entry.generation);
+          continue;
+        }
+        if (state === 'matched' && roomId && !reannounced.has(roomId)) {
+          const json = await store.room(intake.mode, intake.region, roomId);
+          if (json) await channel.publish(names.rooms, '', Buffer.from(json), { messageId: roomId, type: ROOM_EVENT_TYPE });
+          reannounced.add(roomId);
+        }
+        if (state === 'timeout') await this.publishTimeout(entry.request);
+        channel.ack(entry.message, entry.generation);
+      } catch (error) {
+        this.outbox.redelivered.push(entry);
+        logger.warn({ err: (error as Error).message, ticketId: entry.request.ticketId }, 'settling a redelivered request failed; retrying next tick');
+      }
+    }
+  }
+
+  /**
+   * Lets the pure core form rooms, claims them in Redis and publishes the claimed ones.
+   * Returns the tickets that reached maxWaitSeconds, still to be ended.
+   */
+  private async matchAndClaim(now: number): Promise<Ticket[]> {
+    const { store, logger, metrics } = this.deps;
+    const intake = this.intake;
+    const started = performance.now();
+    const result = intake.pool.tick(now);
+    const elapsed = performance.now() - started;
+    // Room objects are built here, outside the timed tick: each becomes an event anyway.
+    const rooms = [...result.rooms];
+    this.lastTickMs = elapsed;
+    metrics.tickSeconds.observe({ pool: intake.key }, elapsed / 1000);
+    if (rooms.length === 0) return result.expired;
+
+    const events = rooms.map((room): SerializedRoom => {
+      const event = toRoomEvent(room, intake, this.newId(), now, (ticketId) => intake.nameOf(ticketId));
+      return { event, json: JSON.stringify(event) };
+    });
+    let lost: number[][];
+    try {
+      lost = await store.claimRooms(events.map(({ event, json }) => ({
+        mode: intake.mode, region: intake.region, roomId: event.id, ticketIds: event.players.map((player) => player.ticketId), json,
+      })));
+    } catch (error) {
+      // A room that cannot be claimed fails whole: every ticket waits again.
+      logger.warn({ err: (error as Error).message, pool: intake.key }, 'claiming rooms failed; tickets return to the pool');
+      for (const room of rooms) room.tickets.forEach((ticket) => intake.pool.add(ticket));
+      return result.expired;
+    }
+    const claimed: SerializedRoom[] = [];
+    events.forEach((room, index) => {
+      const lostIndexes = lost[index]!;
+      if (lostIndexes.length === 0) {
+        claimed.push(room);
+        return;
+      }
+      metrics.lostClaims.inc({ pool: intake.key });
+      const ended = new Set(lostIndexes.map((at) => rooms[index]!.tickets[at]!.ticketId));
+      this.ackAll(intake.release([...ended]));
+      for (const ticket of rooms[index]!.tickets) if (!ended.has(ticket.ticketId)) intake.pool.add(ticket);
+    });
+    await Promise.all(claimed.map((room) => this.publishRoom(room)));
+    return result.expired;
+  }
+
+  private async publishRoom(room: SerializedRoom): Promise<void> {
+    const { channel, names, logger, metrics, onRoom } = this.deps;
+    const { event } = room;
+    try {
+      await channel.publish(names.rooms, '', Buffer.from(room.json), { messageId: event.id, type: ROOM_EVENT_TYPE });
+    } catch (error) {
+      // Claimed but not confirmed: keep the same room (same id) and try again next tick.
+      logger.warn({ err: (error as Error).message, room: event.id }, 'room publish failed; retrying next tick');
+      this.outbox.unpublished.push(room);
+      return;
+    }
+    const pool = this.key;
+    this.ackAll(this.intake.release(event.players.map((player) => player.ticketId)));
+    onRoom?.(event);
+    metrics.rooms.inc({ pool });
+    metrics.matchedPlayers.inc({ pool }, event.players.length);
+    metrics.spread.observe({ pool }, event.spread);
+    for (const player of event.players) metrics.waitSeconds.observe({ pool }, player.waitedMs / 1000);
+  }
+
+  private async endExpired(expired: Ticket[]): Promise<void> {
+    if (expired.length === 0) return;
+    const intake = this.intake;
+    let ended: boolean[];
+    try {
+      ended = await this.deps.store.expire(intake.mode, intake.region, expired.map((ticket) => ticket.ticketId));
+    } catch (error) {
+      this.deps.logger.warn({ err: (error as Error).message, pool: intake.key }, 'expiring tickets failed; retrying next tick');
+      expired.forEach((ticket) => intake.pool.add(ticket));
+      return;
+    }
+    await Promise.all(expired.map((ticket, index) => (ended[index] ? this.announceTimeout(ticket) : this.ackAll(intake.release([ticket.ticketId])))));
+  }
+
+  /** Tells the notifier a ticket timed out, then acks its join; kept for the next tick if the broker is away. */
+  private async announceTimeout(ticket: Ticket): Promise<void> {
+    try {
+      await this.publishTimeout(ticket);
+    } catch (error) {
+      this.deps.logger.warn({ err: (error as Error).message, ticketId: ticket.ticketId }, 'timeout publish failed; retrying next tick');
+      this.outbox.unannounced.push(ticket);
+      return;
+    }
+    this.deps.metrics.timeouts.inc({ pool: this.key });
+    this.ackAll(this.intake.release([ticket.ticketId]));
+  }
+
+  private async publishTimeout(ticket: Pick<Ticket, 'ticketId' | 'playerId'>): Promise<void> {
+    const { channel, names, clock } = this.deps;
+    const timeout: TicketTimeout = { v: 1, ticketId: ticket.ticketId, playerId: ticket.playerId, mode: this.intake.mode, region: this.intake.region };
+    await channel.publish('', names.notifier, encode(timeout), { messageId: `timeout-${ticket.ticketId}`, type: TIMEOUT_EVENT_TYPE, timestamp: Math.floor(clock() / 1000) });
+  }
+}
