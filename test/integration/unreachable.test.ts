@@ -27,6 +27,7 @@ describe('commands facing an unreachable backing service or a bad variable', fun
     { command: 'notifier', script: 'services/notifier/main.ts', env: { REDIS_URL: `redis://${CLOSED}` }, names: 'Redis', url: CLOSED },
     { command: 'recorder', script: 'services/recorder/main.ts', env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` }, names: 'PostgreSQL', url: CLOSED },
     { command: 'players', script: 'cli/players.ts', args: ['add', 'nobody'], env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` }, names: 'PostgreSQL', url: CLOSED },
+    { command: 'servers', script: 'cli/servers.ts', args: ['list'], env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` }, names: 'PostgreSQL', url: CLOSED },
     { command: 'tap', script: 'cli/tap.ts', env: { AMQP_URL: `amqp://${CLOSED}` }, names: 'RabbitMQ', url: CLOSED },
   ];
 

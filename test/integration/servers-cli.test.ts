@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { createDb, type Knex } from '../../common/db.js';
+import { hashToken } from '../../common/players.js';
+import { serverByKey } from '../../common/server-keys.js';
+import { dropNamespace, newDatabase, newNamespace } from '../support/namespace.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('npm run servers (game server keys) against the real PostgreSQL', () => {
+  let namespace: string;
+  let databaseUrl: string;
+  let db: Knex;
+
+  const servers = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'cli/servers.ts', ...args], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+
+  before(async () => {
+    namespace = newNamespace();
+    databaseUrl = await newDatabase(namespace);
+  });
+  after(async () => {
+    await db?.destroy();
+    await dropNamespace(namespace, [], databaseUrl);
+  });
+
+  it('add prints {"id","name","key"} once, a 256-bit key stored only as its hash; list never shows it; revoke refuses it at once', async () => {
+    const added = await servers('add', 'eu-fleet.1');
+    expect(added.code, added.stderr).to.equal(0);
+    const line = JSON.parse(added.stdout.trim()) as { id: string; name: string; key: string };
+    expect(Object.keys(line)).to.deep.equal(['id', 'name', 'key']);
+    expect(line.name).to.equal('eu-fleet.1');
+    expect(Buffer.from(line.key, 'base64url')).to.have.length(32);
+
+    db = createDb(databaseUrl, 1);
+    const rows = await db('server_keys').select('*');
+    expect(rows).to.have.length(1);
+    expect(rows[0].key_hash).to.equal(hashToken(line.key));
+    expect(JSON.stringify(rows)).to.not.include(line.key);
+    expect(await serverByKey(db, line.key)).to.deep.equal({ id: line.id, name: 'eu-fleet.1' });
+
+    const listed = await servers('list');
+    expect(listed.code).to.equal(0);
+    expect(listed.stdout).to.not.include(line.key);
+    expect(JSON.parse(listed.stdout.trim())).to.include({ id: line.id, name: 'eu-fleet.1', revokedAt: null });
+
+    const again = await servers('add', 'eu-fleet.1');
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.include('already exists');
+
+    const revoked = await servers('revoke', 'eu-fleet.1');
+    expect(revoked.code, revoked.stderr).to.equal(0);
+    expect(JSON.parse(revoked.stdout.trim()).revokedAt).to.be.a('string');
+    expect(await serverByKey(db, line.key)).to.equal(undefined);
+
+    // A revoked name can be given a new key.
+    const fresh = JSON.parse((await servers('add', 'eu-fleet.1')).stdout.trim()) as { key: string };
+    expect(fresh.key).to.not.equal(line.key);
+    expect(await serverByKey(db, fresh.key)).to.include({ name: 'eu-fleet.1' });
+  });
+
+  it('says what is wrong with a bad command line, and exits 1', async () => {
+    for (const args of [[], ['add'], ['list', 'x'], ['revoke', 'no such name!'], ['frob']]) {
+      const run = await servers(...args);
+      expect(run.code, args.join(' ')).to.equal(1);
+      expect(run.stderr, args.join(' ')).to.match(/^matchq servers: /);
+    }
+    const missing = await servers('revoke', 'nobody');
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.include('no live key named nobody');
+  });
+});
