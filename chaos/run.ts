@@ -9,9 +9,10 @@ import { hashToken } from '../common/players.js';
 import { seededRandom } from '../common/seeded-random.js';
 import { amqpNames, redisKeys } from '../common/names.js';
 import { Redis } from '../common/redis.js';
-import { dropNamespace } from '../common/namespace-cleanup.js';
+import { dropDatabase } from '../common/namespace-cleanup.js';
 import { Cluster } from './cluster.js';
-import { inject, type FaultKind } from './faults.js';
+import { inject, type Backing, type FaultKind } from './faults.js';
+import { startPrivateRabbit, startPrivateRedis } from './private-nodes.js';
 import { Ledger, type AuditedRoom, type Reconciliation } from './ledger.js';
 import { SimulatedPlayer, TicketBudget, type PlayerEvents } from './players.js';
 
@@ -23,8 +24,7 @@ export interface ChaosOptions {
   faultEveryMs: number;
   tickMs: number;
   maxWaitSeconds: number;
-  amqpUrl: string;
-  redisUrl: string;
+  /** PostgreSQL server (URL without the database): the run creates and drops a database of its own there. */
   databaseServer: string;
   logFile: string;
   onProgress?: (line: string) => void;
@@ -33,22 +33,48 @@ export interface ChaosOptions {
 export interface FaultRecord { kind: FaultKind; at: number; recoveryMs: number | null }
 export interface ChaosReport extends Omit<Reconciliation, 'lostDetail'> {
   lostDetail: (Reconciliation['lostDetail'][number] & { redis: Record<string, string> })[];
-  namespace: string; faults: FaultRecord[]; durationMs: number; openAtEnd: number }
+  namespace: string; faults: FaultRecord[]; durationMs: number; openAtEnd: number;
+  /** The private broker node and Redis the run used and restarted (gone when it returns). */
+  backing: { rabbitNode: string; amqpPort: number; redisPort: number } }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One chaos run: the services as real processes in their own namespace and database,
- * simulated players over real WebSockets, faults injected one after another, then the
- * ledger of everything the players were told reconciled against the rooms the broker carried.
+ * One chaos run: a private RabbitMQ node and Redis server of its own (the faults restart
+ * those, never the machine's shared ones), the services as real processes in their own
+ * namespace and database, simulated players over real WebSockets, faults injected one after
+ * another, then the ledger of everything the players were told reconciled against the rooms
+ * the broker carried. The private servers are stopped and removed afterwards, even on failure.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const say = options.onProgress ?? (() => undefined);
   const started = Date.now();
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    const rabbit = await startPrivateRabbit();
+    cleanups.push(() => rabbit.stop());
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    say(`private RabbitMQ node ${rabbit.node} on port ${rabbit.port}, private Redis on port ${redis.port}`);
+    return await runOn({ rabbit, redis }, options, started, say, cleanups);
+  } finally {
+    // Last in, first out: players and services before the servers they talk to.
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+async function runOn(backing: Backing, options: ChaosOptions, started: number, say: (line: string) => void, cleanups: (() => Promise<unknown>)[]): Promise<ChaosReport> {
+  const amqpUrl = backing.rabbit.url;
+  const redisUrl = backing.redis.url;
   const namespace = `chaos${randomUUID().slice(0, 6)}`;
   const names = amqpNames(namespace);
   const databaseUrl = `${options.databaseServer}/matchq_${namespace}`;
   const { db } = await openMigratedDb(databaseUrl, 2);
+  cleanups.push(async () => {
+    await db.destroy();
+    // The private broker and Redis go away whole; only the database lives on a shared server.
+    await dropDatabase(databaseUrl);
+  });
   // Seeded, so a run's players behave the same from one run to the next.
   const random = seededRandom(42);
   const tokens: string[] = [];
@@ -65,9 +91,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const matchFile = join(tmpdir(), `${namespace}-match.json`);
   writeFileSync(matchFile, JSON.stringify({ regions: ['global'], modes: { ffa3: rule } }));
   const cluster = new Cluster({
-    ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, AMQP_URL: options.amqpUrl, REDIS_URL: options.redisUrl,
+    ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, REDIS_URL: redisUrl,
     TICK_MS: String(options.tickMs), MATCH_CONFIG: matchFile, LOG_LEVEL: 'warn',
   }, options.logFile);
+  cleanups.push(() => cluster.stop());
   await cluster.add('gateway-0', 'producer');
   await cluster.add('gateway-1', 'producer');
   await cluster.add('matcher-0', 'matcher');
@@ -82,7 +109,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // The auditor is an analyst: a durable queue of its own on the rooms exchange survives the broker restart.
   const ledger = new Ledger();
   const auditQueue = `${namespace}.chaos-audit`;
-  const connection = amqp.connect([options.amqpUrl], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
+  const connection = amqp.connect([amqpUrl], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
+  cleanups.push(() => connection.close());
   const audit = connection.createChannel({
     setup: async (channel: ConfirmChannel) => {
       await channel.assertExchange(names.rooms, 'fanout', { durable: true });
@@ -100,15 +128,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const budget = new TicketBudget(options.tickets);
   const events: PlayerEvents = { matchedAt: 0, frames: 0 };
   const players = tokens.map((token) => new SimulatedPlayer(token, () => cluster.gatewayUrls(), ledger, budget, events, random));
+  cleanups.push(async () => players.forEach((player) => player.stop()));
   players.forEach((player) => player.start());
 
   const faults: FaultRecord[] = [];
-  const redisPort = Number(new URL(options.redisUrl).port || 6379);
   for (const kind of options.faults) {
     await sleep(options.faultEveryMs);
     const at = Date.now();
     say(`fault: ${kind} (${ledger.size} tickets so far)`);
-    await inject(kind, cluster, redisPort);
+    await inject(kind, cluster, backing);
     let recoveryMs: number | null = null;
     // Recovered: every service ready again, and a player was matched after the fault.
     for (const deadline = at + 60_000; Date.now() < deadline; await sleep(100)) {
@@ -135,16 +163,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const reconciliation = ledger.reconcile({ ...rule.window, max: Infinity });
   for (const entry of reconciliation.lostDetail) if (entry.queuedAt !== null) entry.queuedAt -= started;
   // Where each lost ticket stands in Redis tells which step dropped it.
-  const redis = new Redis(options.redisUrl);
+  const redis = new Redis(redisUrl);
   const lostInRedis = await Promise.all(reconciliation.lostDetail.map(async (entry) => ({
     ...entry, redis: await redis.hgetall(redisKeys(namespace).ticket('ffa3', 'global', entry.ticketId)),
   })));
   redis.disconnect();
-
   await audit.close().catch(() => undefined);
-  await connection.close().catch(() => undefined);
-  await cluster.stop();
-  await db.destroy();
-  await dropNamespace(namespace, [{ mode: 'ffa3', region: 'global' }], { amqpUrl: options.amqpUrl, redisUrl: options.redisUrl, databaseUrl, extraQueues: [auditQueue] });
-  return { namespace, ...reconciliation, lostDetail: lostInRedis, faults, durationMs: Date.now() - started, openAtEnd };
+  return {
+    namespace, ...reconciliation, lostDetail: lostInRedis, faults, durationMs: Date.now() - started, openAtEnd,
+    backing: { rabbitNode: backing.rabbit.node, amqpPort: backing.rabbit.port, redisPort: backing.redis.port },
+  };
 }

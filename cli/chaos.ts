@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { FAULT_KINDS } from '../chaos/faults.js';
+import { stopAllPrivateNodes } from '../chaos/private-nodes.js';
 import { runChaos, type ChaosReport } from '../chaos/run.js';
 import { runCommand, UsageError } from '../common/run-service.js';
 
@@ -32,6 +33,11 @@ function print(report: ChaosReport): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+// The run's private RabbitMQ node and Redis live in process groups of their own: take them down with us.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void stopAllPrivateNodes().finally(() => process.exit(130)));
+}
+
 await runCommand('chaos', async (config) => {
   const { values } = parseArgs({ options: Object.fromEntries(Object.keys(options.shape).map((key) => [key, { type: 'string' as const }])), strict: true });
   const parsed = options.safeParse(values);
@@ -42,7 +48,7 @@ await runCommand('chaos', async (config) => {
   const report = await runChaos({
     tickets: chosen.tickets, players: chosen.players, faults: Array.from({ length: chosen.rounds }, () => chosen.faults).flat(),
     faultEveryMs: chosen.every, tickMs: chosen['tick-ms'], maxWaitSeconds: chosen['max-wait'],
-    amqpUrl: config.AMQP_URL[0]!, redisUrl: config.REDIS_URL, databaseServer: config.DATABASE_URL.replace(/\/[^/]*$/, ''), logFile,
+    databaseServer: config.DATABASE_URL.replace(/\/[^/]*$/, ''), logFile,
     onProgress: (line) => process.stderr.write(`chaos: ${line}\n`),
   });
   print(report);

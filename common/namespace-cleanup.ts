@@ -35,12 +35,15 @@ export async function dropNamespace(namespace: string, pools: { mode: string; re
   } while (cursor !== '0');
   redis.disconnect();
 
-  if (targets.databaseUrl) {
-    const server = new URL(targets.databaseUrl);
-    const name = server.pathname.slice(1);
-    server.pathname = '/postgres';
-    const admin = createDb(server.toString(), 1);
-    await admin.raw(`drop database if exists "${name}" with (force)`).catch(() => undefined);
-    await admin.destroy();
-  }
+  if (targets.databaseUrl) await dropDatabase(targets.databaseUrl);
+}
+
+/** Drops the database a URL names (its connections too), for runs that made one of their own. */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const server = new URL(databaseUrl);
+  const name = server.pathname.slice(1);
+  server.pathname = '/postgres';
+  const admin = createDb(server.toString(), 1);
+  await admin.raw(`drop database if exists "${name}" with (force)`).catch(() => undefined);
+  await admin.destroy();
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startRedisCluster } from '../support/redis-cluster.js';
+import { startPrivateRedisCluster } from '../../chaos/private-nodes.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const JOIN = { type: 'join', mode: 'ffa3', region: 'global' };
@@ -10,11 +10,11 @@ const JOIN = { type: 'join', mode: 'ffa3', region: 'global' };
  */
 describe('the pipeline on a Redis Cluster (three nodes)', function () {
   this.timeout(60_000);
-  let cluster: Awaited<ReturnType<typeof startRedisCluster>>;
+  let cluster: Awaited<ReturnType<typeof startPrivateRedisCluster>>;
   let stack: Stack;
 
   before(async () => {
-    cluster = await startRedisCluster();
+    cluster = await startPrivateRedisCluster();
     stack = await startStack({ redisUrl: cluster.url, gateways: 2 });
   });
   after(async () => {
