@@ -7,6 +7,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json ./
 COPY core ./core
 COPY common ./common
+# The wire module the services import lives in the SDK package.
+COPY packages/client/src ./packages/client/src
 COPY services ./services
 COPY cli ./cli
 COPY migrations ./migrations

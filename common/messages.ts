@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { roomPlayerSchema, roomSchema } from '../packages/client/src/wire/index.js';
 
 /**
- * Every message on the broker, as zod schemas: the room event is the contract's;
- * requests, timeouts and deliveries are matchq's own.
+ * Every message on the broker, as zod schemas: the room event is the contract's (the room
+ * players see in `matched`, declared in the wire module, plus `v`); requests, timeouts and
+ * deliveries are matchq's own.
  */
 
 const id = z.string().min(1).max(64);
@@ -34,27 +36,23 @@ export type LeaveRequest = z.infer<typeof leaveRequest>;
 export const poolRequest = z.discriminatedUnion('type', [joinRequest, leaveRequest]);
 export type PoolRequest = z.infer<typeof poolRequest>;
 
-export const roomPlayer = z.object({
-  playerId: id,
-  ticketId: id,
-  name: z.string(),
-  rating: z.number(),
-  team: z.number().int().nonnegative(),
-  waitedMs: z.number().int().nonnegative(),
-});
+export const roomPlayer = roomPlayerSchema.extend({ playerId: id, ticketId: id });
 
 export const roomEvent = z.object({
   v: z.literal(1),
+  ...roomSchema.shape,
   id: z.string().uuid(),
   mode: name,
   region: name,
-  createdAt: z.string(),
-  spread: z.number(),
-  imbalance: z.number(),
   players: z.array(roomPlayer).min(1),
 });
 export type RoomEvent = z.infer<typeof roomEvent>;
 export const ROOM_EVENT_TYPE = 'room.v1';
+
+/** The room as a player sees it: the room event without its version field. */
+export function roomForPlayer({ v: _version, ...room }: RoomEvent): Omit<RoomEvent, 'v'> {
+  return room;
+}
 
 /** A ticket the matcher ended unmatched; sent to the notifier queue for routing. */
 export const ticketTimeout = z.object({
@@ -75,6 +73,14 @@ export const delivery = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('kick'), playerId: id, connectionId: id }),
 ]);
 export type Delivery = z.infer<typeof delivery>;
+
+/**
+ * A room delivery around the room event's bytes as they came off the broker: the notifier
+ * does not parse-and-serialise a room again per gateway. Equal to `encode` of the delivery.
+ */
+export function roomDelivery(playerIds: string[], roomBytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`{"kind":"room","playerIds":${JSON.stringify(playerIds)},"room":`), roomBytes, Buffer.from('}')]);
+}
 
 /** A message that can never be processed; it goes to the dead queue with the reason. */
 export class InvalidMessage extends Error {

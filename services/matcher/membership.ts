@@ -30,7 +30,7 @@ export function startMembership(redis: RedisClient, namespace: string, matcherId
     first: beat(),
     /** Every pool with its owner, size and tick time, as the live matchers last reported. */
     async clusterView(): Promise<{ pool: string; owner: string | null; waiting: number | null; lastTickMs: number | null }[]> {
-      const statuses = await matcherStatuses(redis, namespace);
+      const statuses = await matcherStatuses(redis, namespace, (id, err) => logger.warn({ matcherId: id, err }, 'left out a heartbeat that does not parse'));
       const byPool = new Map(statuses.flatMap((status) => status.pools.map((pool) => [pool.pool, { ...pool, owner: status.id }] as const)));
       return matcher.poolKeys.map((pool) => {
         const status = byPool.get(pool);

@@ -4,7 +4,7 @@ import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.j
 import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
-import { decode, encode, InvalidMessage, roomEvent, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
+import { decode, encode, InvalidMessage, roomDelivery, roomEvent, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
 import type { TicketStore } from '../../common/ticket-store.js';
@@ -60,7 +60,7 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
 
   /** A room delivery around the room's bytes as they came: the room is not serialised again. */
   const sendRoomTo = (gatewayId: string, raw: Buffer, playerIds: string[]) =>
-    channel.publish(names.deliveries, gatewayId, Buffer.concat([Buffer.from(`{"kind":"room","playerIds":${JSON.stringify(playerIds)},"room":`), raw, Buffer.from('}')]), { persistent: false });
+    channel.publish(names.deliveries, gatewayId, roomDelivery(playerIds, raw), { persistent: false });
 
   /** Routes the timeout; false when the player had no gateway and the timeout is young enough to retry. */
   async function routeTimeout(timeout: TicketTimeout, publishedAt: number): Promise<boolean> {

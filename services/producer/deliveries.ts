@@ -1,5 +1,5 @@
-import type { Delivery } from '../../common/messages.js';
-import { CLOSE_REPLACED, roomForPlayer } from './protocol.js';
+import { roomForPlayer, type Delivery } from '../../common/messages.js';
+import { CLOSE_REPLACED } from '../../packages/client/src/wire/index.js';
 import type { Session } from './session.js';
 import type { TicketDesk } from './ticket-desk.js';
 

@@ -19,7 +19,7 @@ import { topologyFor } from '../../common/topology.js';
 import { authenticate } from './auth.js';
 import { handleDelivery } from './deliveries.js';
 import { createGatewayMetrics } from './metrics.js';
-import { CLOSE_GOING_AWAY, CLOSE_REPLACED, MAX_FRAME_BYTES, parseFrame } from './protocol.js';
+import { CLOSE_GOING_AWAY, CLOSE_REPLACED, MAX_FRAME_BYTES, parseFrame, searchingFrame, type ErrorFrame } from '../../packages/client/src/wire/index.js';
 import { Session } from './session.js';
 import { serveStatic } from './static-files.js';
 import { createTicketDesk } from './ticket-desk.js';
@@ -62,7 +62,7 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     // Deliveries routed while our queue was gone are lost; the outcomes are in Redis.
     for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
   });
-  const desk = createTicketDesk(config, store, channel, names, clock);
+  const desk = createTicketDesk(config, store, channel, names, clock, logger);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const dbWatch = watchDb(db);
   let accepting = true;
@@ -76,13 +76,29 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
   });
   server.on('upgrade', (req, socket, head) => onUpgrade(req, socket, head));
 
+  /**
+   * Every error frame a player is sent passes here once: counted by code, and logged with its
+   * cause (ours, when there is one; else the player's mistake as the frame words it).
+   * `rate_limited` logs at debug: a flooding client would otherwise flood the log too.
+   */
+  function reportError(session: Session, frame: ErrorFrame, cause?: unknown): void {
+    metrics.errors.inc({ code: frame.code });
+    const fields = { playerId: session.player.id, code: frame.code, id: frame.id, err: cause instanceof Error ? cause.message : cause === undefined ? frame.message : String(cause) };
+    if (cause !== undefined) logger.warn(fields, `sent error ${frame.code}`);
+    else if (frame.code === 'rate_limited') logger.debug(fields, `sent error ${frame.code}`);
+    else logger.info(fields, `sent error ${frame.code}`);
+  }
+
   function refuse(socket: Duplex, status: string): void {
     metrics.rejectedUpgrades.inc();
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', (error) => {
+      logger.debug({ err: error.message }, 'upgrade socket error');
+      socket.destroy();
+    });
     if (!accepting) return refuse(socket, '503 Service Unavailable');
     if (new URL(req.url ?? '/', 'http://gateway').pathname !== '/ws') return refuse(socket, '404 Not Found');
     authenticate(db, req).then(
@@ -100,7 +116,7 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
   }
 
   function onConnection(ws: WebSocket, player: Player): void {
-    const session = new Session(ws, player, randomUUID(), clock());
+    const session = new Session(ws, player, randomUUID(), clock(), reportError);
     const previous = sessions.get(player.id);
     sessions.set(player.id, session);
     previous?.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
@@ -127,15 +143,9 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
 
   function onFrame(session: Session, data: RawData, isBinary: boolean): void {
     const now = clock();
-    if (!session.allow(now)) {
-      metrics.errors.inc({ code: 'rate_limited' });
-      return session.send({ type: 'error', code: 'rate_limited', message: 'too many messages; slow down' });
-    }
+    if (!session.allow(now)) return session.send({ type: 'error', code: 'rate_limited', message: 'too many messages; slow down' });
     const parsed = isBinary ? { ok: false as const, code: 'bad_request' as const, message: 'frames must be JSON text' } : parseFrame(data.toString());
-    if (!parsed.ok) {
-      metrics.errors.inc({ code: parsed.code });
-      return session.send({ type: 'error', code: parsed.code, message: parsed.message, id: 'id' in parsed ? parsed.id : undefined });
-    }
+    if (!parsed.ok) return session.send({ type: 'error', code: parsed.code, message: parsed.message, id: 'id' in parsed ? parsed.id : undefined });
     const { message } = parsed;
     metrics.frames.inc({ type: message.type });
     // Shutting down: nothing new may start once the drain began, or it would outlive our connections.
@@ -150,9 +160,8 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
           await desk.leave(session, message.id);
         }
       } catch (error) {
-        logger.warn({ err: (error as Error).message, playerId: session.player.id }, `${message.type} failed`);
-        metrics.errors.inc({ code: 'unavailable' });
-        session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id: message.id });
+        // Logged once, with the cause, where the error frame is reported.
+        session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id: message.id }, new Error(`${message.type} failed: ${(error as Error).message}`));
       }
     });
   }
@@ -180,7 +189,7 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
       if (!ticket) continue;
       const waitedMs = Math.max(0, now - ticket.joinedAt);
       // Sent to every waiting player each second: a template, not a JSON.stringify per player.
-      session.sendText(`{"type":"searching","ticketId":${JSON.stringify(ticket.ticketId)},"waitedMs":${waitedMs},"window":${JSON.stringify(windowAt(config.match.modes[ticket.mode]!, waitedMs))}}`);
+      session.sendText(searchingFrame(ticket.ticketId, waitedMs, windowAt(config.match.modes[ticket.mode]!, waitedMs)));
     }
   }
 

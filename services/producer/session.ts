@@ -2,7 +2,7 @@ import { WebSocket } from 'ws';
 import type { Player } from '../../common/players.js';
 import type { TicketRef } from '../../common/ticket-store.js';
 import { RateLimit } from './rate-limit.js';
-import type { ServerMessage } from './protocol.js';
+import { encodeServerFrame, type ErrorFrame, type ServerFrame } from '../../packages/client/src/wire/index.js';
 
 export interface LiveTicket extends TicketRef {
   rating: number;
@@ -12,6 +12,9 @@ export interface LiveTicket extends TicketRef {
 /** Messages a player may send per second, and in a burst. */
 const RATE_PER_SECOND = 10;
 const RATE_BURST = 20;
+
+/** Told of every error frame a session sends, with its cause, to count and log it once. */
+export type ErrorReport = (session: Session, frame: ErrorFrame, cause?: unknown) => void;
 
 /**
  * One player's socket on this gateway. Its frames and the outcomes for it are handled one
@@ -24,12 +27,14 @@ export class Session {
   private chain: Promise<void> = Promise.resolve();
   private readonly rate: RateLimit;
 
-  constructor(readonly socket: WebSocket, readonly player: Player, readonly connectionId: string, now: number) {
+  constructor(readonly socket: WebSocket, readonly player: Player, readonly connectionId: string, now: number, private readonly report: ErrorReport) {
     this.rate = new RateLimit(RATE_PER_SECOND, RATE_BURST, now);
   }
 
-  send(message: ServerMessage): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  /** Sends a frame; an `error` frame is also reported, with `cause` (what went wrong on our side) when there is one. */
+  send(frame: ServerFrame, cause?: unknown): void {
+    if (frame.type === 'error') this.report(this, frame, cause);
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(encodeServerFrame(frame));
   }
 
   /** Sends a frame already serialised (one room's JSON shared by its players). */

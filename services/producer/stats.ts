@@ -115,8 +115,7 @@ export function poolViews(pools: { mode: string; region: string }[], statuses: M
       const view = views.get(entry.pool);
       if (!view || (seen.get(entry.pool) ?? -Infinity) > status.at) continue;
       seen.set(entry.pool, status.at);
-      const extra = entry as { owner?: string; held?: number };
-      Object.assign(view, { waiting: entry.waiting, held: extra.held ?? null, owner: extra.owner ?? status.id, lastTickMs: entry.lastTickMs });
+      Object.assign(view, { waiting: entry.waiting, held: entry.held ?? null, owner: entry.owner ?? status.id, lastTickMs: entry.lastTickMs });
     }
   }
   return [...views.values()];
@@ -192,7 +191,7 @@ export function createStats({ config, redis, logger, clock = Date.now, pollMs = 
   async function poll(): Promise<void> {
     const now = clock();
     try {
-      statuses = await matcherStatuses(redis, config.MATCHQ_NAMESPACE, now);
+      statuses = await matcherStatuses(redis, config.MATCHQ_NAMESPACE, (matcherId, err) => logger.warn({ matcherId, err }, 'stats: left out a heartbeat that does not parse'), now);
       live = true;
     } catch (error) {
       if (live) logger.warn({ err: (error as Error).message }, 'stats: reading matcher heartbeats failed');

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TopologyChannel } from '../../common/amqp.js';
 import type { Config } from '../../common/config.js';
-import { encode, type JoinRequest, type LeaveRequest, type RoomEvent } from '../../common/messages.js';
+import type { Logger } from '../../common/logger.js';
+import { decode, encode, roomEvent, roomForPlayer, type JoinRequest, type LeaveRequest, type RoomEvent } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import { OUTCOME_TTL_SECONDS, type StoredTicket, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
-import { roomForPlayer } from './protocol.js';
+import { matchedFrame } from '../../packages/client/src/wire/index.js';
 import type { LiveTicket, Session } from './session.js';
 
 /** How long a join may wait for the broker's confirm before the player hears `unavailable`. */
@@ -18,17 +19,12 @@ const STALE_GRACE_SECONDS = 60;
 /** `roomJson`: the room as players see it, serialised once for all of its players. */
 export type Outcome = { kind: 'matched'; room: RoomEvent; roomJson?: string } | { kind: 'timeout' };
 
-/** The `matched` frame, built around the room's JSON instead of serialising the room per player. */
-export function matchedFrame(ticketId: string, roomJson: string): string {
-  return `{"type":"matched","ticketId":${JSON.stringify(ticketId)},"room":${roomJson}}`;
-}
-
 /**
  * Joins, leaves, resumes and outcomes of tickets: the gateway's side of the ticket state
  * machine. Redis decides every race (one live ticket per player, leave against room);
  * the broker holds the requests; the player is told only what is durable.
  */
-export function createTicketDesk(config: Config, store: TicketStore, channel: TopologyChannel, names: AmqpNames, clock: () => number) {
+export function createTicketDesk(config: Config, store: TicketStore, channel: TopologyChannel, names: AmqpNames, clock: () => number, logger: Logger) {
   const ticketTtl = (mode: string) => config.match.modes[mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS;
 
   async function liveTicketOf(playerId: string) {
@@ -49,22 +45,23 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
    * Puts the ticket's join durably in the broker, records that in Redis, then tells the player
    * `queued`: in that order, so a gateway dying anywhere in between leaves a ticket that the
    * player's next connection completes (the matcher drops a second copy of a join).
+   * Returns why the broker or Redis did not take it, or undefined once the player was told.
    */
-  async function announce(session: Session, ticket: LiveTicket, id?: string | number): Promise<boolean> {
+  async function announce(session: Session, ticket: LiveTicket, id?: string | number): Promise<Error | undefined> {
     const request: JoinRequest = { v: 1, type: 'join', ...ticket, playerId: session.player.id, name: session.player.name };
     try {
       await channel.publish(names.requests, `${ticket.mode}.${ticket.region}`, encode(request), { messageId: ticket.ticketId, type: 'join.v1', timeoutMs: CONFIRM_TIMEOUT_MS });
       await store.confirm(ticket);
-    } catch {
-      return false;
+    } catch (error) {
+      return error as Error;
     }
     session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, id });
     session.ticket = { ...ticket };
-    return true;
+    return undefined;
   }
 
-  const unavailable = (session: Session, id?: string | number) =>
-    session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id });
+  const unavailable = (session: Session, cause: Error, id?: string | number) =>
+    session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id }, cause);
 
   /** Ends a queued ticket that outlived any matcher's timeout, telling the player; true if it did. */
   async function endIfStale(session: Session, ticket: StoredTicket): Promise<boolean> {
@@ -84,16 +81,18 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (current?.state === 'queued' && !(await endIfStale(session, current))) {
       if (current.confirmed) return alreadyQueued(session, id);
       // A join a gateway never finished announcing: finish it rather than open a second ticket.
-      if (!(await announce(session, liveOf(current), id))) unavailable(session, id);
+      const failed = await announce(session, liveOf(current), id);
+      if (failed) unavailable(session, failed, id);
       return;
     }
 
     const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.player.rating, joinedAt: clock() };
     if (!(await store.open(ticket, pointer?.raw ?? null, ticketTtl(mode)))) return alreadyQueued(session, id);
-    if (!(await announce(session, ticket, id))) {
+    const failed = await announce(session, ticket, id);
+    if (failed) {
       // Not confirmed: the ticket must not live on in a matcher the player does not know about.
-      await store.cancel(ticket).catch(() => undefined);
-      unavailable(session, id);
+      await store.cancel(ticket).catch((error: Error) => logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'cancelling an unconfirmed ticket failed; it ends as a stale ticket'));
+      unavailable(session, failed, id);
     }
   }
 
@@ -111,7 +110,8 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     }
     const request: LeaveRequest = { v: 1, type: 'leave', ticketId: ref.ticketId, playerId: session.player.id, mode: ref.mode, region: ref.region };
     // Redis already ended the ticket; the leave lets the matcher drop it and ack its join now.
-    await channel.publish(names.requests, `${ref.mode}.${ref.region}`, encode(request), { messageId: `leave-${ref.ticketId}`, type: 'leave.v1', timeoutMs: CONFIRM_TIMEOUT_MS }).catch(() => undefined);
+    await channel.publish(names.requests, `${ref.mode}.${ref.region}`, encode(request), { messageId: `leave-${ref.ticketId}`, type: 'leave.v1', timeoutMs: CONFIRM_TIMEOUT_MS })
+      .catch((error: Error) => logger.warn({ err: error.message, ticketId: ref.ticketId }, 'publishing a leave failed; Redis already ended the ticket'));
     session.endTicket(ref.ticketId);
     session.send({ type: 'left', ticketId: ref.ticketId, reason: 'cancelled', id });
   }
@@ -135,7 +135,9 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (ticket.state === 'queued') {
       const live = liveOf(ticket);
       if (!ticket.confirmed) {
-        await announce(session, live);
+        // Not told anything: the player's next connection tries again. The caller logs why.
+        const failed = await announce(session, live);
+        if (failed) throw failed;
         return;
       }
       session.ticket = live;
@@ -151,7 +153,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout' });
     if (ticket.state === 'matched' && ticket.roomId) {
       const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
-      if (json) return deliver(session, ticket, { kind: 'matched', room: JSON.parse(json) as RoomEvent });
+      if (json) return deliver(session, ticket, { kind: 'matched', room: decode(roomEvent, Buffer.from(json)) });
     }
   }
 

@@ -109,6 +109,9 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       ['non-JSON text', 'hello there', 'bad_request'],
       ['JSON without a type', { mode: 'ffa3' }, 'bad_request'],
       ['an unknown type', { type: 'dance', id: 3 }, 'unknown_type'],
+      // Declared in the wire module, but parties and the ready check are not turned on here.
+      ['a v1.1 party.create', { type: 'party.create', id: 4 }, 'unknown_type'],
+      ['a v1.1 accept', { type: 'accept', roomId: 'r', id: 5 }, 'unknown_type'],
       ['a join without a region', { type: 'join', mode: 'ffa3' }, 'bad_request'],
       ['an unknown mode', { type: 'join', mode: 'chess', region: 'global' }, 'unknown_mode'],
       ['an unknown region', { type: 'join', mode: 'ffa3', region: 'mars' }, 'unknown_region'],
@@ -220,6 +223,25 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       expect(await ready.json()).to.deep.equal({ ready: true, checks: { rabbitmq: true, redis: true, postgresql: true } });
       const metrics = await (await fetch(stack.httpUrl('/metrics'))).text();
       expect(metrics).to.match(/^matchq_gateway_sockets\{[^}]*\} \d+/m);
+    });
+
+    it("counts every error a player is sent, the ticket desk's own replies too", async () => {
+      const count = async (code: string) => {
+        const text = await (await fetch(stack.httpUrl('/metrics'))).text();
+        const line = text.split('\n').find((row) => row.startsWith('matchq_gateway_errors_total{') && row.includes(`code="${code}"`));
+        return line ? Number(line.split(' ').at(-1)) : 0;
+      };
+      const before = { notQueued: await count('not_queued'), unknownMode: await count('unknown_mode'), badRequest: await count('bad_request') };
+      const client = await stack.connect((await newPlayer()).token);
+      client.send({ type: 'leave' });
+      await client.next('error');
+      client.send({ type: 'join', mode: 'chess', region: 'global' });
+      await client.next('error');
+      client.send('not json');
+      await client.next('error');
+      expect(await count('not_queued')).to.equal(before.notQueued + 1);
+      expect(await count('unknown_mode')).to.equal(before.unknownMode + 1);
+      expect(await count('bad_request')).to.equal(before.badRequest + 1);
     });
   });
 });

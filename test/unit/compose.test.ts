@@ -33,7 +33,7 @@ describe('docker-compose.yml', () => {
       expect(service.command?.slice(0, 2), name).to.deep.equal(['npm', 'run']);
       expect(scripts, name).to.have.property(service.command![2]!);
     }
-    for (const folder of ['core', 'common', 'services', 'cli', 'migrations']) expect(dockerfile).to.include(`COPY ${folder} `);
+    for (const folder of ['core', 'common', 'packages/client/src', 'services', 'cli', 'migrations']) expect(dockerfile).to.include(`COPY ${folder} `);
   });
 
   it('gives the services only variables the config knows, each valid, pointing at the compose hosts', () => {

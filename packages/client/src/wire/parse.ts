@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { clientFrameSchemas, requestId, V1_CLIENT_TYPES, type ClientFrameOf, type ClientFrameType, type JoinFrame, type LeaveFrame, type RequestId } from './client-frames.js';
+import { serverFrameSchemas, type ServerFrame, type ServerFrameType } from './server-frames.js';
+
+/** A client frame as the server reads it: the frame, or the error reply it earns. */
+export type ParsedFrame<F = ClientFrameOf<ClientFrameType>> =
+  | { ok: true; message: F }
+  | { ok: false; id?: RequestId; code: 'bad_request' | 'unknown_type'; message: string };
+
+const envelope = z.object({ type: z.string().min(1).max(32), id: requestId });
+
+const isRequestId = (id: unknown) => id === undefined || (typeof id === 'string' && id.length <= 64) || (typeof id === 'number' && Number.isFinite(id));
+const isField = (value: unknown) => typeof value === 'string' && value.length <= 64;
+
+/**
+ * The frames players send all day (a well-formed join or leave) checked by hand: the same
+ * rules as their schemas (a property test holds the two equal), at a fraction of the cost.
+ * Anything else goes through zod, which also words the error.
+ */
+export function fastPath(json: unknown): JoinFrame | LeaveFrame | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const { type, id, mode, region } = json as Record<string, unknown>;
+  if (!isRequestId(id)) return undefined;
+  const withId = id === undefined ? {} : { id: id as RequestId };
+  if (type === 'join' && isField(mode) && isField(region)) return { type, ...withId, mode: mode as string, region: region as string };
+  if (type === 'leave') return { type, ...withId };
+  return undefined;
+}
+
+const orList = (words: readonly string[]) => (words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words.at(-1)}` : (words[0] ?? 'nothing'));
+
+/**
+ * A parser for the client frames a gateway answers. Types declared here but not in
+ * `accepted` are refused as `unknown_type`, exactly like types nobody declared: declaring
+ * a v1.1 frame does not turn its feature on.
+ */
+export function createFrameParser<K extends ClientFrameType>(accepted: readonly K[]): (text: string) => ParsedFrame<ClientFrameOf<K>> {
+  const types = new Set<string>(accepted);
+  const expected = orList(accepted);
+  return (text) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // Not JSON is the player's fault; the reply says so and nothing else is needed.
+      return { ok: false, code: 'bad_request', message: 'frames must be JSON objects' };
+    }
+    const fast = fastPath(json);
+    if (fast && types.has(fast.type)) return { ok: true, message: fast as ClientFrameOf<K> };
+    const head = envelope.safeParse(json);
+    if (!head.success) return { ok: false, code: 'bad_request', message: 'a message needs a string "type" (and "id" may be a string or number)' };
+    const { type, id } = head.data;
+    if (!types.has(type)) return { ok: false, id, code: 'unknown_type', message: `unknown message type "${type}"; expected ${expected}` };
+    const body = clientFrameSchemas[type as K].safeParse(json);
+    if (!body.success) return { ok: false, id, code: 'bad_request', message: `${type}: ${body.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}` };
+    return { ok: true, message: body.data as ClientFrameOf<K> };
+  };
+}
+
+/** Parses one text frame as a v1 gateway does; every failure is an error reply, never an exception. */
+export const parseFrame = createFrameParser(V1_CLIENT_TYPES);
+
+/** A server frame as a client reads it. `unknown_type`: a frame of a newer protocol, to ignore. */
+export type ParsedServerFrame =
+  | { ok: true; frame: ServerFrame }
+  | { ok: false; reason: 'not_json' | 'unknown_type' | 'invalid'; type?: string; message: string };
+
+const serverTypes = new Set<string>(Object.keys(serverFrameSchemas));
+
+export function parseServerFrame(text: string): ParsedServerFrame {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: 'not_json', message: `not JSON: ${(error as Error).message}` };
+  }
+  const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string') return { ok: false, reason: 'invalid', message: 'a frame needs a string "type"' };
+  if (!serverTypes.has(type)) return { ok: false, reason: 'unknown_type', type, message: `unknown frame type "${type}"` };
+  const parsed = serverFrameSchemas[type as ServerFrameType].safeParse(json);
+  if (!parsed.success) return { ok: false, reason: 'invalid', type, message: `${type}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}` };
+  return { ok: true, frame: parsed.data };
+}
