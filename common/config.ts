@@ -43,6 +43,43 @@ export const envSchema = z.object({
     .describe('JSON file of demo players (with tokens) the lobby offers; `npm start` writes and sets it'),
   QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic')
     .describe('Type of the durable queues; quorum for a RabbitMQ cluster'),
+  ALLOCATOR: z.enum(['none', 'http', 'agones']).default('none')
+    .describe('Where final rooms get a game server: none (v1, no server), http (any fleet) or agones'),
+  ALLOCATOR_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional()
+    .describe('http allocator: the fleet endpoint each final room is POSTed to; required with ALLOCATOR=http'),
+  ALLOCATOR_TOKEN: z.string().min(1).optional()
+    .describe('http allocator: sent as Authorization: Bearer TOKEN when set; never logged'),
+  ALLOCATOR_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000)
+    .describe('Milliseconds one allocation request may take before it is retried'),
+  ALLOCATOR_BUDGET_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000)
+    .describe('Milliseconds one room\'s allocation may take, retries and backoff included, before it fails'),
+  AGONES_ALLOCATOR_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional()
+    .describe('agones allocator: the allocator service, https://HOST/gameserverallocation; required with ALLOCATOR=agones'),
+  AGONES_CLIENT_CERT: z.string().min(1).optional()
+    .describe('agones allocator: path of the client certificate (PEM) for mutual TLS; required with ALLOCATOR=agones'),
+  AGONES_CLIENT_KEY: z.string().min(1).optional()
+    .describe('agones allocator: path of the client key (PEM) for mutual TLS; required with ALLOCATOR=agones'),
+  AGONES_CA_CERT: z.string().min(1).optional()
+    .describe('agones allocator: path of the CA certificate (PEM) the allocator service\'s certificate is checked against; the system CAs when unset'),
+  AGONES_NAMESPACE: z.string().min(1).default('default')
+    .describe('agones allocator: Kubernetes namespace of the fleet'),
+  AGONES_FLEET: z.string().min(1).default('matchq')
+    .describe('agones allocator: the fleet game servers are allocated from (label agones.dev/fleet)'),
+  JOIN_TOKEN_SECRET: z.string().min(1).optional()
+    .describe('HS256 key of the join tokens players show the game server; required when ALLOCATOR is not none; never logged'),
+  JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300)
+    .describe('Seconds a join token is valid after it was issued'),
+}).superRefine((env, context) => {
+  // What each allocator cannot start without; checked here so a gap stops the process at start.
+  const need = (name: keyof typeof env, why: string) => {
+    if (env[name] === undefined) context.addIssue({ code: 'custom', path: [name], message: `required ${why}` });
+  };
+  if (env.ALLOCATOR === 'none') return;
+  need('JOIN_TOKEN_SECRET', 'when ALLOCATOR is not none');
+  if (env.ALLOCATOR === 'http') need('ALLOCATOR_URL', 'with ALLOCATOR=http');
+  if (env.ALLOCATOR === 'agones') {
+    for (const name of ['AGONES_ALLOCATOR_URL', 'AGONES_CLIENT_CERT', 'AGONES_CLIENT_KEY'] as const) need(name, 'with ALLOCATOR=agones');
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -45,6 +45,46 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ MATCH_CONFIG: file('junk.json', '{') })).to.throw(ConfigError, 'MATCH_CONFIG');
   });
 
+  it('leaves allocation off by default, with the contract\'s defaults for the rest', () => {
+    const config = loadConfig({});
+    expect(config).to.deep.include({
+      ALLOCATOR: 'none', ALLOCATOR_TIMEOUT_MS: 5000, ALLOCATOR_BUDGET_MS: 30_000, AGONES_NAMESPACE: 'default', AGONES_FLEET: 'matchq', JOIN_TOKEN_TTL_SECONDS: 300,
+    });
+    expect([config.JOIN_TOKEN_SECRET, config.ALLOCATOR_URL, config.ALLOCATOR_TOKEN]).to.deep.equal([undefined, undefined, undefined]);
+  });
+
+  const allocatorEnv: [Record<string, string>, string][] = [
+    [{ ALLOCATOR: 'kubernetes' }, 'ALLOCATOR'],
+    [{ ALLOCATOR: 'http', ALLOCATOR_URL: 'http://fleet/allocate' }, 'JOIN_TOKEN_SECRET'],
+    [{ ALLOCATOR: 'agones', AGONES_ALLOCATOR_URL: 'https://a/gameserverallocation', AGONES_CLIENT_CERT: 'c', AGONES_CLIENT_KEY: 'k' }, 'JOIN_TOKEN_SECRET'],
+    [{ ALLOCATOR: 'http', JOIN_TOKEN_SECRET: 's' }, 'ALLOCATOR_URL'],
+    [{ ALLOCATOR: 'http', JOIN_TOKEN_SECRET: 's', ALLOCATOR_URL: 'fleet:80' }, 'ALLOCATOR_URL'],
+    [{ ALLOCATOR: 'agones', JOIN_TOKEN_SECRET: 's', AGONES_CLIENT_CERT: 'c', AGONES_CLIENT_KEY: 'k' }, 'AGONES_ALLOCATOR_URL'],
+    [{ ALLOCATOR: 'agones', JOIN_TOKEN_SECRET: 's', AGONES_ALLOCATOR_URL: 'http://a/gameserverallocation', AGONES_CLIENT_CERT: 'c', AGONES_CLIENT_KEY: 'k' }, 'AGONES_ALLOCATOR_URL'],
+    [{ ALLOCATOR: 'agones', JOIN_TOKEN_SECRET: 's', AGONES_ALLOCATOR_URL: 'https://a/gameserverallocation', AGONES_CLIENT_KEY: 'k' }, 'AGONES_CLIENT_CERT'],
+    [{ ALLOCATOR: 'agones', JOIN_TOKEN_SECRET: 's', AGONES_ALLOCATOR_URL: 'https://a/gameserverallocation', AGONES_CLIENT_CERT: 'c' }, 'AGONES_CLIENT_KEY'],
+    [{ ALLOCATOR_TIMEOUT_MS: '0' }, 'ALLOCATOR_TIMEOUT_MS'], [{ ALLOCATOR_BUDGET_MS: 'soon' }, 'ALLOCATOR_BUDGET_MS'],
+    [{ JOIN_TOKEN_TTL_SECONDS: '-5' }, 'JOIN_TOKEN_TTL_SECONDS'],
+  ];
+  for (const [env, name] of allocatorEnv) {
+    it(`stops naming ${name} for ${JSON.stringify(env)}`, () => {
+      expect(() => loadConfig(env)).to.throw(ConfigError, name);
+    });
+  }
+
+  it('takes a complete http or agones allocator, and needs no JOIN_TOKEN_SECRET without one', () => {
+    expect(loadConfig({ ALLOCATOR: 'http', ALLOCATOR_URL: 'https://fleet.example/allocate', JOIN_TOKEN_SECRET: 's', ALLOCATOR_BUDGET_MS: '2000' }))
+      .to.deep.include({ ALLOCATOR: 'http', ALLOCATOR_URL: 'https://fleet.example/allocate', ALLOCATOR_BUDGET_MS: 2000 });
+    expect(loadConfig({ ALLOCATOR: 'agones', JOIN_TOKEN_SECRET: 's', AGONES_ALLOCATOR_URL: 'https://10.0.0.1/gameserverallocation', AGONES_CLIENT_CERT: 'c', AGONES_CLIENT_KEY: 'k', AGONES_FLEET: 'arena' }))
+      .to.deep.include({ ALLOCATOR: 'agones', AGONES_FLEET: 'arena', AGONES_NAMESPACE: 'default' });
+    expect(loadConfig({ ALLOCATOR: 'none' }).ALLOCATOR).to.equal('none');
+  });
+
+  it('never puts a secret in its error message', () => {
+    expect(() => loadConfig({ ALLOCATOR: 'http', JOIN_TOKEN_SECRET: 'hunter2-secret', ALLOCATOR_TOKEN: 'bearer-secret' }))
+      .to.throw(ConfigError).that.satisfies((error: Error) => !/hunter2|bearer-secret/.test(error.message));
+  });
+
   it('refuses a maxWaitSeconds that would outlive the broker consumer timeout', () => {
     const tooLong = file('long.json', JSON.stringify({ regions: ['eu'], modes: { slow: { teams: 1, teamSize: 2, window: { initial: 0, perSecond: 1 }, maxWaitSeconds: 3600 } } }));
     expect(() => loadConfig({ MATCH_CONFIG: tooLong })).to.throw(ConfigError, /consumer timeout/);
