@@ -28,6 +28,16 @@ export function redisKeys(namespace: string) {
     ticket: (mode: string, region: string, ticketId: string) => `${namespace}:${pool(mode, region)}:ticket:${ticketId}`,
     room: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:room:${roomId}`,
     roomNotified: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:notified:${roomId}`,
+    /** Prefix of a pool's ticket hashes, for Lua that reaches a proposal's tickets by id. */
+    ticketPrefix: (mode: string, region: string) => `${namespace}:${pool(mode, region)}:ticket:`,
+    /** A proposed room of the ready check (core/room-lifecycle.ts): phase, seats, answers, room JSON. */
+    proposal: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:proposal:${roomId}`,
+    /** A pool's proposals still waiting for answers, scored by deadline (ms). */
+    pendingProposals: (mode: string, region: string) => `${namespace}:${pool(mode, region)}:proposals`,
+    /** A pool's proposals decided (final or dissolved) whose outcome its owner has not announced yet. */
+    decidedProposals: (mode: string, region: string) => `${namespace}:${pool(mode, region)}:decided`,
+    /** A player who declined or stayed silent may not join until this key expires (accept.cooldownSeconds). */
+    cooldown: (playerId: string) => `${namespace}:{p:${playerId}}:cooldown`,
     /** Live matchers, scored by their last heartbeat (ms). */
     matchers: `${namespace}:{matchers}:live`,
     /** One matcher's latest status (pools it owns, their sizes and tick times). */

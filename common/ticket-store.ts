@@ -5,7 +5,8 @@ import { redisKeys } from './names.js';
 /** Where a ticket lives: its id and the pool whose hash slot holds it. */
 export interface TicketRef { ticketId: string; mode: string; region: string }
 
-export type TicketState = 'queued' | 'matched' | 'cancelled' | 'timeout';
+/** `proposed`, `declined` and `accept_timeout` come only from a ready check (common/proposal-store.ts). */
+export type TicketState = 'queued' | 'proposed' | 'matched' | 'cancelled' | 'timeout' | 'declined' | 'accept_timeout';
 
 export interface StoredTicket extends TicketRef {
   playerId: string;
