@@ -8,7 +8,9 @@ import { dropNamespace, newDatabase, newNamespace } from '../support/namespace.j
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-describe('npm run servers (game server keys) against the real PostgreSQL', () => {
+describe('npm run servers (game server keys) against the real PostgreSQL', function () {
+  // Each case spawns several CLI processes through the TypeScript loader: slow on a busy machine.
+  this.timeout(90_000);
   let namespace: string;
   let databaseUrl: string;
   let db: Knex;
