@@ -70,6 +70,8 @@ export async function startStack(options: StackOptions = {}) {
     matcher,
     notifier,
     recorder,
+    /** A gateway's base URL, as a game client (the SDK) is given it. */
+    gatewayUrl: (gateway = 0) => `ws://127.0.0.1:${gateways[gateway]!.port}`,
     wsUrl: (token: string, gateway = 0) => `ws://127.0.0.1:${gateways[gateway]!.port}/ws?token=${encodeURIComponent(token)}`,
     httpUrl: (path: string, gateway = 0) => `http://127.0.0.1:${gateways[gateway]!.port}${path}`,
     addPlayer: (name: string, rating = 1500) => addPlayer(db, name, rating),

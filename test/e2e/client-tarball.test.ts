@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { startStack, type Stack } from '../support/stack.js';
+
+const run = promisify(execFile);
+const PACKAGE_DIR = fileURLToPath(new URL('../../packages/client', import.meta.url));
+const TSC = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+
+/** A game client as a game developer writes it: only the installed package, nothing from this repo. */
+const PLAY = `
+import { connect, isMatchqError } from '@matchq/client';
+import { parseServerFrame } from '@matchq/client/wire';
+
+const [url, ...tokens] = process.argv.slice(2);
+const clients = tokens.map((token) => connect(url, token));
+const hellos = await Promise.all(clients.map((client) => client.ready()));
+const refusal = await clients[0].leave().then(() => 'none', (error) => (isMatchqError(error, 'not_queued') ? error.code : String(error)));
+const rooms = clients.map((client) => new Promise((resolve) => client.once('matched', resolve)));
+const queued = await Promise.all(clients.map((client) => client.join('ffa3', 'global')));
+const matched = await Promise.all(rooms);
+clients.forEach((client) => client.close());
+console.log(JSON.stringify({
+  names: hellos.map((hello) => hello.player.name),
+  refusal,
+  tickets: queued.map((frame) => frame.ticketId),
+  matched: matched.map((frame) => ({ ticketId: frame.ticketId, roomId: frame.room.id, players: frame.room.players.length })),
+  wireParses: parseServerFrame('{"type":"party","party":null}').ok,
+}));
+`;
+
+/** The package's types, checked as a TypeScript game client would use them. */
+const TYPED = `
+import { connect, MatchqError, type MatchedFrame, type QueuedFrame, type ServerFrame } from '@matchq/client';
+
+export async function play(url: string, token: string): Promise<string> {
+  const client = connect(url, token);
+  client.on('searching', (frame) => frame.window.toFixed(0));
+  client.on('left', (frame) => { const reason: 'cancelled' | 'timeout' | 'party_changed' | 'declined' | 'accept_timeout' | 'allocation_failed' = frame.reason; return reason; });
+  const queued: QueuedFrame = await client.join('ffa3', 'global');
+  const matched = await new Promise<MatchedFrame>((resolve) => client.once('matched', resolve));
+  const any: ServerFrame = matched;
+  try { await client.leave(); } catch (error) { if (error instanceof MatchqError && error.code === 'not_queued') return queued.ticketId; }
+  return any.type;
+}
+`;
+
+describe('@matchq/client, packed and installed like a game developer would', function () {
+  this.timeout(240_000);
+  let stack: Stack;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'matchq-client-'));
+    // npm pack runs prepack, which builds dist/ with tsc.
+    await run('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: PACKAGE_DIR });
+    const tarball = readdirSync(dir).find((file) => file.endsWith('.tgz'));
+    expect(tarball, 'npm pack made a tarball').to.be.a('string');
+    const app = join(dir, 'game');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'game', private: true, type: 'module' }));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball!), 'ws@^8'], { cwd: app });
+    stack = await startStack({ tickMs: 100 });
+  });
+  after(async () => {
+    await stack?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('plays a match: three players sign in, join, and each gets matched into one room', async () => {
+    const app = join(dir, 'game');
+    writeFileSync(join(app, 'play.mjs'), PLAY);
+    const players = [await stack.addPlayer('tarball-a'), await stack.addPlayer('tarball-b'), await stack.addPlayer('tarball-c')];
+    const { stdout } = await run('node', ['play.mjs', stack.gatewayUrl(), ...players.map((player) => player.token)], { cwd: app, timeout: 60_000 });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { names: string[]; refusal: string; tickets: string[]; matched: { ticketId: string; roomId: string; players: number }[]; wireParses: boolean };
+    expect(result.names).to.deep.equal(players.map((player) => player.name));
+    expect(result.refusal).to.equal('not_queued');
+    expect(result.matched.map((frame) => frame.ticketId)).to.deep.equal(result.tickets);
+    expect(new Set(result.matched.map((frame) => frame.roomId)).size, 'one room').to.equal(1);
+    expect(result.matched.every((frame) => frame.players === 3)).to.equal(true);
+    expect(result.wireParses).to.equal(true);
+  });
+
+  it('ships types a TypeScript game client compiles against', async () => {
+    const app = join(dir, 'game');
+    writeFileSync(join(app, 'typed.ts'), TYPED);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], types: [] },
+      files: ['typed.ts'],
+    }));
+    const checked = await run('node', [TSC, '-p', app], { cwd: app }).then(() => 'ok', (error: { stdout: string }) => error.stdout);
+    expect(checked).to.equal('ok');
+  });
+});

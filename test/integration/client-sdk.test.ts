@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { WebSocket } from 'ws';
+import { connect, isMatchqError, MatchqConnectionError, type ClientEvents, type MatchqClient } from '../../packages/client/src/index.js';
+import { eventually } from '../support/broker.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+/** @matchq/client, from its source, against the real pipeline (the tarball test plays the packed one). */
+describe('@matchq/client against the real pipeline', () => {
+  let stack: Stack;
+  let seq = 0;
+  const clients: MatchqClient[] = [];
+  const player = (rating = 1500) => stack.addPlayer(`sdk${++seq}`, rating);
+  const open = (token: string, gateway = 0) => {
+    const client = connect(stack.gatewayUrl(gateway), token, { WebSocket, reconnect: { baseMs: 50, maxMs: 200 } });
+    clients.push(client);
+    return client;
+  };
+  /** Every event of `type` the client emits from now on. */
+  const record = <K extends keyof ClientEvents>(client: MatchqClient, type: K) => {
+    const seen: ClientEvents[K][] = [];
+    client.on(type, (event) => seen.push(event));
+    return seen;
+  };
+
+  before(async () => {
+    stack = await startStack({ tickMs: 100, gateways: 2 });
+  });
+  afterEach(() => clients.splice(0).forEach((client) => client.close()));
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('signs in, joins, refuses a second join with already_queued, leaves, and refuses a second leave with not_queued', async () => {
+    const ada = await player(1710);
+    const client = open(ada.token);
+    const hello = await client.ready();
+    expect(hello.player).to.deep.equal({ id: ada.id, name: ada.name, rating: 1710 });
+    const queued = await client.join('ffa3', 'global');
+    expect(queued).to.include({ type: 'queued', mode: 'ffa3', region: 'global', rating: 1710 });
+    expect(client.ticket).to.deep.equal({ ticketId: queued.ticketId, mode: 'ffa3', region: 'global', rating: 1710 });
+    const second = await client.join('ffa3', 'global').catch((error: unknown) => error);
+    expect(isMatchqError(second, 'already_queued'), String(second)).to.equal(true);
+    const left = await client.leave();
+    expect(left).to.include({ type: 'left', ticketId: queued.ticketId, reason: 'cancelled' });
+    expect(client.ticket).to.equal(null);
+    const again = await client.leave().catch((error: unknown) => error);
+    expect(isMatchqError(again, 'not_queued')).to.equal(true);
+    const unknown = await client.join('chess', 'global').catch((error: unknown) => error);
+    expect(isMatchqError(unknown, 'unknown_mode') && unknown.message).to.match(/unknown_mode: unknown mode "chess"/);
+  });
+
+  it('reconnects after the socket drops, resumes the live ticket and gets its room', async () => {
+    const [ada, bob, cyd] = [await player(), await player(), await player()];
+    const client = open(ada.token);
+    const closes = record(client, 'close');
+    const queuedFrames = record(client, 'queued');
+    const matched = new Promise<ClientEvents['matched']>((resolve) => client.once('matched', resolve));
+    const { ticketId } = await client.join('ffa3', 'global');
+    // The network drops the connection: the gateway's end goes away without a close frame.
+    stack.gateways[0]!.gateway.sessions.get(ada.id)!.socket.terminate();
+    await eventually('the resumed queued', () => queuedFrames.length === 2);
+    expect(closes[0]!.reconnectInMs, 'a reconnect was planned').to.be.a('number');
+    expect(queuedFrames[1]!.ticketId).to.equal(ticketId);
+    expect(client.ticket?.ticketId).to.equal(ticketId);
+    const others = [open(bob.token, 1), open(cyd.token, 1)];
+    await Promise.all(others.map((other) => other.join('ffa3', 'global')));
+    const room = await matched;
+    expect(room.ticketId).to.equal(ticketId);
+    expect(room.room.players.map((seat) => seat.playerId).sort()).to.deep.equal([ada.id, bob.id, cyd.id].sort());
+    expect(client.ticket).to.equal(null);
+  });
+
+  it('stops, without reconnecting, when a newer connection of the player signs in (4000)', async () => {
+    const ada = await player();
+    const older = open(ada.token);
+    await older.ready();
+    const closes = record(older, 'close');
+    const newer = open(ada.token, 1);
+    await newer.ready();
+    await eventually('the older client closed', () => closes.length === 1);
+    expect(closes[0]).to.deep.include({ code: 4000 });
+    expect(closes[0]!.reconnectInMs).to.equal(undefined);
+    const refused = await older.join('ffa3', 'global').catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(MatchqConnectionError).and.include({ reason: 'replaced' });
+  });
+
+  it('tells a wrong token apart from a gateway that is down: ready() rejects as unauthorized', async () => {
+    const client = open('not-a-token');
+    const error = await client.ready().catch((failure: unknown) => failure);
+    expect(error).to.be.instanceOf(MatchqConnectionError).and.include({ reason: 'unauthorized' });
+  });
+});
