@@ -14,7 +14,8 @@ export class FormedRooms implements Iterable<FormedRoom> {
   /**
    * `tickets` holds room r's tickets at [r·roomSize, (r+1)·roomSize), by team then rating
    * descending; `teams` their teams, parallel to it (null: one team, every ticket in team 0);
-   * `imbalances` per room (null: one team, all 0).
+   * `imbalances` per room (null: one team, all 0). With party tickets a room holds fewer
+   * tickets than roomSize: `starts` then gives room r's tickets at [starts[r], starts[r+1]).
    */
   constructor(
     readonly roomSize: number,
@@ -22,23 +23,33 @@ export class FormedRooms implements Iterable<FormedRoom> {
     private readonly spreads: Float64Array,
     private readonly teams: Int32Array | null,
     private readonly imbalances: Float64Array | null,
+    private readonly starts: Int32Array | null = null,
   ) {}
 
-  /** The rooms of a list of room objects, all of `roomSize` tickets (the bench's baseline). */
+  /** The rooms of a list of room objects (the bench's baseline, the party path). */
   static of(rooms: readonly FormedRoom[], roomSize: number): FormedRooms {
     const spreads = Float64Array.from(rooms, (room) => room.spread);
     const teams = Int32Array.from(rooms.flatMap((room) => room.teams));
     const imbalances = Float64Array.from(rooms, (room) => room.imbalance);
-    return new FormedRooms(roomSize, rooms.flatMap((room) => room.tickets), spreads, teams, imbalances);
+    let starts: Int32Array | null = null;
+    if (rooms.some((room) => room.tickets.length !== roomSize)) {
+      starts = new Int32Array(rooms.length + 1);
+      rooms.forEach((room, r) => (starts![r + 1] = starts![r]! + room.tickets.length));
+    }
+    return new FormedRooms(roomSize, rooms.flatMap((room) => room.tickets), spreads, teams, imbalances, starts);
+  }
+
+  private from(r: number): number {
+    return this.starts ? this.starts[r]! : r * this.roomSize;
   }
 
   get length(): number {
     return this.spreads.length;
   }
 
-  /** Room r's tickets, by team then rating descending: a new array. */
+  /** Room r's tickets, by team then rating descending (fewer than roomSize with parties): a new array. */
   ticketsOf(r: number): Ticket[] {
-    return this.tickets.slice(r * this.roomSize, (r + 1) * this.roomSize);
+    return this.tickets.slice(this.from(r), this.from(r + 1));
   }
 
   /** Room r's highest minus lowest rating. */
@@ -48,10 +59,10 @@ export class FormedRooms implements Iterable<FormedRoom> {
 
   /** Room r as an object of its own. */
   room(r: number): FormedRoom {
-    const k = this.roomSize;
+    const tickets = this.ticketsOf(r);
     return {
-      tickets: this.ticketsOf(r),
-      teams: this.teams ? Array.from(this.teams.subarray(r * k, (r + 1) * k)) : this.oneTeam(),
+      tickets,
+      teams: this.teams ? Array.from(this.teams.subarray(this.from(r), this.from(r + 1))) : this.starts ? new Array<number>(tickets.length).fill(0) : this.oneTeam(),
       spread: this.spreads[r]!,
       imbalance: this.imbalances ? this.imbalances[r]! : 0,
     };

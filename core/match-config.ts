@@ -19,6 +19,14 @@ const windowSchema = z.strictObject({
   max: nonNegative.optional().describe('Upper bound of the window; none when absent.'),
 });
 
+const partySchema = z.strictObject({
+  maxSize: count.optional().describe('Largest party this mode takes (1 … teamSize); default teamSize.'),
+  aggregate: z
+    .enum(['avg', 'max'], { message: 'must be "avg" or "max"' })
+    .optional()
+    .describe("A party's rating: the average or the highest of its members' ratings, rounded; default avg."),
+});
+
 const modeSchema = z
   .strictObject({
     teams: count.describe('Teams per room.'),
@@ -29,8 +37,10 @@ const modeSchema = z
       .positive({ message: 'must be > 0' })
       .finite({ message: 'must be finite' })
       .describe('A ticket still unmatched after this long ends with `timeout`.'),
+    party: partySchema.optional(),
   })
-  .refine((m) => m.teams * m.teamSize >= 2, { message: 'a room needs at least 2 players (teams × teamSize)' });
+  .refine((m) => m.teams * m.teamSize >= 2, { message: 'a room needs at least 2 players (teams × teamSize)' })
+  .refine((m) => (m.party?.maxSize ?? 1) <= m.teamSize, { message: 'party.maxSize must be at most teamSize', path: ['party', 'maxSize'] });
 
 const configSchema = z.strictObject({
   regions: z
@@ -56,6 +66,8 @@ export function parseMatchConfig(json: unknown): MatchConfig {
       teamSize: m.teamSize,
       window: { initial: m.window.initial, perSecond: m.window.perSecond, max: m.window.max ?? Infinity },
       maxWaitSeconds: m.maxWaitSeconds,
+      // Only when set, so a v1 config parses to exactly what it did (core/party.ts has the defaults).
+      ...(m.party && { party: { maxSize: m.party.maxSize ?? m.teamSize, aggregate: m.party.aggregate ?? 'avg' } }),
     };
   }
   return { regions: [...parsed.data.regions], modes };

@@ -8,8 +8,14 @@
  * index (a Map delete costs ~0.2 µs here, 20 ms per 100k): it marks their entries dead and
  * later add() / remove() calls delete a few each, so the tick stays within its budget and
  * the index stays within a constant factor of the pool.
+ *
+ * Parties: the pool counts the party tickets it holds (more than one player). A tick with none
+ * runs the solo RoomFormer, the same code and the same rooms as before parties existed; a tick
+ * with any runs the party-aware PartyRoomFormer (core/party-rooms.ts) over the whole pool.
  */
 import { DEFAULT_POLICY, KEPT, RoomFormer, type FormingPolicy } from './form-rooms.js';
+import { checkTicketSize, ticketSize } from './party.js';
+import { PartyRoomFormer } from './party-rooms.js';
 import { ticketIdHash } from './ticket-order.js';
 import type { ModeRule, Ticket, TickResult } from './types.js';
 
@@ -36,6 +42,9 @@ const SWEEP_PER_CALL = 2;
 export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLICY): Pool {
   const index = new Map<string, Entry>();
   const former = new RoomFormer(rule, policy);
+  let partyFormer: PartyRoomFormer | undefined;
+  /** Tickets of more than one player now in the pool. */
+  let parties = 0;
   const tickets: Ticket[] = [];
   const entries: Entry[] = [];
   // Per slot, beside `tickets`: what the tick sorts on, so it need not visit the objects.
@@ -62,6 +71,8 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       if (!Number.isFinite(ticket.rating) || !Number.isFinite(ticket.joinedAt)) {
         throw new RangeError(`ticket ${ticket.ticketId}: rating and joinedAt must be finite numbers`);
       }
+      checkTicketSize(ticket, rule);
+      if (ticketSize(ticket) > 1) parties++;
       const slot = tickets.length;
       if (hashes.length === slot) {
         hashes = grow(hashes, new Uint32Array(slot * 2));
@@ -83,6 +94,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       if (!entry) return undefined;
       const slot = entry.slot;
       const ticket = tickets[slot]!;
+      if (ticketSize(ticket) > 1) parties--;
       // Move the last ticket into the freed slot.
       const last = tickets.length - 1;
       tickets[slot] = tickets[last]!;
@@ -107,12 +119,14 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
     },
     tick(now) {
       const n = tickets.length;
-      const { rooms, expired, fate } = former.run(tickets, ratings, joinedAts, hashes, n, now);
+      const { rooms, expired, fate } =
+        parties > 0 ? (partyFormer ??= new PartyRoomFormer(rule, policy)).run(tickets, n, now) : former.run(tickets, ratings, joinedAts, hashes, n, now);
       // Compact the dense arrays in place, keeping the order of the tickets that stay.
       let kept = 0;
       for (let j = 0; j < n; j++) {
         const entry = entries[j]!;
         if (fate[j] !== KEPT) {
+          if (parties > 0 && ticketSize(tickets[j]!) > 1) parties--;
           entry.slot = -1;
           dead.push(entry);
           continue;

@@ -20,7 +20,8 @@ export interface TeamSplit {
   imbalance: number;
 }
 
-const EXACT_LIMIT = 200_000;
+/** Rooms with at most this many distinct splits are split exactly (core/party-teams.ts uses the same line). */
+export const EXACT_LIMIT = 200_000;
 
 export function balanceTeams(ratings: readonly number[], teams: number, teamSize: number): TeamSplit {
   const n = ratings.length;
@@ -44,7 +45,7 @@ export function imbalanceOf(ratings: readonly number[], teamOf: readonly number[
 }
 
 /** (T·S)! / (S!^T · T!): the splits of a room into unlabelled teams. */
-function partitionCount(teams: number, teamSize: number): number {
+export function partitionCount(teams: number, teamSize: number): number {
   let count = 1;
   let left = teams * teamSize;
   // Choose the first remaining player's teammates, team after team.

@@ -15,12 +15,22 @@ export interface WindowRule {
   max: number;
 }
 
+/** How a mode takes parties (contract v1.1, "Mode options"); absent: parties up to teamSize, rated by their average. */
+export interface PartyRule {
+  /** Largest party this mode takes, 1 … teamSize. */
+  maxSize: number;
+  /** A party's rating: the average or the highest of its members' ratings, rounded. */
+  aggregate: 'avg' | 'max';
+}
+
 /** The rule of one game mode (contract: "Matchmaking rule"). */
 export interface ModeRule {
   teams: number;
   teamSize: number;
   window: WindowRule;
   maxWaitSeconds: number;
+  /** Only when MATCH_CONFIG sets `party`; core/party.ts gives the defaults otherwise. */
+  party?: PartyRule;
 }
 
 export interface MatchConfig {
@@ -28,24 +38,41 @@ export interface MatchConfig {
   modes: Record<string, ModeRule>;
 }
 
-/** A waiting request as the core sees it. */
+/** One player of a party ticket, at their own rating in the ticket's mode. */
+export interface PartyMember {
+  playerId: string;
+  rating: number;
+}
+
+/**
+ * A waiting request as the core sees it. A solo ticket is one player; a party ticket is its
+ * members, indivisible: `rating` is then the party's (core/party.ts) and is the only rating the
+ * rule and the team split use, each member counted at it.
+ */
 export interface Ticket {
   ticketId: string;
+  /** The player (solo), or the party member who queued it. */
   playerId: string;
   rating: number;
   /** Milliseconds on the caller's clock (epoch ms live, virtual ms in replay). */
   joinedAt: number;
+  /** A party ticket's members, in the party's order (absent: a solo ticket, one player). */
+  members?: readonly PartyMember[];
+  partyId?: string;
 }
 
-/** A room the core formed: tickets with their team, valid at the tick that formed it. */
+/**
+ * A room the core formed: tickets with their team, valid at the tick that formed it. With
+ * party tickets a room holds fewer tickets than players (their sizes add up to T × S).
+ */
 export interface FormedRoom {
   /** Ordered by team, then rating descending. */
   tickets: Ticket[];
   /** Team index per ticket, parallel to `tickets`. */
   teams: number[];
-  /** Highest minus lowest rating. */
+  /** Highest minus lowest ticket rating. */
   spread: number;
-  /** Highest minus lowest team rating sum (0 with one team). */
+  /** Highest minus lowest team rating sum, each player at its ticket's rating (0 with one team). */
   imbalance: number;
 }
 
