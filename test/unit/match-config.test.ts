@@ -20,7 +20,15 @@ describe('parseMatchConfig', () => {
     expect(parseMatchConfig(json)).to.deep.equal(DEFAULT_MATCH_CONFIG);
   });
 
+  it('parses the party options, filling in their defaults, and leaves a mode without them as it was', () => {
+    expect(parseMatchConfig(config({ modes: { '5v5': { ...mode, party: {} } } })).modes['5v5']!.party).to.deep.equal({ maxSize: 5, aggregate: 'avg' });
+    expect(parseMatchConfig(config({ modes: { '5v5': { ...mode, party: { maxSize: 3, aggregate: 'max' } } } })).modes['5v5']!.party).to.deep.equal({ maxSize: 3, aggregate: 'max' });
+    expect(parseMatchConfig(config({})).modes['5v5']).to.not.have.property('party');
+  });
+
   const bad: [string, unknown, RegExp][] = [
+    ['a party larger than a team', config({ modes: { '5v5': { ...mode, party: { maxSize: 6 } } } }), /modes\.5v5\.party\.maxSize: party\.maxSize must be at most teamSize/],
+    ['an unknown party aggregate', config({ modes: { '5v5': { ...mode, party: { aggregate: 'sum' } } } }), /modes\.5v5\.party\.aggregate: must be "avg" or "max"/],
     ['a negative growth', config({ modes: { '5v5': { ...mode, window: { ...mode.window, perSecond: -1 } } } }), /modes\.5v5\.window\.perSecond: must be >= 0/],
     ['a fractional team size', config({ modes: { '5v5': { ...mode, teamSize: 2.5 } } }), /modes\.5v5\.teamSize: must be an integer/],
     ['a room of one', config({ modes: { solo: { ...mode, teams: 1, teamSize: 1 } } }), /modes\.solo: a room needs at least 2 players/],
