@@ -10,17 +10,37 @@ import { roomPlayerSchema, roomSchema } from '../packages/client/src/wire/index.
 const id = z.string().min(1).max(64);
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/);
 
-export const joinRequest = z.object({
-  v: z.literal(1),
-  type: z.literal('join'),
-  ticketId: id,
+/** One member of a party ticket, at their own rating in the ticket's mode. */
+export const partyMember = z.object({
   playerId: id,
   name: z.string().min(1).max(64),
   rating: z.number().finite(),
-  mode: name,
-  region: name,
-  joinedAt: z.number().int().nonnegative(),
 });
+export type PartyMemberRequest = z.infer<typeof partyMember>;
+
+/**
+ * A ticket joining its pool. A party's ticket (contract v1.1) carries `partyId` and `members`
+ * (the party, in its order, the leader who queued it being `playerId`); the matcher rates it
+ * from the members by the mode's `party.aggregate`. `rating` is then the party's rating as the
+ * gateway told the players in `queued`.
+ */
+export const joinRequest = z
+  .object({
+    v: z.literal(1),
+    type: z.literal('join'),
+    ticketId: id,
+    playerId: id,
+    name: z.string().min(1).max(64),
+    rating: z.number().finite(),
+    mode: name,
+    region: name,
+    joinedAt: z.number().int().nonnegative(),
+    partyId: id.optional(),
+    members: z.array(partyMember).min(1).max(64).optional(),
+  })
+  .refine((join) => (join.partyId === undefined) === (join.members === undefined), { message: 'partyId and members come together', path: ['members'] })
+  .refine((join) => !join.members || join.members.some((member) => member.playerId === join.playerId), { message: 'must include playerId', path: ['members'] })
+  .refine((join) => !join.members || new Set(join.members.map((member) => member.playerId)).size === join.members.length, { message: 'must not repeat a player', path: ['members'] });
 export type JoinRequest = z.infer<typeof joinRequest>;
 
 export const leaveRequest = z.object({

@@ -1,13 +1,27 @@
 import type { ConsumeMessage } from 'amqplib';
 import { createPool, type Pool } from '../../core/pool.js';
+import { partyRating, partyRule } from '../../core/party.js';
 import type { ModeRule, Ticket } from '../../core/types.js';
-import type { JoinRequest } from '../../common/messages.js';
+import { InvalidMessage, type JoinRequest } from '../../common/messages.js';
 
 /** A join request the matcher holds unacked until its ticket ends. */
 export interface HeldRequest {
   message: ConsumeMessage;
   generation: number;
   name: string;
+  /** A party ticket's member names by player id. */
+  names?: Map<string, string>;
+}
+
+/**
+ * The core ticket of a join: a solo player, or a party as one ticket at the party's rating
+ * (the mode's party.aggregate over the members' ratings) with its members.
+ */
+export function ticketOf(request: JoinRequest, rule: ModeRule): Ticket {
+  const { ticketId, playerId, joinedAt, members, partyId } = request;
+  if (!members || !partyId) return { ticketId, playerId, rating: request.rating, joinedAt };
+  const rating = partyRating(members.map((member) => member.rating), partyRule(rule).aggregate);
+  return { ticketId, playerId, rating, joinedAt, partyId, members: members.map((member) => ({ playerId: member.playerId, rating: member.rating })) };
 }
 
 /**
@@ -29,13 +43,20 @@ export class PoolIntake {
     return `${this.mode}.${this.region}`;
   }
 
+  /** Throws InvalidMessage for a join this pool can never match: a party larger than the mode takes. */
+  check(request: JoinRequest): void {
+    const size = request.members?.length ?? 1;
+    const { maxSize } = partyRule(this.rule);
+    if (size > maxSize) throw new InvalidMessage(`members: a party of ${size}, mode ${this.mode} takes parties of up to ${maxSize}`);
+  }
+
   /** Returns what to do with the delivery: keep it, or ack it at once as a duplicate or a cancelled join. */
   admit(request: JoinRequest, message: ConsumeMessage, generation: number): 'kept' | 'duplicate' | 'cancelled' {
     if (this.leftEarly.delete(request.ticketId)) return 'cancelled';
     if (this.held.has(request.ticketId)) return 'duplicate';
-    const ticket: Ticket = { ticketId: request.ticketId, playerId: request.playerId, rating: request.rating, joinedAt: request.joinedAt };
-    this.pool.add(ticket);
-    this.held.set(request.ticketId, { message, generation, name: request.name });
+    this.pool.add(ticketOf(request, this.rule));
+    const names = request.members && new Map(request.members.map((member) => [member.playerId, member.name]));
+    this.held.set(request.ticketId, { message, generation, name: request.name, ...(names && { names }) });
     return 'kept';
   }
 
@@ -64,8 +85,10 @@ export class PoolIntake {
     return released;
   }
 
-  nameOf(ticketId: string): string {
-    return this.held.get(ticketId)?.name ?? ticketId;
+  /** A player's name on a ticket (a party member's own name on a party ticket). */
+  nameOf(ticketId: string, playerId?: string): string {
+    const held = this.held.get(ticketId);
+    return (playerId !== undefined ? held?.names?.get(playerId) : undefined) ?? held?.name ?? ticketId;
   }
 
   /** Forgets early leaves older than any join could be (the longest wait, twice). */

@@ -10,7 +10,7 @@ import type { MatcherMetrics } from './metrics.js';
 import { PoolIntake, type HeldRequest } from './pool-intake.js';
 import { PoolOutbox, type SerializedRoom } from './pool-outbox.js';
 import type { PoolStore } from './pool-store.js';
-import { toRoomEvent } from './room-event.js';
+import { ticketIdsOf, toRoomEvent } from './room-event.js';
 
 export interface PoolWorkerDeps {
   mode: string;
@@ -62,6 +62,7 @@ export class PoolWorker {
     try {
       request = decode(poolRequest, message.content);
       if (request.mode !== intake.mode || request.region !== intake.region) throw new InvalidMessage(`request for pool ${request.mode}.${request.region} on ${intake.key}`);
+      if (request.type === 'join') intake.check(request);
     } catch (error) {
       if (!(error instanceof InvalidMessage)) throw error;
       metrics.deadLetters.inc();
@@ -168,13 +169,13 @@ export class PoolWorker {
     if (rooms.length === 0) return result.expired;
 
     const events = rooms.map((room): SerializedRoom => {
-      const event = toRoomEvent(room, intake, this.newId(), now, (ticketId) => intake.nameOf(ticketId));
+      const event = toRoomEvent(room, intake, this.newId(), now, (ticketId, playerId) => intake.nameOf(ticketId, playerId));
       return { event, json: JSON.stringify(event) };
     });
     let lost: number[][];
     try {
       lost = await store.claimRooms(events.map(({ event, json }) => ({
-        mode: intake.mode, region: intake.region, roomId: event.id, ticketIds: event.players.map((player) => player.ticketId), json,
+        mode: intake.mode, region: intake.region, roomId: event.id, ticketIds: ticketIdsOf(event), json,
       })));
     } catch (error) {
       // A room that cannot be claimed fails whole: every ticket waits again.
@@ -210,7 +211,7 @@ export class PoolWorker {
       return;
     }
     const pool = this.key;
-    this.ackAll(this.intake.release(event.players.map((player) => player.ticketId)));
+    this.ackAll(this.intake.release(ticketIdsOf(event)));
     onRoom?.(event);
     metrics.rooms.inc({ pool });
     metrics.matchedPlayers.inc({ pool }, event.players.length);

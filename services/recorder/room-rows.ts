@@ -10,6 +10,7 @@ export function roomRows(room: RoomEvent) {
     players: room.players.map((player) => ({
       room_id: room.id, player_id: player.playerId, ticket_id: player.ticketId, name: player.name,
       rating: Math.round(player.rating), team: player.team, waited_ms: player.waitedMs,
+      party_id: player.partyId ?? null, match_rating: Math.round(player.matchRating ?? player.rating),
     })),
   };
 }

@@ -157,4 +157,40 @@ describe('matcher against the real broker and Redis', () => {
     expect(sums).to.deep.equal([2400, 2400]);
     expect(room.imbalance).to.equal(0);
   });
+  it('seats a party ticket whole on one team, lists every member with partyId and matchRating, and claims its one ticket', async () => {
+    const duo = { teams: 2, teamSize: 2, window: { initial: 500, perSecond: 0, max: 500 }, maxWaitSeconds: 60 };
+    await start({ regions: ['eu'], modes: { duo: { ...duo, party: { maxSize: 2, aggregate: 'max' } } } });
+    const partyTicket = randomUUID();
+    const members = [{ playerId: randomUUID(), name: 'ada', rating: 1400 }, { playerId: randomUUID(), name: 'bob', rating: 1200 }];
+    request(join(partyTicket, 1400, { mode: 'duo', region: 'eu', playerId: members[0]!.playerId, partyId: 'party-1', members }), 'duo.eu');
+    const solos = [1300, 1500].map((rating) => ({ ticketId: randomUUID(), rating }));
+    for (const solo of solos) request(join(solo.ticketId, solo.rating, { mode: 'duo', region: 'eu' }), 'duo.eu');
+    const [message] = await eventually('a room', () => rooms.length > 0 && rooms);
+    const room = JSON.parse(message!.content.toString());
+    type Seat = { playerId: string; ticketId: string; name: string; rating: number; team: number; partyId: string | null; matchRating: number };
+    const seats: Seat[] = room.players;
+    expect(seats).to.have.length(4);
+    const party = seats.filter((seat) => seat.ticketId === partyTicket);
+    expect(party.map((seat) => [seat.playerId, seat.name, seat.rating, seat.partyId, seat.matchRating])).to.deep.equal([
+      [members[0]!.playerId, 'ada', 1400, 'party-1', 1400],
+      [members[1]!.playerId, 'bob', 1200, 'party-1', 1400],
+    ]);
+    expect(party[0]!.team).to.equal(party[1]!.team);
+    for (const seat of seats.filter((x) => x.ticketId !== partyTicket)) expect(seat).to.include({ partyId: null, matchRating: seat.rating });
+    // Teams count both members at the party's 1400: 2800 against 1300 + 1500.
+    expect(room.imbalance).to.equal(0);
+    expect(room.spread).to.equal(200);
+    const keys = redisKeys(stack.namespace);
+    expect(await redis.hgetall(keys.ticket('duo', 'eu', partyTicket))).to.include({ state: 'matched', room: room.id });
+    for (const member of members) expect(await redis.exists(keys.ticket('duo', 'eu', member.playerId))).to.equal(0);
+    await eventually('requests acked', () => stack.matcher!.matcher.pools()[0]!.held === 0);
+  });
+
+  it('moves a party larger than its mode takes to matchq.dead, naming why', async () => {
+    await start({ regions: ['eu'], modes: { duo: { teams: 2, teamSize: 2, window: { initial: 500, perSecond: 0, max: 500 }, maxWaitSeconds: 60, party: { maxSize: 1, aggregate: 'avg' } } } });
+    const members = [{ playerId: 'p1', name: 'ada', rating: 1400 }, { playerId: 'p2', name: 'bob', rating: 1200 }];
+    request(join(randomUUID(), 1300, { mode: 'duo', region: 'eu', playerId: 'p1', partyId: 'party-2', members }), 'duo.eu');
+    const [dead] = await eventually('a dead letter', () => broker.drain(names.dead).then((messages) => messages.length > 0 && messages));
+    expect(dead!.properties.headers!['x-matchq-reason']).to.equal('members: a party of 2, mode duo takes parties of up to 1');
+  });
 });

@@ -33,6 +33,28 @@ describe('recorder against the real broker and PostgreSQL', () => {
     expect(row.event).to.deep.equal(event);
     const seats = await stack.db('room_players').where({ room_id: event.id }).orderBy('waited_ms');
     expect(seats.map((seat) => [seat.player_id, seat.rating, seat.waited_ms])).to.deep.equal(event.players.map((player) => [player.playerId, player.rating, player.waitedMs]));
+    // A room without party fields (as before v1.1): solo seats at their own rating.
+    for (const seat of seats) expect(seat).to.include({ party_id: null, match_rating: seat.rating });
+  });
+
+  it("writes a party's seats with their party and the party's rating, one ticket for all of them", async () => {
+    const ticketId = randomUUID();
+    const partyId = randomUUID();
+    const event = {
+      v: 1, id: randomUUID(), mode: 'duo', region: 'global', createdAt: '2026-12-01T10:00:00.000Z', spread: 100, imbalance: 0,
+      players: [
+        { playerId: randomUUID(), ticketId, name: 'ada', rating: 1600, team: 0, waitedMs: 500, partyId, matchRating: 1500 },
+        { playerId: randomUUID(), ticketId, name: 'bob', rating: 1400, team: 0, waitedMs: 500, partyId, matchRating: 1500 },
+        { playerId: randomUUID(), ticketId: randomUUID(), name: 'cyd', rating: 1550, team: 1, waitedMs: 700, partyId: null, matchRating: 1550 },
+        { playerId: randomUUID(), ticketId: randomUUID(), name: 'dee', rating: 1450, team: 1, waitedMs: 800, partyId: null, matchRating: 1450 },
+      ],
+    };
+    broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
+    await eventually('the party room', () => stack.db('rooms').where({ id: event.id }).first());
+    const seats = await stack.db('room_players').where({ room_id: event.id }).orderBy('name');
+    expect(seats.map((seat) => [seat.name, seat.ticket_id, seat.party_id, seat.rating, seat.match_rating])).to.deep.equal(
+      event.players.map((player) => [player.name, player.ticketId, player.partyId, player.rating, player.matchRating]),
+    );
   });
 
   it('moves a room it cannot read to matchq.dead with the reason, and keeps writing', async () => {

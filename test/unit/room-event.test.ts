@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { roomEvent } from '../../common/messages.js';
-import { toRoomEvent } from '../../services/matcher/room-event.js';
+import { ticketIdsOf, toRoomEvent } from '../../services/matcher/room-event.js';
 import { roomRows } from '../../services/recorder/room-rows.js';
 
 const formedRoom = fc.array(fc.record({ rating: fc.integer({ min: 0, max: 4000 }), wait: fc.integer({ min: 0, max: 300_000 }) }), { minLength: 1, maxLength: 10 }).map((seats) => {
@@ -31,5 +31,27 @@ describe('room event v1', () => {
       expect(rows.room).to.include({ id: event.id, size: room.tickets.length, spread: room.spread });
       expect(rows.players.map((row) => row.ticket_id)).to.deep.equal(room.tickets.map((ticket) => ticket.ticketId));
     }), { numRuns: 200 });
+  });
+
+  it("lists a party ticket's members in its order, each at their own rating, with the party's id and rating", () => {
+    const members = [{ playerId: 'a', rating: 1600 }, { playerId: 'b', rating: 1400 }];
+    const room = {
+      tickets: [
+        { ticketId: 'solo', playerId: 'c', rating: 1550, joinedAt: 0 },
+        { ticketId: 'party', playerId: 'a', rating: 1500, joinedAt: 500, members, partyId: 'p1' },
+      ],
+      teams: [0, 1],
+      spread: 50,
+      imbalance: 0,
+    };
+    const event = toRoomEvent(room, { mode: 'duo', region: 'eu' }, '6f1c1c9e-2f7b-4c43-9a59-1d2f6f0b3a11', 1000, (ticketId, playerId) => `${ticketId}:${playerId}`);
+    expect(roomEvent.safeParse(event).success).to.equal(true);
+    expect(event.players.map((p) => [p.playerId, p.ticketId, p.name, p.rating, p.team, p.waitedMs, p.partyId, p.matchRating])).to.deep.equal([
+      ['c', 'solo', 'solo:c', 1550, 0, 1000, null, 1550],
+      ['a', 'party', 'party:a', 1600, 1, 500, 'p1', 1500],
+      ['b', 'party', 'party:b', 1400, 1, 500, 'p1', 1500],
+    ]);
+    expect(ticketIdsOf(event)).to.deep.equal(['solo', 'party']);
+    expect(roomRows(event).players.map((row) => [row.player_id, row.party_id, row.match_rating])).to.deep.equal([['c', null, 1550], ['a', 'p1', 1500], ['b', 'p1', 1500]]);
   });
 });
