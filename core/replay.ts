@@ -4,14 +4,18 @@
  * keeps ticking until every pool is empty, so every ticket ends. Pure: the same events and
  * options give the same outputs, which is what makes replay a regression test.
  * The pool factory is a parameter so the baseline runs through the same harness.
+ * Contract v1.1: a join with `players` is a party ticket, rated by the mode's party.aggregate;
+ * room lines of a mode with more than one team add `teams`, each team's ticket ids.
  */
+import { partyRating, partyRule, ticketSize } from './party.js';
 import { createPool, type Pool } from './pool.js';
 import { poolKey } from './rule.js';
-import type { TraceEvent } from './trace.js';
-import type { MatchConfig, ModeRule } from './types.js';
+import type { TraceEvent, TraceJoin } from './trace.js';
+import type { MatchConfig, ModeRule, Ticket } from './types.js';
 
 export type ReplayOutput =
-  { type: 'room'; at: number; mode: string; region: string; tickets: string[]; spread: number } | { type: 'timeout'; at: number; ticketId: string };
+  | { type: 'room'; at: number; mode: string; region: string; tickets: string[]; spread: number; teams?: string[][] }
+  | { type: 'timeout'; at: number; ticketId: string };
 
 export interface ReplayOptions {
   config: MatchConfig;
@@ -22,6 +26,8 @@ export interface ReplayOptions {
 /** How each ticket ended, for figures and reports. */
 export interface TicketEnd {
   rating: number;
+  /** Players on the ticket: 1, or a party's size. */
+  size: number;
   waitedMs: number;
   outcome: 'matched' | 'timeout' | 'cancelled';
 }
@@ -35,7 +41,17 @@ export interface ReplayResult {
 interface PoolSlot {
   mode: string;
   region: string;
+  rule: ModeRule;
   pool: Pool;
+}
+
+/** The core ticket of a join line: one player, or a party at its rating. */
+export function traceTicket(event: TraceJoin, rule: ModeRule): Ticket {
+  const { at, ticketId } = event;
+  if (!event.players) return { ticketId, playerId: event.playerId, rating: event.rating, joinedAt: at };
+  const members = event.players.map(({ playerId, rating }) => ({ playerId, rating }));
+  const rating = partyRating(members.map((member) => member.rating), partyRule(rule).aggregate);
+  return { ticketId, playerId: members[0]!.playerId, rating, joinedAt: at, members };
 }
 
 export function replay(events: readonly TraceEvent[], options: ReplayOptions): ReplayResult {
@@ -43,7 +59,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
   const make = options.createPool ?? createPool;
   const slots = new Map<string, PoolSlot>();
   for (const [mode, rule] of Object.entries(config.modes)) {
-    for (const region of config.regions) slots.set(poolKey(mode, region), { mode, region, pool: make(rule) });
+    for (const region of config.regions) slots.set(poolKey(mode, region), { mode, region, rule, pool: make(rule) });
   }
   const poolOf = new Map<string, Pool>();
   const outputs: ReplayOutput[] = [];
@@ -59,10 +75,9 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
     for (; next < events.length && events[next]!.at <= now; next++) {
       const event = events[next]!;
       if (event.type === 'join') {
-        const pool = slots.get(poolKey(event.mode, event.region))!.pool;
-        const { at, ticketId, playerId, rating } = event;
-        if (!poolOf.has(ticketId) && pool.add({ ticketId, playerId, rating, joinedAt: at })) {
-          poolOf.set(ticketId, pool);
+        const { pool, rule } = slots.get(poolKey(event.mode, event.region))!;
+        if (!poolOf.has(event.ticketId) && pool.add(traceTicket(event, rule))) {
+          poolOf.set(event.ticketId, pool);
           waiting++;
         }
       } else {
@@ -70,31 +85,40 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
         if (ticket) {
           poolOf.delete(ticket.ticketId);
           waiting--;
-          ends.push({ rating: ticket.rating, waitedMs: event.at - ticket.joinedAt, outcome: 'cancelled' });
+          ends.push({ rating: ticket.rating, size: ticketSize(ticket), waitedMs: event.at - ticket.joinedAt, outcome: 'cancelled' });
         }
       }
     }
-    for (const { mode, region, pool } of slots.values()) {
+    for (const { mode, region, rule, pool } of slots.values()) {
       if (pool.size === 0) continue;
       const { rooms, expired } = pool.tick(now);
       for (let r = 0; r < rooms.length; r++) {
         const tickets = rooms.ticketsOf(r);
-        outputs.push({ type: 'room', at: now, mode, region, tickets: tickets.map((t) => t.ticketId), spread: rooms.spreadOf(r) });
+        const line: ReplayOutput = { type: 'room', at: now, mode, region, tickets: tickets.map((t) => t.ticketId), spread: rooms.spreadOf(r) };
+        if (rule.teams > 1) line.teams = teamsOf(rooms.room(r).teams, line.tickets, rule.teams);
+        outputs.push(line);
         spreads.push(rooms.spreadOf(r));
         for (const t of tickets) {
           poolOf.delete(t.ticketId);
-          ends.push({ rating: t.rating, waitedMs: now - t.joinedAt, outcome: 'matched' });
+          ends.push({ rating: t.rating, size: ticketSize(t), waitedMs: now - t.joinedAt, outcome: 'matched' });
         }
         waiting -= tickets.length;
       }
       for (const t of expired) {
         outputs.push({ type: 'timeout', at: now, ticketId: t.ticketId });
         poolOf.delete(t.ticketId);
-        ends.push({ rating: t.rating, waitedMs: now - t.joinedAt, outcome: 'timeout' });
+        ends.push({ rating: t.rating, size: ticketSize(t), waitedMs: now - t.joinedAt, outcome: 'timeout' });
         waiting--;
       }
     }
     now += tickMs;
   }
   return { outputs, ends, spreads };
+}
+
+/** Ticket ids per team, in the room's order. */
+function teamsOf(teamOf: readonly number[], ticketIds: readonly string[], teams: number): string[][] {
+  const out = Array.from({ length: teams }, () => [] as string[]);
+  ticketIds.forEach((ticketId, i) => out[teamOf[i]!]!.push(ticketId));
+  return out;
 }

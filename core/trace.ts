@@ -4,27 +4,51 @@
  * of the first problem, so a bad trace fails before anything is replayed.
  */
 import { z } from 'zod';
+import { partyRule } from './party.js';
 import type { MatchConfig } from './types.js';
 
-export type TraceEvent =
-  | { at: number; type: 'join'; ticketId: string; playerId: string; rating: number; mode: string; region: string }
-  | { at: number; type: 'leave'; ticketId: string };
+/** One player of a party's join line (contract v1.1, "Replay"). */
+export interface TracePlayer {
+  playerId: string;
+  rating: number;
+}
+
+/** A join is one player (`playerId`, `rating`) or, contract v1.1, a party ticket (`players`). */
+export type TraceJoin = { at: number; type: 'join'; ticketId: string; mode: string; region: string } & (
+  | { playerId: string; rating: number; players?: undefined }
+  | { players: TracePlayer[]; playerId?: undefined; rating?: undefined }
+);
+
+export type TraceEvent = TraceJoin | { at: number; type: 'leave'; ticketId: string };
 
 const at = z.number({ message: '`at` must be a number (ms)' }).finite().min(0, { message: '`at` must be >= 0' });
 const id = (field: string) => z.string({ message: `\`${field}\` must be a string` }).min(1, { message: `\`${field}\` must not be empty` });
+const rating = z.number({ message: '`rating` must be a number' }).finite();
 
 const eventSchema = z.discriminatedUnion(
   'type',
   [
-    z.object({
-      at,
-      type: z.literal('join'),
-      ticketId: id('ticketId'),
-      playerId: id('playerId'),
-      rating: z.number({ message: '`rating` must be a number' }).finite(),
-      mode: id('mode'),
-      region: id('region'),
-    }),
+    z
+      .object({
+        at,
+        type: z.literal('join'),
+        ticketId: id('ticketId'),
+        playerId: id('playerId').optional(),
+        rating: rating.optional(),
+        players: z
+          .array(z.object({ playerId: id('players[].playerId'), rating }, { message: '`players` must list {"playerId","rating"} objects' }), { message: '`players` must be an array' })
+          .min(1, { message: '`players` must not be empty' })
+          .optional(),
+        mode: id('mode'),
+        region: id('region'),
+      })
+      .superRefine((join, ctx) => {
+        if (join.players && (join.playerId !== undefined || join.rating !== undefined)) {
+          ctx.addIssue({ code: 'custom', message: 'a join has `playerId` and `rating`, or `players` (a party), not both' });
+        } else if (!join.players && join.playerId === undefined) ctx.addIssue({ code: 'custom', message: '`playerId` must be a string' });
+        else if (!join.players && join.rating === undefined) ctx.addIssue({ code: 'custom', message: '`rating` must be a number' });
+      })
+      .refine((join) => !join.players || new Set(join.players.map((p) => p.playerId)).size === join.players.length, { message: '`players` must not repeat a player' }),
     z.object({ at, type: z.literal('leave'), ticketId: id('ticketId') }),
   ],
   { message: '`type` must be "join" or "leave"' },
@@ -62,8 +86,12 @@ export function parseTrace(text: string, config: MatchConfig): TraceEvent[] {
     if (event.type === 'join') {
       if (!(event.mode in config.modes)) throw new TraceError(i + 1, `unknown mode "${event.mode}"`);
       if (!config.regions.includes(event.region)) throw new TraceError(i + 1, `unknown region "${event.region}"`);
+      const { maxSize } = partyRule(config.modes[event.mode]!);
+      if (event.players && event.players.length > maxSize) {
+        throw new TraceError(i + 1, `a party of ${event.players.length}, mode "${event.mode}" takes parties of up to ${maxSize}`);
+      }
     }
-    events.push(event);
+    events.push(event as TraceEvent);
   }
   return events;
 }

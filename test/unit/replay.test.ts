@@ -104,6 +104,55 @@ describe('replay', () => {
   });
 });
 
+describe('replay with parties', () => {
+  const duo = { regions: ['eu'], modes: { duo: { teams: 2, teamSize: 2, window: { initial: 300, perSecond: 0, max: Infinity }, maxWaitSeconds: 10, party: { maxSize: 2, aggregate: 'avg' as const } } } };
+  const party = (at: number, ticketId: string, ratings: number[]): TraceEvent => ({
+    at, type: 'join', ticketId, players: ratings.map((rating, m) => ({ playerId: `${ticketId}-${m}`, rating })), mode: 'duo', region: 'eu',
+  });
+  const solo = (at: number, ticketId: string, rating: number): TraceEvent => ({ at, type: 'join', ticketId, playerId: `p-${ticketId}`, rating, mode: 'duo', region: 'eu' });
+
+  it("parses a party's join line and rates the party by the mode's aggregate", () => {
+    const line = JSON.stringify({ at: 0, type: 'join', ticketId: 'pa', players: [{ playerId: 'a', rating: 1400 }, { playerId: 'b', rating: 1601 }], mode: 'duo', region: 'eu' });
+    const events = parseTrace(line, duo);
+    expect(events).to.deep.equal([{ at: 0, type: 'join', ticketId: 'pa', players: [{ playerId: 'a', rating: 1400 }, { playerId: 'b', rating: 1601 }], mode: 'duo', region: 'eu' }]);
+    const [room] = replay([...events, solo(0, 's1', 1500), solo(0, 's2', 1500)], { config: duo, tickMs: 1000 }).outputs;
+    // avg(1400, 1601) = 1500.5, rounded to 1501: the spread against the solos at 1500 is 1.
+    expect(room).to.deep.equal({ type: 'room', at: 1000, mode: 'duo', region: 'eu', tickets: ['pa', 's2', 's1'], spread: 1, teams: [['pa'], ['s2', 's1']] });
+  });
+
+  it('keeps parties whole on one team and ends every ticket once, the same each run', () => {
+    const events: TraceEvent[] = [];
+    for (let i = 0; i < 40; i++) {
+      const at = i * 250;
+      const rating = 1300 + ((i * 137) % 400);
+      events.push(i % 3 === 0 ? party(at, `t${i}`, [rating, rating + 40]) : solo(at, `t${i}`, rating));
+    }
+    const result = replay(events, { config: duo, tickMs: 500 });
+    expect(replay(events, { config: duo, tickMs: 500 })).to.deep.equal(result);
+    const sizeOf = new Map(events.map((e) => [e.type === 'join' ? e.ticketId : '', e.type === 'join' && e.players ? e.players.length : 1]));
+    const ended = new Set<string>();
+    for (const out of result.outputs) {
+      const ids = out.type === 'room' ? out.tickets : [out.ticketId];
+      for (const id of ids) {
+        expect(ended.has(id)).to.equal(false);
+        ended.add(id);
+      }
+      if (out.type !== 'room') continue;
+      expect(out.teams).to.have.length(2);
+      for (const team of out.teams!) expect(team.reduce((sum, id) => sum + sizeOf.get(id)!, 0)).to.equal(2);
+      expect(out.teams!.flat().sort()).to.deep.equal([...out.tickets].sort());
+    }
+    expect(ended.size).to.equal(40);
+    expect(result.outputs.some((out) => out.type === 'room' && out.tickets.some((id) => sizeOf.get(id) === 2))).to.equal(true);
+    expect(result.ends.filter((e) => e.size === 2)).to.have.length(14);
+  });
+
+  it('adds no teams to the room lines of a one-team mode', () => {
+    const [room] = replay([join(0, 'a', 1500), join(0, 'b', 1500), join(0, 'c', 1500)], { config, tickMs: 1000 }).outputs;
+    expect(room).to.not.have.property('teams');
+  });
+});
+
 describe('parseTrace', () => {
   const lines = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
   const ok = join(5, 'a', 1500);
@@ -119,6 +168,11 @@ describe('parseTrace', () => {
     ['time going backwards', lines(ok, { ...ok, at: 4, ticketId: 'b' }), /line 2: at 4 is before the previous event's 5/],
     ['an unknown mode', lines({ ...ok, mode: '5v5' }), /line 1: unknown mode "5v5"/],
     ['an unknown region', lines({ ...ok, region: 'mars' }), /line 1: unknown region "mars"/],
+    ['a party with a playerId too', lines({ ...ok, players: [{ playerId: 'x', rating: 1 }] }), /line 1: a join has `playerId` and `rating`, or `players` \(a party\), not both/],
+    ['an empty party', lines({ at: 5, type: 'join', ticketId: 'a', players: [], mode: 'ffa3', region: 'global' }), /line 1: `players` must not be empty/],
+    ['a party member without a rating', lines({ at: 5, type: 'join', ticketId: 'a', players: [{ playerId: 'x' }], mode: 'ffa3', region: 'global' }), /line 1: `rating` must be a number/],
+    ['a player twice in a party', lines({ at: 5, type: 'join', ticketId: 'a', players: [{ playerId: 'x', rating: 1 }, { playerId: 'x', rating: 2 }], mode: 'ffa3', region: 'global' }), /line 1: `players` must not repeat a player/],
+    ['a party larger than the mode takes', lines({ at: 5, type: 'join', ticketId: 'a', players: [1, 2, 3, 4].map((n) => ({ playerId: `x${n}`, rating: 1500 })), mode: 'ffa3', region: 'global' }), /line 1: a party of 4, mode "ffa3" takes parties of up to 3/],
   ];
   for (const [what, text, message] of bad) {
     it(`rejects ${what}, naming the line`, () => {

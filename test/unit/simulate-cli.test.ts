@@ -38,6 +38,17 @@ describe('cli/simulate', function () {
     expect(simulate(['--trace', EXAMPLE]).stdout).to.equal(first.stdout);
   });
 
+  it('replays the party example: party join lines, and room lines with teams in a two-team mode', () => {
+    const examples = join(import.meta.dirname, '../../docs/examples');
+    const run = simulate(['--trace', join(examples, 'party-trace.ndjson'), '--config', join(examples, 'party-config.json')]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).to.deep.equal([
+      { type: 'room', at: 1000, mode: 'duo', region: 'eu', tickets: ['t1', 't2', 't3'], spread: 60, teams: [['t1'], ['t2', 't3']] },
+      { type: 'room', at: 2000, mode: 'duo', region: 'eu', tickets: ['t4', 't5'], spread: 10, teams: [['t4'], ['t5']] },
+      { type: 'timeout', at: 63000, ticketId: 't6' },
+    ]);
+  });
+
   it('takes a config and TICK_MS, and writes a self-contained report', () => {
     const config = join(dir, 'config.json');
     writeFileSync(
