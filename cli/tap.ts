@@ -1,18 +1,26 @@
+import { parseArgs } from 'node:util';
 import { connectAmqp, TopologyChannel } from '../common/amqp.js';
 import { createLogger } from '../common/logger.js';
 import { amqpNames } from '../common/names.js';
-import { runCommand } from '../common/run-service.js';
+import { runCommand, UsageError } from '../common/run-service.js';
 import { topologyFor } from '../common/topology.js';
 
-/** An analyst's live view: every room on the rooms exchange, one JSON line each, until Ctrl-C. */
+/** An analyst's live view: every room on the rooms exchange (or, with --results, every game result), one JSON line each, until Ctrl-C. */
 await runCommand('tap', async (config) => {
+  let values: { results?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { results: { type: 'boolean' } } }));
+  } catch {
+    throw new UsageError('usage: npm run tap [-- --results]');
+  }
   const logger = createLogger('tap', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const names = amqpNames(config.MATCHQ_NAMESPACE);
+  const exchange = values.results ? names.results : names.rooms;
   // A private queue bound afresh on each reconnect, as any analyst's own queue would be.
   const channel = new TopologyChannel(amqp, 'tap', topologyFor(config), async (ch) => {
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-    await ch.bindQueue(queue, names.rooms, '');
+    await ch.bindQueue(queue, exchange, '');
     await ch.consume(queue, (message) => {
       if (!message) return;
       try {
@@ -23,7 +31,7 @@ await runCommand('tap', async (config) => {
     }, { noAck: true });
   });
   await channel.wrapper.waitForConnect();
-  process.stderr.write(`tapping ${names.rooms}; Ctrl-C to stop\n`);
+  process.stderr.write(`tapping ${exchange}; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -11,6 +11,8 @@ export function amqpNames(namespace: string) {
     history: `${namespace}.history`,
     deliveries: `${namespace}.deliveries`,
     dead: `${namespace}.dead`,
+    /** Every applied game result (fanout), v1.1. */
+    results: `${namespace}.results`,
     /** Each gateway's own delivery queue; it lives and dies with the gateway. */
     gateway: (gatewayId: string) => `${namespace}.gateway.${gatewayId}`,
   };
@@ -44,6 +46,8 @@ export function redisKeys(namespace: string) {
     matcherStatus: (matcherId: string) => `${namespace}:{matchers}:status:${matcherId}`,
     playerTicket: (playerId: string) => `${namespace}:{p:${playerId}}:ticket`,
     playerGateway: (playerId: string) => `${namespace}:{p:${playerId}}:gateway`,
+    /** Pub/sub channel: ratings a result changed, so every gateway's signed-in players join with them. */
+    ratingsChannel: `${namespace}:ratings`,
   };
 }
 

@@ -29,6 +29,7 @@ export function buildTopology(names: AmqpNames, pools: { mode: string; region: s
       { name: names.requests, type: 'direct' },
       { name: names.rooms, type: 'fanout' },
       { name: names.deliveries, type: 'direct' },
+      { name: names.results, type: 'fanout' },
     ],
     queues: [
       // One active consumer per pool: a pool's tickets must meet in one matcher's memory.

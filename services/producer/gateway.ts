@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Knex } from 'knex';
 import { watchDb } from '../../common/db.js';
@@ -36,6 +36,8 @@ export interface GatewayDeps {
   pingIntervalMs?: number;
   /** Extra GET routes (the demo players list under `npm start`). */
   routes?: Record<string, () => unknown>;
+  /** Extra HTTP handlers on the same port (the server API); each returns false for a path it does not serve. */
+  handlers?: ((req: IncomingMessage, res: ServerResponse) => boolean)[];
 }
 
 const SEARCHING_INTERVAL_MS = 1000;
@@ -48,7 +50,7 @@ const DELIVERY_PREFETCH = 256;
  * hands them the outcomes the notifier routes here. It holds sockets and nothing else:
  * every ticket lives in Redis and the broker, so any gateway can serve any player.
  */
-export function createGateway({ config, amqp, store, db, logger, registry, clock = Date.now, pingIntervalMs = 30_000, routes = {} }: GatewayDeps) {
+export function createGateway({ config, amqp, store, db, logger, registry, clock = Date.now, pingIntervalMs = 30_000, routes = {}, handlers = [] }: GatewayDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const gatewayId = config.GATEWAY_ID;
   const sessions = new Map<string, Session>();
@@ -69,6 +71,7 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
 
   const server = createServer((req, res) => {
     if (handleOpsRoute(req, res, registry, () => ({ rabbitmq: channel.connected, redis: store.ready(), postgresql: dbWatch.health.up }))) return;
+    if (handlers.some((handle) => handle(req, res))) return;
     const route = routes[(req.url ?? '').split('?')[0]!];
     if (route) return sendJson(res, 200, route());
     if (serveStatic(req, res)) return;
@@ -102,10 +105,10 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     if (!accepting) return refuse(socket, '503 Service Unavailable');
     if (new URL(req.url ?? '/', 'http://gateway').pathname !== '/ws') return refuse(socket, '404 Not Found');
     authenticate(db, req).then(
-      (player) => {
+      (signedIn) => {
         dbWatch.health.saw(true);
-        if (!player) return refuse(socket, '401 Unauthorized');
-        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, player));
+        if (!signedIn) return refuse(socket, '401 Unauthorized');
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, signedIn.player, signedIn.ratings));
       },
       (error: Error) => {
         dbWatch.health.saw(false);
@@ -115,8 +118,9 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     );
   }
 
-  function onConnection(ws: WebSocket, player: Player): void {
+  function onConnection(ws: WebSocket, player: Player, ratings: Record<string, number>): void {
     const session = new Session(ws, player, randomUUID(), clock(), reportError);
+    session.ratings = ratings;
     const previous = sessions.get(player.id);
     sessions.set(player.id, session);
     previous?.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
@@ -126,7 +130,8 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     ws.on('close', () => {
       if (sessions.get(player.id) === session) sessions.delete(player.id);
     });
-    session.send({ type: 'hello', player: { id: player.id, name: player.name, rating: player.rating }, modes: Object.keys(config.match.modes), regions: config.match.regions });
+    const modes = Object.keys(config.match.modes);
+    session.send({ type: 'hello', player: { id: player.id, name: player.name, rating: player.rating, ratings: Object.fromEntries(modes.map((mode) => [mode, session.ratingIn(mode)])) }, modes, regions: config.match.regions });
     void session.serial(async () => {
       try {
         const holder = await store.setGateway(player.id, gatewayId, session.connectionId);

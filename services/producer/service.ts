@@ -8,6 +8,7 @@ import type { Config } from '../../common/config.js';
 import { stopInOrder } from '../../common/run-service.js';
 import { createTicketStore } from '../../common/ticket-store.js';
 import { createGateway } from './gateway.js';
+import { createServerApi } from './server-api.js';
 import { createStats } from './stats.js';
 
 /** Starts the producer with everything it needs; main.ts and the tests both call this. */
@@ -23,16 +24,20 @@ export async function startGatewayService(config: Config, logger?: Logger, optio
   // The dashboard's figures, all from the matchers' heartbeats in Redis.
   const stats = createStats({ config, redis, logger });
   routes['/stats'] = () => stats.snapshot();
+  const registry = createRegistry('producer', config.GATEWAY_ID);
+  // Game servers' API on the same port; it keeps this gateway's signed-in players' ratings current.
+  const serverApi = createServerApi({ config, db, amqp, redis, logger, registry, sessions: () => gateway.sessions });
   const gateway = createGateway({
-    config, amqp, db, logger, routes, pingIntervalMs: options.pingIntervalMs,
+    config, amqp, db, logger, routes, pingIntervalMs: options.pingIntervalMs, registry,
     store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
-    registry: createRegistry('producer', config.GATEWAY_ID),
+    handlers: [serverApi.handle],
   });
   await stats.start();
+  await serverApi.start();
   const port = await gateway.start();
   return {
     gateway,
     port,
-    stop: () => stopInOrder([() => gateway.stop(), () => stats.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]),
+    stop: () => stopInOrder([() => gateway.stop(), () => serverApi.stop(), () => stats.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]),
   };
 }

@@ -24,6 +24,8 @@ export class Session {
   /** The live ticket, set once `queued` was sent for it. */
   ticket: LiveTicket | null = null;
   alive = true;
+  /** Current rating per mode (round μ), read at sign-in and kept current by rating-updates.ts; a mode not in it: the base rating. */
+  ratings: Record<string, number> = {};
   private chain: Promise<void> = Promise.resolve();
   private readonly rate: RateLimit;
 
@@ -54,6 +56,11 @@ export class Session {
   serial(work: () => Promise<void>): Promise<void> {
     this.chain = this.chain.then(work, work);
     return this.chain;
+  }
+
+  /** The rating a join in `mode` uses. */
+  ratingIn(mode: string): number {
+    return this.ratings[mode] ?? this.player.rating;
   }
 
   endTicket(ticketId: string): void {

@@ -86,7 +86,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
       return;
     }
 
-    const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.player.rating, joinedAt: clock() };
+    const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.ratingIn(mode), joinedAt: clock() };
     if (!(await store.open(ticket, pointer?.raw ?? null, ticketTtl(mode)))) return alreadyQueued(session, id);
     const failed = await announce(session, ticket, id);
     if (failed) {

@@ -43,7 +43,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       const player = await newPlayer(1733);
       const client = await PlayerClient.connect(stack.wsUrl(player.token));
       const hello = await client.next('hello');
-      expect(hello).to.deep.equal({ type: 'hello', player: { id: player.id, name: player.name, rating: 1733 }, modes: ['ffa3'], regions: ['global'] });
+      expect(hello).to.deep.equal({ type: 'hello', player: { id: player.id, name: player.name, rating: 1733, ratings: { ffa3: 1733 } }, modes: ['ffa3'], regions: ['global'] });
       client.close();
     });
   });

@@ -11,6 +11,7 @@ describe('topology as data', () => {
       { name: 'matchq.requests', type: 'direct' },
       { name: 'matchq.rooms', type: 'fanout' },
       { name: 'matchq.deliveries', type: 'direct' },
+      { name: 'matchq.results', type: 'fanout' },
     ]);
     expect(topology.queues.map((queue) => queue.name)).to.deep.equal(['matchq.pool.ffa3.eu', 'matchq.pool.duo.us', 'matchq.notifier', 'matchq.history', 'matchq.dead']);
     expect(topology.queues[0]!.arguments).to.include({ 'x-single-active-consumer': true });
