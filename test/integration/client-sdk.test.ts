@@ -34,7 +34,7 @@ describe('@matchq/client against the real pipeline', () => {
     const ada = await player(1710);
     const client = open(ada.token);
     const hello = await client.ready();
-    expect(hello.player).to.deep.equal({ id: ada.id, name: ada.name, rating: 1710 });
+    expect(hello.player).to.deep.equal({ id: ada.id, name: ada.name, rating: 1710, ratings: { ffa3: 1710 } });
     const queued = await client.join('ffa3', 'global');
     expect(queued).to.include({ type: 'queued', mode: 'ffa3', region: 'global', rating: 1710 });
     expect(client.ticket).to.deep.equal({ ticketId: queued.ticketId, mode: 'ffa3', region: 'global', rating: 1710 });
