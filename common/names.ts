@@ -30,6 +30,8 @@ export function redisKeys(namespace: string) {
     ticket: (mode: string, region: string, ticketId: string) => `${namespace}:${pool(mode, region)}:ticket:${ticketId}`,
     room: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:room:${roomId}`,
     roomNotified: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:notified:${roomId}`,
+    /** A final room's allocation (core/room-allocation.ts): phase, starts, lease, server or released tickets. */
+    allocation: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:allocation:${roomId}`,
     /** Prefix of a pool's ticket hashes, for Lua that reaches a proposal's tickets by id. */
     ticketPrefix: (mode: string, region: string) => `${namespace}:${pool(mode, region)}:ticket:`,
     /** A proposed room of the ready check (core/room-lifecycle.ts): phase, seats, answers, room JSON. */

@@ -5,8 +5,11 @@ import { redisKeys } from './names.js';
 /** Where a ticket lives: its id and the pool whose hash slot holds it. */
 export interface TicketRef { ticketId: string; mode: string; region: string }
 
-/** `proposed`, `declined` and `accept_timeout` come only from a ready check (common/proposal-store.ts). */
-export type TicketState = 'queued' | 'proposed' | 'matched' | 'cancelled' | 'timeout' | 'declined' | 'accept_timeout';
+/**
+ * `proposed`, `declined` and `accept_timeout` come only from a ready check (common/proposal-store.ts),
+ * `allocation_failed` only from an allocator (common/allocation-store.ts).
+ */
+export type TicketState = 'queued' | 'proposed' | 'matched' | 'cancelled' | 'timeout' | 'declined' | 'accept_timeout' | 'allocation_failed';
 
 export interface StoredTicket extends TicketRef {
   playerId: string;
