@@ -14,7 +14,7 @@ import { Cluster } from '../chaos/cluster.js';
 import { loadConfig } from '../common/config.js';
 import { amqpNames } from '../common/names.js';
 import { dropNamespace } from '../common/namespace-cleanup.js';
-import { page, pairedBars, table } from './matcher/html.js';
+import { page, pairedBars, table } from '../common/html-report.js';
 
 const RESULTS = new URL('./results/', import.meta.url);
 const TICK_MS = 250;

@@ -11,7 +11,7 @@ import { replay } from '../core/replay.js';
 import { replayFigures } from '../core/replay-figures.js';
 import { DEFAULT_MATCH_CONFIG } from '../core/rule.js';
 import { parseTrace } from '../core/trace.js';
-import { replayReport } from '../bench/matcher/replay-report.js';
+import { replayReport } from './simulate-report.js';
 
 const USAGE = 'usage: npm run simulate -- --trace FILE [--config FILE] [--report FILE.html]';
 

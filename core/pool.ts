@@ -51,7 +51,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
   let hashes = new Uint32Array(64);
   let ratings = new Float64Array(64);
   let joinedAts = new Float64Array(64);
-  let dead: Entry[] = [];
+  const dead: Entry[] = [];
 
   const live = (ticketId: string): Entry | undefined => {
     const entry = index.get(ticketId);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openMigratedDb } from '../../common/db.js';
 import { loadConfig, poolsOf } from '../../common/config.js';
-import { dropNamespace } from '../../test/support/namespace.js';
+import { dropNamespace } from '../../common/namespace-cleanup.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -70,7 +70,7 @@ export async function startOwnStack(options: OwnStackOptions) {
   } catch (error) {
     for (const { child } of children) child.kill('SIGKILL');
     await db.destroy();
-    await dropNamespace(namespace, poolsOf(base.match), databaseUrl);
+    await dropNamespace(namespace, poolsOf(base.match), { amqpUrl: base.AMQP_URL[0]!, redisUrl: base.REDIS_URL, databaseUrl });
     throw error;
   }
 
@@ -92,7 +92,7 @@ export async function startOwnStack(options: OwnStackOptions) {
         })));
         await db.destroy();
         // A broker or Redis restarted under the run must not turn the report into a stack trace.
-        await dropNamespace(namespace, poolsOf(base.match), databaseUrl).catch((error: Error) => {
+        await dropNamespace(namespace, poolsOf(base.match), { amqpUrl: base.AMQP_URL[0]!, redisUrl: base.REDIS_URL, databaseUrl }).catch((error: Error) => {
           process.stderr.write(`matchq load: could not remove namespace ${namespace} (${error.message}); its queues and keys stay behind\n`);
         });
       })();

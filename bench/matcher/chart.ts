@@ -1,6 +1,6 @@
 /** bench/results/matcher-latest.html: the bench's figures as tables and bar charts, self-contained. */
 import type { ReplayFigures } from '../../core/replay-figures.js';
-import { fmt, page, pairedBars, ratioBars, table } from './html.js';
+import { fmt, page, pairedBars, ratioBars, table } from '../../common/html-report.js';
 import type { MemoryFigures } from './memory.js';
 import type { QualityRow } from './quality.js';
 import type { TickTime } from './tick-times.js';

@@ -20,9 +20,8 @@ export class PoolOutbox {
 
   /** Empties one list and hands its entries over. */
   take<K extends 'redelivered' | 'unpublished' | 'unannounced'>(list: K): PoolOutbox[K] {
-    const self: PoolOutbox = this;
-    const taken = self[list];
-    self[list] = [] as PoolOutbox[K];
+    const taken = this[list];
+    (this as PoolOutbox)[list] = [] as PoolOutbox[K];
     return taken;
   }
 

@@ -7,7 +7,7 @@ const config = (patch: object) => ({ regions: ['eu', 'us-east'], modes: { '5v5':
 
 describe('parseMatchConfig', () => {
   it("parses the contract's shape, with max optional (no bound)", () => {
-    const { window, ...rest } = mode;
+    const { window: _window, ...rest } = mode;
     const parsed = parseMatchConfig(config({ modes: { ffa3: { ...rest, window: { initial: 0, perSecond: 50 } } } }));
     expect(parsed.regions).to.deep.equal(['eu', 'us-east']);
     expect(parsed.modes.ffa3!.window).to.deep.equal({ initial: 0, perSecond: 50, max: Infinity });

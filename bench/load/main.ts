@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { runCommand, UsageError } from '../common/run-service.js';
-import type { Config } from '../common/config.js';
-import { describeLoad, runLoadSession, saveLoadResult, type LoadSessionOptions } from '../bench/load/session.js';
+import { runCommand, UsageError } from '../../common/run-service.js';
+import type { Config } from '../../common/config.js';
+import { describeLoad, runLoadSession, saveLoadResult, type LoadSessionOptions } from './session.js';
 
 const USAGE = `usage: npm run load -- --players N --rate R --duration S [--gateway URL ...]
   --players N      simulated players, signed in before the run (3..19000)

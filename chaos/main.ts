@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { FAULT_KINDS } from '../chaos/faults.js';
-import { stopAllPrivateNodes } from '../chaos/private-nodes.js';
-import { runChaos, type ChaosReport } from '../chaos/run.js';
+import { FAULT_KINDS } from './faults.js';
+import { stopAllPrivateNodes } from './private-nodes.js';
+import { runChaos, type ChaosReport } from './run.js';
 import { runCommand, UsageError } from '../common/run-service.js';
 
 const USAGE = `usage: npm run chaos -- [--tickets N] [--players N] [--faults ${FAULT_KINDS.join(',')}] [--rounds N] [--every MS] [--tick-ms MS] [--max-wait S]`;

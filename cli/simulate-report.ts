@@ -1,7 +1,7 @@
 /** The `npm run simulate -- --report FILE.html` page: histograms of wait and spread, figures. */
-import type { ReplayResult } from '../../core/replay.js';
-import type { ReplayFigures } from '../../core/replay-figures.js';
-import { fmt, histogram, page, table } from './html.js';
+import type { ReplayResult } from '../core/replay.js';
+import type { ReplayFigures } from '../core/replay-figures.js';
+import { fmt, histogram, page, table } from '../common/html-report.js';
 
 export function replayReport(trace: string, result: ReplayResult, figures: ReplayFigures): string {
   const waits = result.ends.filter((e) => e.outcome === 'matched').map((e) => e.waitedMs / 1000);
