@@ -1,8 +1,9 @@
+import type { JoinFrame } from '../../packages/client/src/wire/index.js';
 import { expect } from 'chai';
 import { startPrivateRedisCluster } from '../../chaos/private-nodes.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-const JOIN = { type: 'join', mode: 'ffa3', region: 'global' };
+const JOIN: JoinFrame = { type: 'join', mode: 'ffa3', region: 'global' };
 
 /**
  * The pipeline on a real Redis Cluster: every Lua script touches one hash slot (tickets and

@@ -1,3 +1,4 @@
+import type { JoinFrame } from '../../packages/client/src/wire/index.js';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
@@ -10,7 +11,7 @@ import { REDIS_URL } from '../support/namespace.js';
 import { PlayerClient } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-const JOIN = { type: 'join', mode: 'ffa3', region: 'global' };
+const JOIN: JoinFrame = { type: 'join', mode: 'ffa3', region: 'global' };
 
 describe('gateway (producer) against the real broker, Redis and PostgreSQL', () => {
   let stack: Stack;
@@ -100,7 +101,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       const { ticketId } = await client.next('queued');
       const searching = await client.next('searching', 3000);
       expect(searching.ticketId).to.equal(ticketId);
-      expect(searching.window).to.equal(windowAt(stack.config.match.modes.ffa3!, searching.waitedMs as number));
+      expect(searching.window).to.equal(windowAt(stack.config.match.modes.ffa3!, searching.waitedMs));
     });
   });
 
@@ -119,7 +120,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
     for (const [label, frame, code] of cases) {
       it(`answers ${label} with ${code}`, async () => {
         const client = await stack.connect((await newPlayer()).token);
-        client.send(frame);
+        client.sendRaw(frame);
         const error = await client.next('error');
         expect(error.code).to.equal(code);
         expect(error.message).to.be.a('string').and.not.equal('');
@@ -137,10 +138,10 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
 
     it('answers a flood with rate_limited and keeps the socket open', async () => {
       const client = await stack.connect((await newPlayer()).token);
-      for (let index = 0; index < 40; index++) client.send({ type: 'dance' });
+      for (let index = 0; index < 40; index++) client.sendRaw({ type: 'dance' });
       await client.next('error');
       expect(await client.next('error')).to.have.property('code');
-      await eventually('a rate_limited error', () => client.frames.some((frame) => frame.code === 'rate_limited'));
+      await eventually('a rate_limited error', () => client.frames.some((frame) => frame.type === 'error' && frame.code === 'rate_limited'));
       expect(client.socket.readyState).to.equal(WebSocket.OPEN);
     });
   });
@@ -237,7 +238,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       await client.next('error');
       client.send({ type: 'join', mode: 'chess', region: 'global' });
       await client.next('error');
-      client.send('not json');
+      client.sendRaw('not json');
       await client.next('error');
       expect(await count('not_queued')).to.equal(before.notQueued + 1);
       expect(await count('unknown_mode')).to.equal(before.unknownMode + 1);

@@ -1,3 +1,4 @@
+import type { JoinFrame } from '../../packages/client/src/wire/index.js';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { amqpNames } from '../../common/names.js';
@@ -5,7 +6,7 @@ import { PlainBroker, eventually } from '../support/broker.js';
 import type { PlayerClient } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-const JOIN = { type: 'join', mode: 'ffa3', region: 'global' };
+const JOIN: JoinFrame = { type: 'join', mode: 'ffa3', region: 'global' };
 
 /**
  * The notifier between a hand-made room on the rooms exchange and real gateways: it must

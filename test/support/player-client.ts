@@ -1,20 +1,28 @@
 import { WebSocket } from 'ws';
+import { encodeClientFrame, parseServerFrame, type ClientFrame, type ServerFrame, type ServerFrameOf, type ServerFrameType } from '../../packages/client/src/wire/index.js';
 
-export interface ServerFrame { type: string; [field: string]: unknown }
+export type { ServerFrame };
 
 /**
- * A real WebSocket player for tests: records every frame and waits for the next one
- * of a type, failing with what it did receive when it does not come.
+ * A raw WebSocket player for tests, below the SDK so that it can send anything, malformed
+ * frames included: records every frame and waits for the next one of a type, failing with
+ * what it did receive when it does not come. Every frame it is sent is read through the wire
+ * module's schemas, so every test that uses it also checks the server keeps to them.
  */
 export class PlayerClient {
   readonly frames: ServerFrame[] = [];
+  /** Frames that broke their schema: `next` fails on the first. */
+  readonly invalid: string[] = [];
   private cursor = 0;
   private waiters: (() => void)[] = [];
   closed?: { code: number; reason: string };
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+      const text = data.toString();
+      const parsed = parseServerFrame(text);
+      if (parsed.ok) this.frames.push(parsed.frame);
+      else this.invalid.push(`${parsed.message}: ${text}`);
       this.wake();
     });
     socket.on('close', (code, reason) => {
@@ -33,7 +41,13 @@ export class PlayerClient {
     });
   }
 
-  send(message: unknown): void {
+  /** A frame of the protocol; `sendRaw` for anything else. */
+  send(frame: ClientFrame): void {
+    this.socket.send(encodeClientFrame(frame));
+  }
+
+  /** Text or any value as JSON, to see how the server takes what the protocol does not allow. */
+  sendRaw(message: unknown): void {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
@@ -44,12 +58,13 @@ export class PlayerClient {
   }
 
   /** The next frame of `type` after the ones already taken; other types are skipped over. */
-  async next(type: string, timeoutMs = 10_000): Promise<ServerFrame> {
+  async next<T extends ServerFrameType>(type: T, timeoutMs = 10_000): Promise<ServerFrameOf<T>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.invalid.length > 0) throw new Error(`the server sent a frame that breaks the wire schema: ${this.invalid[0]}`);
       while (this.cursor < this.frames.length) {
         const frame = this.frames[this.cursor++]!;
-        if (frame.type === type) return frame;
+        if (frame.type === type) return frame as ServerFrameOf<T>;
       }
       if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for ${type}; got ${this.types()}`);
       const left = deadline - Date.now();

@@ -9,9 +9,15 @@ import type { QueuedFrame, ServerFrame } from './server-frames.js';
 
 const idTail = (id: RequestId | undefined) => (id === undefined ? '' : `,"id":${JSON.stringify(id)}`);
 
+/**
+ * How every `searching` frame starts: a client drowning in them (a load generator) may skip
+ * them by this prefix without parsing.
+ */
+export const SEARCHING_PREFIX = '{"type":"searching",';
+
 /** Sent to every waiting player about once a second. */
 export function searchingFrame(ticketId: string, waitedMs: number, window: number): string {
-  return `{"type":"searching","ticketId":${JSON.stringify(ticketId)},"waitedMs":${JSON.stringify(waitedMs)},"window":${JSON.stringify(window)}}`;
+  return `${SEARCHING_PREFIX}"ticketId":${JSON.stringify(ticketId)},"waitedMs":${JSON.stringify(waitedMs)},"window":${JSON.stringify(window)}}`;
 }
 
 /** `matched` around the room's JSON, serialised once for all of its players. */
