@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,13 @@ import { startStack, type Stack } from '../support/stack.js';
 const run = promisify(execFile);
 const PACKAGE_DIR = fileURLToPath(new URL('../../packages/client', import.meta.url));
 const TSC = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+
+/** The README's ten-line game client: the first js block of its section for game developers. */
+function readmeClient(): string {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## For game developers'));
+  return section.split('```js\n')[1]!.split('```')[0]!;
+}
 
 /** A game client as a game developer writes it: only the installed package, nothing from this repo. */
 const PLAY = `
@@ -83,6 +90,26 @@ describe('@matchq/client, packed and installed like a game developer would', fun
     expect(new Set(result.matched.map((frame) => frame.roomId)).size, 'one room').to.equal(1);
     expect(result.matched.every((frame) => frame.players === 3)).to.equal(true);
     expect(result.wireParses).to.equal(true);
+  });
+
+  it("runs the README's ten-line game client: three of them, one room", async () => {
+    const app = join(dir, 'game');
+    const code = readmeClient();
+    expect(code.trim().split('\n')).to.have.length.at.most(10);
+    // The README's gateway is the default port; this stack's is its own.
+    expect(code).to.include("'ws://localhost:8080'");
+    writeFileSync(join(app, 'readme-client.mjs'), code.replace("'ws://localhost:8080'", `'${stack.gatewayUrl()}'`));
+    const players = [await stack.addPlayer('readme-a'), await stack.addPlayer('readme-b'), await stack.addPlayer('readme-c')];
+    const outputs = await Promise.all(players.map((player) => run('node', ['readme-client.mjs'], { cwd: app, timeout: 60_000, env: { ...process.env, TOKEN: player.token } })
+      .catch((error: Error & { stdout?: string; stderr?: string; signal?: string; code?: number }) => {
+        throw new Error(`${player.name}'s client failed (exit ${error.code}, signal ${error.signal}); stdout: ${error.stdout}; stderr: ${error.stderr}`);
+      })));
+    const roomLines = outputs.map(({ stdout }, index) => {
+      expect(stdout).to.include(`signed in as ${players[index]!.name} (1500)`);
+      return stdout.split('\n').find((line) => line.startsWith('room '));
+    });
+    expect(roomLines.every((line) => line === roomLines[0]), roomLines.join(' | ')).to.equal(true);
+    for (const player of players) expect(roomLines[0]).to.include(player.name);
   });
 
   it('ships types a TypeScript game client compiles against', async () => {
