@@ -34,6 +34,8 @@ await runCommand('start', async (config) => {
     { name: 'matcher', script: 'services/matcher/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.matcher) } },
     { name: 'notifier', script: 'services/notifier/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.notifier) } },
     { name: 'recorder', script: 'services/recorder/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.recorder) } },
+    // The allocation stage exists only with an allocator; without one the pipeline is v1's.
+    ...(config.ALLOCATOR === 'none' ? [] : [{ name: 'allocator', script: 'services/allocator/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.allocator) } }]),
   ].map((spec) => ({ ...spec, env: { ...spec.env, LOG_LEVEL: logLevel } })), say);
   say(`lobby http://localhost:${config.PORT}/  dashboard http://localhost:${config.PORT}/dashboard  (Ctrl-C stops everything)`);
 

@@ -12,6 +12,7 @@ interface AllocationCommands {
   beginAllocation(key: string, holder: string, now: string, leaseMs: string, ttl: string): Promise<Reply>;
   finishAllocation(record: string, room: string, server: string, json: string, ttl: string): Promise<Reply>;
   failAllocation(keyCount: number, ...args: string[]): Promise<Reply>;
+  yieldAllocation(record: string, starts: string): Promise<number>;
 }
 
 /** What a script decided, and the record as it stands after it. */
@@ -46,6 +47,7 @@ export function createAllocationStore(redis: RedisClient, namespace: string) {
     redis.defineCommand('beginAllocation', { numberOfKeys: 1, lua: script('begin-allocation') });
     redis.defineCommand('finishAllocation', { numberOfKeys: 2, lua: script('finish-allocation') });
     redis.defineCommand('failAllocation', { lua: script('fail-allocation') });
+    redis.defineCommand('yieldAllocation', { numberOfKeys: 1, lua: script('yield-allocation') });
   }
   const ttl = String(OUTCOME_TTL_SECONDS);
 
@@ -66,6 +68,11 @@ export function createAllocationStore(redis: RedisClient, namespace: string) {
       return answerOf(await commands.failAllocation(2 + ticketKeys.length,
         keys.allocation(room.mode, room.region, room.roomId), keys.room(room.mode, room.region, room.roomId), ...ticketKeys,
         String(starts), reason, ttl, String(MAX_ALLOCATION_FAILURES), room.roomId, ...room.ticketIds));
+    },
+
+    /** Drops this start's lease on a room it leaves unallocated (stopping), so the next allocator resumes it at once. */
+    async yield(room: AllocationRoom, starts: number): Promise<boolean> {
+      return (await commands.yieldAllocation(keys.allocation(room.mode, room.region, room.roomId), String(starts))) === 1;
     },
   };
 }

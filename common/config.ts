@@ -85,7 +85,7 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /** Defaults of METRICS_PORT per service, so a full local stack does not collide. */
-export const DEFAULT_METRICS_PORTS = { matcher: 9101, notifier: 9102, recorder: 9103 } as const;
+export const DEFAULT_METRICS_PORTS = { matcher: 9101, notifier: 9102, recorder: 9103, allocator: 9104 } as const;
 
 export interface Config extends Omit<Env, 'MATCH_CONFIG' | 'GATEWAY_ID' | 'MATCHER_ID'> {
   match: MatchConfig;

@@ -69,6 +69,19 @@ export const roomEvent = z.object({
 export type RoomEvent = z.infer<typeof roomEvent>;
 export const ROOM_EVENT_TYPE = 'room.v1';
 
+/**
+ * A final room on its way to a game server (only with an ALLOCATOR): the room event, and the
+ * joins of its tickets as the matcher took them, republished as they were if the room is
+ * released, so each ticket goes back to its pool with its join time.
+ */
+export const allocationRequest = z.object({
+  v: z.literal(1),
+  room: roomEvent,
+  joins: z.array(joinRequest),
+});
+export type AllocationRequest = z.infer<typeof allocationRequest>;
+export const ALLOCATION_EVENT_TYPE = 'allocation.v1';
+
 /** The room as a player sees it: the room event without its version field. */
 export function roomForPlayer({ v: _version, ...room }: RoomEvent): Omit<RoomEvent, 'v'> {
   return room;

@@ -11,6 +11,8 @@ export function amqpNames(namespace: string) {
     history: `${namespace}.history`,
     deliveries: `${namespace}.deliveries`,
     dead: `${namespace}.dead`,
+    /** Final rooms waiting for a game server (only with an ALLOCATOR); allocators compete on it. */
+    allocation: `${namespace}.allocation`,
     /** Every applied game result (fanout), v1.1. */
     results: `${namespace}.results`,
     /** Each gateway's own delivery queue; it lives and dies with the gateway. */

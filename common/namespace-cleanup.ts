@@ -12,7 +12,7 @@ export interface CleanupTargets { amqpUrl: string; redisUrl: string; databaseUrl
  */
 export async function dropNamespace(namespace: string, pools: { mode: string; region: string }[], targets: CleanupTargets): Promise<void> {
   const connection = await amqplib.connect(targets.amqpUrl);
-  const topology = buildTopology(amqpNames(namespace), pools, 'classic');
+  const topology = buildTopology(amqpNames(namespace), pools, 'classic', { allocation: true });
   // A failed delete closes its channel, so each gets its own.
   for (const queue of [...topology.queues.map((spec) => spec.name), ...(targets.extraQueues ?? [])]) {
     const channel = await connection.createChannel();

@@ -16,7 +16,7 @@ export const DELIVERY_LIMIT = 20;
  * The contract's topology, as data. Every service asserts all of it on each (re)connect,
  * so whichever starts first creates it and a broker restart cannot leave a hole.
  */
-export function buildTopology(names: AmqpNames, pools: { mode: string; region: string }[], queueType: QueueType): Topology {
+export function buildTopology(names: AmqpNames, pools: { mode: string; region: string }[], queueType: QueueType, options: { allocation?: boolean } = {}): Topology {
   const durable = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     'x-queue-type': queueType,
     ...(queueType === 'quorum'
@@ -37,6 +37,8 @@ export function buildTopology(names: AmqpNames, pools: { mode: string; region: s
       { name: names.notifier, arguments: durable() },
       { name: names.history, arguments: durable() },
       { name: names.dead, arguments: { 'x-queue-type': queueType } },
+      // Only with an allocator: with ALLOCATOR=none the topology is exactly v1's.
+      ...(options.allocation ? [{ name: names.allocation, arguments: durable() }] : []),
     ],
     bindings: [
       ...pools.map(({ mode, region }) => ({ queue: names.pool(mode, region), exchange: names.requests, routingKey: `${mode}.${region}` })),
@@ -47,8 +49,8 @@ export function buildTopology(names: AmqpNames, pools: { mode: string; region: s
 }
 
 /** The topology a service asserts: the contract's names in its namespace, a pool queue per mode and region. */
-export function topologyFor(config: Pick<Config, 'MATCHQ_NAMESPACE' | 'match' | 'QUEUE_TYPE'>): Topology {
-  return buildTopology(amqpNames(config.MATCHQ_NAMESPACE), poolsOf(config.match), config.QUEUE_TYPE);
+export function topologyFor(config: Pick<Config, 'MATCHQ_NAMESPACE' | 'match' | 'QUEUE_TYPE'> & Partial<Pick<Config, 'ALLOCATOR'>>): Topology {
+  return buildTopology(amqpNames(config.MATCHQ_NAMESPACE), poolsOf(config.match), config.QUEUE_TYPE, { allocation: (config.ALLOCATOR ?? 'none') !== 'none' });
 }
 
 /** Fails at start, naming the culprit, when a binding refers to an undeclared queue or exchange. */

@@ -75,3 +75,9 @@ export function fail(record: AllocationRecord | null, starts: number, reason: st
   const requeued = tickets.filter((ticket) => ticket.failures + 1 < MAX_ALLOCATION_FAILURES).map((ticket) => ticket.ticketId);
   return { action: 'dissolved', record: { ...(record ?? fresh()), phase: 'dissolved', reason, requeued, ended } };
 }
+
+/** The holding start gives the room back unallocated (it is stopping): the next begin need not wait for the lease. */
+export function yieldLease(record: AllocationRecord | null, starts: number): AllocationRecord | null {
+  if (!record || record.phase !== 'allocating' || record.starts !== starts) return record;
+  return { ...record, leaseUntil: 0 };
+}

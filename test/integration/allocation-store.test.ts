@@ -73,6 +73,17 @@ describe('allocation store (Lua) against a real Redis', () => {
     expect(await store.fail(room, 2, 'budget_spent')).to.deep.include({ action: 'announced', server: late });
   });
 
+  it('lets a stopping holder give the room back, so the next start need not wait for its lease', async () => {
+    const room = await claimedRoom();
+    const { starts } = await store.begin(room, 'stopping', T0, LEASE);
+    expect(await store.yield(room, starts + 1)).to.equal(false);
+    expect((await store.begin(room, 'next', T0 + 1, LEASE)).action).to.equal('busy');
+    expect(await store.yield(room, starts)).to.equal(true);
+    expect(await store.begin(room, 'next', T0 + 2, LEASE)).to.deep.include({ action: 'allocate', starts: starts + 1 });
+    await store.finish(room, '{"address":"a:1"}', '{}');
+    expect(await store.yield(room, starts + 1)).to.equal(false);
+  });
+
   it('releases a failed room: every ticket queued again with its join time, the kept room gone, and the decision repeated to a redelivery', async () => {
     const room = await claimedRoom();
     const { starts } = await store.begin(room, 'a1', T0, LEASE);

@@ -20,6 +20,13 @@ describe('topology as data', () => {
     expect(() => validateTopology(topology)).to.not.throw();
   });
 
+  it('declares the allocation queue only with an allocator, so ALLOCATOR=none keeps v1\'s topology', () => {
+    const withAllocator = buildTopology(amqpNames('matchq'), pools, 'quorum', { allocation: true });
+    expect(withAllocator.queues.map((queue) => queue.name)).to.include('matchq.allocation');
+    expect(withAllocator.queues.find((queue) => queue.name === 'matchq.allocation')!.arguments).to.include({ 'x-queue-type': 'quorum', 'x-delivery-limit': DELIVERY_LIMIT });
+    expect(topology.queues.map((queue) => queue.name)).to.not.include('matchq.allocation');
+  });
+
   it('gives quorum queues a delivery limit that dead-letters poison messages', () => {
     const quorum = buildTopology(amqpNames('matchq'), pools, 'quorum');
     expect(quorum.queues[2]!.arguments).to.deep.equal({ 'x-queue-type': 'quorum', 'x-delivery-limit': DELIVERY_LIMIT, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'matchq.dead' });

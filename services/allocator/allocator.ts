@@ -1,0 +1,168 @@
+import type { ConsumeMessage } from 'amqplib';
+import type { Registry } from 'prom-client';
+import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
+import type { AllocationAnswer, AllocationRoom, AllocationStore } from '../../common/allocation-store.js';
+import type { Config } from '../../common/config.js';
+import { deadLetter } from '../../common/dead-letter.js';
+import type { Logger } from '../../common/logger.js';
+import { allocationRequest, decode, encode, InvalidMessage, ROOM_EVENT_TYPE, type AllocationRequest, type RoomEvent } from '../../common/messages.js';
+import { amqpNames } from '../../common/names.js';
+import { retryLater } from '../../common/retry-later.js';
+import { topologyFor } from '../../common/topology.js';
+import { AllocationAborted, type AllocatorBackend, type Server } from './allocation.js';
+import { createAllocatorMetrics } from './metrics.js';
+
+export interface AllocatorDeps {
+  config: Config;
+  amqp: AmqpConnectionManager;
+  store: AllocationStore;
+  backend: AllocatorBackend;
+  logger: Logger;
+  registry: Registry;
+  /** This allocator's name in the rooms it holds (for operators reading Redis). */
+  holder: string;
+  clock?: () => number;
+}
+
+/** Rooms one allocator asks the fleet for at once: each mostly waits on the fleet. */
+const PREFETCH = 32;
+/**
+ * A holder keeps a room for one whole allocation (budget, plus one last attempt's timeout) and a
+ * fifth more, at least 2 s: a live holder is never taken over, a dead one's room waits little.
+ */
+export const leaseFor = (budgetMs: number, timeoutMs: number) => Math.round((budgetMs + timeoutMs) * 1.2 + 2000);
+/** How often a copy of a room held by another start looks whether it was decided. */
+const BUSY_RECHECK_MS = 2000;
+
+/**
+ * The allocation stage: takes final rooms from the allocation queue, gets each a game server
+ * from the backend, and then either publishes the room with its `server` on the rooms exchange
+ * or releases it, republishing the joins of its tickets so they wait again at their old join
+ * time. Every step is decided in Redis first (common/allocation-store.ts) and acked only once
+ * its announcement is confirmed, so a crash anywhere repeats an announcement, never an allocation decision.
+ */
+export function createAllocator({ config, amqp, store, backend, logger, registry, holder, clock = Date.now }: AllocatorDeps) {
+  const names = amqpNames(config.MATCHQ_NAMESPACE);
+  const channel = new TopologyChannel(amqp, 'allocator', topologyFor(config));
+  const metrics = createAllocatorMetrics(registry);
+  const leaseMs = leaseFor(config.ALLOCATOR_BUDGET_MS, config.ALLOCATOR_TIMEOUT_MS);
+  const stopping = new AbortController();
+  const waiting = new Set<NodeJS.Timeout>();
+  const inFlight = new Set<Promise<void>>();
+
+  const roomRef = (room: RoomEvent): AllocationRoom => ({
+    mode: room.mode, region: room.region, roomId: room.id, ticketIds: [...new Set(room.players.map((player) => player.ticketId))],
+  });
+
+  /** The room with its server, to every consumer of the rooms exchange (the notifier, the recorder, analysts). */
+  async function announce(room: RoomEvent, server: Server): Promise<void> {
+    await channel.publish(names.rooms, '', encode({ ...room, server }), { messageId: room.id, type: ROOM_EVENT_TYPE });
+  }
+
+  /** Sends each requeued ticket's join back to its pool as the matcher first took it: same ticket, same join time. */
+  async function release(request: AllocationRequest, decided: AllocationAnswer): Promise<void> {
+    const joins = new Map(request.joins.map((join) => [join.ticketId, join]));
+    await Promise.all(decided.requeued.map(async (ticketId) => {
+      const join = joins.get(ticketId);
+      // A room re-sent after a redelivery carries only the joins its sender held; the first copy sent the rest.
+      if (!join) return logger.warn({ room: request.room.id, ticketId }, 'no join to requeue for a ticket of a released room');
+      await channel.publish(names.requests, `${join.mode}.${join.region}`, encode(join), { messageId: `requeue-${request.room.id}-${ticketId}` });
+    }));
+  }
+
+  async function settle(request: AllocationRequest, decided: AllocationAnswer): Promise<void> {
+    if (decided.action === 'announced') await announce(request.room, JSON.parse(decided.server) as Server);
+    else if (decided.action === 'dissolved') await release(request, decided);
+  }
+
+  async function allocate(request: AllocationRequest, ref: AllocationRoom, starts: number): Promise<AllocationAnswer | null> {
+    const { room } = request;
+    const started = performance.now();
+    let result;
+    try {
+      result = await backend.allocate(room, {
+        signal: stopping.signal,
+        onRetry: ({ reason, detail, attempt, waitMs }) => {
+          metrics.retries.inc({ reason });
+          logger.info({ room: room.id, reason, detail, attempt, waitMs }, 'allocation retried');
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof AllocationAborted)) throw error;
+      // Stopping: the room goes back unallocated, and the next allocator need not wait for our lease.
+      await store.yield(ref, starts).catch(() => undefined);
+      return null;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (result.ok) {
+      metrics.seconds.observe({ outcome: 'allocated' }, seconds);
+      metrics.allocated.inc();
+      logger.info({ room: room.id, attempts: result.attempts, address: result.server.address }, 'room allocated');
+      return store.finish(ref, JSON.stringify(result.server), JSON.stringify({ ...room, server: result.server }));
+    }
+    metrics.seconds.observe({ outcome: 'failed' }, seconds);
+    metrics.failures.inc({ reason: result.reason });
+    logger.warn({ room: room.id, reason: result.reason, detail: result.detail, attempts: result.attempts }, 'allocation failed; releasing the room');
+    const decided = await store.fail(ref, starts, result.reason);
+    if (decided.action === 'dissolved') {
+      metrics.requeued.inc(decided.requeued.length);
+      metrics.ended.inc(decided.ended.length);
+    }
+    return decided;
+  }
+
+  async function handle(message: ConsumeMessage, generation: number): Promise<void> {
+    let request: AllocationRequest;
+    try {
+      request = decode(allocationRequest, message.content);
+    } catch (error) {
+      if (!(error instanceof InvalidMessage)) throw error;
+      metrics.deadLetters.inc();
+      return deadLetter(channel, names.dead, message, generation, error.message, logger);
+    }
+    const ref = roomRef(request.room);
+    const began = await store.begin(ref, holder, clock(), leaseMs);
+    if (began.action === 'busy') {
+      // Another start holds the room (a copy of it, or a holder that died): look again soon, or when its lease ends.
+      const timer = setTimeout(() => {
+        waiting.delete(timer);
+        run(message, generation);
+      }, Math.max(250, Math.min(BUSY_RECHECK_MS, began.leaseUntil - clock() + 50)));
+      waiting.add(timer);
+      return;
+    }
+    const decided = began.action === 'allocate' ? await allocate(request, ref, began.starts) : began;
+    if (!decided) return;
+    await settle(request, decided);
+    channel.ack(message, generation);
+  }
+
+  function run(message: ConsumeMessage, generation: number): void {
+    if (stopping.signal.aborted) return;
+    const done = handle(message, generation).catch((error: Error) => {
+      logger.warn({ err: error.message }, 'allocation step failed; the room comes back');
+      retryLater(channel, message, generation);
+    }).finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  }
+
+  return {
+    async start(): Promise<void> {
+      await channel.wrapper.waitForConnect();
+      await channel.consume(names.allocation, PREFETCH, run);
+      logger.info({ backend: backend.kind }, 'allocator started');
+    },
+    get ready(): boolean {
+      return channel.connected;
+    },
+    /** Stops taking rooms; rooms in flight go back unallocated (their messages unacked, their leases dropped). */
+    async stop(): Promise<void> {
+      stopping.abort();
+      for (const timer of waiting) clearTimeout(timer);
+      waiting.clear();
+      // Aborted allocations settle at once (their leases dropped); a closing channel requeues their rooms.
+      await Promise.allSettled([...inFlight]);
+      await channel.close();
+    },
+  };
+}
