@@ -98,8 +98,37 @@ export const ticketTimeout = z.object({
 export type TicketTimeout = z.infer<typeof ticketTimeout>;
 export const TIMEOUT_EVENT_TYPE = 'timeout.v1';
 
+/** Ready check: a room was proposed; the notifier tells each player `found`. */
+export const roomProposal = z.object({
+  v: z.literal(1),
+  roomId: id,
+  mode: name,
+  region: name,
+  /** Epoch ms after which no answer counts. */
+  deadline: z.number().int().nonnegative(),
+  players: z.array(z.object({ playerId: id, ticketId: id, name: z.string() })).min(1),
+});
+export type RoomProposal = z.infer<typeof roomProposal>;
+export const PROPOSAL_EVENT_TYPE = 'proposal.v1';
+
+/** Ready check: a proposed room dissolved; each ticket went back to its pool or ended (`left` with the reason). */
+export const roomDissolved = z.object({
+  v: z.literal(1),
+  roomId: id,
+  mode: name,
+  region: name,
+  reason: z.enum(['declined', 'accept_timeout', 'allocation_failed']),
+  players: z.array(z.object({ playerId: id, ticketId: id, outcome: z.enum(['requeued', 'left']) })).min(1),
+});
+export type RoomDissolved = z.infer<typeof roomDissolved>;
+export const DISSOLVED_EVENT_TYPE = 'dissolved.v1';
+
 /** What the notifier sends one gateway: outcomes for players whose socket it holds. */
 export const delivery = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('found'), proposal: roomProposal, playerIds: z.array(id) }),
+  z.object({ kind: z.literal('dissolved'), dissolved: roomDissolved, playerIds: z.array(id) }),
+  /** Sent by the gateway that took an accept, to the gateways of the room's other players. */
+  z.object({ kind: z.literal('ready'), roomId: id, accepted: z.number().int().nonnegative(), total: z.number().int().positive(), playerIds: z.array(id) }),
   z.object({ kind: z.literal('room'), room: roomEvent, playerIds: z.array(id) }),
   z.object({ kind: z.literal('timeout'), timeout: ticketTimeout }),
   /** A newer socket of this player opened on another gateway: close ours with 4000. */

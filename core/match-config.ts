@@ -38,6 +38,13 @@ const modeSchema = z
       .finite({ message: 'must be finite' })
       .describe('A ticket still unmatched after this long ends with `timeout`.'),
     party: partySchema.optional(),
+    accept: z
+      .strictObject({
+        seconds: z.number({ message: 'must be a number' }).int({ message: 'must be an integer' }).min(1, { message: 'must be >= 1' }).max(120, { message: 'must be <= 120' })
+          .describe('Ready check: every player must accept a proposed room within this many seconds.'),
+        cooldownSeconds: nonNegative.optional().describe('A player who declined or stayed silent may not join this long; default 0.'),
+      })
+      .optional(),
   })
   .refine((m) => m.teams * m.teamSize >= 2, { message: 'a room needs at least 2 players (teams × teamSize)' })
   .refine((m) => (m.party?.maxSize ?? 1) <= m.teamSize, { message: 'party.maxSize must be at most teamSize', path: ['party', 'maxSize'] });
@@ -68,6 +75,8 @@ export function parseMatchConfig(json: unknown): MatchConfig {
       maxWaitSeconds: m.maxWaitSeconds,
       // Only when set, so a v1 config parses to exactly what it did (core/party.ts has the defaults).
       ...(m.party && { party: { maxSize: m.party.maxSize ?? m.teamSize, aggregate: m.party.aggregate ?? 'avg' } }),
+      // Only a mode that asks for it gets the key: without it a mode is exactly v1's.
+      ...(m.accept ? { accept: { seconds: m.accept.seconds, cooldownSeconds: m.accept.cooldownSeconds ?? 0 } } : {}),
     };
   }
   return { regions: [...parsed.data.regions], modes };

@@ -31,6 +31,15 @@ export interface ModeRule {
   maxWaitSeconds: number;
   /** Only when MATCH_CONFIG sets `party`; core/party.ts gives the defaults otherwise. */
   party?: PartyRule;
+  /** Ready check (contract v1.1): absent, rooms are final at once, exactly as in v1. */
+  accept?: AcceptRule;
+}
+
+/** A mode's ready check: every player accepts a proposed room within `seconds`, or it dissolves. */
+export interface AcceptRule {
+  seconds: number;
+  /** A player who declined or stayed silent may not join again this long (0: no cooldown). */
+  cooldownSeconds: number;
 }
 
 export interface MatchConfig {

@@ -4,6 +4,7 @@ import { poolsOf, type Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { amqpNames } from '../../common/names.js';
 import { emptyFigures, recordRoom } from '../../common/room-figures.js';
+import type { ProposalStore } from '../../common/proposal-store.js';
 import type { TicketStore } from '../../common/ticket-store.js';
 import { topologyFor } from '../../common/topology.js';
 import { createMatcherMetrics } from './metrics.js';
@@ -13,6 +14,8 @@ export interface MatcherDeps {
   config: Config;
   amqp: AmqpConnectionManager;
   store: TicketStore;
+  /** The ready check's Redis side, for modes with `accept`. */
+  proposals?: ProposalStore;
   logger: Logger;
   registry: Registry;
   clock?: () => number;
@@ -22,7 +25,7 @@ export interface MatcherDeps {
  * The matcher: schedules a tick of every pool it owns each TICK_MS and follows ownership
  * (consume a pool's queue, or hand it back). What a pool does at a tick is its PoolWorker's.
  */
-export function createMatcher({ config, amqp, store, logger, registry, clock = Date.now }: MatcherDeps) {
+export function createMatcher({ config, amqp, store, proposals, logger, registry, clock = Date.now }: MatcherDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const figures = emptyFigures(clock());
   const workers: PoolWorker[] = [];
@@ -35,7 +38,7 @@ export function createMatcher({ config, amqp, store, logger, registry, clock = D
   });
   for (const { mode, region } of poolsOf(config.match)) {
     workers.push(new PoolWorker({
-      mode, region, rule: config.match.modes[mode]!, channel, store, names, logger, metrics, clock,
+      mode, region, rule: config.match.modes[mode]!, channel, store, proposals, names, logger, metrics, clock,
       onRoom: (event) => recordRoom(figures, event, clock()),
     }));
   }

@@ -17,6 +17,9 @@ export function createMatcherMetrics(registry: Registry, poolSizes: () => Map<st
     lostClaims: new Counter({ name: 'matchq_lost_claims_total', help: 'Rooms given up because a ticket had ended meanwhile (leave race)', labelNames: ['pool'], registers }),
     waitSeconds: new Histogram({ name: 'matchq_wait_seconds', help: 'Wait from join to room', labelNames: ['pool'], registers, buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300] }),
     spread: new Histogram({ name: 'matchq_room_spread', help: 'Rating spread of formed rooms', labelNames: ['pool'], registers, buckets: [0, 10, 25, 50, 100, 150, 200, 300, 500, 1000] }),
+    proposals: new Counter({ name: 'matchq_proposals_total', help: 'Rooms proposed for a ready check', labelNames: ['pool'], registers }),
+    proposalsAccepted: new Counter({ name: 'matchq_proposals_accepted_total', help: 'Proposed rooms every player accepted (now final)', labelNames: ['pool'], registers }),
+    proposalsDissolved: new Counter({ name: 'matchq_proposals_dissolved_total', help: 'Proposed rooms that fell through, by reason (declined, accept_timeout)', labelNames: ['pool', 'reason'], registers }),
     deadLetters: new Counter({ name: 'matchq_dead_letters_total', help: 'Messages moved to the dead queue', registers }),
   };
 }

@@ -11,6 +11,8 @@ export interface HeldRequest {
   name: string;
   /** A party ticket's member names by player id. */
   names?: Map<string, string>;
+  /** The ticket as the core saw it, to put back (same join time) if its proposed room dissolves. */
+  ticket: Ticket;
 }
 
 /**
@@ -54,10 +56,25 @@ export class PoolIntake {
   admit(request: JoinRequest, message: ConsumeMessage, generation: number): 'kept' | 'duplicate' | 'cancelled' {
     if (this.leftEarly.delete(request.ticketId)) return 'cancelled';
     if (this.held.has(request.ticketId)) return 'duplicate';
-    this.pool.add(ticketOf(request, this.rule));
+    const ticket = ticketOf(request, this.rule);
+    this.pool.add(ticket);
     const names = request.members && new Map(request.members.map((member) => [member.playerId, member.name]));
-    this.held.set(request.ticketId, { message, generation, name: request.name, ...(names && { names }) });
+    this.held.set(request.ticketId, { message, generation, name: request.name, ticket, ...(names && { names }) });
     return 'kept';
+  }
+
+  /** Holds the join of a ticket that is in a proposed room (a redelivery): not in the pool until the room dissolves. */
+  hold(request: JoinRequest, message: ConsumeMessage, generation: number): 'kept' | 'duplicate' {
+    if (this.held.has(request.ticketId)) return 'duplicate';
+    const names = request.members && new Map(request.members.map((member) => [member.playerId, member.name]));
+    this.held.set(request.ticketId, { message, generation, name: request.name, ticket: ticketOf(request, this.rule), ...(names && { names }) });
+    return 'kept';
+  }
+
+  /** A held ticket whose proposed room dissolved goes back to the pool with its original join time. */
+  requeue(ticketId: string): boolean {
+    const held = this.held.get(ticketId);
+    return held ? this.pool.add(held.ticket) : false;
   }
 
   /**

@@ -9,6 +9,7 @@ import type { AmqpNames } from '../../common/names.js';
 import type { MatcherMetrics } from './metrics.js';
 import { PoolIntake, type HeldRequest } from './pool-intake.js';
 import { PoolOutbox, type SerializedRoom } from './pool-outbox.js';
+import { PoolProposals, type ProposalPort } from './pool-proposals.js';
 import type { PoolStore } from './pool-store.js';
 import { ticketIdsOf, toRoomEvent } from './room-event.js';
 
@@ -18,6 +19,8 @@ export interface PoolWorkerDeps {
   rule: ModeRule;
   channel: MessageChannel;
   store: PoolStore;
+  /** Redis side of the ready check; used only when the mode's rule has `accept`. */
+  proposals?: ProposalPort;
   names: AmqpNames;
   logger: Logger;
   metrics: MatcherMetrics;
@@ -38,6 +41,8 @@ export interface PoolWorkerDeps {
 export class PoolWorker {
   readonly intake: PoolIntake;
   readonly outbox = new PoolOutbox();
+  /** The ready check's proposed rooms, when the mode has one; without it rooms are final at once (v1). */
+  readonly proposals: PoolProposals | undefined;
   /** Set while this matcher owns the pool; deliveries that arrive otherwise go back. */
   owned = false;
   lastTickMs: number | null = null;
@@ -46,6 +51,13 @@ export class PoolWorker {
   constructor(private readonly deps: PoolWorkerDeps) {
     this.intake = new PoolIntake(deps.mode, deps.region, deps.rule);
     this.newId = deps.newId ?? randomUUID;
+    if (deps.rule.accept) {
+      if (!deps.proposals) throw new Error(`pool ${this.intake.key} has a ready check but no proposal store`);
+      this.proposals = new PoolProposals({
+        intake: this.intake, accept: deps.rule.accept, channel: deps.channel, store: deps.proposals, names: deps.names,
+        logger: deps.logger, metrics: deps.metrics, ackAll: (held) => this.ackAll(held), onRoom: deps.onRoom,
+      });
+    }
   }
 
   get key(): string {
@@ -88,6 +100,7 @@ export class PoolWorker {
     await this.settleRedelivered();
     await Promise.all(this.outbox.take('unpublished').map((room) => this.publishRoom(room)));
     await Promise.all(this.outbox.take('unannounced').map((ticket) => this.announceTimeout(ticket)));
+    await this.proposals?.tick(now);
     const expired = await this.matchAndClaim(now);
     await this.endExpired(expired);
     this.intake.forgetStaleLeaves(now);
@@ -105,6 +118,7 @@ export class PoolWorker {
   /** After the channel reopened the broker redelivers every unacked request: start empty. */
   reset(): void {
     this.outbox.clear();
+    this.proposals?.reset();
     this.intake.reset();
   }
 
@@ -136,6 +150,11 @@ export class PoolWorker {
       try {
         if (state === null || state === 'queued') {
           if (intake.admit(entry.request, entry.message, entry.generation) !== 'kept') channel.ack(entry.message, entry.generation);
+          continue;
+        }
+        // In a proposed room: held, out of the pool, until Redis decides the room (PoolProposals).
+        if (state === 'proposed') {
+          if (intake.hold(entry.request, entry.message, entry.generation) !== 'kept') channel.ack(entry.message, entry.generation);
           continue;
         }
         if (state === 'matched' && roomId && !reannounced.has(roomId)) {
@@ -174,9 +193,12 @@ export class PoolWorker {
     });
     let lost: number[][];
     try {
-      lost = await store.claimRooms(events.map(({ event, json }) => ({
-        mode: intake.mode, region: intake.region, roomId: event.id, ticketIds: ticketIdsOf(event), json,
-      })));
+      // With a ready check a room is proposed, not final: the same all-or-none claim, in another state.
+      lost = this.proposals
+        ? await this.proposals.propose(events, now)
+        : await store.claimRooms(events.map(({ event, json }) => ({
+          mode: intake.mode, region: intake.region, roomId: event.id, ticketIds: ticketIdsOf(event), json,
+        })));
     } catch (error) {
       // A room that cannot be claimed fails whole: every ticket waits again.
       logger.warn({ err: (error as Error).message, pool: intake.key }, 'claiming rooms failed; tickets return to the pool');
@@ -195,7 +217,9 @@ export class PoolWorker {
       this.ackAll(intake.release([...ended]));
       for (const ticket of rooms[index]!.tickets) if (!ended.has(ticket.ticketId)) intake.pool.add(ticket);
     });
-    await Promise.all(claimed.map((room) => this.publishRoom(room)));
+    // A proposal's `found` goes out at the next step of this tick; only final rooms are published.
+    if (this.proposals) await this.proposals.announceFound();
+    else await Promise.all(claimed.map((room) => this.publishRoom(room)));
     return result.expired;
   }
 

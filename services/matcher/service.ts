@@ -6,6 +6,7 @@ import { createRegistry } from '../../common/metrics.js';
 import { closeServer, sendJson, startOpsServer } from '../../common/ops-http.js';
 import { connectRedis } from '../../common/redis.js';
 import { stopInOrder } from '../../common/run-service.js';
+import { createProposalStore } from '../../common/proposal-store.js';
 import { createTicketStore } from '../../common/ticket-store.js';
 import { createMatcher } from './matcher.js';
 import { startMembership } from './membership.js';
@@ -16,7 +17,7 @@ export async function startMatcherService(config: Config, logger?: Logger) {
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const redis = await connectRedis(config.REDIS_URL, logger);
   const registry = createRegistry('matcher', config.MATCHER_ID);
-  const matcher = createMatcher({ config, amqp, store: createTicketStore(redis, config.MATCHQ_NAMESPACE), logger, registry });
+  const matcher = createMatcher({ config, amqp, store: createTicketStore(redis, config.MATCHQ_NAMESPACE), proposals: createProposalStore(redis, config.MATCHQ_NAMESPACE), logger, registry });
   await matcher.start();
   const membership = startMembership(redis, config.MATCHQ_NAMESPACE, config.MATCHER_ID, matcher, logger);
   await membership.first;
