@@ -98,6 +98,16 @@ export class PoolProposals {
     }
   }
 
+  /**
+   * Whether a matched ticket's room came from a proposal, which its decided entry publishes
+   * (final) or already published (announced): a redelivered join must not publish it again.
+   */
+  async publishesItself(roomId: string): Promise<boolean> {
+    const { intake, store } = this.deps;
+    const proposal = await store.get(intake.mode, intake.region, roomId);
+    return proposal !== null && (proposal.phase === 'final' || proposal.phase === 'announced');
+  }
+
   /** Tells the notifier of every proposal not yet announced; what the broker refuses waits for the next tick. */
   async announceFound(): Promise<void> {
     const { channel, names, logger } = this.deps;

@@ -157,7 +157,8 @@ export class PoolWorker {
           if (intake.hold(entry.request, entry.message, entry.generation) !== 'kept') channel.ack(entry.message, entry.generation);
           continue;
         }
-        if (state === 'matched' && roomId && !reannounced.has(roomId)) {
+        // A proposed room that became final is published by PoolProposals, once its announce step says so.
+        if (state === 'matched' && roomId && !reannounced.has(roomId) && !(await this.proposals?.publishesItself(roomId))) {
           const json = await store.room(intake.mode, intake.region, roomId);
           if (json) await channel.publish(names.rooms, '', Buffer.from(json), { messageId: roomId, type: ROOM_EVENT_TYPE });
           reannounced.add(roomId);

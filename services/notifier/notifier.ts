@@ -4,7 +4,7 @@ import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.j
 import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
-import { decode, encode, InvalidMessage, roomDelivery, roomEvent, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
+import { decode, DISSOLVED_EVENT_TYPE, encode, InvalidMessage, PROPOSAL_EVENT_TYPE, roomDelivery, roomDissolved, roomEvent, roomProposal, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomDissolved, type RoomEvent, type RoomProposal, type TicketTimeout } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
 import type { TicketStore } from '../../common/ticket-store.js';
@@ -74,11 +74,38 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     return true;
   }
 
+  /**
+   * Routes a ready check's news (a proposal, a dissolution) to the gateways of its players. A
+   * player with no gateway is not retried: on reconnect the gateway reads the ticket's state
+   * (and the proposal) from Redis and tells them then.
+   */
+  async function routeReadyCheck(kind: 'found' | 'dissolved', news: RoomProposal | RoomDissolved): Promise<true> {
+    const playerIds = news.players.map((player) => player.playerId);
+    const gateways = await store.gatewaysOf(playerIds);
+    const byGateway = new Map<string, string[]>();
+    gateways.forEach((gatewayId, index) => {
+      if (!gatewayId) return unrouted.inc();
+      byGateway.set(gatewayId, [...(byGateway.get(gatewayId) ?? []), playerIds[index]!]);
+    });
+    await Promise.all([...byGateway].map(([gatewayId, ids]) => sendTo(gatewayId, kind === 'found'
+      ? { kind, proposal: news as RoomProposal, playerIds: ids }
+      : { kind, dissolved: news as RoomDissolved, playerIds: ids })));
+    routed.inc({ kind }, byGateway.size);
+    return true;
+  }
+
+  function route(message: ConsumeMessage): Promise<boolean> {
+    switch (message.properties.type) {
+      case TIMEOUT_EVENT_TYPE: return routeTimeout(decode(ticketTimeout, message.content), Number(message.properties.timestamp ?? 0) * 1000);
+      case PROPOSAL_EVENT_TYPE: return routeReadyCheck('found', decode(roomProposal, message.content));
+      case DISSOLVED_EVENT_TYPE: return routeReadyCheck('dissolved', decode(roomDissolved, message.content));
+      default: return routeRoom(decode(roomEvent, message.content), message.content);
+    }
+  }
+
   async function onMessage(message: ConsumeMessage, generation: number): Promise<void> {
     try {
-      const handled = message.properties.type === TIMEOUT_EVENT_TYPE
-        ? await routeTimeout(decode(ticketTimeout, message.content), Number(message.properties.timestamp ?? 0) * 1000)
-        : await routeRoom(decode(roomEvent, message.content), message.content);
+      const handled = await route(message);
       if (!handled) return retryLater(channel, message, generation);
       channel.ack(message, generation);
     } catch (error) {

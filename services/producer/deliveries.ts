@@ -19,6 +19,18 @@ export async function handleDelivery(delivery: Delivery, sessions: Map<string, S
     if (session) await session.serial(() => desk.deliver(session, timeout, { kind: 'timeout' }));
     return;
   }
+  if (delivery.kind === 'found' || delivery.kind === 'dissolved' || delivery.kind === 'ready') {
+    const readyCheck = desk.readyCheck;
+    if (!readyCheck) return;
+    await Promise.all(delivery.playerIds.map(async (playerId) => {
+      const session = sessions.get(playerId);
+      if (!session) return;
+      if (delivery.kind === 'found') await session.serial(async () => readyCheck.found(session, delivery.proposal));
+      else if (delivery.kind === 'dissolved') await session.serial(() => readyCheck.dissolved(session, delivery.dissolved));
+      else readyCheck.ready(session, delivery.roomId, delivery.accepted, delivery.total);
+    }));
+    return;
+  }
   const { room } = delivery;
   const roomJson = JSON.stringify(roomForPlayer(room));
   await Promise.all(delivery.playerIds.map(async (playerId) => {

@@ -14,12 +14,13 @@ import { amqpNames } from '../../common/names.js';
 import { closeServer, handleOpsRoute, listen, sendJson } from '../../common/ops-http.js';
 import type { Player } from '../../common/players.js';
 import { retryLater } from '../../common/retry-later.js';
+import type { ProposalStore } from '../../common/proposal-store.js';
 import { OUTCOME_TTL_SECONDS, type TicketStore } from '../../common/ticket-store.js';
 import { topologyFor } from '../../common/topology.js';
 import { authenticate } from './auth.js';
 import { handleDelivery } from './deliveries.js';
 import { createGatewayMetrics } from './metrics.js';
-import { CLOSE_GOING_AWAY, CLOSE_REPLACED, MAX_FRAME_BYTES, parseFrame, searchingFrame, type ErrorFrame } from '../../packages/client/src/wire/index.js';
+import { CLOSE_GOING_AWAY, CLOSE_REPLACED, createFrameParser, MAX_FRAME_BYTES, READY_CHECK_CLIENT_TYPES, searchingFrame, V1_CLIENT_TYPES, type ErrorFrame } from '../../packages/client/src/wire/index.js';
 import { Session } from './session.js';
 import { serveStatic } from './static-files.js';
 import { createTicketDesk } from './ticket-desk.js';
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   config: Config;
   amqp: AmqpConnectionManager;
   store: TicketStore;
+  /** The ready check's Redis side, used only when a mode has `accept`. */
+  proposals?: ProposalStore;
   db: Knex;
   logger: Logger;
   registry: Registry;
@@ -50,7 +53,7 @@ const DELIVERY_PREFETCH = 256;
  * hands them the outcomes the notifier routes here. It holds sockets and nothing else:
  * every ticket lives in Redis and the broker, so any gateway can serve any player.
  */
-export function createGateway({ config, amqp, store, db, logger, registry, clock = Date.now, pingIntervalMs = 30_000, routes = {}, handlers = [] }: GatewayDeps) {
+export function createGateway({ config, amqp, store, proposals, db, logger, registry, clock = Date.now, pingIntervalMs = 30_000, routes = {}, handlers = [] }: GatewayDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const gatewayId = config.GATEWAY_ID;
   const sessions = new Map<string, Session>();
@@ -64,7 +67,9 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     // Deliveries routed while our queue was gone are lost; the outcomes are in Redis.
     for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
   });
-  const desk = createTicketDesk(config, store, channel, names, clock, logger);
+  const desk = createTicketDesk(config, store, channel, names, clock, logger, proposals);
+  // accept / decline are v1.1 frames: a gateway without a ready check answers them unknown_type, as v1 does.
+  const parseFrame = createFrameParser(desk.readyCheck ? [...V1_CLIENT_TYPES, ...READY_CHECK_CLIENT_TYPES] : V1_CLIENT_TYPES);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const dbWatch = watchDb(db);
   let accepting = true;
@@ -161,8 +166,11 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
           const timer = metrics.joinSeconds.startTimer();
           await desk.join(session, message.mode, message.region, message.id);
           timer();
-        } else {
+        } else if (message.type === 'leave') {
           await desk.leave(session, message.id);
+        } else {
+          // accept / decline: parsed only when a mode has a ready check, so readyCheck is there.
+          await desk.readyCheck!.answer(session, message.type, message.roomId, message.id);
         }
       } catch (error) {
         // Logged once, with the cause, where the error frame is reported.
@@ -191,7 +199,8 @@ export function createGateway({ config, amqp, store, db, logger, registry, clock
     const now = clock();
     for (const session of sessions.values()) {
       const ticket = session.ticket;
-      if (!ticket) continue;
+      // A player asked to accept a room is not searching; `searching` resumes after `requeued`.
+      if (!ticket || session.pending) continue;
       const waitedMs = Math.max(0, now - ticket.joinedAt);
       // Sent to every waiting player each second: a template, not a JSON.stringify per player.
       session.sendText(searchingFrame(ticket.ticketId, waitedMs, windowAt(config.match.modes[ticket.mode]!, waitedMs)));

@@ -6,6 +6,7 @@ import { createRegistry } from '../../common/metrics.js';
 import { connectRedis } from '../../common/redis.js';
 import type { Config } from '../../common/config.js';
 import { stopInOrder } from '../../common/run-service.js';
+import { createProposalStore } from '../../common/proposal-store.js';
 import { createTicketStore } from '../../common/ticket-store.js';
 import { createGateway } from './gateway.js';
 import { createServerApi } from './server-api.js';
@@ -31,6 +32,7 @@ export async function startGatewayService(config: Config, logger?: Logger, optio
     config, amqp, db, logger, routes, pingIntervalMs: options.pingIntervalMs, registry,
     store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
     handlers: [serverApi.handle],
+    proposals: createProposalStore(redis, config.MATCHQ_NAMESPACE),
   });
   await stats.start();
   await serverApi.start();

@@ -9,6 +9,13 @@ export interface LiveTicket extends TicketRef {
   joinedAt: number;
 }
 
+/** A room proposed to this player (ready check), waiting for their answer. */
+export interface PendingRoom extends TicketRef {
+  roomId: string;
+  /** Every player of the room, to tell them `ready` after an accept. */
+  playerIds: string[];
+}
+
 /** Messages a player may send per second, and in a burst. */
 const RATE_PER_SECOND = 10;
 const RATE_BURST = 20;
@@ -23,6 +30,8 @@ export type ErrorReport = (session: Session, frame: ErrorFrame, cause?: unknown)
 export class Session {
   /** The live ticket, set once `queued` was sent for it. */
   ticket: LiveTicket | null = null;
+  /** The proposed room waiting for this player's answer; `searching` pauses meanwhile. */
+  pending: PendingRoom | null = null;
   alive = true;
   /** Current rating per mode (round μ), read at sign-in and kept current by rating-updates.ts; a mode not in it: the base rating. */
   ratings: Record<string, number> = {};
@@ -65,5 +74,6 @@ export class Session {
 
   endTicket(ticketId: string): void {
     if (this.ticket?.ticketId === ticketId) this.ticket = null;
+    if (this.pending?.ticketId === ticketId) this.pending = null;
   }
 }

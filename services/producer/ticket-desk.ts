@@ -4,8 +4,10 @@ import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, encode, roomEvent, roomForPlayer, type JoinRequest, type LeaveRequest, type RoomEvent } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
+import type { ProposalStore } from '../../common/proposal-store.js';
 import { OUTCOME_TTL_SECONDS, type StoredTicket, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
-import { matchedFrame } from '../../packages/client/src/wire/index.js';
+import { matchedFrame, type LeftReason, type RequestId } from '../../packages/client/src/wire/index.js';
+import { createReadyCheck } from './ready-check.js';
 import type { LiveTicket, Session } from './session.js';
 
 /** How long a join may wait for the broker's confirm before the player hears `unavailable`. */
@@ -17,14 +19,18 @@ const CONFIRM_TIMEOUT_MS = 5000;
 const STALE_GRACE_SECONDS = 60;
 
 /** `roomJson`: the room as players see it, serialised once for all of its players. */
-export type Outcome = { kind: 'matched'; room: RoomEvent; roomJson?: string } | { kind: 'timeout' };
+export type Outcome = { kind: 'matched'; room: RoomEvent; roomJson?: string } | { kind: 'timeout' } | { kind: 'left'; reason: LeftReason; id?: RequestId };
 
 /**
  * Joins, leaves, resumes and outcomes of tickets: the gateway's side of the ticket state
  * machine. Redis decides every race (one live ticket per player, leave against room);
  * the broker holds the requests; the player is told only what is durable.
  */
-export function createTicketDesk(config: Config, store: TicketStore, channel: TopologyChannel, names: AmqpNames, clock: () => number, logger: Logger) {
+export function createTicketDesk(config: Config, store: TicketStore, channel: TopologyChannel, names: AmqpNames, clock: () => number, logger: Logger, proposals?: ProposalStore) {
+  // Only a config with a ready check gets one: without it every path below is v1's.
+  const readyCheck = proposals && Object.values(config.match.modes).some((rule) => rule.accept)
+    ? createReadyCheck(config, store, proposals, channel, names, clock, logger, (session, ref, reason, id) => deliver(session, ref, { kind: 'left', reason, id }))
+    : undefined;
   const ticketTtl = (mode: string) => config.match.modes[mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS;
 
   async function liveTicketOf(playerId: string) {
@@ -77,7 +83,12 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (!config.match.modes[mode]) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
     if (!config.match.regions.includes(region)) return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
     if (session.ticket) return alreadyQueued(session, id);
+    if (readyCheck) {
+      const retryInMs = await readyCheck.cooldownLeft(session.player.id);
+      if (retryInMs > 0) return session.send({ type: 'error', code: 'cooling_down', message: 'you declined or missed a match; you may join again shortly', retryInMs, id });
+    }
     const { pointer, ticket: current } = await liveTicketOf(session.player.id);
+    if (current?.state === 'proposed') return alreadyQueued(session, id);
     if (current?.state === 'queued' && !(await endIfStale(session, current))) {
       if (current.confirmed) return alreadyQueued(session, id);
       // A join a gateway never finished announcing: finish it rather than open a second ticket.
@@ -100,10 +111,15 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     let ref: TicketRef | null = session.ticket;
     if (!ref) {
       const { ticket } = await liveTicketOf(session.player.id);
-      if (ticket?.state === 'queued') ref = ticket;
+      if (ticket?.state === 'queued' || ticket?.state === 'proposed') ref = ticket;
     }
     if (!ref) return session.send({ type: 'error', code: 'not_queued', message: 'you have no ticket to leave', id });
     const winner = await store.cancel(ref);
+    // In a proposed room a leave is a decline, decided by the room's script, not the ticket's.
+    if (winner === 'proposed' && readyCheck) {
+      const ticket = await store.get(ref);
+      if (ticket && (await readyCheck.leave(session, ticket, id))) return;
+    }
     if (winner !== 'cancelled') {
       // The room (or the timeout) won the race; its outcome is on its way to the player.
       return session.send({ type: 'error', code: 'not_queued', message: `your ticket already ended (${winner})`, id });
@@ -124,6 +140,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (!(await store.markDelivered(ref))) return;
     session.endTicket(ref.ticketId);
     if (outcome.kind === 'matched') session.sendText(matchedFrame(ref.ticketId, outcome.roomJson ?? JSON.stringify(roomForPlayer(outcome.room))));
+    else if (outcome.kind === 'left') session.send({ type: 'left', ticketId: ref.ticketId, reason: outcome.reason, id: outcome.id });
     else session.send({ type: 'left', ticketId: ref.ticketId, reason: 'timeout' });
   }
 
@@ -144,6 +161,13 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
       session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
       return;
     }
+    if (ticket.state === 'proposed') {
+      // Still live, in a room waiting for answers: `queued`, then `found` with the time left.
+      session.ticket = liveOf(ticket);
+      session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
+      await readyCheck?.resume(session, ticket);
+      return;
+    }
     return deliverStored(session, ticket);
   }
 
@@ -151,6 +175,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   async function deliverStored(session: Session, ticket: StoredTicket): Promise<void> {
     if (ticket.delivered) return;
     if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout' });
+    if (ticket.state === 'declined' || ticket.state === 'accept_timeout') return deliver(session, ticket, { kind: 'left', reason: ticket.state });
     if (ticket.state === 'matched' && ticket.roomId) {
       const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
       if (json) return deliver(session, ticket, { kind: 'matched', room: decode(roomEvent, Buffer.from(json)) });
@@ -164,10 +189,10 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   async function settle(session: Session): Promise<void> {
     if (!session.ticket) return;
     const ticket = await store.get(session.ticket);
-    if (ticket && ticket.state !== 'queued') await deliverStored(session, ticket);
+    if (ticket && ticket.state !== 'queued' && ticket.state !== 'proposed') await deliverStored(session, ticket);
   }
 
-  return { join, leave, deliver, resume, settle };
+  return { join, leave, deliver, resume, settle, readyCheck };
 }
 
 export type TicketDesk = ReturnType<typeof createTicketDesk>;

@@ -144,6 +144,20 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     expect(next.channel.acked).to.not.include(a);
   });
 
+  it('acks the redelivered joins of a room its proposal already published, without publishing it again', async () => {
+    const first = setup();
+    ['a', 'b', 'c'].forEach((id) => first.send(join(id)));
+    await first.worker.tick(NOW);
+    for (const id of ['a', 'b', 'c']) await first.answer('room-1', 'accept', id);
+    await first.worker.tick(NOW + 1000);
+    expect(first.rooms()).to.have.length(1);
+    const next = setup({ store: first.store, proposals: first.proposals });
+    const joins = ['a', 'b', 'c'].map((id) => next.send(join(id), true));
+    await next.worker.tick(NOW + 2000);
+    expect(next.rooms()).to.have.length(0);
+    expect(next.channel.acked).to.have.members(joins);
+  });
+
   it('keeps a found announcement the broker refused for the next tick', async () => {
     const { channel, worker, send, found } = setup();
     ['a', 'b', 'c'].forEach((id) => send(join(id)));
