@@ -4,14 +4,15 @@ import { amqpNames } from '../../common/names.js';
 import type { MatchConfig } from '../../core/types.js';
 import { startMatcherService } from '../../services/matcher/service.js';
 import { PlainBroker, eventually } from '../support/broker.js';
-import type { PlayerClient, ServerFrame } from '../support/player-client.js';
+import type { FoundFrame } from '../../packages/client/src/wire/index.js';
+import type { PlayerClient } from '../support/player-client.js';
 import { silent, startStack, type Stack } from '../support/stack.js';
 
 const MATCH: MatchConfig = {
   regions: ['eu'],
   modes: { rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 2, cooldownSeconds: 5 } } },
 };
-const JOIN = { type: 'join', mode: 'rc3', region: 'eu' };
+const JOIN = { type: 'join', mode: 'rc3', region: 'eu' } as const;
 
 /** Real players through gateways, matcher and notifier, with the ready check of contract v1.1 on. */
 describe('ready check, end to end', () => {
@@ -40,7 +41,7 @@ describe('ready check, end to end', () => {
   }
 
   /** Everyone joins and is proposed the same room; returns the found frames. */
-  async function proposed(clients: PlayerClient[]): Promise<ServerFrame[]> {
+  async function proposed(clients: PlayerClient[]): Promise<FoundFrame[]> {
     for (const client of clients) {
       client.send(JOIN);
       await client.next('queued');
@@ -54,12 +55,12 @@ describe('ready check, end to end', () => {
     const seats = await players(3);
     const clients = seats.map((seat) => seat.client);
     const found = await proposed(clients);
-    const roomId = found[0]!.roomId as string;
+    const roomId = found[0]!.roomId;
     for (const [index, frame] of found.entries()) {
       expect(frame.ticketId).to.be.a('string');
       expect(frame.expiresInMs).to.be.within(1, 2000);
-      expect((frame.players as { id: string; name: string }[]).map((player) => player.id).sort()).to.deep.equal(seats.map((seat) => seat.player.id).sort());
-      expect((frame.players as { name: string }[]).map((player) => player.name)).to.include(seats[index]!.player.name);
+      expect(frame.players.map((player) => player.id).sort()).to.deep.equal(seats.map((seat) => seat.player.id).sort());
+      expect(frame.players.map((player) => player.name)).to.include(seats[index]!.player.name);
     }
     clients[0]!.send({ type: 'accept', roomId, id: 'a1' });
     expect(await clients[0]!.next('ready')).to.deep.equal({ type: 'ready', roomId, accepted: 1, total: 3, id: 'a1' });
@@ -73,7 +74,7 @@ describe('ready check, end to end', () => {
     clients[1]!.send({ type: 'accept', roomId });
     clients[2]!.send({ type: 'accept', roomId });
     const matched = await Promise.all(clients.map((client) => client.next('matched')));
-    for (const frame of matched) expect((frame.room as { id: string }).id).to.equal(roomId);
+    for (const frame of matched) expect(frame.room.id).to.equal(roomId);
     await eventually('the final room on matchq.rooms', () => analyst.length === 1);
     expect(analyst[0]!.properties.messageId).to.equal(roomId);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -84,7 +85,7 @@ describe('ready check, end to end', () => {
     const seats = await players(4);
     const [a, b, c, d] = seats.map((seat) => seat.client);
     const found = await proposed([a!, b!, c!]);
-    const roomId = found[0]!.roomId as string;
+    const roomId = found[0]!.roomId;
     a!.send({ type: 'accept', roomId });
     await a!.next('ready');
     b!.send({ type: 'decline', roomId, id: 'no' });
@@ -94,16 +95,16 @@ describe('ready check, end to end', () => {
     b!.send({ ...JOIN, id: 'again' });
     const cooling = await b!.next('error');
     expect(cooling).to.include({ code: 'cooling_down', id: 'again' });
-    expect(cooling.retryInMs).to.be.within(1, 5000);
+    expect(cooling.code === 'cooling_down' && cooling.retryInMs).to.be.within(1, 5000);
     d!.send(JOIN);
     await d!.next('queued');
     const second = await Promise.all([a!, c!, d!].map((client) => client.next('found')));
-    const secondId = second[0]!.roomId as string;
+    const secondId = second[0]!.roomId;
     expect(secondId).to.not.equal(roomId);
     expect(second[0]!.ticketId, 'same ticket, back in its pool').to.equal(found[0]!.ticketId);
     for (const client of [a!, c!, d!]) client.send({ type: 'accept', roomId: secondId });
     const rooms = await Promise.all([a!, c!, d!].map((client) => client.next('matched')));
-    const room = rooms[0]!.room as { players: { ticketId: string; waitedMs: number }[] };
+    const room = rooms[0]!.room;
     const seatA = room.players.find((player) => player.ticketId === found[0]!.ticketId)!;
     expect(seatA.waitedMs, 'the wait counts from the original join').to.be.greaterThan(200);
   });
@@ -112,7 +113,7 @@ describe('ready check, end to end', () => {
     const seats = await players(3);
     const [a, b, c] = seats.map((seat) => seat.client);
     const found = await proposed([a!, b!, c!]);
-    const roomId = found[0]!.roomId as string;
+    const roomId = found[0]!.roomId;
     a!.send({ type: 'accept', roomId });
     b!.send({ type: 'accept', roomId });
     expect(await c!.next('left', 5000)).to.deep.equal({ type: 'left', ticketId: found[2]!.ticketId, reason: 'accept_timeout' });
@@ -126,7 +127,7 @@ describe('ready check, end to end', () => {
   it('treats a leave while the room is pending as a decline, even after accepting', async () => {
     const [a, b, c] = (await players(3)).map((seat) => seat.client);
     const found = await proposed([a!, b!, c!]);
-    const roomId = found[0]!.roomId as string;
+    const roomId = found[0]!.roomId;
     a!.send({ type: 'accept', roomId });
     await a!.next('ready');
     a!.send({ type: 'leave', id: 'bye' });
@@ -143,7 +144,7 @@ describe('ready check, end to end', () => {
     expect((await again.next('queued')).ticketId).to.equal(found[0]!.ticketId);
     const refound = await again.next('found');
     expect(refound).to.include({ roomId: found[0]!.roomId, ticketId: found[0]!.ticketId });
-    expect(refound.expiresInMs).to.be.at.most(found[0]!.expiresInMs as number);
+    expect(refound.expiresInMs).to.be.at.most(found[0]!.expiresInMs);
     again.send({ type: 'accept', roomId: found[0]!.roomId, id: 1 });
     expect(await again.next('ready')).to.include({ accepted: 1, total: 3, id: 1 });
   });
@@ -151,7 +152,7 @@ describe('ready check, end to end', () => {
   it('a matcher that takes the pool over finishes the proposals of the one that stopped: the final room is published, the silent one dissolved', async () => {
     const [a, b, c] = (await players(3)).map((seat) => seat.client);
     const found = await proposed([a!, b!, c!]);
-    const roomId = found[0]!.roomId as string;
+    const roomId = found[0]!.roomId;
     await stack.matcher!.stop();
     // Redis decides the answers while no matcher runs.
     for (const client of [a!, b!, c!]) {
@@ -161,7 +162,7 @@ describe('ready check, end to end', () => {
     const next = await startMatcherService(stack.configFor({ MATCHER_ID: `${stack.namespace}-m1` }), silent);
     try {
       const matched = await Promise.all([a!, b!, c!].map((client) => client.next('matched')));
-      for (const frame of matched) expect((frame.room as { id: string }).id).to.equal(roomId);
+      for (const frame of matched) expect(frame.room.id).to.equal(roomId);
       await eventually('the room published once', () => analyst.length === 1);
       // Then a proposal nobody answers, with no matcher running past its deadline.
       const [d, e, f] = (await players(3)).map((seat) => seat.client);
