@@ -122,6 +122,9 @@ describe('ready check, end to end', () => {
     expect(await c!.next('error')).to.include({ code: 'not_pending', id: 'late' });
     c!.send(JOIN);
     expect((await c!.next('error')).code).to.equal('cooling_down');
+    const metrics = await fetch(`http://127.0.0.1:${stack.matcher!.port}/metrics`).then((res) => res.text());
+    expect(metrics).to.match(/^matchq_proposals_total\{pool="rc3\.eu"[^}]*\} 1$/m);
+    expect(metrics).to.match(/^matchq_proposals_dissolved_total\{pool="rc3\.eu",reason="accept_timeout"[^}]*\} 1$/m);
   });
 
   it('treats a leave while the room is pending as a decline, even after accepting', async () => {

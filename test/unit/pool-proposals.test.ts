@@ -158,6 +158,24 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     expect(next.channel.acked).to.have.members(joins);
   });
 
+  it("asks each member of a party for their own answer; one member's decline ends the party's ticket, the solo goes back", async () => {
+    const { channel, store, worker, send, found, dissolved, answer } = setup();
+    const party = send({ ...join('duo'), playerId: 'p-m1', partyId: 'party-1', members: [{ playerId: 'p-m1', name: 'm1', rating: 1500 }, { playerId: 'p-m2', name: 'm2', rating: 1500 }] });
+    send(join('solo'));
+    await worker.tick(NOW);
+    expect(found()[0]!.players.map((player) => [player.playerId, player.ticketId])).to.have.deep.members([['p-m1', 'duo'], ['p-m2', 'duo'], ['p-solo', 'solo']]);
+    expect(store.stateOf('duo')).to.equal('proposed');
+    expect((await answer('room-1', 'accept', 'm1')).accepted).to.equal(1);
+    expect((await answer('room-1', 'accept', 'solo')).phase).to.equal('proposed');
+    expect((await answer('room-1', 'decline', 'm2')).phase).to.equal('dissolved');
+    await worker.tick(NOW + 2000);
+    expect(dissolved()[0]!.players).to.have.deep.members([
+      { playerId: 'p-m1', ticketId: 'duo', outcome: 'left' }, { playerId: 'p-m2', ticketId: 'duo', outcome: 'left' }, { playerId: 'p-solo', ticketId: 'solo', outcome: 'requeued' },
+    ]);
+    expect(channel.acked).to.deep.equal([party]);
+    expect(worker.intake.pool.has('solo')).to.equal(true);
+  });
+
   it('keeps a found announcement the broker refused for the next tick', async () => {
     const { channel, worker, send, found } = setup();
     ['a', 'b', 'c'].forEach((id) => send(join(id)));
