@@ -3,6 +3,10 @@ import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import { addPlayer, hashToken, playerByToken, type Player } from '../common/players.js';
 import { randomBytes } from 'node:crypto';
+import { addServerKey, revokeServerKey, serverByKey } from '../common/server-keys.js';
+
+/** The name of the demo game server's key (`npm run servers -- list` shows it). */
+const DEMO_SERVER_NAME = 'demo-game-server';
 
 type DemoPlayer = Player & { token: string };
 
@@ -34,4 +38,16 @@ export async function ensureDemoPlayers(db: Knex, file: string): Promise<{ playe
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(players, null, 2)}\n`, { mode: 0o600 });
   return { players, created: true };
+}
+
+/** The demo game server's key: reused while it is still live, else a fresh one (the old one revoked). */
+export async function ensureDemoServerKey(db: Knex, file: string): Promise<void> {
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { key?: string };
+    if (saved.key && (await serverByKey(db, saved.key))) return;
+  }
+  await revokeServerKey(db, DEMO_SERVER_NAME);
+  const created = await addServerKey(db, DEMO_SERVER_NAME);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(created)}\n`, { mode: 0o600 });
 }

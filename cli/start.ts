@@ -5,10 +5,11 @@ import { openMigratedDb } from '../common/db.js';
 import { createLogger } from '../common/logger.js';
 import { connectRedis } from '../common/redis.js';
 import { runCommand } from '../common/run-service.js';
-import { ensureDemoPlayers } from './demo-players.js';
+import { ensureDemoPlayers, ensureDemoServerKey } from './demo-players.js';
 import { supervise } from './supervisor.js';
 
 const demoFile = fileURLToPath(new URL('../var/demo-players.json', import.meta.url));
+const demoServerKeyFile = fileURLToPath(new URL('../var/demo-server-key.json', import.meta.url));
 
 /** `npm start`: migrations, a check of every backing service, demo players, then all services. */
 await runCommand('start', async (config) => {
@@ -23,6 +24,7 @@ await runCommand('start', async (config) => {
     const { players, created } = await ensureDemoPlayers(db, demoFile);
     say(`${created ? 'created' : 'reusing'} demo players (tokens also in var/demo-players.json):`);
     for (const player of players) process.stdout.write(`${JSON.stringify(player)}\n`);
+    await ensureDemoServerKey(db, demoServerKeyFile);
   } finally {
     await db.destroy();
   }
@@ -36,6 +38,8 @@ await runCommand('start', async (config) => {
     { name: 'recorder', script: 'services/recorder/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.recorder) } },
     // The allocation stage exists only with an allocator; without one the pipeline is v1's.
     ...(config.ALLOCATOR === 'none' ? [] : [{ name: 'allocator', script: 'services/allocator/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.allocator) } }]),
+    // Plays the demo players' rooms and reports results, so ratings move; never in a deployment.
+    { name: 'demo-game', script: 'cli/demo-game-server.ts', env: { DEMO_PLAYERS_FILE: demoFile, DEMO_SERVER_KEY_FILE: demoServerKeyFile } },
   ].map((spec) => ({ ...spec, env: { ...spec.env, LOG_LEVEL: logLevel } })), say);
   say(`lobby http://localhost:${config.PORT}/  dashboard http://localhost:${config.PORT}/dashboard  (Ctrl-C stops everything)`);
 

@@ -41,6 +41,8 @@ export const envSchema = z.object({
     .describe('First word of every AMQP name and Redis key; tests use their own so runs never collide'),
   DEMO_PLAYERS_FILE: z.string().optional()
     .describe('JSON file of demo players (with tokens) the lobby offers; `npm start` writes and sets it'),
+  DEMO_SERVER_KEY_FILE: z.string().optional()
+    .describe('JSON file with the demo game server\'s key (`{"id","name","key"}`); `npm start` writes it and sets it for the demo game server only'),
   QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic')
     .describe('Type of the durable queues; quorum for a RabbitMQ cluster'),
   ALLOCATOR: z.enum(['none', 'http', 'agones']).default('none')

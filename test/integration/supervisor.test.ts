@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ensureDemoPlayers } from '../../cli/demo-players.js';
+import { ensureDemoPlayers, ensureDemoServerKey } from '../../cli/demo-players.js';
+import { revokeServerKey, serverByKey } from '../../common/server-keys.js';
 import { supervise } from '../../cli/supervisor.js';
 import { createDb, migrateLatest } from '../../common/db.js';
 import { playerByToken } from '../../common/players.js';
@@ -47,6 +48,31 @@ describe('npm start: the supervisor and the demo players', function () {
       const third = await ensureDemoPlayers(db, file);
       expect(third.players.map((player) => player.id)).to.deep.equal(first.players.map((player) => player.id));
       expect(await playerByToken(db, first.players[0]!.token)).to.equal(undefined);
+    } finally {
+      await db.destroy();
+      rmSync(directory, { recursive: true, force: true });
+      await dropNamespace(namespace, [], databaseUrl);
+    }
+  });
+
+  it('gives the demo game server a key once, reuses it while live, and replaces it once revoked', async () => {
+    const namespace = newNamespace();
+    const databaseUrl = await newDatabase(namespace);
+    const db = createDb(databaseUrl, 1);
+    const directory = mkdtempSync(join(tmpdir(), 'matchq-demo-'));
+    try {
+      await migrateLatest(db);
+      const file = join(directory, 'demo-server-key.json');
+      await ensureDemoServerKey(db, file);
+      const first = JSON.parse(readFileSync(file, 'utf8')) as { id: string; key: string };
+      expect(await serverByKey(db, first.key)).to.include({ id: first.id, name: 'demo-game-server' });
+      await ensureDemoServerKey(db, file);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal(first);
+      await revokeServerKey(db, 'demo-game-server');
+      await ensureDemoServerKey(db, file);
+      const second = JSON.parse(readFileSync(file, 'utf8')) as { key: string };
+      expect(second.key).to.not.equal(first.key);
+      expect(await serverByKey(db, second.key)).to.include({ name: 'demo-game-server' });
     } finally {
       await db.destroy();
       rmSync(directory, { recursive: true, force: true });
