@@ -51,6 +51,11 @@ export default tseslint.config(
     rules: restrict(HARNESSES, 'product code never imports bench/, chaos/ or test/'),
   },
   {
+    // The SDK ships alone (npm pack): nothing of the project outside its own folder.
+    files: ['packages/client/src/**/*.ts'],
+    rules: restrict([...HARNESSES, '**/core/**', '**/common/**', '**/services/**', '**/cli/**', '**/migrations/**'], '@matchq/client ships alone: it imports only its own files and its dependencies'),
+  },
+  {
     files: ['bench/**/*.ts', 'chaos/**/*.ts'],
     rules: restrict(['**/test/**'], 'benches and the chaos run use product code, never the test suite'),
   },

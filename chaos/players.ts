@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { encodeClientFrame, type ClientFrame, type ServerFrame } from '../packages/client/src/wire/index.js';
 import type { Ledger } from './ledger.js';
 
 /**
@@ -57,7 +58,8 @@ export class SimulatedPlayer {
     const url = urls[Math.floor(this.random() * urls.length)]!;
     const socket = new WebSocket(`${url}?token=${encodeURIComponent(this.token)}`);
     this.socket = socket;
-    socket.on('message', (data) => this.onFrame(JSON.parse(data.toString()) as Record<string, unknown>));
+    // Typed, not schema-checked: the tests hold the gateway to the schemas; the run counts outcomes.
+    socket.on('message', (data) => this.onFrame(JSON.parse(data.toString()) as ServerFrame));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.joining = false;
@@ -65,8 +67,8 @@ export class SimulatedPlayer {
     });
   }
 
-  private send(message: unknown): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  private send(frame: ClientFrame): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(encodeClientFrame(frame));
   }
 
   private join(): void {
@@ -80,7 +82,7 @@ export class SimulatedPlayer {
     setTimeout(action, ms * (0.5 + this.random()));
   }
 
-  private onFrame(frame: Record<string, unknown>): void {
+  private onFrame(frame: ServerFrame): void {
     this.events.frames += 1;
     switch (frame.type) {
       case 'hello':
@@ -88,7 +90,7 @@ export class SimulatedPlayer {
         this.later(() => this.join(), 300);
         return;
       case 'queued': {
-        const ticketId = frame.ticketId as string;
+        const { ticketId } = frame;
         if (this.joining) this.joining = false;
         this.ticketId = ticketId;
         this.ledger.queue(ticketId);
@@ -96,13 +98,13 @@ export class SimulatedPlayer {
         return;
       }
       case 'matched':
-        this.ledger.end(frame.ticketId as string, { type: 'matched', roomId: (frame.room as { id: string }).id });
+        this.ledger.end(frame.ticketId, { type: 'matched', roomId: frame.room.id });
         this.events.matchedAt = Date.now();
-        this.ended(frame.ticketId as string);
+        this.ended(frame.ticketId);
         return;
       case 'left':
-        this.ledger.end(frame.ticketId as string, { type: 'left', reason: frame.reason as string });
-        this.ended(frame.ticketId as string);
+        this.ledger.end(frame.ticketId, { type: 'left', reason: frame.reason });
+        this.ended(frame.ticketId);
         return;
       case 'error':
         if (frame.code === 'unavailable' || frame.code === 'rate_limited') {

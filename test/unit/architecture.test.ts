@@ -21,6 +21,8 @@ describe('architecture: the import rules of eslint.config.js', function () {
     ['common/example.ts', "import { newNamespace } from '../test/support/namespace.js';", 1],
     ['bench/example.ts', "import { newNamespace } from '../test/support/namespace.js';", 1],
     ['test/unit/example.ts', "import { runLoadSession } from '../../bench/load/session.js';", 0],
+    ['packages/client/src/wire/example.ts', "import { loadConfig } from '../../../../common/config.js';", 1],
+    ['packages/client/src/example.ts', "import { parseServerFrame } from './wire/index.js';", 0],
   ];
   for (const [file, code, expected] of cases) {
     it(`${file}: ${code} → ${expected ? 'refused' : 'allowed'}`, async () => {
