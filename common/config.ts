@@ -43,6 +43,8 @@ export const envSchema = z.object({
     .describe('JSON file of demo players (with tokens) the lobby offers; `npm start` writes and sets it'),
   DEMO_SERVER_KEY_FILE: z.string().optional()
     .describe('JSON file with the demo game server\'s key (`{"id","name","key"}`); `npm start` writes it and sets it for the demo game server only'),
+  PARTY_MAX_SIZE: z.coerce.number().int().min(1).max(64).default(5)
+    .describe('Most members a party may have (party_full beyond); parties are on only when a mode sets `party`'),
   QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic')
     .describe('Type of the durable queues; quorum for a RabbitMQ cluster'),
   ALLOCATOR: z.enum(['none', 'http', 'agones']).default('none')

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { roomPlayerSchema, roomSchema } from '../packages/client/src/wire/index.js';
+import { partySchema, roomPlayerSchema, roomSchema } from '../packages/client/src/wire/index.js';
 
 /**
  * Every message on the broker, as zod schemas: the room event is the contract's (the room
@@ -94,6 +94,8 @@ export const ticketTimeout = z.object({
   playerId: id,
   mode: name,
   region: name,
+  /** A party ticket's members (contract v1.1): each is told; absent for a solo ticket. */
+  playerIds: z.array(id).optional(),
 });
 export type TicketTimeout = z.infer<typeof ticketTimeout>;
 export const TIMEOUT_EVENT_TYPE = 'timeout.v1';
@@ -133,6 +135,15 @@ export const delivery = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('timeout'), timeout: ticketTimeout }),
   /** A newer socket of this player opened on another gateway: close ours with 4000. */
   z.object({ kind: z.literal('kick'), playerId: id, connectionId: id }),
+  /** v1.1: a party changed; each player gets a `party` frame (null: they are in none now). */
+  z.object({ kind: z.literal('party'), playerIds: z.array(id), party: partySchema.nullable() }),
+  /** v1.1: the party's leader opened its ticket; each member gets `queued`. */
+  z.object({
+    kind: z.literal('queued'), playerIds: z.array(id),
+    ticket: z.object({ ticketId: id, mode: name, region: name, rating: z.number(), joinedAt: z.number(), partyId: id.optional() }),
+  }),
+  /** v1.1: the party's ticket ended without a room; each member gets `left` with the reason, once. */
+  z.object({ kind: z.literal('ended'), playerIds: z.array(id), ticket: z.object({ ticketId: id, mode: name, region: name }), reason: z.enum(['cancelled', 'party_changed']) }),
 ]);
 export type Delivery = z.infer<typeof delivery>;
 

@@ -52,6 +52,10 @@ export function redisKeys(namespace: string) {
     playerGateway: (playerId: string) => `${namespace}:{p:${playerId}}:gateway`,
     /** Pub/sub channel: ratings a result changed, so every gateway's signed-in players join with them. */
     ratingsChannel: `${namespace}:ratings`,
+    /** The player's party: its code (contract v1.1). */
+    playerParty: (playerId: string) => `${namespace}:{p:${playerId}}:party`,
+    /** A party, tagged by its code: one slot for every script on it, and the code's uniqueness for free. */
+    party: (code: string) => `${namespace}:{party:${code}}:party`,
   };
 }
 

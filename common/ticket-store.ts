@@ -20,7 +20,17 @@ export interface StoredTicket extends TicketRef {
   /** The broker confirmed the ticket's join: a matcher will see it. */
   confirmed: boolean;
   delivered: boolean;
+  /** v1.1, a party's ticket: the party and its members as the join carried them. */
+  partyId?: string;
+  members?: { playerId: string; name: string; rating: number }[];
+  /** A party ticket that ended without a room: why (`left.reason`). */
+  reason?: string;
+  /** A party ticket: the members already told its outcome (each is told once). */
+  deliveredTo?: string[];
 }
+
+/** What a new ticket is made of. */
+export type NewTicket = Omit<StoredTicket, 'state' | 'delivered' | 'roomId' | 'confirmed' | 'reason' | 'deliveredTo'>;
 
 /** Ended tickets and rooms stay this long, so a player who comes back still learns the outcome. */
 export const OUTCOME_TTL_SECONDS = 3600;
@@ -95,7 +105,7 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
     async get(ref: TicketRef): Promise<StoredTicket | null> {
       const hash = await redis.hgetall(ticketKey(ref));
       if (!hash.state) return null;
-      return {
+      const ticket: StoredTicket = {
         ...ref,
         playerId: hash.playerId ?? '',
         rating: Number(hash.rating),
@@ -105,16 +115,26 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
         confirmed: hash.confirmed === '1',
         delivered: hash.delivered === '1',
       };
+      if (hash.party) {
+        ticket.partyId = hash.party;
+        ticket.members = JSON.parse(hash.members ?? '[]') as StoredTicket['members'];
+        ticket.deliveredTo = Object.keys(hash).filter((field) => field.startsWith('delivered:')).map((field) => field.slice('delivered:'.length));
+        if (hash.reason) ticket.reason = hash.reason;
+      }
+      return ticket;
     },
 
     /** Makes `ticket` the player's live one unless another appeared since `seen`; false then. */
-    async open(ticket: Omit<StoredTicket, 'state' | 'delivered' | 'roomId' | 'confirmed'>, seen: string | null, ttlSeconds: number): Promise<boolean> {
+    async open(ticket: NewTicket, seen: string | null, ttlSeconds: number): Promise<boolean> {
       // The hash is written before the pointer names it, and a lost swap (rare: a racing join)
       // deletes the hash no one will ever point at. On one Redis the three commands leave in one
       // write (auto-pipelining, in order); on a cluster the two keys live in different slots.
       const key = ticketKey(ticket);
       const written = Promise.all([
-        redis.hset(key, { state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt }),
+        redis.hset(key, {
+          state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt,
+          ...(ticket.partyId && { party: ticket.partyId, members: JSON.stringify(ticket.members ?? []) }),
+        }),
         redis.expire(key, ttlSeconds),
       ]);
       if (redis.isCluster) await written;
@@ -123,6 +143,16 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
       if (swap === 1) return true;
       await redis.del(key);
       return false;
+    },
+
+    /** Points every other member of a party at the party's ticket, so each resumes it on reconnect. */
+    async pointMembers(ticket: TicketRef, playerIds: string[], ttlSeconds: number): Promise<void> {
+      await Promise.all(playerIds.map((playerId) => redis.set(keys.playerTicket(playerId), encodeRef(ticket), 'EX', ttlSeconds)));
+    },
+
+    /** Records why a party's ticket ended without a room, for members told on reconnect. */
+    async setReason(ref: TicketRef, reason: string): Promise<void> {
+      await redis.hset(ticketKey(ref), 'reason', reason);
     },
 
     /** Ends a queued ticket as cancelled; returns the state that won the race. */
@@ -153,11 +183,14 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
       return flags.map((flag) => flag === 1);
     },
 
-    /** True for the first caller only: a player hears each outcome once, whatever redelivers it. */
-    async markDelivered(ref: TicketRef): Promise<boolean> {
+    /**
+     * True for the first caller only: a player hears each outcome once, whatever redelivers it.
+     * A party's ticket is told to each member once (`playerId`), not once in all.
+     */
+    async markDelivered(ref: TicketRef, playerId?: string): Promise<boolean> {
       const key = ticketKey(ref);
       // EXPIRE NX: a hash Redis lost and this call recreates must not outlive the outcome.
-      const results = await redis.multi().hsetnx(key, 'delivered', '1').expire(key, OUTCOME_TTL_SECONDS, 'NX').exec();
+      const results = await redis.multi().hsetnx(key, playerId === undefined ? 'delivered' : `delivered:${playerId}`, '1').expire(key, OUTCOME_TTL_SECONDS, 'NX').exec();
       const [error, first] = results?.[0] ?? [];
       if (error) throw error;
       return first === 1;

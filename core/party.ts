@@ -4,7 +4,12 @@
  * member count. The gateway (for `queued.rating`), the matcher's intake and the replay all
  * rate a party here, so the three agree.
  */
-import type { ModeRule, PartyRule, Ticket } from './types.js';
+import type { MatchConfig, ModeRule, PartyRule, Ticket } from './types.js';
+
+/** Parties are on (contract v1.1) only when an operator gives some mode a `party` option. */
+export function partiesEnabled(config: MatchConfig): boolean {
+  return Object.values(config.modes).some((rule) => rule.party !== undefined);
+}
 
 /** The mode's party options with their defaults: parties up to teamSize, rated by their average. */
 export function partyRule(rule: ModeRule): PartyRule {

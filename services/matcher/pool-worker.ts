@@ -271,9 +271,11 @@ export class PoolWorker {
     this.ackAll(this.intake.release([ticket.ticketId]));
   }
 
-  private async publishTimeout(ticket: Pick<Ticket, 'ticketId' | 'playerId'>): Promise<void> {
+  private async publishTimeout(ticket: Pick<Ticket, 'ticketId' | 'playerId'> & { members?: readonly { playerId: string }[] }): Promise<void> {
     const { channel, names, clock } = this.deps;
     const timeout: TicketTimeout = { v: 1, ticketId: ticket.ticketId, playerId: ticket.playerId, mode: this.intake.mode, region: this.intake.region };
+    // A party's ticket: the notifier tells every member.
+    if (ticket.members) timeout.playerIds = ticket.members.map((member) => member.playerId);
     await channel.publish('', names.notifier, encode(timeout), { messageId: `timeout-${ticket.ticketId}`, type: TIMEOUT_EVENT_TYPE, timestamp: Math.floor(clock() / 1000) });
   }
 }

@@ -62,15 +62,20 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
   const sendRoomTo = (gatewayId: string, raw: Buffer, playerIds: string[]) =>
     channel.publish(names.deliveries, gatewayId, roomDelivery(playerIds, raw), { persistent: false });
 
-  /** Routes the timeout; false when the player had no gateway and the timeout is young enough to retry. */
+  /**
+   * Routes the timeout to the gateway of its player (a party's ticket: of each member); false
+   * when someone had no gateway and the timeout is young enough to retry. Gateways tell each
+   * player once, so routing it again is harmless.
+   */
   async function routeTimeout(timeout: TicketTimeout, publishedAt: number): Promise<boolean> {
-    const [gatewayId] = await store.gatewaysOf([timeout.playerId]);
-    if (!gatewayId) {
+    const gateways = await store.gatewaysOf(timeout.playerIds ?? [timeout.playerId]);
+    const targets = new Set(gateways.filter((gatewayId): gatewayId is string => gatewayId !== null));
+    await Promise.all([...targets].map((gatewayId) => sendTo(gatewayId, { kind: 'timeout', timeout })));
+    if (targets.size > 0) routed.inc({ kind: 'timeout' }, targets.size);
+    if (gateways.includes(null)) {
       unrouted.inc();
       return Date.now() - publishedAt >= UNROUTED_RETRY_MS;
     }
-    await sendTo(gatewayId, { kind: 'timeout', timeout });
-    routed.inc({ kind: 'timeout' });
     return true;
   }
 

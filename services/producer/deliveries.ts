@@ -4,40 +4,71 @@ import type { Session } from './session.js';
 import type { TicketDesk } from './ticket-desk.js';
 
 /**
- * Hands one delivery from the notifier to the sockets this gateway holds, through each
- * session's serial chain so an outcome never overtakes the `queued` of its ticket.
+ * Hands one delivery (from the notifier, or v1.1 party news from a gateway) to the sockets
+ * this gateway holds, through each session's serial chain so an outcome never overtakes the
+ * `queued` of its ticket.
  */
 export async function handleDelivery(delivery: Delivery, sessions: Map<string, Session>, desk: TicketDesk): Promise<void> {
-  if (delivery.kind === 'kick') {
-    const session = sessions.get(delivery.playerId);
-    if (session?.connectionId === delivery.connectionId) session.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
-    return;
-  }
-  if (delivery.kind === 'timeout') {
-    const { timeout } = delivery;
-    const session = sessions.get(timeout.playerId);
-    if (session) await session.serial(() => desk.deliver(session, timeout, { kind: 'timeout' }));
-    return;
-  }
-  if (delivery.kind === 'found' || delivery.kind === 'dissolved' || delivery.kind === 'ready') {
-    const readyCheck = desk.readyCheck;
-    if (!readyCheck) return;
-    await Promise.all(delivery.playerIds.map(async (playerId) => {
+  const each = (playerIds: string[], work: (session: Session) => Promise<void>) =>
+    Promise.all(playerIds.map(async (playerId) => {
       const session = sessions.get(playerId);
-      if (!session) return;
-      if (delivery.kind === 'found') await session.serial(async () => readyCheck.found(session, delivery.proposal));
-      else if (delivery.kind === 'dissolved') await session.serial(() => readyCheck.dissolved(session, delivery.dissolved));
-      else readyCheck.ready(session, delivery.roomId, delivery.accepted, delivery.total);
+      if (session) await session.serial(() => work(session));
     }));
-    return;
+  switch (delivery.kind) {
+    case 'kick': {
+      const session = sessions.get(delivery.playerId);
+      if (session?.connectionId === delivery.connectionId) session.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
+      return;
+    }
+    case 'timeout': {
+      const { timeout } = delivery;
+      // A party's ticket names its members, each told once; a solo ticket its player.
+      const party = timeout.playerIds !== undefined;
+      await each(timeout.playerIds ?? [timeout.playerId], (session) => desk.deliver(session, timeout, { kind: 'timeout', party }));
+      return;
+    }
+    case 'party':
+      await each(delivery.playerIds, async (session) => {
+        session.partyCode = delivery.party?.code ?? null;
+        session.send({ type: 'party', party: delivery.party });
+      });
+      return;
+    case 'queued': {
+      const { ticket } = delivery;
+      await each(delivery.playerIds, async (session) => {
+        if (session.ticket?.ticketId === ticket.ticketId) return;
+        session.ticket = { ...ticket };
+        session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
+      });
+      return;
+    }
+    case 'ended':
+      await each(delivery.playerIds, (session) => desk.deliver(session, delivery.ticket, { kind: 'left', reason: delivery.reason, party: true }));
+      return;
+    case 'found':
+    case 'dissolved':
+    case 'ready': {
+      const readyCheck = desk.readyCheck;
+      if (!readyCheck) return;
+      await Promise.all(delivery.playerIds.map(async (playerId) => {
+        const session = sessions.get(playerId);
+        if (!session) return;
+        if (delivery.kind === 'found') await session.serial(async () => readyCheck.found(session, delivery.proposal));
+        else if (delivery.kind === 'dissolved') await session.serial(() => readyCheck.dissolved(session, delivery.dissolved));
+        else readyCheck.ready(session, delivery.roomId, delivery.accepted, delivery.total);
+      }));
+      return;
+    }
+    case 'room': {
+      const { room } = delivery;
+      const roomJson = JSON.stringify(roomForPlayer(room));
+      await Promise.all(delivery.playerIds.map(async (playerId) => {
+        const session = sessions.get(playerId);
+        const seat = room.players.find((player) => player.playerId === playerId);
+        if (!session || !seat) return;
+        const ref = { ticketId: seat.ticketId, mode: room.mode, region: room.region };
+        await session.serial(() => desk.deliver(session, ref, { kind: 'matched', room, roomJson, party: seat.partyId != null }));
+      }));
+    }
   }
-  const { room } = delivery;
-  const roomJson = JSON.stringify(roomForPlayer(room));
-  await Promise.all(delivery.playerIds.map(async (playerId) => {
-    const session = sessions.get(playerId);
-    const seat = room.players.find((player) => player.playerId === playerId);
-    if (!session || !seat) return;
-    const ref = { ticketId: seat.ticketId, mode: room.mode, region: room.region };
-    await session.serial(() => desk.deliver(session, ref, { kind: 'matched', room, roomJson }));
-  }));
 }

@@ -20,7 +20,12 @@ import { topologyFor } from '../../common/topology.js';
 import { authenticate } from './auth.js';
 import { handleDelivery } from './deliveries.js';
 import { createGatewayMetrics } from './metrics.js';
-import { CLOSE_GOING_AWAY, CLOSE_REPLACED, createFrameParser, MAX_FRAME_BYTES, READY_CHECK_CLIENT_TYPES, searchingFrame, V1_CLIENT_TYPES, type ErrorFrame } from '../../packages/client/src/wire/index.js';
+import { CLOSE_GOING_AWAY, CLOSE_REPLACED, createFrameParser, MAX_FRAME_BYTES, PARTY_CLIENT_TYPES, READY_CHECK_CLIENT_TYPES, searchingFrame, V1_CLIENT_TYPES, type ErrorFrame } from '../../packages/client/src/wire/index.js';
+import { partiesEnabled } from '../../core/party.js';
+import type { PartyStore } from '../../common/party-store.js';
+import { createFanout } from './fanout.js';
+import { ratingsOf } from './results-ledger.js';
+import { createPartyDesk } from './party-desk.js';
 import { Session } from './session.js';
 import { serveStatic } from './static-files.js';
 import { createTicketDesk } from './ticket-desk.js';
@@ -41,19 +46,23 @@ export interface GatewayDeps {
   routes?: Record<string, () => unknown>;
   /** Extra HTTP handlers on the same port (the server API); each returns false for a path it does not serve. */
   handlers?: ((req: IncomingMessage, res: ServerResponse) => boolean)[];
+  /** v1.1 party state; parties are on only when a mode sets `party` (and then this is required). */
+  parties?: PartyStore;
 }
 
 const SEARCHING_INTERVAL_MS = 1000;
 /** After a broker reconnect, when to look in Redis for outcomes whose delivery was lost: the notifier may lag. */
 const SETTLE_AFTER_RECONNECT_MS = [1000, 3000, 8000];
 const DELIVERY_PREFETCH = 256;
+/** How often a connected member keeps their party alive (it ends an hour after the last touch). */
+const PARTY_TOUCH_MS = 60_000;
 
 /**
  * The WebSocket gateway: signs players in, turns their frames into durable requests and
  * hands them the outcomes the notifier routes here. It holds sockets and nothing else:
  * every ticket lives in Redis and the broker, so any gateway can serve any player.
  */
-export function createGateway({ config, amqp, store, proposals, db, logger, registry, clock = Date.now, pingIntervalMs = 30_000, routes = {}, handlers = [] }: GatewayDeps) {
+export function createGateway({ config, amqp, store, proposals, db, logger, registry, clock = Date.now, pingIntervalMs = 30_000, routes = {}, handlers = [], parties }: GatewayDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const gatewayId = config.GATEWAY_ID;
   const sessions = new Map<string, Session>();
@@ -67,9 +76,17 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
     // Deliveries routed while our queue was gone are lost; the outcomes are in Redis.
     for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
   });
-  const desk = createTicketDesk(config, store, channel, names, clock, logger, proposals);
-  // accept / decline are v1.1 frames: a gateway without a ready check answers them unknown_type, as v1 does.
-  const parseFrame = createFrameParser(desk.readyCheck ? [...V1_CLIENT_TYPES, ...READY_CHECK_CLIENT_TYPES] : V1_CLIENT_TYPES);
+  const ratingsIn = async (playerIds: string[], mode: string) => {
+    const byPlayer = await ratingsOf(db, playerIds);
+    return new Map([...byPlayer].flatMap(([playerId, ratings]) => (ratings[mode] === undefined ? [] : [[playerId, ratings[mode]!] as const])));
+  };
+  // v1.1 parties only where an operator turned them on: otherwise party frames are unknown_type, as in v1.
+  const partiesOn = partiesEnabled(config.match) && parties !== undefined;
+  const fanout = createFanout(store, channel, names);
+  const desk = createTicketDesk(config, store, channel, names, clock, logger, proposals, partiesOn ? { parties: parties!, fanout, ratingsIn } : undefined);
+  const partyDesk = partiesOn ? createPartyDesk(config, parties!, store, desk, fanout, logger) : undefined;
+  // accept / decline and the party frames are v1.1: a gateway without their feature answers them unknown_type, as v1 does.
+  const parseFrame = createFrameParser([...V1_CLIENT_TYPES, ...(desk.readyCheck ? READY_CHECK_CLIENT_TYPES : []), ...(partiesOn ? PARTY_CLIENT_TYPES : [])]);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const dbWatch = watchDb(db);
   let accepting = true;
@@ -134,6 +151,8 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
     ws.on('error', (error) => logger.debug({ err: error.message, playerId: player.id }, 'socket error'));
     ws.on('close', () => {
       if (sessions.get(player.id) === session) sessions.delete(player.id);
+      // The party's idle hour counts from its last member's disconnect.
+      partyDesk?.touch(session);
     });
     const modes = Object.keys(config.match.modes);
     session.send({ type: 'hello', player: { id: player.id, name: player.name, rating: player.rating, ratings: Object.fromEntries(modes.map((mode) => [mode, session.ratingIn(mode)])) }, modes, regions: config.match.regions });
@@ -144,6 +163,7 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
           const kick: Delivery = { kind: 'kick', playerId: player.id, connectionId: holder.connectionId };
           await channel.publish(names.deliveries, holder.gatewayId, encode(kick), { persistent: false });
         }
+        if (partyDesk) await partyDesk.greet(session);
         await desk.resume(session);
       } catch (error) {
         logger.warn({ err: (error as Error).message, playerId: player.id }, 'resuming the ticket failed');
@@ -168,6 +188,12 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
           timer();
         } else if (message.type === 'leave') {
           await desk.leave(session, message.id);
+        } else if (message.type === 'party.create' || message.type === 'party.join' || message.type === 'party.leave' || message.type === 'party.kick') {
+          // Parsed only when parties are on, so partyDesk is there.
+          if (message.type === 'party.create') await partyDesk!.create(session, message.id);
+          else if (message.type === 'party.join') await partyDesk!.join(session, message.code, message.id);
+          else if (message.type === 'party.leave') await partyDesk!.leave(session, message.id);
+          else await partyDesk!.kick(session, message.playerId, message.id);
         } else {
           // accept / decline: parsed only when a mode has a ready check, so readyCheck is there.
           await desk.readyCheck!.answer(session, message.type, message.roomId, message.id);
@@ -246,6 +272,7 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
       });
       store.onReconnect(resync);
       timers.push(setInterval(tellSearching, SEARCHING_INTERVAL_MS), setInterval(pingAll, pingIntervalMs));
+      if (partyDesk) timers.push(setInterval(() => sessions.forEach((session) => partyDesk.touch(session)), PARTY_TOUCH_MS));
       const port = await listen(server, config.PORT);
       logger.info({ port, gatewayId }, 'gateway listening');
       return port;

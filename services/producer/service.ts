@@ -8,12 +8,13 @@ import type { Config } from '../../common/config.js';
 import { stopInOrder } from '../../common/run-service.js';
 import { createProposalStore } from '../../common/proposal-store.js';
 import { createTicketStore } from '../../common/ticket-store.js';
+import { createPartyStore } from '../../common/party-store.js';
 import { createGateway } from './gateway.js';
 import { createServerApi } from './server-api.js';
 import { createStats } from './stats.js';
 
 /** Starts the producer with everything it needs; main.ts and the tests both call this. */
-export async function startGatewayService(config: Config, logger?: Logger, options: { pingIntervalMs?: number } = {}) {
+export async function startGatewayService(config: Config, logger?: Logger, options: { pingIntervalMs?: number; partyIdleSeconds?: number } = {}) {
   logger ??= createLogger('producer', config.LOG_LEVEL, { gatewayId: config.GATEWAY_ID });
   const db = createDb(config.DATABASE_URL);
   await checkDb(db, config.DATABASE_URL);
@@ -33,6 +34,7 @@ export async function startGatewayService(config: Config, logger?: Logger, optio
     store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
     handlers: [serverApi.handle],
     proposals: createProposalStore(redis, config.MATCHQ_NAMESPACE),
+    parties: createPartyStore(redis, config.MATCHQ_NAMESPACE, options.partyIdleSeconds),
   });
   await stats.start();
   await serverApi.start();

@@ -7,6 +7,8 @@ import { encodeServerFrame, type ErrorFrame, type ServerFrame } from '../../pack
 export interface LiveTicket extends TicketRef {
   rating: number;
   joinedAt: number;
+  /** v1.1: the ticket is the player's party's (opened by its leader for every member). */
+  partyId?: string;
 }
 
 /** A room proposed to this player (ready check), waiting for their answer. */
@@ -32,6 +34,8 @@ export class Session {
   ticket: LiveTicket | null = null;
   /** The proposed room waiting for this player's answer; `searching` pauses meanwhile. */
   pending: PendingRoom | null = null;
+  /** v1.1: the code of the player's party as last seen here (kept alive while connected). */
+  partyCode: string | null = null;
   alive = true;
   /** Current rating per mode (round μ), read at sign-in and kept current by rating-updates.ts; a mode not in it: the base rating. */
   ratings: Record<string, number> = {};

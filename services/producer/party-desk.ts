@@ -1,0 +1,129 @@
+import type { Config } from '../../common/config.js';
+import type { Logger } from '../../common/logger.js';
+import { CODE_PATTERN, partyView, AlreadyInParty, type PartyStore, type StoredParty } from '../../common/party-store.js';
+import type { TicketRef, TicketStore } from '../../common/ticket-store.js';
+import type { RequestId } from '../../packages/client/src/wire/index.js';
+import type { Fanout } from './fanout.js';
+import type { Session } from './session.js';
+import type { TicketDesk } from './ticket-desk.js';
+
+/**
+ * party.create / join / leave / kick (contract v1.1, "Parties"): the gateway's side of the
+ * party state in Redis (common/party-store.ts). Every change is one Lua script; what follows
+ * it (a `party` frame to every member, a live ticket ended with party_changed) reaches members
+ * on other gateways through matchq.deliveries (Fanout).
+ */
+export function createPartyDesk(config: Config, parties: PartyStore, store: TicketStore, desk: TicketDesk, fanout: Fanout, logger: Logger) {
+  const maxSize = config.PARTY_MAX_SIZE;
+
+  const error = (session: Session, code: 'already_in_party' | 'party_not_found' | 'party_full' | 'not_in_party' | 'not_leader' | 'party_queued' | 'already_queued' | 'bad_request', message: string, id?: RequestId) =>
+    session.send({ type: 'error', code, message, id });
+
+  /** Whether the player holds a live ticket of their own (a party member's is the party's). */
+  async function holdsTicket(session: Session): Promise<boolean> {
+    if (session.ticket) return true;
+    return (await desk.liveTicket(session.player.id)) !== null;
+  }
+
+  /** The party's ticket if it is live (queued), else null. */
+  async function liveTicketOf(party: StoredParty): Promise<TicketRef | null> {
+    if (!party.ticket) return null;
+    const ticket = await store.get(party.ticket);
+    return ticket?.state === 'queued' ? party.ticket : null;
+  }
+
+  /** Tells every member the party as it is now; `you` gets the reply with its id. */
+  async function tellAll(party: StoredParty, you: Session, id?: RequestId): Promise<void> {
+    const view = partyView(party);
+    you.send({ type: 'party', party: view, id });
+    await fanout.party(party.members.map((member) => member.id).filter((playerId) => playerId !== you.player.id), view);
+  }
+
+  async function create(session: Session, id?: RequestId): Promise<void> {
+    if (await holdsTicket(session)) return error(session, 'already_queued', 'you have a ticket of your own; leave it first', id);
+    let party: StoredParty;
+    try {
+      party = await parties.create(session.player);
+    } catch (failure) {
+      if (failure instanceof AlreadyInParty) return error(session, 'already_in_party', 'you are in a party already; leave it first', id);
+      throw failure;
+    }
+    session.send({ type: 'party', party: partyView(party), id });
+  }
+
+  async function join(session: Session, code: string, id?: RequestId): Promise<void> {
+    if (!CODE_PATTERN.test(code)) return error(session, 'party_not_found', `no party has the code "${code}"`, id);
+    if (await parties.partyOf(session.player.id)) return error(session, 'already_in_party', 'you are in a party already; leave it first', id);
+    if (await holdsTicket(session)) return error(session, 'already_queued', 'you have a ticket of your own; leave it first', id);
+    // A retry only when the party's ticket field moved under us: a ticket opened or ended meanwhile.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const party = await parties.get(code);
+      if (!party) return error(session, 'party_not_found', `no party has the code "${code}"`, id);
+      if (await liveTicketOf(party)) return error(session, 'party_queued', 'that party is searching for a match; join once it stops', id);
+      if (!(await parties.claimPointer(session.player.id, code))) return error(session, 'already_in_party', 'you are in a party already; leave it first', id);
+      const result = await parties.join(code, session.player, maxSize, party.ticket);
+      if (result.ok) {
+        session.partyCode = code;
+        return tellAll(result.party, session, id);
+      }
+      await parties.releasePointer(session.player.id, code);
+      if (result.reason === 'not_found') return error(session, 'party_not_found', `no party has the code "${code}"`, id);
+      if (result.reason === 'full') return error(session, 'party_full', `that party has ${maxSize} members, the most a party may have`, id);
+    }
+    return error(session, 'party_queued', 'that party is searching for a match; join once it stops', id);
+  }
+
+  /** Takes `playerId` out of the session's party: a leave (the player themselves) or a kick (by the leader). */
+  async function remove(session: Session, playerId: string, id?: RequestId): Promise<void> {
+    const code = await parties.codeOf(session.player.id);
+    const before = code ? await parties.get(code) : null;
+    if (!code || !before || !before.members.some((member) => member.id === session.player.id)) {
+      return error(session, 'not_in_party', 'you are not in a party', id);
+    }
+    const kick = playerId !== session.player.id;
+    if (kick && before.leader !== session.player.id) return error(session, 'not_leader', 'only the party leader may kick', id);
+    const result = await parties.leave(code, playerId, session.player.id);
+    if (!result.ok) {
+      if (result.reason === 'not_leader') return error(session, 'not_leader', 'only the party leader may kick', id);
+      if (result.reason === 'not_member') return error(session, 'not_in_party', kick ? `player ${playerId} is not in your party` : 'you are not in a party', id);
+      return error(session, 'not_in_party', 'you are not in a party', id);
+    }
+    // A live ticket built from the old membership ends first, for everyone who was on it.
+    if (result.detached) await desk.endPartyTicket(result.detached, 'party_changed', session);
+    if (!kick) session.partyCode = null;
+    const rest = result.party;
+    if (kick) {
+      await fanout.party([playerId], null);
+      if (rest) await tellAll(rest, session, id);
+      return;
+    }
+    session.send({ type: 'party', party: null, id });
+    if (rest) await fanout.party(rest.members.map((member) => member.id), partyView(rest));
+  }
+
+  const leave = (session: Session, id?: RequestId) => remove(session, session.player.id, id);
+
+  async function kick(session: Session, playerId: string, id?: RequestId): Promise<void> {
+    if (playerId === session.player.id) return error(session, 'bad_request', 'party.kick: use party.leave to leave your own party', id);
+    return remove(session, playerId, id);
+  }
+
+  /** After hello: the player's party, if they are in one (contract: sent after `hello`). */
+  async function greet(session: Session): Promise<void> {
+    const party = await parties.partyOf(session.player.id);
+    session.partyCode = party?.code ?? null;
+    if (!party) return;
+    await parties.touch(party.code, session.player.id);
+    session.send({ type: 'party', party: partyView(party) });
+  }
+
+  /** Keeps the parties of connected members alive; called on a timer and when a member disconnects. */
+  function touch(session: Session): void {
+    const code = session.partyCode;
+    if (code) parties.touch(code, session.player.id).catch((failure: Error) => logger.warn({ err: failure.message, playerId: session.player.id }, 'touching a party failed'));
+  }
+
+  return { create, join, leave, kick, greet, touch };
+}
+
+export type PartyDesk = ReturnType<typeof createPartyDesk>;
