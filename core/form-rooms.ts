@@ -346,7 +346,7 @@ export function formRooms(
   const joinedAts = Float64Array.from(tickets, (t) => t.joinedAt);
   // As the pool does: the solo path unless a ticket holds more than one player.
   const { rooms, expired, fate } = tickets.some((t) => ticketSize(t) > 1)
-    ? new PartyRoomFormer(rule, policy).run(tickets, tickets.length, now)
+    ? new PartyRoomFormer(rule, policy).run(tickets, ratings, joinedAts, hashes, Uint8Array.from(tickets, ticketSize), tickets.length, now)
     : new RoomFormer(rule, policy).run(tickets, ratings, joinedAts, hashes, tickets.length, now);
   return { rooms: [...rooms], expired, kept: tickets.filter((_, i) => fate[i] === KEPT) };
 }

@@ -28,10 +28,11 @@
  */
 import { DEFAULT_POLICY, EXPIRED, KEPT, MATCHED, type FormingPolicy, type TickOutcome } from './forming-policy.js';
 import { FormedRooms } from './formed-rooms.js';
-import { partyRule, ticketSize } from './party.js';
+import { partyRule } from './party.js';
+import { TicketOrderer } from './ticket-order.js';
 import { balancePartyTeams, SeatPlans } from './party-teams.js';
 import { roomSize, windowAt } from './rule.js';
-import type { FormedRoom, ModeRule, Ticket } from './types.js';
+import type { ModeRule, Ticket } from './types.js';
 
 const MAX_STEPS = 512;
 
@@ -55,9 +56,12 @@ export class PartyRoomFormer {
   private size = new Int32Array(0);
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
-  private byRating = new Int32Array(0);
+  private positionOf = new Int32Array(0);
+  private byRating = new Uint32Array(0);
   private fate = new Uint8Array(0);
   private head = 0;
+  private readonly orderer = new TicketOrderer();
+  private readonly out = new PartyRoomBuffer();
 
   constructor(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLICY) {
     this.rule = rule;
@@ -72,39 +76,39 @@ export class PartyRoomFormer {
     this.available = new Int32Array(this.maxSize + 1);
   }
 
-  run(tickets: readonly Ticket[], n: number, now: number): TickOutcome {
+  /**
+   * `ratingOf`, `joinedAtOf`, `hashes` and `sizeOf` per ticket index, as the pool keeps them (the
+   * same order as the solo tick: rating, longer wait first, id hash, id).
+   */
+  run(tickets: readonly Ticket[], ratingOf: Float64Array, joinedAtOf: Float64Array, hashes: Uint32Array, sizeOf: Uint8Array, n: number, now: number): TickOutcome {
     this.reserve(n);
-    const { rule, rating, window, size, prev, next, fate } = this;
-    const ids = (i: number) => tickets[i]!.ticketId;
-    const byId = (a: number, b: number) => (ids(a) < ids(b) ? -1 : ids(a) > ids(b) ? 1 : 0);
-    const byRating = Int32Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) => tickets[a]!.rating - tickets[b]!.rating || tickets[a]!.joinedAt - tickets[b]!.joinedAt || byId(a, b),
-    );
-    const byWait = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => tickets[a]!.joinedAt - tickets[b]!.joinedAt || byId(a, b));
-    const positionOf = new Int32Array(n);
+    this.orderer.order(tickets, ratingOf, joinedAtOf, hashes, n);
+    const { byWait, byRating, ratingByRank, oneArrival } = this.orderer;
+    const { rule, window, size, prev, next, fate, positionOf } = this;
+    this.rating = ratingByRank;
     this.byRating = byRating;
+    if (oneArrival) window.fill(windowAt(rule, now - joinedAtOf[0]!), 0, n);
     for (let p = 0; p < n; p++) {
-      const ticket = tickets[byRating[p]!]!;
-      rating[p] = ticket.rating;
-      window[p] = windowAt(rule, now - ticket.joinedAt);
-      size[p] = ticketSize(ticket);
+      const i = byRating[p]!;
+      if (!oneArrival) window[p] = windowAt(rule, now - joinedAtOf[i]!);
+      size[p] = sizeOf[i]!;
       prev[p] = p - 1;
       next[p] = p + 1;
-      positionOf[byRating[p]!] = p;
+      positionOf[i] = p;
     }
     this.head = 0;
     fate.fill(KEPT, 0, n);
-    const rooms: FormedRoom[] = [];
+    this.out.reset();
 
     const priorityWaitMs = this.policy.priorityAfter * rule.maxWaitSeconds * 1000;
     for (let q = 0; q < n; q++) {
       const anchor = byWait[q]!;
-      if (now - tickets[anchor]!.joinedAt < priorityWaitMs) break; // the rest waited less
-      if (fate[anchor] === KEPT && this.find(positionOf[anchor]!, true, n)) rooms.push(this.form(tickets, n));
+      if (now - joinedAtOf[anchor]! < priorityWaitMs) break; // the rest waited less
+      if (fate[anchor] === KEPT && this.find(positionOf[anchor]!, true, n)) this.form(tickets, n);
     }
     for (let p = this.head; p < n; ) {
       const above = next[p]!;
-      if (this.find(p, false, n)) rooms.push(this.form(tickets, n));
+      if (this.find(p, false, n)) this.form(tickets, n);
       p = above;
       while (p < n && fate[byRating[p]!] !== KEPT) p = next[p]!;
     }
@@ -113,12 +117,12 @@ export class PartyRoomFormer {
     const maxWaitMs = rule.maxWaitSeconds * 1000;
     for (let q = 0; q < n; q++) {
       const i = byWait[q]!;
-      if (now - tickets[i]!.joinedAt < maxWaitMs) break;
+      if (now - joinedAtOf[i]! < maxWaitMs) break;
       if (fate[i] !== KEPT) continue;
       fate[i] = EXPIRED;
       expired.push(tickets[i]!);
     }
-    return { rooms: FormedRooms.of(rooms, this.k), expired, fate };
+    return { rooms: this.out.finish(this.k, rule.teams), expired, fate };
   }
 
   /**
@@ -182,27 +186,31 @@ export class PartyRoomFormer {
     return true;
   }
 
-  /** Builds the room of `members` with its teams, and takes its tickets out. */
-  private form(tickets: readonly Ticket[], n: number): FormedRoom {
-    const { rule, rating, size, fate, byRating } = this;
-    const chosen = Array.from(this.members.subarray(0, this.count)).sort((a, b) => b - a); // rating descending
-    for (const x of chosen) {
-      fate[byRating[x]!] = MATCHED;
-      this.unlink(x, n);
+  /** Writes the room of `members` with its teams (by team, then rating descending), and takes its tickets out. */
+  private form(tickets: readonly Ticket[], n: number): void {
+    const { rule, rating, size, fate, byRating, out } = this;
+    const chosen = this.members.subarray(0, this.count).sort().reverse(); // rating positions, descending
+    for (let j = 0; j < chosen.length; j++) {
+      fate[byRating[chosen[j]!]!] = MATCHED;
+      this.unlink(chosen[j]!, n);
     }
-    const { teamOf, imbalance } = balancePartyTeams(
-      chosen.map((x) => size[x]!),
-      chosen.map((x) => rating[x]!),
-      rule.teams,
-      rule.teamSize,
-    );
-    const order = chosen.map((_, j) => j).sort((a, b) => teamOf[a]! - teamOf[b]! || a - b);
-    return {
-      tickets: order.map((j) => tickets[byRating[chosen[j]!]!]!),
-      teams: order.map((j) => teamOf[j]!),
-      spread: rating[chosen[0]!]! - rating[chosen[chosen.length - 1]!]!,
-      imbalance,
-    };
+    const spread = rating[chosen[0]!]! - rating[chosen[chosen.length - 1]!]!;
+    if (rule.teams === 1) {
+      out.open(spread, 0);
+      for (let j = 0; j < chosen.length; j++) out.push(tickets[byRating[chosen[j]!]!]!, 0);
+      return;
+    }
+    const sizes: number[] = [];
+    const ratings: number[] = [];
+    for (let j = 0; j < chosen.length; j++) {
+      sizes.push(size[chosen[j]!]!);
+      ratings.push(rating[chosen[j]!]!);
+    }
+    const { teamOf, imbalance } = balancePartyTeams(sizes, ratings, rule.teams, rule.teamSize);
+    out.open(spread, imbalance);
+    for (let team = 0; team < rule.teams; team++) {
+      for (let j = 0; j < chosen.length; j++) if (teamOf[j] === team) out.push(tickets[byRating[chosen[j]!]!]!, team);
+    }
   }
 
   private unlink(p: number, n: number): void {
@@ -215,11 +223,52 @@ export class PartyRoomFormer {
   private reserve(n: number): void {
     if (this.rating.length >= n) return;
     const capacity = Math.max(n, this.rating.length * 2);
-    this.rating = new Float64Array(capacity);
     this.window = new Float64Array(capacity);
+    this.positionOf = new Int32Array(capacity);
     this.size = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
     this.fate = new Uint8Array(capacity);
+  }
+}
+
+/** A tick's rooms of varying ticket counts, appended as they form and copied out once. */
+class PartyRoomBuffer {
+  private tickets: Ticket[] = [];
+  private teamOf: number[] = [];
+  private spreads: number[] = [];
+  private imbalances: number[] = [];
+  private starts: number[] = [];
+
+  reset(): void {
+    this.tickets = [];
+    this.teamOf = [];
+    this.spreads = [];
+    this.imbalances = [];
+    this.starts = [];
+  }
+
+  open(spread: number, imbalance: number): void {
+    this.starts.push(this.tickets.length);
+    this.spreads.push(spread);
+    this.imbalances.push(imbalance);
+  }
+
+  push(ticket: Ticket, team: number): void {
+    this.tickets.push(ticket);
+    this.teamOf.push(team);
+  }
+
+  finish(roomSize: number, teams: number): FormedRooms {
+    this.starts.push(this.tickets.length);
+    const many = teams > 1;
+    return new FormedRooms(
+      roomSize,
+      this.tickets,
+      Float64Array.from(this.spreads),
+      many ? Int32Array.from(this.teamOf) : null,
+      many ? Float64Array.from(this.imbalances) : null,
+      Int32Array.from(this.starts),
+    );
   }
 }

@@ -51,6 +51,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
   let hashes = new Uint32Array(64);
   let ratings = new Float64Array(64);
   let joinedAts = new Float64Array(64);
+  let sizes = new Uint8Array(64);
   const dead: Entry[] = [];
 
   const live = (ticketId: string): Entry | undefined => {
@@ -78,6 +79,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
         hashes = grow(hashes, new Uint32Array(slot * 2));
         ratings = grow(ratings, new Float64Array(slot * 2));
         joinedAts = grow(joinedAts, new Float64Array(slot * 2));
+        sizes = grow(sizes, new Uint8Array(slot * 2));
       }
       const entry = { ticketId: ticket.ticketId, slot };
       index.set(ticket.ticketId, entry);
@@ -86,6 +88,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       hashes[slot] = ticketIdHash(ticket.ticketId);
       ratings[slot] = ticket.rating;
       joinedAts[slot] = ticket.joinedAt;
+      sizes[slot] = ticketSize(ticket);
       return true;
     },
     remove(ticketId) {
@@ -103,6 +106,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       hashes[slot] = hashes[last]!;
       ratings[slot] = ratings[last]!;
       joinedAts[slot] = joinedAts[last]!;
+      sizes[slot] = sizes[last]!;
       tickets.pop();
       entries.pop();
       entry.slot = -1;
@@ -120,13 +124,13 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
     tick(now) {
       const n = tickets.length;
       const { rooms, expired, fate } =
-        parties > 0 ? (partyFormer ??= new PartyRoomFormer(rule, policy)).run(tickets, n, now) : former.run(tickets, ratings, joinedAts, hashes, n, now);
+        parties > 0 ? (partyFormer ??= new PartyRoomFormer(rule, policy)).run(tickets, ratings, joinedAts, hashes, sizes, n, now) : former.run(tickets, ratings, joinedAts, hashes, n, now);
       // Compact the dense arrays in place, keeping the order of the tickets that stay.
       let kept = 0;
       for (let j = 0; j < n; j++) {
         const entry = entries[j]!;
         if (fate[j] !== KEPT) {
-          if (parties > 0 && ticketSize(tickets[j]!) > 1) parties--;
+          if (sizes[j]! > 1) parties--;
           entry.slot = -1;
           dead.push(entry);
           continue;
@@ -136,6 +140,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
         hashes[kept] = hashes[j]!;
         ratings[kept] = ratings[j]!;
         joinedAts[kept] = joinedAts[j]!;
+        sizes[kept] = sizes[j]!;
         entry.slot = kept++;
       }
       tickets.length = kept;
@@ -145,7 +150,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
   };
 }
 
-function grow<T extends Uint32Array | Float64Array>(from: T, to: T): T {
+function grow<T extends Uint32Array | Float64Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
