@@ -24,7 +24,7 @@ const MATCH: MatchConfig = {
 };
 
 type Party = { id: string; code: string; leader: string; members: { id: string; name: string; rating: number }[] } | null;
-const partyOf = (frame: ServerFrame) => frame.party as Party;
+const partyOf = (frame: ServerFrame) => (frame as { party?: Party }).party ?? null;
 
 /**
  * Parties (contract v1.1) through two real gateways, the matcher and the notifier: every
