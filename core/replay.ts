@@ -36,6 +36,8 @@ export interface ReplayResult {
   outputs: ReplayOutput[];
   ends: TicketEnd[];
   spreads: number[];
+  /** Team imbalance of each room of a mode with more than one team. */
+  imbalances: number[];
 }
 
 interface PoolSlot {
@@ -65,6 +67,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
   const outputs: ReplayOutput[] = [];
   const ends: TicketEnd[] = [];
   const spreads: number[] = [];
+  const imbalances: number[] = [];
   let waiting = 0;
 
   let next = 0;
@@ -95,7 +98,11 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
       for (let r = 0; r < rooms.length; r++) {
         const tickets = rooms.ticketsOf(r);
         const line: ReplayOutput = { type: 'room', at: now, mode, region, tickets: tickets.map((t) => t.ticketId), spread: rooms.spreadOf(r) };
-        if (rule.teams > 1) line.teams = teamsOf(rooms.room(r).teams, line.tickets, rule.teams);
+        if (rule.teams > 1) {
+          const room = rooms.room(r);
+          line.teams = teamsOf(room.teams, line.tickets, rule.teams);
+          imbalances.push(room.imbalance);
+        }
         outputs.push(line);
         spreads.push(rooms.spreadOf(r));
         for (const t of tickets) {
@@ -113,7 +120,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
     }
     now += tickMs;
   }
-  return { outputs, ends, spreads };
+  return { outputs, ends, spreads, imbalances };
 }
 
 /** Ticket ids per team, in the room's order. */

@@ -44,5 +44,5 @@ export function compareOnShape(shape: QualityShape): QualityRow {
 
 /** Several replays as one: figures read only ends and spreads. */
 function pooled(results: readonly ReplayResult[]): ReplayResult {
-  return { outputs: [], ends: results.flatMap((r) => r.ends), spreads: results.flatMap((r) => r.spreads) };
+  return { outputs: [], ends: results.flatMap((r) => r.ends), spreads: results.flatMap((r) => r.spreads), imbalances: results.flatMap((r) => r.imbalances) };
 }
