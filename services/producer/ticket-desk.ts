@@ -94,7 +94,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (ticket.state !== 'queued' || clock() - ticket.joinedAt < limitMs) return false;
     // The same script a matcher's timeout runs: if a matcher ends it first, that one wins.
     await store.expire(ticket.mode, ticket.region, [ticket.ticketId]);
-    await deliver(session, ticket, { kind: 'timeout' });
+    await deliver(session, ticket, { kind: 'timeout', party: ticket.partyId !== undefined }); // a party's: each member told once
     return true;
   }
 
