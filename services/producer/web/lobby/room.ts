@@ -1,17 +1,8 @@
 // Drawing a room: one table per team, the player's own row marked (aria-current), avatars by name.
+import type { Room } from '../../../../packages/client/src/wire/index.js';
+import { avatarColor, formatWait, initials } from './format.js';
 
-export function initials(name) {
-  return (name || '?').replace(/[^a-z0-9]/gi, '').slice(0, 2) || '?';
-}
-
-export function avatarColor(name) {
-  let hash = 0;
-  for (const char of name || '') hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  // Dark enough for white initials (contrast ≥ 4.5:1).
-  return `hsl(${hash % 360} 55% 38%)`;
-}
-
-export function avatar(name, className = 'avatar') {
+export function avatar(name: string, className = 'avatar'): HTMLSpanElement {
   const element = document.createElement('span');
   element.className = className;
   element.setAttribute('aria-hidden', 'true');
@@ -20,12 +11,12 @@ export function avatar(name, className = 'avatar') {
   return element;
 }
 
-export function formatWait(ms) {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+/** The team numbers of a room, in order. */
+export function teamsOf(room: Room): number[] {
+  return [...new Set(room.players.map((player) => player.team))].sort((a, b) => a - b);
 }
 
-export function renderTeam(room, team, many, myId) {
+export function renderTeam(room: Room, team: number, many: boolean, myId: string | undefined): HTMLElement {
   const players = room.players.filter((player) => player.team === team).sort((a, b) => b.rating - a.rating);
   const section = document.createElement('section');
   section.className = 'team';
@@ -43,10 +34,17 @@ export function renderTeam(room, team, many, myId) {
 
   const table = document.createElement('table');
   table.setAttribute('aria-labelledby', headingId);
-  table.innerHTML = '<thead><tr><th scope="col">Player</th><th scope="col" class="num">Rating</th><th scope="col" class="num col-waited">Waited</th></tr></thead>';
-  const body = document.createElement('tbody');
+  const headRow = table.createTHead().insertRow();
+  for (const [text, className] of [['Player', ''], ['Rating', 'num'], ['Waited', 'num col-waited']] as const) {
+    const cell = document.createElement('th');
+    cell.scope = 'col';
+    if (className) cell.className = className;
+    cell.textContent = text;
+    headRow.append(cell);
+  }
+  const body = table.createTBody();
   for (const player of players) {
-    const row = document.createElement('tr');
+    const row = body.insertRow();
     row.dataset.playerId = player.playerId;
     const mine = player.playerId === myId;
     if (mine) row.setAttribute('aria-current', 'true');
@@ -72,9 +70,7 @@ export function renderTeam(room, team, many, myId) {
     waited.className = 'num col-waited';
     waited.textContent = formatWait(player.waitedMs);
     row.append(who, rating, waited);
-    body.append(row);
   }
-  table.append(body);
   section.append(head, table);
   return section;
 }

@@ -1,0 +1,147 @@
+// matchq lobby: the page's shell. Every input (a click, a frame, a timer) becomes one event for
+// `dispatch`, which runs the pure `update` (state.ts), draws the new state (render.ts) and then
+// carries out the effects it asked for. The connection is @matchq/client's.
+// A namespace import, so that bundlers keep only what is used (`import { z }` drags in every locale: 450 kB).
+import * as z from 'zod';
+import { connect, isMatchqError, MatchqConnectionError, SERVER_FRAME_TYPES, type MatchqClient, type ServerFrame } from '../../../../packages/client/src/index.js';
+import { element, render } from './render.js';
+import { initialState, update, type Choice, type DemoPlayer, type Effect, type Event, type Health } from './state.js';
+
+const TOKEN_KEY = 'matchq.token';
+const CHOICE_KEY = 'matchq.choice';
+const TICK_MS = 250;
+const ANNOUNCE_DELAY_MS = 30;
+
+let state = initialState(performance.now());
+let client: MatchqClient | null = null;
+
+function dispatch(event: Event): void {
+  const step = update(state, event, performance.now());
+  state = step.state;
+  render(state);
+  for (const effect of step.effects) run(effect);
+}
+
+function run(effect: Effect): void {
+  switch (effect.type) {
+    case 'connect': return openClient();
+    case 'disconnect': return closeClient();
+    case 'join': return void client?.join(effect.mode, effect.region).catch(unanswered);
+    case 'leave': return void client?.leave().catch(unanswered);
+    case 'probe': return void probe().then((health) => dispatch({ type: 'probed', health }));
+    case 'store-token':
+      if (effect.token) sessionStorage.setItem(TOKEN_KEY, effect.token);
+      else sessionStorage.removeItem(TOKEN_KEY);
+      return;
+    case 'store-choice': return localStorage.setItem(CHOICE_KEY, JSON.stringify(effect.choice));
+    case 'resume-check': return void setTimeout(() => dispatch({ type: 'resume-expired', ticketId: effect.ticketId }), effect.afterMs);
+    case 'focus': {
+      const target = element(effect.target);
+      // After the frame that shows the view: a hidden element takes no focus.
+      return void requestAnimationFrame(() => target.focus());
+    }
+    case 'announce': {
+      const status = element('status');
+      status.textContent = '';
+      // A fresh text after a moment makes screen readers announce even a repeated message.
+      return void setTimeout(() => { status.textContent = effect.text; }, ANNOUNCE_DELAY_MS);
+    }
+  }
+}
+
+/**
+ * A refused request also arrives as an `error` frame, and a dropped socket as a `close`, which
+ * is where the state learns of them; only a request left unanswered needs saying here.
+ */
+function unanswered(error: unknown): void {
+  if (isMatchqError(error)) return;
+  if (error instanceof MatchqConnectionError && error.reason === 'timeout') return dispatch({ type: 'no-answer' });
+  if (error instanceof MatchqConnectionError) return;
+  throw error;
+}
+
+function openClient(): void {
+  closeClient();
+  if (!state.token) return;
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const next = connect(`${scheme}://${location.host}`, state.token, { reconnect: { baseMs: 500 } });
+  client = next;
+  // Events of a client we have since replaced or closed are old news.
+  const live = <E>(handler: (event: E) => void) => (event: E) => { if (client === next) handler(event); };
+  next.on('open', live(() => dispatch({ type: 'open' })));
+  next.on('close', live(({ code, reconnectInMs }) => dispatch({ type: 'close', code, ...(reconnectInMs === undefined ? {} : { reconnectInMs }) })));
+  for (const type of SERVER_FRAME_TYPES) next.on(type, live((frame: ServerFrame) => dispatch({ type: 'frame', frame })));
+  next.on('invalid', ({ message }) => console.warn(`matchq: ignored a frame the protocol does not allow (${message})`));
+}
+
+function closeClient(): void {
+  const old = client;
+  client = null;
+  old?.close();
+}
+
+async function probe(): Promise<Health> {
+  try {
+    const response = await fetch('/readyz', { cache: 'no-store' });
+    return response.ok ? 'ready' : 'starting';
+  } catch {
+    return 'down';
+  }
+}
+
+const demoPlayers = z.array(z.object({ id: z.string(), name: z.string(), rating: z.number(), token: z.string() }));
+
+/** Only `npm start` offers demo players; elsewhere the route is missing, and the list stays hidden. */
+async function loadDemoPlayers(): Promise<DemoPlayer[]> {
+  try {
+    const response = await fetch('/demo-players', { cache: 'no-store' });
+    if (!response.ok) return [];
+    const parsed = demoPlayers.safeParse(await response.json());
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+function savedChoice(): Choice {
+  try {
+    const parsed = z.object({ mode: z.string().optional(), region: z.string().optional() }).safeParse(JSON.parse(localStorage.getItem(CHOICE_KEY) ?? '{}'));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+function wire(): void {
+  const on = (id: string, type: string, listener: (event: globalThis.Event) => void) => element(id).addEventListener(type, listener);
+  on('token-form', 'submit', (event) => {
+    event.preventDefault();
+    dispatch({ type: 'submit-token', token: element<HTMLInputElement>('token-input').value });
+  });
+  on('token-input', 'input', () => { if (state.tokenError) dispatch({ type: 'edit-token' }); });
+  on('demo-list', 'click', (event) => {
+    const button = (event.target as Element).closest<HTMLElement>('[data-demo]');
+    const player = button ? state.demoPlayers[Number(button.dataset.demo)] : undefined;
+    if (player) dispatch({ type: 'submit-token', token: player.token });
+  });
+  on('join-form', 'submit', (event) => {
+    event.preventDefault();
+    dispatch({ type: 'find', mode: element<HTMLSelectElement>('mode').value, region: element<HTMLSelectElement>('region').value });
+  });
+  on('cancel', 'click', () => dispatch({ type: 'cancel' }));
+  on('again', 'click', () => dispatch({ type: 'again' }));
+  on('retry-now', 'click', () => dispatch({ type: 'retry-now' }));
+  on('alert-close', 'click', () => dispatch({ type: 'dismiss' }));
+  on('alert-action', 'click', (event) => {
+    const action = (event.currentTarget as HTMLElement).dataset.action;
+    dispatch({ type: action === 'play-here' ? 'play-here' : 'retry-now' });
+  });
+  for (const button of document.querySelectorAll('[data-action="signout"]')) button.addEventListener('click', () => dispatch({ type: 'sign-out' }));
+  for (const button of document.querySelectorAll('[data-action="lobby"]')) button.addEventListener('click', () => dispatch({ type: 'to-lobby' }));
+  // The clocks: time waited, and the countdown to the next reconnect.
+  setInterval(() => { if (state.phase === 'searching' || state.reconnecting?.at) dispatch({ type: 'tick' }); }, TICK_MS);
+}
+
+wire();
+dispatch({ type: 'boot', token: sessionStorage.getItem(TOKEN_KEY), choice: savedChoice() });
+void loadDemoPlayers().then((players) => dispatch({ type: 'demo-players', players }));

@@ -1,0 +1,152 @@
+// Draws the lobby from its state, all of it on every call: cheap, since each element is written
+// only when its text or attribute changes and each list is rebuilt only when its data is new.
+import { avatarColor, formatWait, initials } from './format.js';
+import { avatar, renderTeam, teamsOf } from './room.js';
+import { connectingText, connectionView, controls, visibleAlert, waitedMs, windowView, type State } from './state.js';
+
+export function element<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`lobby.html has no #${id}`);
+  return found as T;
+}
+
+function setText(target: Element, text: string): void {
+  if (target.textContent !== text) target.textContent = text;
+}
+
+function setHidden(target: HTMLElement, hidden: boolean): void {
+  if (target.hidden !== hidden) target.hidden = hidden;
+}
+
+/** The data each list was last drawn from: a list is rebuilt only when its data changed. */
+const drawn: { player?: unknown; modes?: unknown; regions?: unknown; room?: unknown; demo?: unknown } = {};
+
+export function render(state: State): void {
+  document.body.dataset.phase = state.phase;
+  for (const view of document.querySelectorAll<HTMLElement>('[data-view]')) setHidden(view, view.dataset.view !== state.phase);
+
+  const pill = element('connection');
+  const connection = connectionView(state);
+  pill.dataset.state = connection.kind;
+  setText(element('connection-text'), connection.text);
+
+  renderAlert(state);
+  renderSignIn(state);
+  renderPlayer(state);
+  renderChoices(state);
+  renderSearching(state);
+  renderRoom(state);
+  setText(element('connecting-text'), connectingText(state));
+  setHidden(element('retry-now'), !(state.reconnecting?.reason && state.connection === 'connecting'));
+
+  const buttons = controls(state);
+  for (const id of ['find', 'cancel', 'again'] as const) {
+    const button = element<HTMLButtonElement>(id);
+    button.disabled = buttons[id].disabled;
+    setText(button, buttons[id].text);
+  }
+}
+
+function renderAlert(state: State): void {
+  const alert = visibleAlert(state);
+  const box = element('alert');
+  setHidden(box, !alert);
+  if (!alert) return;
+  box.dataset.tone = alert.tone;
+  setText(element('alert-text'), alert.text);
+  const button = element('alert-action');
+  setHidden(button, !alert.action);
+  if (alert.action) {
+    button.dataset.action = alert.action;
+    setText(button, alert.action === 'play-here' ? 'Play here instead' : 'Try now');
+  }
+}
+
+function renderSignIn(state: State): void {
+  const error = element('token-error');
+  setHidden(error, !state.tokenError);
+  setText(error, state.tokenError ?? '');
+  const input = element('token-input');
+  if (state.tokenError) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+
+  setHidden(element('demo'), state.demoPlayers.length === 0);
+  if (drawn.demo === state.demoPlayers) return;
+  drawn.demo = state.demoPlayers;
+  element('demo-list').replaceChildren(...state.demoPlayers.map((player, index) => {
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn demo-player';
+    button.dataset.demo = String(index);
+    const who = document.createElement('span');
+    who.className = 'who';
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = player.name;
+    const rating = document.createElement('span');
+    rating.className = 'rating';
+    rating.textContent = `Rating ${player.rating}`;
+    who.append(name, rating);
+    button.append(avatar(player.name), who);
+    button.setAttribute('aria-label', `Play as ${player.name}, rating ${player.rating}`);
+    item.append(button);
+    return item;
+  }));
+}
+
+function renderPlayer(state: State): void {
+  const player = state.player;
+  if (!player || drawn.player === player) return;
+  drawn.player = player;
+  for (const target of document.querySelectorAll('[data-player-name]')) setText(target, player.name);
+  for (const target of document.querySelectorAll('[data-player-rating]')) setText(target, String(player.rating));
+  const slot = document.querySelector<HTMLElement>('[data-avatar]');
+  if (slot) {
+    slot.textContent = initials(player.name);
+    slot.style.setProperty('--avatar', avatarColor(player.name));
+  }
+}
+
+function fillSelect(select: HTMLSelectElement, values: string[], preferred: string | undefined): void {
+  const current = select.value || preferred;
+  select.replaceChildren(...values.map((value) => new Option(value, value)));
+  if (current !== undefined && values.includes(current)) select.value = current;
+}
+
+function renderChoices(state: State): void {
+  if (drawn.modes !== state.modes) fillSelect(element<HTMLSelectElement>('mode'), state.modes, state.choice.mode);
+  if (drawn.regions !== state.regions) fillSelect(element<HTMLSelectElement>('region'), state.regions, state.choice.region);
+  drawn.modes = state.modes;
+  drawn.regions = state.regions;
+}
+
+function renderSearching(state: State): void {
+  if (state.phase !== 'searching') return;
+  const ticket = state.ticket;
+  if (ticket) setText(document.querySelector('[data-queue-label]')!, `${ticket.mode} · ${ticket.region}`);
+  const waited = waitedMs(state);
+  const clock = element('waited');
+  setText(clock, formatWait(waited));
+  clock.setAttribute('datetime', `PT${Math.floor(waited / 1000)}S`);
+  const window = windowView(state);
+  setText(element('window'), window.figure);
+  setText(element('window-range'), window.range);
+  const fill = element('window-bar-fill');
+  fill.style.left = `${window.left}%`;
+  fill.style.width = `${window.width}%`;
+}
+
+function renderRoom(state: State): void {
+  const room = state.room;
+  if (!room || drawn.room === room) return;
+  drawn.room = room;
+  const container = element('room');
+  container.dataset.roomId = room.id;
+  const teams = teamsOf(room);
+  container.dataset.teams = String(teams.length);
+  setText(element('room-meta'), `${room.mode} · ${room.region} · ${room.players.length} players · rating spread ${Math.round(room.spread)}`);
+  const me = room.players.find((player) => player.playerId === state.player?.id);
+  setText(element('room-title'), teams.length > 1 && me ? `You're on Team ${me.team + 1}` : 'Your room is ready');
+  container.replaceChildren(...teams.map((team) => renderTeam(room, team, teams.length > 1, state.player?.id)));
+}

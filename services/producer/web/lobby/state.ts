@@ -1,0 +1,368 @@
+// The lobby's state and everything that changes it: one pure `update(state, event, now)`, which
+// returns the next state and the effects the shell (main.ts) carries out. No DOM, no timers,
+// no sockets here, so every step of the lobby is tested as data (test/unit/lobby-state.test.ts).
+import type { FoundFrame, HelloFrame, Party, Room, ServerFrame } from '../../../../packages/client/src/wire/index.js';
+import { CLOSE_TEXT, ERROR_TEXT, LEFT_TEXT, REQUEUED_TEXT } from './words.js';
+
+export type Phase = 'signin' | 'connecting' | 'lobby' | 'searching' | 'room';
+/** `replaced`: closed with 4000 (another tab of this player took over); nothing reconnects until the player says so. */
+export type Connection = 'offline' | 'connecting' | 'online' | 'replaced';
+export type Tone = 'error' | 'warn' | 'info';
+/** What the alert's button does, if it has one. */
+export type AlertAction = 'play-here' | 'retry';
+export interface Alert { text: string; tone: Tone; action?: AlertAction }
+/** What `GET /readyz` said after a socket closed before it opened. */
+export type Health = 'ready' | 'starting' | 'down';
+export interface DemoPlayer { id: string; name: string; rating: number; token: string }
+export interface Choice { mode?: string; region?: string }
+export interface Ticket { ticketId: string; mode: string; region: string; rating: number }
+/** The latest `searching` figures; the clock runs on from `receivedAt` between frames. */
+export interface Search { waitedMs: number; window: number | undefined; receivedAt: number }
+/** Why the connection is down and when the client tries again (null: it is trying now). */
+export interface Reconnecting { reason: string | null; at: number | null; dismissed: boolean }
+/** v1.1 ready check: the room proposed to this player, until it forms or falls through. */
+export interface ReadyCheck { roomId: string; ticketId: string; expiresAt: number; players: FoundFrame['players']; accepted: number; total: number; answered: 'accept' | 'decline' | null }
+export type FocusTarget = 'signin-title' | 'find' | 'searching-title' | 'room-title' | 'connecting-title' | 'token-input';
+
+export interface State {
+  now: number;
+  phase: Phase;
+  token: string | null;
+  /** A `hello` came with this token: a socket refused later is an outage, not a wrong token. */
+  accepted: boolean;
+  /** Refusals in a row with the gateway up, after `accepted` (a revoked token, or a restart's race). */
+  refusals: number;
+  player: HelloFrame['player'] | null;
+  modes: string[];
+  regions: string[];
+  choice: Choice;
+  demoPlayers: DemoPlayer[];
+  connection: Connection;
+  /** The current socket opened: a close before that asks whether the token or the server is at fault. */
+  opened: boolean;
+  /** A connection was lost since the last `hello` ("Reconnected." is said on the next). */
+  dropped: boolean;
+  reconnecting: Reconnecting | null;
+  ticket: Ticket | null;
+  search: Search | null;
+  room: Room | null;
+  /** After a reconnect while searching: the ticket whose `queued` should come again. */
+  awaitingResume: string | null;
+  pending: 'join' | 'leave' | null;
+  alert: Alert | null;
+  tokenError: string | null;
+  /** v1.1 parties: the player's party, from `party` frames (drawn once the gateway sends them). */
+  party: Party | null;
+  /** v1.1 ready check, from `found` / `ready` / `requeued`. */
+  readyCheck: ReadyCheck | null;
+}
+
+export type Effect =
+  /** (Re)open the connection with `state.token`, closing any other. */
+  | { type: 'connect' }
+  | { type: 'disconnect' }
+  | { type: 'join'; mode: string; region: string }
+  | { type: 'leave' }
+  /** Ask `GET /readyz`; its answer comes back as `probed`. */
+  | { type: 'probe' }
+  | { type: 'store-token'; token: string | null }
+  | { type: 'store-choice'; choice: Choice }
+  /** Come back with `resume-expired` after `afterMs`. */
+  | { type: 'resume-check'; ticketId: string; afterMs: number }
+  | { type: 'focus'; target: FocusTarget }
+  | { type: 'announce'; text: string };
+
+export type Event =
+  | { type: 'boot'; token: string | null; choice: Choice }
+  | { type: 'demo-players'; players: DemoPlayer[] }
+  | { type: 'submit-token'; token: string }
+  | { type: 'edit-token' }
+  | { type: 'sign-out' }
+  | { type: 'find'; mode: string; region: string }
+  | { type: 'cancel' }
+  | { type: 'again' }
+  | { type: 'to-lobby' }
+  | { type: 'retry-now' }
+  | { type: 'play-here' }
+  | { type: 'dismiss' }
+  | { type: 'open' }
+  | { type: 'close'; code: number; reconnectInMs?: number }
+  | { type: 'probed'; health: Health }
+  | { type: 'frame'; frame: ServerFrame }
+  /** A request got no answer in time (the SDK's `timeout`). */
+  | { type: 'no-answer' }
+  | { type: 'resume-expired'; ticketId: string }
+  | { type: 'tick' };
+
+/** How long after a reconnect the server has to resend a live ticket's `queued`. */
+export const RESUME_GRACE_MS = 4000;
+
+const FOCUS: Record<Phase, FocusTarget> = {
+  signin: 'signin-title', lobby: 'find', searching: 'searching-title', room: 'room-title', connecting: 'connecting-title',
+};
+
+export function initialState(now: number): State {
+  return {
+    now, phase: 'signin', token: null, accepted: false, refusals: 0, player: null, modes: [], regions: [], choice: {}, demoPlayers: [],
+    connection: 'offline', opened: false, dropped: false, reconnecting: null, ticket: null, search: null, room: null,
+    awaitingResume: null, pending: null, alert: null, tokenError: null, party: null, readyCheck: null,
+  };
+}
+
+interface Step { state: State; effects: Effect[] }
+
+/**
+ * The one place the lobby changes. A change of phase moves the focus to the new view's
+ * heading (or its main button), unless the step chose a focus itself or the page just loaded.
+ */
+export function update(previous: State, event: Event, now: number): Step {
+  const step = reduce({ ...previous, now }, event);
+  const focused = step.effects.some((effect) => effect.type === 'focus');
+  if (step.state.phase !== previous.phase && !focused && event.type !== 'boot') step.effects.push({ type: 'focus', target: FOCUS[step.state.phase] });
+  return step;
+}
+
+function reduce(state: State, event: Event): Step {
+  switch (event.type) {
+    case 'boot':
+      state = { ...state, choice: event.choice };
+      return event.token ? connecting({ ...state, token: event.token }) : { state, effects: [] };
+    case 'demo-players':
+      return { state: { ...state, demoPlayers: event.players }, effects: [] };
+    case 'submit-token': {
+      const token = event.token.trim();
+      if (!token) return { state: { ...state, tokenError: 'Enter your player token.' }, effects: [{ type: 'focus', target: 'token-input' }] };
+      return connecting({ ...state, token, accepted: false, refusals: 0, player: null, tokenError: null, alert: null, reconnecting: null });
+    }
+    case 'edit-token':
+      return { state: { ...state, tokenError: null }, effects: [] };
+    case 'sign-out':
+      return signedOut(state);
+    case 'find':
+      return join(state, event.mode, event.region);
+    case 'again':
+      return state.room ? join(state, state.room.mode, state.room.region) : { state, effects: [] };
+    case 'cancel':
+      if (state.connection !== 'online') return notConnected(state);
+      return { state: { ...state, pending: 'leave' }, effects: [{ type: 'leave' }] };
+    case 'to-lobby':
+      return { state: { ...state, room: null, phase: 'lobby' }, effects: [] };
+    case 'retry-now':
+      return connecting({ ...state, reconnecting: state.reconnecting && { ...state.reconnecting, at: null, dismissed: false } });
+    case 'play-here':
+      return connecting({ ...state, alert: null });
+    case 'dismiss':
+      return { state: { ...state, alert: null, reconnecting: state.reconnecting && { ...state.reconnecting, dismissed: true } }, effects: [] };
+    case 'open':
+      if (!state.token) return { state, effects: [] };
+      return { state: { ...state, opened: true, connection: 'online', refusals: 0, reconnecting: null }, effects: [] };
+    case 'close':
+      return closed(state, event.code, event.reconnectInMs);
+    case 'probed':
+      return probed(state, event.health);
+    case 'frame':
+      return onFrame(state, event.frame);
+    case 'no-answer':
+      return { state: { ...state, pending: null, alert: { text: "The server didn't answer in time. Please try again.", tone: 'error' } }, effects: [] };
+    case 'resume-expired':
+      if (state.awaitingResume !== event.ticketId || state.phase !== 'searching') return { state, effects: [] };
+      return {
+        state: { ...state, awaitingResume: null, ticket: null, search: null, phase: 'lobby', alert: { text: 'Your search ended while you were away. Start a new one when you are ready.', tone: 'info' } },
+        effects: [],
+      };
+    case 'tick':
+      return { state, effects: [] };
+  }
+}
+
+/** Opening a connection: the view stays where it is, except that sign-in gives way to "Connecting…". */
+function connecting(state: State): Step {
+  if (!state.token) return { state: { ...state, phase: 'signin' }, effects: [] };
+  const phase = state.phase === 'signin' ? 'connecting' : state.phase;
+  return { state: { ...state, phase, connection: 'connecting', opened: false, pending: null }, effects: [{ type: 'connect' }] };
+}
+
+function signedOut(state: State): Step {
+  return {
+    state: {
+      ...state, phase: 'signin', token: null, accepted: false, refusals: 0, player: null, connection: 'offline', opened: false, dropped: false,
+      reconnecting: null, ticket: null, search: null, room: null, awaitingResume: null, pending: null, alert: null, party: null, readyCheck: null,
+    },
+    effects: [{ type: 'disconnect' }, { type: 'store-token', token: null }],
+  };
+}
+
+function notConnected(state: State): Step {
+  return { state: { ...state, alert: { text: "You're not connected right now. We'll reconnect automatically.", tone: 'warn' } }, effects: [] };
+}
+
+function join(state: State, mode: string, region: string): Step {
+  const choice = { mode, region };
+  if (state.connection !== 'online') return { ...notConnected({ ...state, choice }), effects: [{ type: 'store-choice', choice }] };
+  return { state: { ...state, choice, alert: null, pending: 'join' }, effects: [{ type: 'store-choice', choice }, { type: 'join', mode, region }] };
+}
+
+function closed(state: State, code: number, reconnectInMs: number | undefined): Step {
+  if (!state.token) return { state, effects: [] };
+  const opened = state.opened;
+  // A live ticket keeps waiting on the server while we are away; the view and its clock stay as they are.
+  state = { ...state, opened: false, pending: null };
+  if (code === 4000) return { state: { ...state, connection: 'replaced', reconnecting: null, alert: { text: CLOSE_TEXT[4000]!, tone: 'warn', action: 'play-here' } }, effects: [] };
+  const at = reconnectInMs === undefined ? null : state.now + reconnectInMs;
+  const connection = reconnectInMs === undefined ? 'offline' : 'connecting';
+  if (!opened) {
+    // The browser hides the upgrade's HTTP status: /readyz tells a wrong token from an outage.
+    // The reason of an earlier drop stays: "the server is restarting" says more than "can't reach it".
+    return { state: { ...state, connection, reconnecting: { reason: state.reconnecting?.reason ?? null, at, dismissed: state.reconnecting?.dismissed ?? false } }, effects: [{ type: 'probe' }] };
+  }
+  const reason = CLOSE_TEXT[code] ?? 'The connection to the server was lost.';
+  return { state: { ...state, connection, dropped: true, reconnecting: { reason, at, dismissed: false } }, effects: [] };
+}
+
+function probed(state: State, health: Health): Step {
+  // Answers for a socket of a signed-out or already reconnected player come too late to matter.
+  if (!state.token || state.connection === 'online' || state.connection === 'replaced') return { state, effects: [] };
+  if (health === 'ready' && (!state.accepted || state.refusals >= 1)) {
+    const demo = state.demoPlayers.length ? ', or pick a demo player' : '';
+    const text = state.accepted ? 'Your token is no longer accepted. Sign in again.' : `That token wasn't recognised. Check it and try again${demo}.`;
+    const out = signedOut(state);
+    return { state: { ...out.state, tokenError: text }, effects: [...out.effects, { type: 'focus', target: 'token-input' }] };
+  }
+  const reason = health === 'starting' ? 'Matchmaking is starting up or partly unavailable.' : health === 'down' ? "Can't reach the matchmaking server." : 'The server refused the connection.';
+  const reconnecting = state.reconnecting ?? { reason: null, at: null, dismissed: false };
+  return { state: { ...state, refusals: health === 'ready' ? state.refusals + 1 : 0, reconnecting: { ...reconnecting, reason: reconnecting.reason ?? reason } }, effects: [] };
+}
+
+function onFrame(state: State, frame: ServerFrame): Step {
+  switch (frame.type) {
+    case 'hello': {
+      const effects: Effect[] = [{ type: 'store-token', token: state.token }];
+      if (state.dropped) effects.push({ type: 'announce', text: 'Reconnected.' });
+      let next: State = {
+        ...state, accepted: true, refusals: 0, player: frame.player, modes: frame.modes, regions: frame.regions,
+        connection: 'online', dropped: false, reconnecting: null, alert: null,
+      };
+      if (state.phase === 'searching' && state.ticket) {
+        // The server answers a live ticket with `queued` (or `matched`, if a room formed meanwhile).
+        next = { ...next, awaitingResume: state.ticket.ticketId };
+        effects.push({ type: 'resume-check', ticketId: state.ticket.ticketId, afterMs: RESUME_GRACE_MS });
+      } else if (state.phase === 'signin' || state.phase === 'connecting') {
+        next = { ...next, phase: 'lobby' };
+        effects.push({ type: 'announce', text: `Signed in as ${frame.player.name}, rating ${frame.player.rating}.` });
+      }
+      return { state: next, effects };
+    }
+    case 'queued': {
+      const resumed = state.ticket?.ticketId === frame.ticketId;
+      const ticket = { ticketId: frame.ticketId, mode: frame.mode, region: frame.region, rating: frame.rating };
+      const search = resumed && state.search ? state.search : { waitedMs: 0, window: undefined, receivedAt: state.now };
+      return {
+        state: { ...state, awaitingResume: null, pending: null, ticket, search, room: null, phase: 'searching' },
+        effects: [{ type: 'announce', text: resumed ? 'Still searching; your place in the queue was kept.' : `Searching for a ${frame.mode} match in ${frame.region}.` }],
+      };
+    }
+    case 'searching': {
+      if (state.ticket && state.ticket.ticketId !== frame.ticketId) return { state, effects: [] };
+      const search = { waitedMs: frame.waitedMs, window: frame.window, receivedAt: state.now };
+      return { state: { ...state, search, phase: state.ticket ? 'searching' : state.phase }, effects: [] };
+    }
+    case 'matched': {
+      const { room } = frame;
+      return {
+        state: { ...state, awaitingResume: null, pending: null, room, ticket: null, search: null, readyCheck: null, alert: null, phase: 'room' },
+        effects: [{ type: 'announce', text: `Match found: ${room.players.length} players in ${room.mode}, ${room.region}.` }],
+      };
+    }
+    case 'left': {
+      const text = LEFT_TEXT[frame.reason] ?? 'Your search ended.';
+      const next: State = { ...state, awaitingResume: null, pending: null, ticket: null, search: null, readyCheck: null, phase: 'lobby' };
+      if (frame.reason === 'cancelled') return { state: { ...next, alert: null }, effects: [{ type: 'announce', text }] };
+      return { state: { ...next, alert: { text, tone: 'warn' } }, effects: [] };
+    }
+    case 'error': {
+      const text = frame.code === 'cooling_down'
+        ? `You declined a match a moment ago. You can search again in ${Math.max(1, Math.ceil(frame.retryInMs / 1000))} s.`
+        : (ERROR_TEXT[frame.code] ?? 'Something went wrong. Please try again.');
+      const wasPending = state.pending;
+      let next: State = { ...state, pending: null };
+      if (frame.code === 'not_queued' && state.phase === 'searching') next = { ...next, ticket: null, search: null, phase: 'lobby' };
+      // Our view fell behind the server: a new connection makes it resend `queued` for the live ticket.
+      if (frame.code === 'already_queued' && state.phase !== 'searching') return connecting(next);
+      next = { ...next, alert: { text, tone: frame.code === 'rate_limited' || frame.code === 'already_queued' || frame.code === 'cooling_down' ? 'warn' : 'error' } };
+      return { state: next, effects: wasPending === 'join' && next.phase === 'lobby' ? [{ type: 'focus', target: 'find' }] : [] };
+    }
+    // v1.1 seams: what the gateway sends once parties and the ready check are turned on.
+    case 'party':
+      return { state: { ...state, party: frame.party }, effects: [] };
+    case 'found':
+      return {
+        state: { ...state, readyCheck: { roomId: frame.roomId, ticketId: frame.ticketId, expiresAt: state.now + frame.expiresInMs, players: frame.players, accepted: 0, total: frame.players.length, answered: null } },
+        effects: [{ type: 'announce', text: `Match found: accept within ${Math.ceil(frame.expiresInMs / 1000)} seconds.` }],
+      };
+    case 'ready':
+      if (state.readyCheck?.roomId !== frame.roomId) return { state, effects: [] };
+      return { state: { ...state, readyCheck: { ...state.readyCheck, accepted: frame.accepted, total: frame.total } }, effects: [] };
+    case 'requeued':
+      return { state: { ...state, readyCheck: null, alert: { text: REQUEUED_TEXT[frame.reason], tone: 'info' } }, effects: [] };
+  }
+}
+
+/** The words of the reconnect notice, counting down to the next attempt; null while connected. */
+export function reconnectText(state: State): string | null {
+  const reconnecting = state.reconnecting;
+  if (!reconnecting?.reason || state.connection === 'online' || state.connection === 'replaced') return null;
+  const seconds = reconnecting.at === null ? 0 : Math.max(0, Math.ceil((reconnecting.at - state.now) / 1000));
+  const keep = state.phase === 'searching' ? ' Your place in the queue is kept.' : '';
+  return `${reconnecting.reason} Reconnecting${seconds > 0 ? ` in ${seconds} s` : ''}…${keep}`;
+}
+
+/** The alert to show: a reconnect notice outside the "Connecting…" view, else the latest message. */
+export function visibleAlert(state: State): Alert | null {
+  const text = reconnectText(state);
+  if (text && state.phase !== 'connecting' && !state.reconnecting?.dismissed) return { text, tone: 'warn', action: 'retry' };
+  return state.alert;
+}
+
+/** Time waited so far: the latest `searching` figure plus the time since it came. */
+export function waitedMs(state: State): number {
+  const search = state.search;
+  return search ? search.waitedMs + Math.max(0, state.now - search.receivedAt) : 0;
+}
+
+/** The rating window as a player reads it, and where it sits on a bar of ±1000. */
+export function windowView(state: State): { figure: string; range: string; left: number; width: number } {
+  const window = state.search?.window;
+  if (window === undefined) return { figure: '—', range: 'starting…', left: 50, width: 0 };
+  const rounded = Math.round(window);
+  const rating = state.ticket?.rating ?? state.player?.rating ?? 0;
+  const width = Math.min(100, Math.max(2, (rounded / 1000) * 100));
+  return { figure: `±${rounded}`, range: `players rated ${Math.max(0, Math.round(rating - rounded))}–${Math.round(rating + rounded)}`, left: 50 - width / 2, width };
+}
+
+/** The three buttons that talk to the server: whether they work now, and their words. */
+export function controls(state: State): Record<'find' | 'cancel' | 'again', { disabled: boolean; text: string }> {
+  const online = state.connection === 'online';
+  const joining = state.pending === 'join';
+  return {
+    // After a 4000 nothing reconnects by itself: say so instead of promising a connection.
+    find: { disabled: !online || joining, text: joining ? 'Joining…' : online ? 'Find match' : state.connection === 'replaced' ? 'Not connected' : 'Waiting for connection…' },
+    cancel: { disabled: !online || state.pending === 'leave', text: state.pending === 'leave' ? 'Cancelling…' : 'Cancel' },
+    again: { disabled: !online || joining, text: joining ? 'Joining…' : 'Play again' },
+  };
+}
+
+/** The connection pill. */
+export function connectionView(state: State): { kind: 'offline' | 'connecting' | 'online'; text: string } {
+  switch (state.connection) {
+    case 'online': return { kind: 'online', text: 'Connected' };
+    case 'connecting': return { kind: 'connecting', text: state.reconnecting ? 'Reconnecting…' : 'Connecting…' };
+    case 'replaced': return { kind: 'offline', text: 'Disconnected' };
+    case 'offline': return { kind: 'offline', text: state.token ? 'Disconnected' : 'Not connected' };
+  }
+}
+
+/** The "Connecting…" view's line. */
+export function connectingText(state: State): string {
+  if (state.connection === 'replaced') return 'Disconnected: playing in another tab.';
+  return reconnectText(state) ?? 'Reaching the matchmaking server.';
+}

@@ -1,0 +1,254 @@
+import { expect } from 'chai';
+import type { Room, ServerFrame } from '../../packages/client/src/wire/index.js';
+import {
+  connectingText, connectionView, controls, initialState, RESUME_GRACE_MS, update, visibleAlert, waitedMs, windowView,
+  type Effect, type Event, type State,
+} from '../../services/producer/web/lobby/state.js';
+
+/** The lobby's reducer as data: every step of the page without a DOM, a socket or a timer. */
+
+const player = { id: 'p1', name: 'ada', rating: 1500 };
+const hello: ServerFrame = { type: 'hello', player, modes: ['ffa3', 'duo'], regions: ['eu', 'us'] };
+const queued: ServerFrame = { type: 'queued', ticketId: 't1', mode: 'ffa3', region: 'eu', rating: 1500, id: 'c1' };
+const room: Room = {
+  id: 'r1', mode: 'ffa3', region: 'eu', createdAt: '2026-12-01T00:00:00.000Z', spread: 40, imbalance: 0,
+  players: [{ playerId: 'p1', ticketId: 't1', name: 'ada', rating: 1500, team: 0, waitedMs: 1200 }],
+};
+
+/** Deep-frozen, so a reducer that mutated its input would throw. */
+function freeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) freeze(inner);
+  }
+  return value;
+}
+
+/** Runs events from `state`, one millisecond apart unless an event says `at`; returns the last state and every effect. */
+function run(state: State, ...events: (Event | [Event, number])[]): { state: State; effects: Effect[] } {
+  const effects: Effect[] = [];
+  for (const item of events) {
+    const [event, at] = Array.isArray(item) ? item : [item, state.now + 1];
+    const step = update(freeze(state), event, at);
+    state = step.state;
+    effects.push(...step.effects);
+  }
+  return { state, effects };
+}
+
+const frame = (value: ServerFrame): Event => ({ type: 'frame', frame: value });
+const types = (effects: Effect[]) => effects.map((effect) => effect.type);
+
+function signedIn(): State {
+  return run(initialState(0), { type: 'boot', token: null, choice: {} }, { type: 'submit-token', token: ' tok ' }, { type: 'open' }, frame(hello)).state;
+}
+
+function searching(): State {
+  return run(signedIn(), { type: 'find', mode: 'ffa3', region: 'eu' }, [frame(queued), 1000]).state;
+}
+
+describe('lobby state: update(state, event, now)', () => {
+  it('starts at sign-in without a token, and connects at once with a saved one', () => {
+    const fresh = run(initialState(0), { type: 'boot', token: null, choice: {} });
+    expect(fresh.state.phase).to.equal('signin');
+    expect(fresh.effects).to.deep.equal([]);
+    expect(connectionView(fresh.state)).to.deep.equal({ kind: 'offline', text: 'Not connected' });
+
+    const saved = run(initialState(0), { type: 'boot', token: 'tok', choice: { mode: 'duo' } });
+    expect(saved.state).to.include({ phase: 'connecting', connection: 'connecting', token: 'tok' });
+    expect(saved.state.choice).to.deep.equal({ mode: 'duo' });
+    // On load the focus stays where the browser put it.
+    expect(saved.effects).to.deep.equal([{ type: 'connect' }]);
+  });
+
+  it('asks for a token when the field is empty, and signs in with a trimmed one', () => {
+    const empty = run(initialState(0), { type: 'submit-token', token: '   ' });
+    expect(empty.state.tokenError).to.equal('Enter your player token.');
+    expect(empty.effects).to.deep.equal([{ type: 'focus', target: 'token-input' }]);
+    expect(run(empty.state, { type: 'edit-token' }).state.tokenError).to.equal(null);
+
+    const step = run(initialState(0), { type: 'submit-token', token: ' tok ' });
+    expect(step.state).to.include({ token: 'tok', phase: 'connecting', connection: 'connecting' });
+    expect(step.effects).to.deep.equal([{ type: 'connect' }, { type: 'focus', target: 'connecting-title' }]);
+    expect(connectingText(step.state)).to.equal('Reaching the matchmaking server.');
+  });
+
+  it('greets the player on hello: the lobby, the token kept, focus on "Find match"', () => {
+    const step = run(initialState(0), { type: 'submit-token', token: 'tok' }, { type: 'open' }, frame(hello));
+    expect(step.state).to.include({ phase: 'lobby', connection: 'online', accepted: true });
+    expect(step.state.modes).to.deep.equal(['ffa3', 'duo']);
+    expect(step.effects).to.deep.include.members([
+      { type: 'store-token', token: 'tok' },
+      { type: 'announce', text: 'Signed in as ada, rating 1500.' },
+      { type: 'focus', target: 'find' },
+    ]);
+    expect(controls(step.state).find).to.deep.equal({ disabled: false, text: 'Find match' });
+    expect(connectionView(step.state)).to.deep.equal({ kind: 'online', text: 'Connected' });
+  });
+
+  it('joins only while connected, and says so otherwise', () => {
+    const joining = run(signedIn(), { type: 'find', mode: 'duo', region: 'us' });
+    expect(joining.state.pending).to.equal('join');
+    expect(joining.effects).to.deep.equal([{ type: 'store-choice', choice: { mode: 'duo', region: 'us' } }, { type: 'join', mode: 'duo', region: 'us' }]);
+    expect(controls(joining.state).find).to.deep.equal({ disabled: true, text: 'Joining…' });
+
+    const offline = run(initialState(0), { type: 'find', mode: 'duo', region: 'us' });
+    expect(types(offline.effects)).to.deep.equal(['store-choice']);
+    expect(offline.state.alert?.text).to.match(/not connected right now/);
+    expect(controls(offline.state).find.disabled).to.equal(true);
+  });
+
+  it('shows the wait and the rating window while searching', () => {
+    const step = run(signedIn(), { type: 'find', mode: 'ffa3', region: 'eu' }, [frame(queued), 1000]);
+    expect(step.state.phase).to.equal('searching');
+    expect(step.effects).to.deep.include({ type: 'announce', text: 'Searching for a ffa3 match in eu.' });
+    expect(step.effects).to.deep.include({ type: 'focus', target: 'searching-title' });
+    expect(windowView(step.state)).to.include({ figure: '—', range: 'starting…' });
+
+    const later = run(step.state, [frame({ type: 'searching', ticketId: 't1', waitedMs: 2000, window: 100 }), 3000], [{ type: 'tick' }, 3750]);
+    expect(waitedMs(later.state)).to.equal(2750);
+    expect(windowView(later.state)).to.deep.equal({ figure: '±100', range: 'players rated 1400–1600', left: 45, width: 10 });
+    // Another ticket's figures are not ours.
+    const other = run(later.state, frame({ type: 'searching', ticketId: 't9', waitedMs: 9000, window: 900 }));
+    expect(other.state.search).to.equal(later.state.search);
+  });
+
+  it('cancels: leave, then the lobby again with "Search cancelled." said and focus on "Find match"', () => {
+    const leaving = run(searching(), { type: 'cancel' });
+    expect(leaving.state.pending).to.equal('leave');
+    expect(leaving.effects).to.deep.equal([{ type: 'leave' }]);
+    expect(controls(leaving.state).cancel).to.deep.equal({ disabled: true, text: 'Cancelling…' });
+
+    const left = run(leaving.state, frame({ type: 'left', ticketId: 't1', reason: 'cancelled', id: 'c2' }));
+    expect(left.state).to.include({ phase: 'lobby', ticket: null, search: null, pending: null, alert: null });
+    expect(left.effects).to.deep.equal([{ type: 'announce', text: 'Search cancelled.' }, { type: 'focus', target: 'find' }]);
+  });
+
+  it('warns when a search ends without a room', () => {
+    const step = run(searching(), frame({ type: 'left', ticketId: 't1', reason: 'timeout' }));
+    expect(step.state.phase).to.equal('lobby');
+    expect(step.state.alert).to.deep.equal({ text: 'No match was found in time. Try again, or pick another region or mode.', tone: 'warn' });
+  });
+
+  it('shows the room, and "Play again" joins the same mode and region', () => {
+    const step = run(searching(), frame({ type: 'matched', ticketId: 't1', room }));
+    expect(step.state).to.include({ phase: 'room', room, ticket: null });
+    expect(step.effects).to.deep.equal([{ type: 'announce', text: 'Match found: 1 players in ffa3, eu.' }, { type: 'focus', target: 'room-title' }]);
+    expect(run(step.state, { type: 'again' }).effects).to.deep.include({ type: 'join', mode: 'ffa3', region: 'eu' });
+    expect(run(step.state, { type: 'to-lobby' }).state).to.include({ phase: 'lobby', room: null });
+  });
+
+  it('keeps the search through a gateway restart, counting down to each attempt, and resumes the ticket', () => {
+    const dropped = run(searching(), [{ type: 'close', code: 1001, reconnectInMs: 2400 }, 5000]);
+    expect(dropped.state).to.include({ phase: 'searching', connection: 'connecting', pending: null });
+    expect(visibleAlert(dropped.state)).to.deep.equal({ text: 'The server is restarting. Reconnecting in 3 s… Your place in the queue is kept.', tone: 'warn', action: 'retry' });
+    expect(connectionView(dropped.state).text).to.equal('Reconnecting…');
+    expect(controls(dropped.state).cancel.disabled).to.equal(true);
+
+    // An attempt while the gateway is still down: asked about, and the first reason stays.
+    const failed = run(dropped.state, [{ type: 'close', code: 1006, reconnectInMs: 900 }, 7500], { type: 'probed', health: 'down' });
+    expect(types(failed.effects)).to.deep.equal(['probe']);
+    expect(visibleAlert(failed.state)?.text).to.equal('The server is restarting. Reconnecting in 1 s… Your place in the queue is kept.');
+    expect(visibleAlert(run(failed.state, [{ type: 'tick' }, 8500]).state)?.text).to.equal('The server is restarting. Reconnecting… Your place in the queue is kept.');
+
+    const back = run(failed.state, { type: 'open' }, frame(hello));
+    expect(back.state).to.include({ phase: 'searching', connection: 'online', awaitingResume: 't1', alert: null });
+    expect(visibleAlert(back.state)).to.equal(null);
+    expect(back.effects).to.deep.include.members([{ type: 'announce', text: 'Reconnected.' }, { type: 'resume-check', ticketId: 't1', afterMs: RESUME_GRACE_MS }]);
+
+    const resumed = run(back.state, frame(queued));
+    expect(resumed.state.search).to.equal(failed.state.search);
+    expect(resumed.effects).to.deep.equal([{ type: 'announce', text: 'Still searching; your place in the queue was kept.' }]);
+    expect(run(resumed.state, { type: 'resume-expired', ticketId: 't1' }).state.phase).to.equal('searching');
+  });
+
+  it('tells a player whose search ended while away', () => {
+    const back = run(searching(), { type: 'close', code: 1006, reconnectInMs: 100 }, { type: 'open' }, frame(hello));
+    const expired = run(back.state, { type: 'resume-expired', ticketId: 't1' });
+    expect(expired.state).to.include({ phase: 'lobby', ticket: null });
+    expect(expired.state.alert?.tone).to.equal('info');
+  });
+
+  it('tells a wrong token from an outage with /readyz', () => {
+    const refused = run(initialState(0), { type: 'submit-token', token: 'nope' }, { type: 'close', code: 1006, reconnectInMs: 300 });
+    expect(types(refused.effects)).to.deep.equal(['connect', 'focus', 'probe']);
+
+    const wrong = run(refused.state, { type: 'probed', health: 'ready' });
+    expect(wrong.state).to.include({ phase: 'signin', token: null, tokenError: "That token wasn't recognised. Check it and try again." });
+    expect(wrong.effects).to.deep.equal([{ type: 'disconnect' }, { type: 'store-token', token: null }, { type: 'focus', target: 'token-input' }]);
+    const withDemo = run({ ...refused.state, demoPlayers: [{ id: 'd', name: 'bob', rating: 1, token: 'x' }] }, { type: 'probed', health: 'ready' });
+    expect(withDemo.state.tokenError).to.equal("That token wasn't recognised. Check it and try again, or pick a demo player.");
+
+    const down = run(refused.state, { type: 'probed', health: 'down' });
+    expect(down.state.phase).to.equal('connecting');
+    expect(connectingText(down.state)).to.equal("Can't reach the matchmaking server. Reconnecting in 1 s…");
+    expect(connectingText(run(refused.state, { type: 'probed', health: 'starting' }).state)).to.match(/^Matchmaking is starting up/);
+  });
+
+  it('signs out a token refused twice in a row after it had worked (revoked), not once (a restart race)', () => {
+    const once = run(signedIn(), { type: 'close', code: 1001, reconnectInMs: 100 }, { type: 'close', code: 1006, reconnectInMs: 100 }, { type: 'probed', health: 'ready' });
+    expect(once.state.token).to.equal('tok');
+    const twice = run(once.state, { type: 'close', code: 1006, reconnectInMs: 100 }, { type: 'probed', health: 'ready' });
+    expect(twice.state).to.include({ token: null, phase: 'signin', tokenError: 'Your token is no longer accepted. Sign in again.' });
+  });
+
+  it('stops at close 4000 (signed in elsewhere) until the player takes over', () => {
+    const replaced = run(signedIn(), { type: 'close', code: 4000 });
+    expect(replaced.state.connection).to.equal('replaced');
+    expect(visibleAlert(replaced.state)).to.deep.equal({ text: 'You opened matchq in another tab or window, so this one was disconnected.', tone: 'warn', action: 'play-here' });
+    expect(controls(replaced.state).find).to.deep.equal({ disabled: true, text: 'Not connected' });
+    expect(connectionView(replaced.state)).to.deep.equal({ kind: 'offline', text: 'Disconnected' });
+    // A late probe answer does not sign a replaced page out.
+    expect(run(replaced.state, { type: 'probed', health: 'ready' }).state.token).to.equal('tok');
+
+    const back = run(replaced.state, { type: 'play-here' });
+    expect(back.state).to.include({ connection: 'connecting', alert: null });
+    expect(back.effects).to.deep.equal([{ type: 'connect' }]);
+  });
+
+  it('words each error, and reconnects when the server says a search is live that the page does not show', () => {
+    const limited = run(signedIn(), { type: 'find', mode: 'ffa3', region: 'eu' }, frame({ type: 'error', code: 'rate_limited', message: 'slow down' }));
+    expect(limited.state.alert).to.deep.equal({ text: "You're going a bit fast. Wait a moment, then try again.", tone: 'warn' });
+    expect(limited.state.pending).to.equal(null);
+    expect(limited.effects.at(-1)).to.deep.equal({ type: 'focus', target: 'find' });
+
+    const behind = run(signedIn(), frame({ type: 'error', code: 'already_queued', message: 'x', id: 'c1' }));
+    expect(behind.effects).to.deep.equal([{ type: 'connect' }]);
+
+    const gone = run(searching(), frame({ type: 'error', code: 'not_queued', message: 'x' }));
+    expect(gone.state.phase).to.equal('lobby');
+
+    const cooling = run(signedIn(), frame({ type: 'error', code: 'cooling_down', message: 'x', retryInMs: 4200 }));
+    expect(cooling.state.alert?.text).to.equal('You declined a match a moment ago. You can search again in 5 s.');
+
+    const silent = run(signedIn(), { type: 'find', mode: 'ffa3', region: 'eu' }, { type: 'no-answer' });
+    expect(silent.state.pending).to.equal(null);
+    expect(silent.state.alert?.tone).to.equal('error');
+  });
+
+  it('signs out completely', () => {
+    const out = run(searching(), { type: 'sign-out' });
+    expect(out.state).to.include({ phase: 'signin', token: null, player: null, ticket: null, search: null, connection: 'offline' });
+    expect(out.effects).to.deep.equal([{ type: 'disconnect' }, { type: 'store-token', token: null }, { type: 'focus', target: 'signin-title' }]);
+    // What the closed client says afterwards changes nothing.
+    expect(run(out.state, { type: 'close', code: 1000 }).state).to.include({ phase: 'signin', connection: 'offline' });
+  });
+
+  it('keeps v1.1 party and ready-check frames in the state (the seams for their views)', () => {
+    const party = { id: 'pa', code: 'ABC234', leader: 'p1', members: [{ id: 'p1', name: 'ada', rating: 1500 }] };
+    const inParty = run(signedIn(), frame({ type: 'party', party }));
+    expect(inParty.state.party).to.deep.equal(party);
+    expect(run(inParty.state, frame({ type: 'party', party: null })).state.party).to.equal(null);
+
+    const found = run(searching(), [frame({ type: 'found', ticketId: 't1', roomId: 'r1', expiresInMs: 10_000, players: [{ id: 'p1', name: 'ada' }, { id: 'p2', name: 'bob' }] }), 2000]);
+    expect(found.state.readyCheck).to.include({ roomId: 'r1', expiresAt: 12_000, accepted: 0, total: 2 });
+    const counted = run(found.state, frame({ type: 'ready', roomId: 'r1', accepted: 1, total: 2 }));
+    expect(counted.state.readyCheck?.accepted).to.equal(1);
+    const requeued = run(counted.state, frame({ type: 'requeued', ticketId: 't1', reason: 'declined' }));
+    expect(requeued.state).to.include({ readyCheck: null, phase: 'searching' });
+    expect(requeued.state.alert?.tone).to.equal('info');
+    const declined = run(counted.state, frame({ type: 'left', ticketId: 't1', reason: 'declined' }));
+    expect(declined.state).to.include({ readyCheck: null, phase: 'lobby' });
+    expect(declined.state.alert?.text).to.equal('You declined the match, so your search ended.');
+  });
+});
