@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { connect, isMatchqError, MatchqConnectionError, type ClientEvents, type MatchqClient } from '../../packages/client/src/index.js';
+import type { MatchConfig } from '../../core/types.js';
 import { eventually } from '../support/broker.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -88,5 +89,45 @@ describe('@matchq/client against the real pipeline', () => {
     const client = open('not-a-token');
     const error = await client.ready().catch((failure: unknown) => failure);
     expect(error).to.be.instanceOf(MatchqConnectionError).and.include({ reason: 'unauthorized' });
+  });
+});
+
+describe('@matchq/client with the ready check on', () => {
+  let stack: Stack;
+  const clients: MatchqClient[] = [];
+  const MATCH: MatchConfig = {
+    regions: ['eu'],
+    modes: { rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 5, cooldownSeconds: 30 } } },
+  };
+
+  before(async () => {
+    stack = await startStack({ tickMs: 100, match: MATCH, without: ['recorder'] });
+  });
+  afterEach(() => clients.splice(0).forEach((client) => client.close()));
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('accepts and declines a proposed room: ready with the counts, left declined, requeued for the others, then cooling_down with retryInMs', async () => {
+    const players = [await stack.addPlayer('rc-a'), await stack.addPlayer('rc-b'), await stack.addPlayer('rc-c')];
+    const [ada, bob, cyd] = players.map((player) => {
+      const client = connect(stack.gatewayUrl(), player.token, { WebSocket });
+      clients.push(client);
+      return client;
+    }) as [MatchqClient, MatchqClient, MatchqClient];
+    const found = [ada, bob, cyd].map((client) => new Promise<ClientEvents['found']>((resolve) => client.once('found', resolve)));
+    const requeued = [ada, bob].map((client) => new Promise<ClientEvents['requeued']>((resolve) => client.once('requeued', resolve)));
+    for (const client of [ada, bob, cyd]) await client.join('rc3', 'eu');
+    const { roomId } = (await Promise.all(found))[0]!;
+    expect(await ada.accept(roomId)).to.include({ type: 'ready', roomId, accepted: 1, total: 3 });
+    const again = await ada.accept(roomId).catch((error: unknown) => error);
+    expect(isMatchqError(again, 'not_pending')).to.equal(true);
+    const left = await cyd.decline(roomId);
+    expect(left).to.include({ type: 'left', reason: 'declined' });
+    expect(cyd.ticket).to.equal(null);
+    for (const frame of await Promise.all(requeued)) expect(frame.reason).to.equal('declined');
+    expect(ada.ticket, 'the others keep their ticket').to.not.equal(null);
+    const cooling = await cyd.join('rc3', 'eu').catch((error: unknown) => error);
+    expect(isMatchqError(cooling, 'cooling_down') && cooling.retryInMs).to.be.within(1, 30_000);
   });
 });

@@ -4,7 +4,7 @@ import { MatchqConnectionError, MatchqError, type ConnectionErrorReason } from '
 import { findWebSocket, isOpen, watchUpgradeStatus, type WebSocketConstructor, type WebSocketLike } from './socket.js';
 import {
   CLOSE_REPLACED, encodeClientFrame, parseServerFrame, WS_PATH,
-  type ClientFrame, type HelloFrame, type LeftFrame, type QueuedFrame, type RequestId, type ServerFrame, type ServerFrameOf, type ServerFrameType,
+  type ClientFrame, type HelloFrame, type LeftFrame, type QueuedFrame, type ReadyFrame, type RequestId, type ServerFrame, type ServerFrameOf, type ServerFrameType,
 } from './wire/index.js';
 
 export interface ConnectOptions {
@@ -81,9 +81,23 @@ export class MatchqClient extends Emitter<ClientEvents> {
   }
 
   /**
+   * Ready check (modes with `accept`): accepts the room a `found` proposed. Resolves with
+   * `ready` (how many of the room accepted so far); `matched` follows once all have.
+   * Rejects with `not_pending` for a room no longer waiting on you.
+   */
+  async accept(roomId: string): Promise<ReadyFrame> {
+    return (await this.request((id) => ({ type: 'accept', roomId, id }), ['ready'])) as ReadyFrame;
+  }
+
+  /** Declines the proposed room: your ticket ends, resolving with `left` (`declined`); the mode's cooldown may follow (`cooling_down`). */
+  async decline(roomId: string): Promise<LeftFrame> {
+    return (await this.request((id) => ({ type: 'decline', roomId, id }), ['left'])) as LeftFrame;
+  }
+
+  /**
    * The seam every request helper is built on: sends the frame with a fresh `id`, and settles
-   * with the first reply that echoes it, one of `replies` or an `error`. Helpers for parties and
-   * the ready check go here as the server turns them on.
+   * with the first reply that echoes it, one of `replies` or an `error`. Helpers for parties go
+   * here as the server turns them on.
    */
   async request(build: (id: RequestId) => ClientFrame, replies: readonly ServerFrameType[]): Promise<ServerFrame> {
     await this.ready();
