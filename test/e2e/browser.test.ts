@@ -26,6 +26,8 @@ const MATCH: MatchConfig = {
   modes: {
     ffa3: { teams: 1, teamSize: 3, window: growth, maxWaitSeconds: 300 },
     duo: { teams: 2, teamSize: 2, window: { ...growth, initial: 200 }, maxWaitSeconds: 300 },
+    // With the v1.1 ready check: every player accepts a found room before it is made.
+    ready3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 300, accept: { seconds: 30, cooldownSeconds: 0 } },
   },
 };
 
@@ -230,6 +232,46 @@ describe('browser: lobby and dashboard', function () {
     await phone.goto(stack.httpUrl('/dashboard'));
     await barsDrawn(phone, 'chart-spread');
     await shot(phone, 'dashboard-phone-dark');
+  });
+
+  it('ready check: shows the found room with a countdown, accepts by keyboard, counts the others, then shows the room', async () => {
+    const players = await Promise.all([['mia', 1500], ['ned', 1510], ['ola', 1490]].map(([name, rating]) => stack.addPlayer(name as string, rating as number)));
+    const page = await newPage(PHONE);
+    await signIn(page, players[0]!);
+    await findMatch(page, 'ready3', 'eu', false);
+    const others = await Promise.all(players.slice(1).map((player) => stack.connect(player.token)));
+    others.forEach((client) => client.send({ type: 'join', mode: 'ready3', region: 'eu' }));
+    const found = await Promise.all(others.map((client) => client.next('found')));
+
+    await page.locator('#view-found').waitFor({ state: 'visible' });
+    expect(await page.locator('#found-players .player-name').allTextContents()).to.have.members(['mia', 'ned', 'ola']);
+    await showsText(page.locator('#found-count'), '0 of 3 accepted');
+    await page.waitForFunction(() => Number(document.querySelector('#found-seconds')?.textContent) > 20);
+    await page.waitForFunction(() => document.activeElement?.id === 'accept');
+    await shot(page, 'lobby-found-phone');
+    await page.keyboard.press('Enter');
+    await showsText(page.locator('#found-count'), '1 of 3 accepted; waiting for the others');
+    expect(await page.locator('#accept').isDisabled()).to.equal(true);
+
+    for (const [index, client] of others.entries()) client.send({ type: 'accept', roomId: found[index]!.roomId });
+    const room = await roomOf(page);
+    expect(room.id).to.equal(found[0]!.roomId);
+    expect(room.names).to.have.members(['mia', 'ned', 'ola']);
+  });
+
+  it('ready check: a decline ends the search, said in words', async () => {
+    const players = await Promise.all([['pam', 1500], ['quy', 1500], ['ray', 1500]].map(([name, rating]) => stack.addPlayer(name as string, rating as number)));
+    const page = await newPage(DESKTOP);
+    await signIn(page, players[0]!);
+    await findMatch(page, 'ready3', 'us', false);
+    const others = await Promise.all(players.slice(1).map((player) => stack.connect(player.token)));
+    others.forEach((client) => client.send({ type: 'join', mode: 'ready3', region: 'us' }));
+    await page.locator('#view-found').waitFor({ state: 'visible' });
+    await page.getByRole('button', { name: 'Decline' }).click();
+    await page.locator('#view-lobby').waitFor({ state: 'visible' });
+    await showsText(page.locator('#alert-text'), 'You declined the match');
+    // The others' tickets go back to their pool.
+    await Promise.all(others.map((client) => client.next('requeued')));
   });
 
   it('keeps the search through a gateway restart and shows the room formed after it', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Room, ServerFrame } from '../../packages/client/src/wire/index.js';
 import {
-  connectingText, connectionView, controls, initialState, RESUME_GRACE_MS, update, visibleAlert, waitedMs, windowView,
+  connectingText, connectionView, controls, initialState, readyView, RESUME_GRACE_MS, update, visibleAlert, waitedMs, windowView,
   type Effect, type Event, type State,
 } from '../../services/producer/web/lobby/state.js';
 
@@ -234,21 +234,58 @@ describe('lobby state: update(state, event, now)', () => {
     expect(run(out.state, { type: 'close', code: 1000 }).state).to.include({ phase: 'signin', connection: 'offline' });
   });
 
-  it('keeps v1.1 party and ready-check frames in the state (the seams for their views)', () => {
+  it('keeps the v1.1 party frame in the state (the seam for its view)', () => {
     const party = { id: 'pa', code: 'ABC234', leader: 'p1', members: [{ id: 'p1', name: 'ada', rating: 1500 }] };
     const inParty = run(signedIn(), frame({ type: 'party', party }));
     expect(inParty.state.party).to.deep.equal(party);
     expect(run(inParty.state, frame({ type: 'party', party: null })).state.party).to.equal(null);
+  });
 
-    const found = run(searching(), [frame({ type: 'found', ticketId: 't1', roomId: 'r1', expiresInMs: 10_000, players: [{ id: 'p1', name: 'ada' }, { id: 'p2', name: 'bob' }] }), 2000]);
-    expect(found.state.readyCheck).to.include({ roomId: 'r1', expiresAt: 12_000, accepted: 0, total: 2 });
-    const counted = run(found.state, frame({ type: 'ready', roomId: 'r1', accepted: 1, total: 2 }));
-    expect(counted.state.readyCheck?.accepted).to.equal(1);
-    const requeued = run(counted.state, frame({ type: 'requeued', ticketId: 't1', reason: 'declined' }));
-    expect(requeued.state).to.include({ readyCheck: null, phase: 'searching' });
-    expect(requeued.state.alert?.tone).to.equal('info');
-    const declined = run(counted.state, frame({ type: 'left', ticketId: 't1', reason: 'declined' }));
-    expect(declined.state).to.include({ readyCheck: null, phase: 'lobby' });
-    expect(declined.state.alert?.text).to.equal('You declined the match, so your search ended.');
+  const found: ServerFrame = { type: 'found', ticketId: 't1', roomId: 'r1', expiresInMs: 10_000, players: [{ id: 'p1', name: 'ada' }, { id: 'p2', name: 'bob' }] };
+
+  it('ready check: asks to accept a found room with a countdown, counts the accepts, then shows the room', () => {
+    const asked = run(searching(), [frame(found), 2000]);
+    expect(asked.state.phase).to.equal('found');
+    expect(asked.state.readyCheck).to.include({ roomId: 'r1', expiresAt: 12_000, accepted: 0, total: 2, answered: null });
+    expect(asked.effects).to.deep.equal([{ type: 'announce', text: 'Match found. Accept within 10 seconds.' }, { type: 'focus', target: 'accept' }]);
+    expect(readyView(run(asked.state, [{ type: 'tick' }, 4500]).state)).to.deep.equal({ seconds: 8, left: 75, count: '0 of 2 accepted', waiting: false });
+    // Figures that come late do not hide the question.
+    expect(run(asked.state, frame({ type: 'searching', ticketId: 't1', waitedMs: 3000, window: 10 })).state.phase).to.equal('found');
+
+    const accepted = run(asked.state, { type: 'answer', answer: 'accept' });
+    expect(accepted.effects).to.deep.equal([{ type: 'answer', answer: 'accept', roomId: 'r1' }]);
+    expect(controls(accepted.state).accept).to.deep.equal({ disabled: true, text: 'Accepted' });
+    expect(controls(accepted.state).decline.disabled).to.equal(true);
+    // One answer only.
+    expect(run(accepted.state, { type: 'answer', answer: 'decline' }).effects).to.deep.equal([]);
+
+    const counted = run(accepted.state, frame({ type: 'ready', roomId: 'r1', accepted: 1, total: 2, id: 'c3' }));
+    expect(readyView(counted.state)?.count).to.equal('1 of 2 accepted; waiting for the others');
+    const made = run(counted.state, frame({ type: 'matched', ticketId: 't1', room }));
+    expect(made.state).to.include({ phase: 'room', readyCheck: null });
+  });
+
+  it('ready check: a decline ends the search; a room that falls through because of others searches again', () => {
+    const asked = run(searching(), frame(found)).state;
+    const declining = run(asked, { type: 'answer', answer: 'decline' });
+    expect(declining.effects).to.deep.equal([{ type: 'answer', answer: 'decline', roomId: 'r1' }]);
+    const declined = run(declining.state, frame({ type: 'left', ticketId: 't1', reason: 'declined', id: 'c3' }));
+    expect(declined.state).to.include({ phase: 'lobby', readyCheck: null, ticket: null });
+    expect(declined.state.alert).to.deep.equal({ text: 'You declined the match, so your search ended.', tone: 'info' });
+
+    const requeued = run(asked, frame({ type: 'requeued', ticketId: 't1', reason: 'accept_timeout' }));
+    expect(requeued.state).to.include({ phase: 'searching', readyCheck: null });
+    expect(requeued.state.alert?.text).to.match(/back in the queue/);
+    expect(run(asked, frame({ type: 'left', ticketId: 't1', reason: 'accept_timeout' })).state.alert?.text).to.match(/didn't accept the match in time/);
+    expect(run(asked, { type: 'close', code: 1006, reconnectInMs: 100 }, { type: 'answer', answer: 'accept' }).effects).to.deep.equal([]);
+  });
+
+  it('ready check: after a reconnect the room comes again with the time left, and what was answered stays', () => {
+    const accepted = run(searching(), [frame(found), 2000], { type: 'answer', answer: 'accept' }, frame({ type: 'ready', roomId: 'r1', accepted: 1, total: 2 })).state;
+    const back = run(accepted, { type: 'close', code: 1001, reconnectInMs: 100 }, { type: 'open' }, frame(hello), frame(queued));
+    expect(back.state.phase).to.equal('found');
+    const again = run(back.state, [frame({ ...found, expiresInMs: 4000 } as ServerFrame), 6000]);
+    expect(again.state.readyCheck).to.include({ expiresAt: 10_000, expiresInMs: 10_000, accepted: 1, answered: 'accept' });
+    expect(again.effects).to.deep.equal([]);
   });
 });

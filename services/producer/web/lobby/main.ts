@@ -28,6 +28,7 @@ function run(effect: Effect): void {
     case 'disconnect': return closeClient();
     case 'join': return void client?.join(effect.mode, effect.region).catch(unanswered);
     case 'leave': return void client?.leave().catch(unanswered);
+    case 'answer': return void (effect.answer === 'accept' ? client?.accept(effect.roomId) : client?.decline(effect.roomId))?.catch(unanswered);
     case 'probe': return void probe().then((health) => dispatch({ type: 'probed', health }));
     case 'store-token':
       if (effect.token) sessionStorage.setItem(TOKEN_KEY, effect.token);
@@ -129,6 +130,8 @@ function wire(): void {
     dispatch({ type: 'find', mode: element<HTMLSelectElement>('mode').value, region: element<HTMLSelectElement>('region').value });
   });
   on('cancel', 'click', () => dispatch({ type: 'cancel' }));
+  on('accept', 'click', () => dispatch({ type: 'answer', answer: 'accept' }));
+  on('decline', 'click', () => dispatch({ type: 'answer', answer: 'decline' }));
   on('again', 'click', () => dispatch({ type: 'again' }));
   on('retry-now', 'click', () => dispatch({ type: 'retry-now' }));
   on('alert-close', 'click', () => dispatch({ type: 'dismiss' }));
@@ -138,8 +141,8 @@ function wire(): void {
   });
   for (const button of document.querySelectorAll('[data-action="signout"]')) button.addEventListener('click', () => dispatch({ type: 'sign-out' }));
   for (const button of document.querySelectorAll('[data-action="lobby"]')) button.addEventListener('click', () => dispatch({ type: 'to-lobby' }));
-  // The clocks: time waited, and the countdown to the next reconnect.
-  setInterval(() => { if (state.phase === 'searching' || state.reconnecting?.at) dispatch({ type: 'tick' }); }, TICK_MS);
+  // The clocks: time waited, the time left to accept, and the countdown to the next reconnect.
+  setInterval(() => { if (state.phase === 'searching' || state.phase === 'found' || state.reconnecting?.at) dispatch({ type: 'tick' }); }, TICK_MS);
 }
 
 wire();

@@ -2,7 +2,7 @@
 // only when its text or attribute changes and each list is rebuilt only when its data is new.
 import { avatarColor, formatWait, initials } from './format.js';
 import { avatar, renderTeam, teamsOf } from './room.js';
-import { connectingText, connectionView, controls, visibleAlert, waitedMs, windowView, type State } from './state.js';
+import { connectingText, connectionView, controls, readyView, visibleAlert, waitedMs, windowView, type State } from './state.js';
 
 export function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -19,7 +19,7 @@ function setHidden(target: HTMLElement, hidden: boolean): void {
 }
 
 /** The data each list was last drawn from: a list is rebuilt only when its data changed. */
-const drawn: { player?: unknown; modes?: unknown; regions?: unknown; room?: unknown; demo?: unknown } = {};
+const drawn: { player?: unknown; modes?: unknown; regions?: unknown; room?: unknown; demo?: unknown; found?: unknown } = {};
 
 export function render(state: State): void {
   document.body.dataset.phase = state.phase;
@@ -35,12 +35,13 @@ export function render(state: State): void {
   renderPlayer(state);
   renderChoices(state);
   renderSearching(state);
+  renderFound(state);
   renderRoom(state);
   setText(element('connecting-text'), connectingText(state));
   setHidden(element('retry-now'), !(state.reconnecting?.reason && state.connection === 'connecting'));
 
   const buttons = controls(state);
-  for (const id of ['find', 'cancel', 'again'] as const) {
+  for (const id of ['find', 'cancel', 'again', 'accept', 'decline'] as const) {
     const button = element<HTMLButtonElement>(id);
     button.disabled = buttons[id].disabled;
     setText(button, buttons[id].text);
@@ -135,6 +136,38 @@ function renderSearching(state: State): void {
   const fill = element('window-bar-fill');
   fill.style.left = `${window.left}%`;
   fill.style.width = `${window.width}%`;
+}
+
+/** v1.1 ready check: the room found, who is in it, the time left and how many accepted. */
+function renderFound(state: State): void {
+  const check = state.readyCheck;
+  const view = readyView(state);
+  if (state.phase !== 'found' || !check || !view) return;
+  const ticket = state.ticket;
+  setText(element('found-meta'), `${ticket ? `${ticket.mode} · ${ticket.region} · ` : ''}${check.total} players`);
+  const seconds = element('found-seconds');
+  setText(seconds, String(view.seconds));
+  seconds.setAttribute('datetime', `PT${view.seconds}S`);
+  element('found-bar').style.width = `${view.left}%`;
+  setText(element('found-count'), view.count);
+  if (drawn.found === check.players) return;
+  drawn.found = check.players;
+  element('found-players').replaceChildren(...check.players.map((player) => {
+    const item = document.createElement('li');
+    item.dataset.playerId = player.id;
+    const name = document.createElement('span');
+    name.className = 'player-name';
+    name.textContent = player.name;
+    item.append(avatar(player.name), name);
+    if (player.id === state.player?.id) {
+      item.setAttribute('aria-current', 'true');
+      const badge = document.createElement('span');
+      badge.className = 'you';
+      badge.textContent = 'You';
+      item.append(badge);
+    }
+    return item;
+  }));
 }
 
 function renderRoom(state: State): void {

@@ -4,7 +4,8 @@
 import type { FoundFrame, HelloFrame, Party, Room, ServerFrame } from '../../../../packages/client/src/wire/index.js';
 import { CLOSE_TEXT, ERROR_TEXT, LEFT_TEXT, REQUEUED_TEXT } from './words.js';
 
-export type Phase = 'signin' | 'connecting' | 'lobby' | 'searching' | 'room';
+/** `found`: a room waits for this player's accept (v1.1 ready check). */
+export type Phase = 'signin' | 'connecting' | 'lobby' | 'searching' | 'found' | 'room';
 /** `replaced`: closed with 4000 (another tab of this player took over); nothing reconnects until the player says so. */
 export type Connection = 'offline' | 'connecting' | 'online' | 'replaced';
 export type Tone = 'error' | 'warn' | 'info';
@@ -21,8 +22,9 @@ export interface Search { waitedMs: number; window: number | undefined; received
 /** Why the connection is down and when the client tries again (null: it is trying now). */
 export interface Reconnecting { reason: string | null; at: number | null; dismissed: boolean }
 /** v1.1 ready check: the room proposed to this player, until it forms or falls through. */
-export interface ReadyCheck { roomId: string; ticketId: string; expiresAt: number; players: FoundFrame['players']; accepted: number; total: number; answered: 'accept' | 'decline' | null }
-export type FocusTarget = 'signin-title' | 'find' | 'searching-title' | 'room-title' | 'connecting-title' | 'token-input';
+export interface ReadyCheck { roomId: string; ticketId: string; expiresAt: number; expiresInMs: number; players: FoundFrame['players']; accepted: number; total: number; answered: Answer | null }
+export type Answer = 'accept' | 'decline';
+export type FocusTarget = 'signin-title' | 'find' | 'searching-title' | 'accept' | 'room-title' | 'connecting-title' | 'token-input';
 
 export interface State {
   now: number;
@@ -53,7 +55,7 @@ export interface State {
   tokenError: string | null;
   /** v1.1 parties: the player's party, from `party` frames (drawn once the gateway sends them). */
   party: Party | null;
-  /** v1.1 ready check, from `found` / `ready` / `requeued`. */
+  /** v1.1 ready check: the proposed room, from `found` / `ready` / `requeued`. */
   readyCheck: ReadyCheck | null;
 }
 
@@ -63,6 +65,8 @@ export type Effect =
   | { type: 'disconnect' }
   | { type: 'join'; mode: string; region: string }
   | { type: 'leave' }
+  /** v1.1 ready check: `accept` or `decline` the proposed room. */
+  | { type: 'answer'; answer: Answer; roomId: string }
   /** Ask `GET /readyz`; its answer comes back as `probed`. */
   | { type: 'probe' }
   | { type: 'store-token'; token: string | null }
@@ -80,6 +84,7 @@ export type Event =
   | { type: 'sign-out' }
   | { type: 'find'; mode: string; region: string }
   | { type: 'cancel' }
+  | { type: 'answer'; answer: Answer }
   | { type: 'again' }
   | { type: 'to-lobby' }
   | { type: 'retry-now' }
@@ -98,7 +103,7 @@ export type Event =
 export const RESUME_GRACE_MS = 4000;
 
 const FOCUS: Record<Phase, FocusTarget> = {
-  signin: 'signin-title', lobby: 'find', searching: 'searching-title', room: 'room-title', connecting: 'connecting-title',
+  signin: 'signin-title', lobby: 'find', searching: 'searching-title', found: 'accept', room: 'room-title', connecting: 'connecting-title',
 };
 
 export function initialState(now: number): State {
@@ -145,6 +150,12 @@ function reduce(state: State, event: Event): Step {
     case 'cancel':
       if (state.connection !== 'online') return notConnected(state);
       return { state: { ...state, pending: 'leave' }, effects: [{ type: 'leave' }] };
+    case 'answer': {
+      const check = state.readyCheck;
+      if (!check || check.answered || state.phase !== 'found') return { state, effects: [] };
+      if (state.connection !== 'online') return notConnected(state);
+      return { state: { ...state, readyCheck: { ...check, answered: event.answer } }, effects: [{ type: 'answer', answer: event.answer, roomId: check.roomId }] };
+    }
     case 'to-lobby':
       return { state: { ...state, room: null, phase: 'lobby' }, effects: [] };
     case 'retry-now':
@@ -165,9 +176,9 @@ function reduce(state: State, event: Event): Step {
     case 'no-answer':
       return { state: { ...state, pending: null, alert: { text: "The server didn't answer in time. Please try again.", tone: 'error' } }, effects: [] };
     case 'resume-expired':
-      if (state.awaitingResume !== event.ticketId || state.phase !== 'searching') return { state, effects: [] };
+      if (state.awaitingResume !== event.ticketId || (state.phase !== 'searching' && state.phase !== 'found')) return { state, effects: [] };
       return {
-        state: { ...state, awaitingResume: null, ticket: null, search: null, phase: 'lobby', alert: { text: 'Your search ended while you were away. Start a new one when you are ready.', tone: 'info' } },
+        state: { ...state, awaitingResume: null, ticket: null, search: null, readyCheck: null, phase: 'lobby', alert: { text: 'Your search ended while you were away. Start a new one when you are ready.', tone: 'info' } },
         effects: [],
       };
     case 'tick':
@@ -242,7 +253,7 @@ function onFrame(state: State, frame: ServerFrame): Step {
         ...state, accepted: true, refusals: 0, player: frame.player, modes: frame.modes, regions: frame.regions,
         connection: 'online', dropped: false, reconnecting: null, alert: null,
       };
-      if (state.phase === 'searching' && state.ticket) {
+      if ((state.phase === 'searching' || state.phase === 'found') && state.ticket) {
         // The server answers a live ticket with `queued` (or `matched`, if a room formed meanwhile).
         next = { ...next, awaitingResume: state.ticket.ticketId };
         effects.push({ type: 'resume-check', ticketId: state.ticket.ticketId, afterMs: RESUME_GRACE_MS });
@@ -256,15 +267,18 @@ function onFrame(state: State, frame: ServerFrame): Step {
       const resumed = state.ticket?.ticketId === frame.ticketId;
       const ticket = { ticketId: frame.ticketId, mode: frame.mode, region: frame.region, rating: frame.rating };
       const search = resumed && state.search ? state.search : { waitedMs: 0, window: undefined, receivedAt: state.now };
+      // After a reconnect a room still waiting for us comes again as `found`, just after this.
+      const phase = resumed && state.phase === 'found' ? 'found' : 'searching';
       return {
-        state: { ...state, awaitingResume: null, pending: null, ticket, search, room: null, phase: 'searching' },
+        state: { ...state, awaitingResume: null, pending: null, ticket, search, room: null, phase, readyCheck: phase === 'found' ? state.readyCheck : null },
         effects: [{ type: 'announce', text: resumed ? 'Still searching; your place in the queue was kept.' : `Searching for a ${frame.mode} match in ${frame.region}.` }],
       };
     }
     case 'searching': {
       if (state.ticket && state.ticket.ticketId !== frame.ticketId) return { state, effects: [] };
       const search = { waitedMs: frame.waitedMs, window: frame.window, receivedAt: state.now };
-      return { state: { ...state, search, phase: state.ticket ? 'searching' : state.phase }, effects: [] };
+      // A room waiting for answers pauses the search; a late figure does not hide the question.
+      return { state: { ...state, search, phase: state.ticket && state.phase !== 'found' ? 'searching' : state.phase }, effects: [] };
     }
     case 'matched': {
       const { room } = frame;
@@ -277,7 +291,8 @@ function onFrame(state: State, frame: ServerFrame): Step {
       const text = LEFT_TEXT[frame.reason] ?? 'Your search ended.';
       const next: State = { ...state, awaitingResume: null, pending: null, ticket: null, search: null, readyCheck: null, phase: 'lobby' };
       if (frame.reason === 'cancelled') return { state: { ...next, alert: null }, effects: [{ type: 'announce', text }] };
-      return { state: { ...next, alert: { text, tone: 'warn' } }, effects: [] };
+      // Declining was the player's own choice: worth saying, not a warning.
+      return { state: { ...next, alert: { text, tone: frame.reason === 'declined' ? 'info' : 'warn' } }, effects: [] };
     }
     case 'error': {
       const text = frame.code === 'cooling_down'
@@ -294,16 +309,25 @@ function onFrame(state: State, frame: ServerFrame): Step {
     // v1.1 seams: what the gateway sends once parties and the ready check are turned on.
     case 'party':
       return { state: { ...state, party: frame.party }, effects: [] };
-    case 'found':
-      return {
-        state: { ...state, readyCheck: { roomId: frame.roomId, ticketId: frame.ticketId, expiresAt: state.now + frame.expiresInMs, players: frame.players, accepted: 0, total: frame.players.length, answered: null } },
-        effects: [{ type: 'announce', text: `Match found: accept within ${Math.ceil(frame.expiresInMs / 1000)} seconds.` }],
+    case 'found': {
+      // Again after a reconnect, with the time left: what we answered and the count stay.
+      const same = state.readyCheck?.roomId === frame.roomId ? state.readyCheck : null;
+      const readyCheck: ReadyCheck = {
+        roomId: frame.roomId, ticketId: frame.ticketId, expiresAt: state.now + frame.expiresInMs, expiresInMs: same?.expiresInMs ?? frame.expiresInMs,
+        players: frame.players, accepted: same?.accepted ?? 0, total: frame.players.length, answered: same?.answered ?? null,
       };
+      const effects: Effect[] = same ? [] : [{ type: 'announce', text: `Match found. Accept within ${Math.ceil(frame.expiresInMs / 1000)} seconds.` }];
+      return { state: { ...state, awaitingResume: null, pending: null, readyCheck, phase: 'found' }, effects };
+    }
     case 'ready':
       if (state.readyCheck?.roomId !== frame.roomId) return { state, effects: [] };
       return { state: { ...state, readyCheck: { ...state.readyCheck, accepted: frame.accepted, total: frame.total } }, effects: [] };
     case 'requeued':
-      return { state: { ...state, readyCheck: null, alert: { text: REQUEUED_TEXT[frame.reason], tone: 'info' } }, effects: [] };
+      if (state.ticket && state.ticket.ticketId !== frame.ticketId) return { state, effects: [] };
+      return {
+        state: { ...state, readyCheck: null, phase: state.ticket ? 'searching' : 'lobby', alert: { text: REQUEUED_TEXT[frame.reason], tone: 'info' } },
+        effects: [{ type: 'announce', text: REQUEUED_TEXT[frame.reason] }],
+      };
   }
 }
 
@@ -340,14 +364,17 @@ export function windowView(state: State): { figure: string; range: string; left:
 }
 
 /** The three buttons that talk to the server: whether they work now, and their words. */
-export function controls(state: State): Record<'find' | 'cancel' | 'again', { disabled: boolean; text: string }> {
+export function controls(state: State): Record<'find' | 'cancel' | 'again' | 'accept' | 'decline', { disabled: boolean; text: string }> {
   const online = state.connection === 'online';
   const joining = state.pending === 'join';
+  const answered = state.readyCheck?.answered ?? null;
   return {
     // After a 4000 nothing reconnects by itself: say so instead of promising a connection.
     find: { disabled: !online || joining, text: joining ? 'Joining…' : online ? 'Find match' : state.connection === 'replaced' ? 'Not connected' : 'Waiting for connection…' },
     cancel: { disabled: !online || state.pending === 'leave', text: state.pending === 'leave' ? 'Cancelling…' : 'Cancel' },
     again: { disabled: !online || joining, text: joining ? 'Joining…' : 'Play again' },
+    accept: { disabled: !online || answered !== null, text: answered === 'accept' ? 'Accepted' : 'Accept' },
+    decline: { disabled: !online || answered !== null, text: answered === 'decline' ? 'Declining…' : 'Decline' },
   };
 }
 
@@ -365,4 +392,18 @@ export function connectionView(state: State): { kind: 'offline' | 'connecting' |
 export function connectingText(state: State): string {
   if (state.connection === 'replaced') return 'Disconnected: playing in another tab.';
   return reconnectText(state) ?? 'Reaching the matchmaking server.';
+}
+
+/** The ready check as the player reads it: time left (and its share of the whole), who is in, the count. */
+export function readyView(state: State): { seconds: number; left: number; count: string; waiting: boolean } | null {
+  const check = state.readyCheck;
+  if (!check) return null;
+  const leftMs = Math.max(0, check.expiresAt - state.now);
+  const waiting = check.answered === 'accept';
+  return {
+    seconds: Math.ceil(leftMs / 1000),
+    left: check.expiresInMs > 0 ? Math.min(100, (leftMs / check.expiresInMs) * 100) : 0,
+    count: `${check.accepted} of ${check.total} accepted${waiting ? '; waiting for the others' : ''}`,
+    waiting,
+  };
 }
