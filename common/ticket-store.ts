@@ -129,18 +129,26 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
       // The hash is written before the pointer names it, and a lost swap (rare: a racing join)
       // deletes the hash no one will ever point at. On one Redis the three commands leave in one
       // write (auto-pipelining, in order); on a cluster the two keys live in different slots.
+      // A hash without an expiry would outlive every outcome: refuse a TTL Redis cannot take
+      // before anything is written, and remove the hash whenever a later step fails.
+      if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError(`ticket TTL must be a positive integer of seconds, not ${ttlSeconds}`);
       const key = ticketKey(ticket);
-      const written = Promise.all([
-        redis.hset(key, {
-          state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt,
-          ...(ticket.partyId && { party: ticket.partyId, members: JSON.stringify(ticket.members ?? []) }),
-        }),
-        redis.expire(key, ttlSeconds),
-      ]);
-      if (redis.isCluster) await written;
-      const swapped = commands.swapPlayerTicket(keys.playerTicket(ticket.playerId), seen ?? '', encodeRef(ticket), ttlSeconds);
-      const [, swap] = await Promise.all([written, swapped]);
-      if (swap === 1) return true;
+      try {
+        const written = Promise.all([
+          redis.hset(key, {
+            state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt,
+            ...(ticket.partyId && { party: ticket.partyId, members: JSON.stringify(ticket.members ?? []) }),
+          }),
+          redis.expire(key, ttlSeconds),
+        ]);
+        if (redis.isCluster) await written;
+        const swapped = commands.swapPlayerTicket(keys.playerTicket(ticket.playerId), seen ?? '', encodeRef(ticket), ttlSeconds);
+        const [, swap] = await Promise.all([written, swapped]);
+        if (swap === 1) return true;
+      } catch (error) {
+        await redis.del(key).catch(() => undefined);
+        throw error;
+      }
       await redis.del(key);
       return false;
     },

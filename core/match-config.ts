@@ -4,7 +4,7 @@
  * a conservative alphabet here, once, instead of being escaped everywhere they are used.
  */
 import { z } from 'zod';
-import type { MatchConfig } from './types.js';
+import type { MatchConfig, ModeRule } from './types.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const NAME_RULE = "lowercase letters, digits, '_' or '-', starting with a letter or digit, at most 32 characters";
@@ -80,4 +80,12 @@ export function parseMatchConfig(json: unknown): MatchConfig {
     };
   }
   return { regions: [...parsed.data.regions], modes };
+}
+
+/**
+ * The rule of a mode a client or a message names, or undefined: an own key only, so a word
+ * every object inherits (`constructor`, `__proto__`, `toString`) is no mode.
+ */
+export function modeRule(config: MatchConfig, mode: string): ModeRule | undefined {
+  return Object.hasOwn(config.modes, mode) ? config.modes[mode] : undefined;
 }

@@ -4,6 +4,7 @@
  * of the first problem, so a bad trace fails before anything is replayed.
  */
 import { z } from 'zod';
+import { modeRule } from './match-config.js';
 import { partyRule } from './party.js';
 import type { MatchConfig } from './types.js';
 
@@ -84,9 +85,10 @@ export function parseTrace(text: string, config: MatchConfig): TraceEvent[] {
     if (event.at < last) throw new TraceError(i + 1, `at ${event.at} is before the previous event's ${last}`);
     last = event.at;
     if (event.type === 'join') {
-      if (!(event.mode in config.modes)) throw new TraceError(i + 1, `unknown mode "${event.mode}"`);
+      const rule = modeRule(config, event.mode);
+      if (!rule) throw new TraceError(i + 1, `unknown mode "${event.mode}"`);
       if (!config.regions.includes(event.region)) throw new TraceError(i + 1, `unknown region "${event.region}"`);
-      const { maxSize } = partyRule(config.modes[event.mode]!);
+      const { maxSize } = partyRule(rule);
       if (event.players && event.players.length > maxSize) {
         throw new TraceError(i + 1, `a party of ${event.players.length}, mode "${event.mode}" takes parties of up to ${maxSize}`);
       }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runCommand, UsageError } from '../../common/run-service.js';
 import type { Config } from '../../common/config.js';
+import { modeRule } from '../../core/match-config.js';
 import { describeLoad, runLoadSession, saveLoadResult, type LoadSessionOptions } from './session.js';
 
 const USAGE = `usage: npm run load -- --players N --rate R --duration S [--gateway URL ...]
@@ -55,7 +56,7 @@ export function parseLoadArgs(argv: string[], config: Config): LoadSessionOption
   const args = parsed.data;
   const mode = args.mode ?? Object.keys(config.match.modes)[0]!;
   const region = args.region ?? config.match.regions[0]!;
-  if (!config.match.modes[mode]) throw new UsageError(`unknown --mode ${mode}; modes: ${Object.keys(config.match.modes).join(', ')}`);
+  if (!modeRule(config.match, mode)) throw new UsageError(`unknown --mode ${mode}; modes: ${Object.keys(config.match.modes).join(', ')}`);
   if (!config.match.regions.includes(region)) throw new UsageError(`unknown --region ${region}; regions: ${config.match.regions.join(', ')}`);
   if (args.gateway.length > 0 && (args['tick-ms'] !== undefined || args.profile !== undefined || values.gateways !== undefined)) {
     throw new UsageError('--tick-ms, --gateways and --profile apply to the stack load starts itself; not with --gateway');

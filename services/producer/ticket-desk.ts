@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TopologyChannel } from '../../common/amqp.js';
 import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
+import { modeRule } from '../../core/match-config.js';
 import { decode, encode, roomEvent, roomForPlayer, type JoinRequest, type LeaveRequest, type RoomEvent } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { ProposalStore } from '../../common/proposal-store.js';
@@ -99,7 +100,7 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   }
 
   async function join(session: Session, mode: string, region: string, id?: string | number): Promise<void> {
-    if (!config.match.modes[mode]) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
+    if (!modeRule(config.match, mode)) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
     if (!config.match.regions.includes(region)) return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
     // In a party only the leader queues, and for everyone (contract v1.1).
     const myParty = party && (await party.parties.partyOf(session.player.id));
