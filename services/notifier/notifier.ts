@@ -7,6 +7,7 @@ import type { Logger } from '../../common/logger.js';
 import { decode, DISSOLVED_EVENT_TYPE, encode, InvalidMessage, PROPOSAL_EVENT_TYPE, roomDelivery, roomDissolved, roomEvent, roomProposal, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomDissolved, type RoomEvent, type RoomProposal, type TicketTimeout } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
+import { unclaimedReason } from '../../common/room-claims.js';
 import type { TicketStore } from '../../common/ticket-store.js';
 import { topologyFor } from '../../common/topology.js';
 
@@ -40,11 +41,13 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
   async function routeRoom(room: RoomEvent, raw: Buffer): Promise<boolean> {
     const playerIds = room.players.map((player) => player.playerId);
     // One round trip for both (the connection auto-pipelines): a room already routed is rare.
-    const [notified, gateways] = await Promise.all([store.roomNotified(room.mode, room.region, room.id), store.gatewaysOf(playerIds)]);
+    const [notified, gateways, unclaimed] = await Promise.all([store.roomNotified(room.mode, room.region, room.id), store.gatewaysOf(playerIds), unclaimedReason(store, room)]);
     if (notified) {
       duplicates.inc();
       return true;
     }
+    // A room no matcher claimed (forged by anyone who may publish on the rooms exchange) reaches no one.
+    if (unclaimed) throw new InvalidMessage(unclaimed);
     const byGateway = new Map<string, string[]>();
     gateways.forEach((gatewayId, index) => {
       if (!gatewayId) return unrouted.inc();

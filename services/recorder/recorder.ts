@@ -8,10 +8,15 @@ import type { Logger } from '../../common/logger.js';
 import { decode, InvalidMessage, roomEvent, type RoomEvent } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
+import { unclaimedReason, type ClaimReader } from '../../common/room-claims.js';
 import { topologyFor } from '../../common/topology.js';
 import { roomRows } from './room-rows.js';
 
-export interface RecorderDeps { config: Config; amqp: AmqpConnectionManager; db: Knex; logger: Logger; registry: Registry }
+export interface RecorderDeps {
+  config: Config; amqp: AmqpConnectionManager; db: Knex; logger: Logger; registry: Registry;
+  /** Redis, read-only and only for this: was each room claimed by a matcher? */
+  claims: ClaimReader;
+}
 
 /** Rooms written in one transaction: one round trip for many rooms under load, 20 ms latency at most when idle. */
 const BATCH_SIZE = 200;
@@ -21,7 +26,7 @@ const BATCH_WAIT_MS = 20;
  * Writes every room to PostgreSQL, idempotent on room id (a redelivered room is a
  * no-op), acking a batch only after its transaction committed.
  */
-export function createRecorder({ config, amqp, db, logger, registry }: RecorderDeps) {
+export function createRecorder({ config, amqp, db, logger, registry, claims }: RecorderDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const channel = new TopologyChannel(amqp, 'recorder', topologyFor(config));
   const recorded = new Counter({ name: 'matchq_recorded_rooms_total', help: 'Room events written to the history', registers: [registry] });
@@ -29,7 +34,26 @@ export function createRecorder({ config, amqp, db, logger, registry }: RecorderD
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
-  async function write(entries: typeof batch): Promise<void> {
+  /** The entries whose room a matcher claimed; the others go to the dead queue. Throws while Redis is away. */
+  async function claimed(entries: typeof batch): Promise<typeof batch> {
+    const reasons = await Promise.all(entries.map(({ room }) => unclaimedReason(claims, room)));
+    entries.forEach(({ message, generation }, index) => {
+      const reason = reasons[index];
+      if (reason) deadLetter(channel, names.dead, message, generation, reason, logger).catch(() => undefined);
+    });
+    return entries.filter((_entry, index) => !reasons[index]);
+  }
+
+  async function write(all: typeof batch): Promise<void> {
+    let entries: typeof batch;
+    try {
+      entries = await claimed(all);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, rooms: all.length }, 'checking room claims failed (Redis); retrying');
+      all.forEach(({ message, generation }) => retryLater(channel, message, generation));
+      return;
+    }
+    if (entries.length === 0) return;
     const rows = entries.map(({ room }) => roomRows(room));
     try {
       await db.transaction(async (trx) => {

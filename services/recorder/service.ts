@@ -5,7 +5,9 @@ import { openMigratedDb, watchDb } from '../../common/db.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { closeServer, startOpsServer } from '../../common/ops-http.js';
+import { connectRedis } from '../../common/redis.js';
 import { stopInOrder } from '../../common/run-service.js';
+import { createTicketStore } from '../../common/ticket-store.js';
 import { createRecorder } from './recorder.js';
 
 /** Starts the recorder with everything it needs; main.ts and the tests both call this. */
@@ -13,15 +15,19 @@ export async function startRecorderService(config: Config, logger?: Logger) {
   logger ??= createLogger('recorder', config.LOG_LEVEL);
   const { db } = await openMigratedDb(config.DATABASE_URL);
   const amqp = await connectAmqp(config.AMQP_URL, logger);
+  const redis = await connectRedis(config.REDIS_URL, logger);
+  const store = createTicketStore(redis, config.MATCHQ_NAMESPACE);
   const registry = createRegistry('recorder', 'recorder');
-  const recorder = createRecorder({ config, amqp, db, logger, registry });
+  // Only the read that tells a claimed room from a forged one.
+  const claims = { states: store.states };
+  const recorder = createRecorder({ config, amqp, db, logger, registry, claims });
   await recorder.start();
   const dbWatch = watchDb(db);
   const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder }, registry,
-    () => ({ rabbitmq: recorder.ready, postgresql: dbWatch.health.up }));
+    () => ({ rabbitmq: recorder.ready, redis: redis.status === 'ready', postgresql: dbWatch.health.up }));
   return {
     recorder,
     port: (server.address() as AddressInfo).port,
-    stop: () => stopInOrder([() => dbWatch.stop(), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => db.destroy()]),
+    stop: () => stopInOrder([() => dbWatch.stop(), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]),
   };
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { amqpNames } from '../../common/names.js';
 import { PlainBroker, eventually } from '../support/broker.js';
+import { claimAsMatcher } from '../support/claims.js';
 import type { PlayerClient } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -41,6 +42,7 @@ describe('notifier against the real broker and Redis', () => {
   it('routes a room to the gateway of each player, so each hears matched with the room', async () => {
     const players = [await queuedPlayer(0), await queuedPlayer(1), await queuedPlayer(0)];
     const room = roomOf(players.map((player) => player.seat));
+    await claimAsMatcher(stack.namespace, room);
     broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
     for (const { client, seat } of players) {
       const matched = await client.next('matched');
@@ -53,6 +55,7 @@ describe('notifier against the real broker and Redis', () => {
     const deliveries = await broker.tap(names.deliveries, `${stack.namespace}-gw0`);
     const { client, seat } = await queuedPlayer(0);
     const room = roomOf([seat]);
+    await claimAsMatcher(stack.namespace, room);
     broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
     await client.next('matched');
     broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
@@ -77,7 +80,36 @@ describe('notifier against the real broker and Redis', () => {
     const [dead] = await eventually('a dead letter', () => broker.drain(names.dead).then((messages) => messages.length > 0 && messages));
     expect(dead!.properties.headers!['x-matchq-reason']).to.be.a('string').and.not.equal('');
     const { client, seat } = await queuedPlayer(0);
-    broker.publishJson(names.rooms, '', roomOf([seat]), { type: 'room.v1' });
+    const room = roomOf([seat]);
+    await claimAsMatcher(stack.namespace, room);
+    broker.publishJson(names.rooms, '', room, { type: 'room.v1' });
     await client.next('matched');
+  });
+
+  it('sends a room no matcher claimed to matchq.dead with the reason, and tells its players nothing', async () => {
+    const deliveries = await broker.tap(names.deliveries, `${stack.namespace}-gw0`);
+    const { client, seat } = await queuedPlayer(0);
+    const other = await queuedPlayer(0);
+    // Forged: queued tickets; a ticket Redis never saw; a ticket claimed by another room.
+    const claimedElsewhere = roomOf([other.seat]);
+    await claimAsMatcher(stack.namespace, claimedElsewhere);
+    const forged = [roomOf([seat]), roomOf([seat, { ...seat, ticketId: randomUUID(), playerId: randomUUID() }]), roomOf([seat, other.seat])];
+    forged.forEach((room) => broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' }));
+    const dead = await eventually('three dead letters', async () => {
+      const messages = await broker.drain(names.dead);
+      return messages.length > 0 && messages;
+    });
+    const all = [...dead];
+    while (all.length < 3) all.push(...await eventually('the other dead letters', () => broker.drain(names.dead).then((messages) => messages.length > 0 && messages)));
+    const reasons = new Map(all.map((message) => [JSON.parse(message.content.toString()).id as string, String(message.properties.headers!['x-matchq-reason'])]));
+    expect(reasons.get(forged[0]!.id)).to.equal(`room not claimed by a matcher: ticket ${seat.ticketId} is queued`);
+    expect(reasons.get(forged[1]!.id)).to.match(/ticket \S+ is (queued|unknown to Redis)$/);
+    expect(reasons.get(forged[2]!.id)).to.match(new RegExp(`is (queued|matched to room ${claimedElsewhere.id})$`));
+    // The player is still queued and hears nothing of the forged rooms; a real room still reaches them.
+    expect(deliveries).to.deep.equal([]);
+    const real = roomOf([seat]);
+    await claimAsMatcher(stack.namespace, real);
+    broker.publishJson(names.rooms, '', real, { messageId: real.id, type: 'room.v1' });
+    expect(((await client.next('matched')).room as { id: string }).id).to.equal(real.id);
   });
 });

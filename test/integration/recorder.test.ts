@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { amqpNames } from '../../common/names.js';
 import { PlainBroker, eventually } from '../support/broker.js';
+import { claimAsMatcher } from '../support/claims.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 describe('recorder against the real broker and PostgreSQL', () => {
@@ -19,13 +20,19 @@ describe('recorder against the real broker and PostgreSQL', () => {
     await stack.stop();
   });
 
-  const room = () => ({
+  const unclaimedRoom = () => ({
     v: 1, id: randomUUID(), mode: 'ffa3', region: 'global', createdAt: '2026-11-25T10:00:00.000Z', spread: 37, imbalance: 0,
     players: [1512, 1490, 1475].map((rating, index) => ({ playerId: randomUUID(), ticketId: randomUUID(), name: `p${index}`, rating, team: 0, waitedMs: 1000 + index })),
   });
+  /** A room as a matcher makes it: claimed in Redis first. */
+  const room = async () => {
+    const event = unclaimedRoom();
+    await claimAsMatcher(stack.namespace, event);
+    return event;
+  };
 
   it('writes a room and its seats to PostgreSQL', async () => {
-    const event = room();
+    const event = await room();
     broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
     const row = await eventually('the room row', () => stack.db('rooms').where({ id: event.id }).first());
     expect(row).to.include({ mode: 'ffa3', region: 'global', spread: 37, imbalance: 0, size: 3 });
@@ -61,16 +68,27 @@ describe('recorder against the real broker and PostgreSQL', () => {
     broker.publishJson(names.rooms, '', '{"v":1,', { type: 'room.v1' });
     const [dead] = await eventually('a dead letter', () => broker.drain(names.dead).then((messages) => messages.length > 0 && messages));
     expect(dead!.properties.headers!['x-matchq-reason']).to.equal('not JSON');
-    const event = room();
+    const event = await room();
     broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
     await eventually('the next room row', () => stack.db('rooms').where({ id: event.id }).first());
   });
 
+  it('sends a room no matcher claimed to matchq.dead with the reason, and writes the claimed rooms of its batch', async () => {
+    const forged = unclaimedRoom();
+    const good = await room();
+    broker.publishJson(names.rooms, '', forged, { messageId: forged.id, type: 'room.v1' });
+    broker.publishJson(names.rooms, '', good, { messageId: good.id, type: 'room.v1' });
+    await eventually('the claimed room', () => stack.db('rooms').where({ id: good.id }).first());
+    const dead = await eventually('the forged room in the dead queue', async () => (await broker.drain(names.dead)).find((message) => message.properties.messageId === forged.id));
+    expect(dead.properties.headers!['x-matchq-reason']).to.equal(`room not claimed by a matcher: ticket ${forged.players[0]!.ticketId} is unknown to Redis`);
+    expect(await stack.db('rooms').where({ id: forged.id }).first()).to.equal(undefined);
+  });
+
   it('is idempotent on room id: a redelivered room is written once', async () => {
-    const event = room();
+    const event = await room();
     broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
     broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
-    const later = room();
+    const later = await room();
     broker.publishJson(names.rooms, '', later, { messageId: later.id, type: 'room.v1' });
     await eventually('the later room', () => stack.db('rooms').where({ id: later.id }).first());
     await eventually('the history queue drained', async () => (await broker.ready(names.history)) === 0);
@@ -79,4 +97,5 @@ describe('recorder against the real broker and PostgreSQL', () => {
     expect(Number((await stack.db('rooms').where({ id: event.id }).count({ n: '*' }))[0]!.n)).to.equal(1);
     expect(Number((await stack.db('room_players').where({ room_id: event.id }).count({ n: '*' }))[0]!.n)).to.equal(3);
   });
+
 });
