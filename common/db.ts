@@ -80,3 +80,12 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
   const [, applied] = await db.migrate.latest({ directory: migrationsDirectory, loadExtensions: ['.ts'] });
   return applied as string[];
 }
+
+/**
+ * PostgreSQL refused the data itself (SQLSTATE class 22, data exception, or 23, integrity
+ * constraint): retrying cannot help, unlike a lost connection.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}

@@ -7,8 +7,17 @@ import { partySchema, roomPlayerSchema, roomSchema } from '../packages/client/sr
  * deliveries are matchq's own.
  */
 
-const id = z.string().min(1).max(64);
+/** PostgreSQL text holds no NUL character (nor does jsonb): refused here, not by the database. */
+const pgText = (max: number) => z.string().max(max).refine((text) => !text.includes('\u0000'), 'must not contain NUL characters');
+const id = pgText(64).min(1);
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/);
+const INT4_MAX = 2_147_483_647;
+/** A number stored rounded in an int4 column. */
+const roundsToInt4 = z.number().gte(-INT4_MAX - 1.5).lt(INT4_MAX + 0.5);
+/** A count stored as it is in an int4 column. */
+const int4Count = z.number().int().nonnegative().max(INT4_MAX);
+/** An ISO-8601 UTC instant PostgreSQL's timestamptz takes (there is no year 0). */
+const instant = z.iso.datetime().refine((text) => Number(text.slice(0, 4)) >= 1, 'year 0 does not exist');
 
 /** One member of a party ticket, at their own rating in the ticket's mode. */
 export const partyMember = z.object({
@@ -56,7 +65,17 @@ export type LeaveRequest = z.infer<typeof leaveRequest>;
 export const poolRequest = z.discriminatedUnion('type', [joinRequest, leaveRequest]);
 export type PoolRequest = z.infer<typeof poolRequest>;
 
-export const roomPlayer = roomPlayerSchema.extend({ playerId: id, ticketId: id });
+/** A room's seat: every field fits the history table it is recorded in (room_players). */
+export const roomPlayer = roomPlayerSchema.extend({
+  playerId: id,
+  ticketId: id,
+  name: pgText(64),
+  rating: roundsToInt4,
+  team: int4Count,
+  waitedMs: int4Count,
+  partyId: id.nullable().optional(),
+  matchRating: roundsToInt4.optional(),
+});
 
 export const roomEvent = z.object({
   v: z.literal(1),
@@ -64,6 +83,9 @@ export const roomEvent = z.object({
   id: z.string().uuid(),
   mode: name,
   region: name,
+  createdAt: instant,
+  spread: roundsToInt4,
+  imbalance: roundsToInt4,
   players: z.array(roomPlayer).min(1),
 });
 export type RoomEvent = z.infer<typeof roomEvent>;

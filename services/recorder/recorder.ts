@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { Counter, type Registry } from 'prom-client';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
 import type { Config } from '../../common/config.js';
+import { isDataError } from '../../common/db.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, InvalidMessage, roomEvent, type RoomEvent } from '../../common/messages.js';
@@ -54,19 +55,41 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
       return;
     }
     if (entries.length === 0) return;
-    const rows = entries.map(({ room }) => roomRows(room));
     try {
-      await db.transaction(async (trx) => {
-        await trx('rooms').insert(rows.map((row) => row.room)).onConflict('id').ignore();
-        await trx('room_players').insert(rows.flatMap((row) => row.players)).onConflict().ignore();
-      });
+      await insert(entries);
     } catch (error) {
-      logger.warn({ err: (error as Error).message, rooms: entries.length }, 'writing rooms failed; retrying');
-      entries.forEach(({ message, generation }) => retryLater(channel, message, generation));
+      if (!isDataError(error)) {
+        logger.warn({ err: (error as Error).message, rooms: entries.length }, 'writing rooms failed; retrying');
+        entries.forEach(({ message, generation }) => retryLater(channel, message, generation));
+        return;
+      }
+      // One room PostgreSQL refuses must not hold back the good ones of its batch: one by one.
+      for (const entry of entries) await writeOne(entry);
       return;
     }
     recorded.inc(entries.length);
     entries.forEach(({ message, generation }) => channel.ack(message, generation));
+  }
+
+  async function insert(entries: typeof batch): Promise<void> {
+    const rows = entries.map(({ room }) => roomRows(room));
+    await db.transaction(async (trx) => {
+      await trx('rooms').insert(rows.map((row) => row.room)).onConflict('id').ignore();
+      await trx('room_players').insert(rows.flatMap((row) => row.players)).onConflict().ignore();
+    });
+  }
+
+  async function writeOne(entry: (typeof batch)[number]): Promise<void> {
+    const { message, generation } = entry;
+    try {
+      await insert([entry]);
+    } catch (error) {
+      if (isDataError(error)) return deadLetter(channel, names.dead, message, generation, `PostgreSQL refused the room: ${(error as Error).message}`, logger).catch(() => undefined);
+      logger.warn({ err: (error as Error).message }, 'writing a room failed; retrying');
+      return retryLater(channel, message, generation);
+    }
+    recorded.inc();
+    channel.ack(message, generation);
   }
 
   function flush(): void {
