@@ -141,7 +141,7 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
     if (stopping.signal.aborted) return;
     const done = handle(message, generation).catch((error: Error) => {
       logger.warn({ err: error.message }, 'allocation step failed; the room comes back');
-      retryLater(channel, message, generation);
+      retryLater(channel, message, generation, { queue: names.allocation, dead: names.dead, logger }, `allocation step failed: ${error.message}`);
     }).finally(() => inFlight.delete(done));
     inFlight.add(done);
   }

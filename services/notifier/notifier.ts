@@ -6,7 +6,7 @@ import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, DISSOLVED_EVENT_TYPE, encode, InvalidMessage, PROPOSAL_EVENT_TYPE, roomDelivery, roomDissolved, roomEvent, roomProposal, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomDissolved, type RoomEvent, type RoomProposal, type TicketTimeout } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
-import { retryLater } from '../../common/retry-later.js';
+import { firstDeliveryOf, retryLater } from '../../common/retry-later.js';
 import { unclaimedReason } from '../../common/room-claims.js';
 import type { TicketStore } from '../../common/ticket-store.js';
 import { topologyFor } from '../../common/topology.js';
@@ -15,7 +15,8 @@ export interface NotifierDeps { config: Config; amqp: AmqpConnectionManager; sto
 
 /**
  * A player with no known gateway just after a room formed may be mid-reconnect, or their
- * gateway may not have re-registered yet after a Redis restart: retry such a room this long.
+ * gateway may not have re-registered yet after a Redis restart: retry such a room this long
+ * after its first delivery here (never by the event's own createdAt, which a publisher sets).
  */
 const UNROUTED_RETRY_MS = 10_000;
 
@@ -29,6 +30,7 @@ const PREFETCH = 64;
 export function createNotifier({ config, amqp, store, logger, registry }: NotifierDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const channel = new TopologyChannel(amqp, 'notifier', topologyFor(config));
+  const retry = { queue: names.notifier, dead: names.dead, logger };
   const routed = new Counter({ name: 'matchq_notifier_deliveries_total', help: 'Outcomes routed to gateways', labelNames: ['kind'], registers: [registry] });
   const duplicates = new Counter({ name: 'matchq_notifier_duplicate_rooms_total', help: 'Redelivered rooms dropped because they were already routed', registers: [registry] });
   const unrouted = new Counter({ name: 'matchq_notifier_offline_players_total', help: 'Players with no gateway when their outcome came; they get it on reconnect', registers: [registry] });
@@ -38,7 +40,7 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     channel.publish(names.deliveries, gatewayId, encode(body), { persistent: false });
 
   /** Routes the room; false when some player had no gateway and the room is young enough to retry. */
-  async function routeRoom(room: RoomEvent, raw: Buffer): Promise<boolean> {
+  async function routeRoom(room: RoomEvent, raw: Buffer, firstDelivery: number): Promise<boolean> {
     const playerIds = room.players.map((player) => player.playerId);
     // One round trip for both (the connection auto-pipelines): a room already routed is rare.
     const [notified, gateways, unclaimed] = await Promise.all([store.roomNotified(room.mode, room.region, room.id), store.gatewaysOf(playerIds), unclaimedReason(store, room)]);
@@ -56,7 +58,7 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     await Promise.all([...byGateway].map(([gatewayId, ids]) => sendRoomTo(gatewayId, raw, ids)));
     routed.inc({ kind: 'room' }, byGateway.size);
     // Gateways drop a room they already delivered, so routing it again is harmless.
-    if (gateways.includes(null) && Date.now() - Date.parse(room.createdAt) < UNROUTED_RETRY_MS) return false;
+    if (gateways.includes(null) && Date.now() - firstDelivery < UNROUTED_RETRY_MS) return false;
     await store.markRoomNotified(room.mode, room.region, room.id);
     return true;
   }
@@ -67,17 +69,17 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
 
   /**
    * Routes the timeout to the gateway of its player (a party's ticket: of each member); false
-   * when someone had no gateway and the timeout is young enough to retry. Gateways tell each
-   * player once, so routing it again is harmless.
+   * when someone had no gateway and the timeout was first delivered recently enough to retry.
+   * Gateways tell each player once, so routing it again is harmless.
    */
-  async function routeTimeout(timeout: TicketTimeout, publishedAt: number): Promise<boolean> {
+  async function routeTimeout(timeout: TicketTimeout, firstDelivery: number): Promise<boolean> {
     const gateways = await store.gatewaysOf(timeout.playerIds ?? [timeout.playerId]);
     const targets = new Set(gateways.filter((gatewayId): gatewayId is string => gatewayId !== null));
     await Promise.all([...targets].map((gatewayId) => sendTo(gatewayId, { kind: 'timeout', timeout })));
     if (targets.size > 0) routed.inc({ kind: 'timeout' }, targets.size);
     if (gateways.includes(null)) {
       unrouted.inc();
-      return Date.now() - publishedAt >= UNROUTED_RETRY_MS;
+      return Date.now() - firstDelivery >= UNROUTED_RETRY_MS;
     }
     return true;
   }
@@ -102,24 +104,25 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     return true;
   }
 
-  function route(message: ConsumeMessage): Promise<boolean> {
+  function route(message: ConsumeMessage, firstDelivery: number): Promise<boolean> {
     switch (message.properties.type) {
-      case TIMEOUT_EVENT_TYPE: return routeTimeout(decode(ticketTimeout, message.content), Number(message.properties.timestamp ?? 0) * 1000);
+      case TIMEOUT_EVENT_TYPE: return routeTimeout(decode(ticketTimeout, message.content), firstDelivery);
       case PROPOSAL_EVENT_TYPE: return routeReadyCheck('found', decode(roomProposal, message.content));
       case DISSOLVED_EVENT_TYPE: return routeReadyCheck('dissolved', decode(roomDissolved, message.content));
-      default: return routeRoom(decode(roomEvent, message.content), message.content);
+      default: return routeRoom(decode(roomEvent, message.content), message.content, firstDelivery);
     }
   }
 
   async function onMessage(message: ConsumeMessage, generation: number): Promise<void> {
+    const firstDelivery = firstDeliveryOf(message);
     try {
-      const handled = await route(message);
-      if (!handled) return retryLater(channel, message, generation);
+      const handled = await route(message, firstDelivery);
+      if (!handled) return retryLater(channel, message, generation, retry, 'a player had no gateway');
       channel.ack(message, generation);
     } catch (error) {
       if (error instanceof InvalidMessage) return deadLetter(channel, names.dead, message, generation, error.message, logger);
       logger.warn({ err: (error as Error).message }, 'routing failed; retrying');
-      retryLater(channel, message, generation);
+      retryLater(channel, message, generation, retry, `routing failed: ${(error as Error).message}`);
     }
   }
 

@@ -266,7 +266,7 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
           () => channel.ack(message, generation),
           (error: Error) => {
             logger.warn({ err: error.message }, 'delivery failed; retrying');
-            retryLater(channel, message, generation);
+            retryLater(channel, message, generation, { queue: myQueue, dead: names.dead, logger }, `delivery failed: ${error.message}`);
           },
         );
       });

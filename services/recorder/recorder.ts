@@ -34,6 +34,7 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
   let batch: { message: ConsumeMessage; generation: number; room: RoomEvent }[] = [];
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
+  const retry = { queue: names.history, dead: names.dead, logger };
 
   /** The entries whose room a matcher claimed; the others go to the dead queue. Throws while Redis is away. */
   async function claimed(entries: typeof batch): Promise<typeof batch> {
@@ -51,7 +52,7 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
       entries = await claimed(all);
     } catch (error) {
       logger.warn({ err: (error as Error).message, rooms: all.length }, 'checking room claims failed (Redis); retrying');
-      all.forEach(({ message, generation }) => retryLater(channel, message, generation));
+      all.forEach(({ message, generation }) => retryLater(channel, message, generation, retry, `checking the room's claim failed: ${(error as Error).message}`));
       return;
     }
     if (entries.length === 0) return;
@@ -60,7 +61,7 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
     } catch (error) {
       if (!isDataError(error)) {
         logger.warn({ err: (error as Error).message, rooms: entries.length }, 'writing rooms failed; retrying');
-        entries.forEach(({ message, generation }) => retryLater(channel, message, generation));
+        entries.forEach(({ message, generation }) => retryLater(channel, message, generation, retry, `writing the room failed: ${(error as Error).message}`));
         return;
       }
       // One room PostgreSQL refuses must not hold back the good ones of its batch: one by one.
@@ -86,7 +87,7 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
     } catch (error) {
       if (isDataError(error)) return deadLetter(channel, names.dead, message, generation, `PostgreSQL refused the room: ${(error as Error).message}`, logger).catch(() => undefined);
       logger.warn({ err: (error as Error).message }, 'writing a room failed; retrying');
-      return retryLater(channel, message, generation);
+      return retryLater(channel, message, generation, retry, `writing the room failed: ${(error as Error).message}`);
     }
     recorded.inc();
     channel.ack(message, generation);

@@ -2,7 +2,11 @@ import type { JoinFrame } from '../../packages/client/src/wire/index.js';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { amqpNames } from '../../common/names.js';
+import { ATTEMPTS_HEADER, RETRY_LIMIT } from '../../common/retry-later.js';
+import { redisKeys } from '../../common/names.js';
 import { PlainBroker, eventually } from '../support/broker.js';
+import { REDIS_URL } from '../support/namespace.js';
+import { Redis } from 'ioredis';
 import { claimAsMatcher } from '../support/claims.js';
 import type { PlayerClient } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -111,5 +115,32 @@ describe('notifier against the real broker and Redis', () => {
     await claimAsMatcher(stack.namespace, real);
     broker.publishJson(names.rooms, '', real, { messageId: real.id, type: 'room.v1' });
     expect(((await client.next('matched')).room as { id: string }).id).to.equal(real.id);
+  });
+
+  it('retries a room whose player has no gateway for 10 s from its first delivery, even one dated in the future, then leaves it in Redis', async function () {
+    this.timeout(40_000);
+    const absent = { playerId: randomUUID(), ticketId: randomUUID(), name: 'away', rating: 1500, team: 0, waitedMs: 5 };
+    const room = { ...roomOf([absent]), createdAt: '9999-01-01T00:00:00.000Z' };
+    await claimAsMatcher(stack.namespace, room);
+    const started = Date.now();
+    broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
+    const redis = new Redis(REDIS_URL);
+    try {
+      await eventually('the room given up on, left for the reconnect', async () => (await redis.exists(redisKeys(stack.namespace).roomNotified('ffa3', 'global', room.id))) === 1, 30_000);
+      expect(Date.now() - started).to.be.within(9_000, 30_000);
+      await eventually('the notifier queue empty', async () => (await broker.ready(names.notifier)) === 0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it(`dead-letters a message retried ${RETRY_LIMIT} times, with the reason`, async () => {
+    const absent = { playerId: randomUUID(), ticketId: randomUUID(), name: 'gone', rating: 1500, team: 0, waitedMs: 5 };
+    const room = roomOf([absent]);
+    await claimAsMatcher(stack.namespace, room);
+    // As the 30th retry would come back: one more failure and it is done.
+    broker.publishJson('', names.notifier, room, { messageId: room.id, type: 'room.v1', headers: { [ATTEMPTS_HEADER]: RETRY_LIMIT } });
+    const dead = await eventually('the room in the dead queue', async () => (await broker.drain(names.dead)).find((message) => message.properties.messageId === room.id));
+    expect(dead.properties.headers!['x-matchq-reason']).to.equal(`gave up after ${RETRY_LIMIT} retries: a player had no gateway`);
   });
 });
