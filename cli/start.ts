@@ -4,6 +4,7 @@ import { DEFAULT_METRICS_PORTS } from '../common/config.js';
 import { openMigratedDb } from '../common/db.js';
 import { createLogger } from '../common/logger.js';
 import { connectRedis } from '../common/redis.js';
+import { assertPortFree } from '../common/ops-http.js';
 import { runCommand } from '../common/run-service.js';
 import { ensureDemoPlayers, ensureDemoServerKey } from './demo-players.js';
 import { supervise } from './supervisor.js';
@@ -14,6 +15,9 @@ const demoServerKeyFile = fileURLToPath(new URL('../var/demo-server-key.json', i
 /** `npm start`: migrations, a check of every backing service, demo players, then all services. */
 await runCommand('start', async (config) => {
   const say = (line: string) => process.stderr.write(`matchq: ${line}\n`);
+  // A second `npm start` must stop here, in one line, not after the banner in a restart loop of its children.
+  if (config.PORT !== 0) await assertPortFree(config.PORT, 'stop it or set PORT');
+  for (const port of Object.values(DEFAULT_METRICS_PORTS)) await assertPortFree(port, 'stop it');
   const quiet = createLogger('start', 'error');
   const { db, applied } = await openMigratedDb(config.DATABASE_URL, 1);
   try {

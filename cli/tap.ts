@@ -29,8 +29,8 @@ await runCommand('tap', async (config) => {
         logger.warn('skipped a message that is not JSON');
       }
     }, { noAck: true });
-  });
-  await channel.wrapper.waitForConnect();
+  }, undefined, logger);
+  await channel.waitForSetup();
   process.stderr.write(`tapping ${exchange}; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -1,6 +1,6 @@
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { BackingServiceUnavailable, HOW_TO_START, redactUrl } from './backing.js';
+import { BackingServiceUnavailable, HOW_TO_START, redactUrl, TopologyRefused } from './backing.js';
 import type { Logger } from './logger.js';
 import { assertTopology, validateTopology, type Topology } from './topology.js';
 
@@ -44,8 +44,11 @@ export interface MessageChannel {
 export class TopologyChannel implements MessageChannel {
   readonly wrapper: ChannelWrapper;
   private generationCount = 0;
+  /** The last setup failure (the broker refusing a declaration), until a setup succeeds. */
+  private setupError: Error | undefined;
+  private readonly setupFailed: Promise<never>;
 
-  constructor(manager: AmqpConnectionManager, name: string, topology: Topology, setup?: (channel: ConfirmChannel) => Promise<void>, onReconnect?: () => void) {
+  constructor(manager: AmqpConnectionManager, name: string, topology: Topology, setup?: (channel: ConfirmChannel) => Promise<void>, onReconnect?: () => void, logger?: Logger) {
     validateTopology(topology);
     this.wrapper = manager.createChannel({
       name,
@@ -55,8 +58,24 @@ export class TopologyChannel implements MessageChannel {
         if (this.generationCount > 1) onReconnect?.();
         await assertTopology(channel, topology);
         await setup?.(channel);
+        this.setupError = undefined;
       },
     });
+    let fail: (error: Error) => void = () => undefined;
+    this.setupFailed = new Promise<never>((_resolve, reject) => { fail = reject; });
+    this.setupFailed.catch(() => undefined);
+    // Without a listener an 'error' event would kill the process with a stack trace. A setup
+    // the broker refuses (PRECONDITION_FAILED) fails start in one line; later, it is logged once.
+    this.wrapper.on('error', (error: Error) => {
+      if (this.setupError?.message !== error.message) logger?.error({ err: error.message, channel: name }, 'RabbitMQ refused a declaration; this channel waits for a reconnect');
+      this.setupError = error;
+      fail(new TopologyRefused(error.message));
+    });
+  }
+
+  /** Resolves once the topology is set up; rejects with TopologyRefused if the broker refuses it. */
+  async waitForSetup(): Promise<void> {
+    await Promise.race([this.wrapper.waitForConnect(), this.setupFailed]);
   }
 
   get connected(): boolean {

@@ -6,6 +6,25 @@ export class BackingServiceUnavailable extends Error {
   }
 }
 
+/** A port this process must listen on is taken (a second `npm start`, another program): one line, exit 1. */
+export class PortInUse extends Error {
+  override name = 'PortInUse';
+  constructor(readonly port: number, fix: string) {
+    super(`port ${port} is in use: another matchq, or another program, listens there; ${fix}`);
+  }
+}
+
+/**
+ * The broker refused matchq's topology (PRECONDITION_FAILED: a queue or exchange already
+ * declared with other arguments, such as another QUEUE_TYPE): retrying cannot help.
+ */
+export class TopologyRefused extends Error {
+  override name = 'TopologyRefused';
+  constructor(detail: string) {
+    super(`RabbitMQ refused the topology: ${detail}; delete that queue or exchange, or set QUEUE_TYPE to what it is`);
+  }
+}
+
 export const HOW_TO_START = {
   RabbitMQ: 'rabbitmq-server -detached',
   Redis: 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',

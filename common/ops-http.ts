@@ -1,16 +1,29 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { PortInUse } from './backing.js';
 
 /** What `/readyz` reports: each dependency and whether it is usable right now. */
 export type Readiness = () => Record<string, boolean>;
 
+const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Read-only routes answer GET and HEAD only; anything else gets 405 (true: answered). */
+export function refuseUnlessRead(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
+  res.end(JSON.stringify({ error: `method ${req.method} not allowed; use GET or HEAD` }));
+  return true;
+}
+
 /**
- * Answers the operator's three routes; returns false for any other path so a service
+ * Answers the operator's three routes (GET or HEAD, else 405); returns false for any other path so a service
  * (the gateway) can serve its own routes on the same port.
  */
 export function handleOpsRoute(req: IncomingMessage, res: ServerResponse, registry: Registry, readiness: Readiness): boolean {
-  const path = (req.url ?? '/').split('?')[0];
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (!OPS_PATHS.has(path)) return false;
+  if (refuseUnlessRead(req, res)) return true;
   if (path === '/healthz') {
     sendJson(res, 200, { ok: true });
     return true;
@@ -46,19 +59,28 @@ export async function startOpsServer(port: number | { fallback: number }, regist
     if (extra?.(req, res)) return;
     sendJson(res, 404, { error: 'not found' });
   });
-  if (typeof port === 'number') await listen(server, port);
+  if (typeof port === 'number') await listen(server, port, '0.0.0.0', 'set METRICS_PORT (0 picks a free port)');
   else await listen(server, port.fallback).catch(() => listen(server, 0));
   return server;
 }
 
-export function listen(server: Server, port: number, host = '0.0.0.0'): Promise<number> {
+/** Listens; a port already taken is a PortInUse naming it and `fix` (what the operator can set). */
+export function listen(server: Server, port: number, host = '0.0.0.0', fix = 'stop it or set PORT'): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUse(port, fix) : error);
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Throws PortInUse unless `port` can be listened on now (checked before a supervisor starts children on it). */
+export async function assertPortFree(port: number, fix: string): Promise<void> {
+  const probe = createServer();
+  await listen(probe, port, '0.0.0.0', fix);
+  await new Promise((resolve) => probe.close(resolve));
 }
 
 export function closeServer(server: Server): Promise<void> {

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { BackingServiceUnavailable } from './backing.js';
+import { BackingServiceUnavailable, PortInUse, TopologyRefused } from './backing.js';
 
 export interface RunningService {
   stop(): Promise<void>;
@@ -33,7 +33,7 @@ export async function runService(service: string, start: (config: Config) => Pro
 
 /** Known start failures are one line and exit 1; anything else is a bug and keeps its stack. */
 export function exitOnStartError(command: string, error: unknown): never {
-  if (error instanceof ConfigError || error instanceof BackingServiceUnavailable || error instanceof UsageError) {
+  if (error instanceof ConfigError || error instanceof BackingServiceUnavailable || error instanceof UsageError || error instanceof PortInUse || error instanceof TopologyRefused) {
     process.stderr.write(`matchq ${command}: ${error.message}\n`);
     process.exit(1);
   }

@@ -35,7 +35,7 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
     // The broker redelivers every unacked request to whichever matcher consumes next.
     for (const worker of workers) worker.reset();
     logger.warn('channel reopened; pools rebuilt from redeliveries');
-  });
+  }, logger);
   for (const { mode, region } of poolsOf(config.match)) {
     workers.push(new PoolWorker({
       mode, region, rule: config.match.modes[mode]!, channel, store, proposals, names, logger, metrics, clock,
@@ -90,7 +90,7 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
   return {
     channel,
     async start(): Promise<void> {
-      await channel.wrapper.waitForConnect();
+      await channel.waitForSetup();
       schedule();
       logger.info({ pools: workers.map((worker) => worker.key), tickMs: config.TICK_MS }, 'matcher started');
     },

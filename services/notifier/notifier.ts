@@ -29,7 +29,7 @@ const PREFETCH = 64;
  */
 export function createNotifier({ config, amqp, store, logger, registry }: NotifierDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const channel = new TopologyChannel(amqp, 'notifier', topologyFor(config));
+  const channel = new TopologyChannel(amqp, 'notifier', topologyFor(config), undefined, undefined, logger);
   const retry = { queue: names.notifier, dead: names.dead, logger };
   const routed = new Counter({ name: 'matchq_notifier_deliveries_total', help: 'Outcomes routed to gateways', labelNames: ['kind'], registers: [registry] });
   const duplicates = new Counter({ name: 'matchq_notifier_duplicate_rooms_total', help: 'Redelivered rooms dropped because they were already routed', registers: [registry] });
@@ -128,7 +128,7 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
 
   return {
     async start(): Promise<void> {
-      await channel.wrapper.waitForConnect();
+      await channel.waitForSetup();
       await channel.consume(names.notifier, PREFETCH, (message, generation) => {
         onMessage(message, generation).catch((error: Error) => logger.error({ err: error.message }, 'notifier message failed'));
       });

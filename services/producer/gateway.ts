@@ -11,7 +11,7 @@ import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, delivery, encode, InvalidMessage, type Delivery } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
-import { closeServer, handleOpsRoute, listen, sendJson } from '../../common/ops-http.js';
+import { closeServer, handleOpsRoute, listen, refuseUnlessRead, sendJson } from '../../common/ops-http.js';
 import type { Player } from '../../common/players.js';
 import { retryLater } from '../../common/retry-later.js';
 import type { ProposalStore } from '../../common/proposal-store.js';
@@ -75,7 +75,7 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
   }, () => {
     // Deliveries routed while our queue was gone are lost; the outcomes are in Redis.
     for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
-  });
+  }, logger);
   const ratingsIn = async (playerIds: string[], mode: string) => {
     const byPlayer = await ratingsOf(db, playerIds);
     return new Map([...byPlayer].flatMap(([playerId, ratings]) => (ratings[mode] === undefined ? [] : [[playerId, ratings[mode]!] as const])));
@@ -94,8 +94,9 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
   const server = createServer((req, res) => {
     if (handleOpsRoute(req, res, registry, () => ({ rabbitmq: channel.connected, redis: store.ready(), postgresql: dbWatch.health.up }))) return;
     if (handlers.some((handle) => handle(req, res))) return;
-    const route = routes[(req.url ?? '').split('?')[0]!];
-    if (route) return sendJson(res, 200, route());
+    const path = (req.url ?? '').split('?')[0]!;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route) return refuseUnlessRead(req, res) || sendJson(res, 200, route());
     if (serveStatic(req, res, logger)) return;
     sendJson(res, 404, { error: 'not found' });
   });
@@ -260,7 +261,7 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
     server,
     sessions,
     async start(): Promise<number> {
-      await channel.wrapper.waitForConnect();
+      await channel.waitForSetup();
       await channel.consume(myQueue, DELIVERY_PREFETCH, (message, generation) => {
         onDelivery(message.content).then(
           () => channel.ack(message, generation),

@@ -29,7 +29,7 @@ const BATCH_WAIT_MS = 20;
  */
 export function createRecorder({ config, amqp, db, logger, registry, claims }: RecorderDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const channel = new TopologyChannel(amqp, 'recorder', topologyFor(config));
+  const channel = new TopologyChannel(amqp, 'recorder', topologyFor(config), undefined, undefined, logger);
   const recorded = new Counter({ name: 'matchq_recorded_rooms_total', help: 'Room events written to the history', registers: [registry] });
   let batch: { message: ConsumeMessage; generation: number; room: RoomEvent }[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -117,7 +117,7 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
 
   return {
     async start(): Promise<void> {
-      await channel.wrapper.waitForConnect();
+      await channel.waitForSetup();
       await channel.consume(names.history, BATCH_SIZE * 2, onMessage);
       logger.info('recorder started');
     },

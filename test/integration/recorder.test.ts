@@ -56,6 +56,7 @@ describe('recorder against the real broker and PostgreSQL', () => {
         { playerId: randomUUID(), ticketId: randomUUID(), name: 'dee', rating: 1450, team: 1, waitedMs: 800, partyId: null, matchRating: 1450 },
       ],
     };
+    await claimAsMatcher(stack.namespace, event);
     broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
     await eventually('the party room', () => stack.db('rooms').where({ id: event.id }).first());
     const seats = await stack.db('room_players').where({ room_id: event.id }).orderBy('name');
