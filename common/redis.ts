@@ -9,21 +9,29 @@ export type RedisClient = Redis | Cluster;
 
 const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
 
+export interface RedisOptions {
+  /** Reconnect attempts a command waits through before it fails (ioredis maxRetriesPerRequest). Defaults to 3. */
+  maxRetriesPerRequest?: number;
+  /** A command not answered this long fails (ioredis commandTimeout). Defaults to none. */
+  commandTimeoutMs?: number;
+}
+
 /**
  * Connects to Redis (REDIS_URL) or to a Redis Cluster (a comma-separated list of its nodes),
  * failing fast at start; afterwards ioredis reconnects by itself with a capped backoff and
  * queues commands meanwhile. Auto-pipelining batches the commands issued in one tick into
  * one write per node: one round trip where a hand-made pipeline would cross hash slots.
  */
-export async function connectRedis(url: string, logger: Logger): Promise<RedisClient> {
+export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<RedisClient> {
   const nodes = url.split(',').map((node) => node.trim()).filter(Boolean);
   const common = { lazyConnect: true, enableAutoPipelining: true } as const;
+  const perRequest = { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3, ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}) };
   const redis: RedisClient = nodes.length > 1
     ? new Cluster(nodes.map((node) => ({ host: new URL(node).hostname, port: Number(new URL(node).port || 6379) })), {
       ...common, clusterRetryStrategy: retryStrategy,
-      redisOptions: { connectTimeout: 5000, maxRetriesPerRequest: 3, password: new URL(nodes[0]!).password || undefined },
+      redisOptions: { connectTimeout: 5000, ...perRequest, password: new URL(nodes[0]!).password || undefined },
     })
-    : new Redis(url, { ...common, connectTimeout: 5000, maxRetriesPerRequest: 3, retryStrategy });
+    : new Redis(url, { ...common, connectTimeout: 5000, ...perRequest, retryStrategy });
   let reported = false;
   redis.on('error', (error: Error) => {
     if (!reported) logger.warn({ err: error.message }, 'Redis error; reconnecting');

@@ -51,6 +51,8 @@ export interface GatewayDeps {
 }
 
 const SEARCHING_INTERVAL_MS = 1000;
+/** WebSocket close code 1013, Try Again Later: the gateway cannot serve this socket now. */
+const CLOSE_TRY_AGAIN_LATER = 1013;
 /** After a broker reconnect, when to look in Redis for outcomes whose delivery was lost: the notifier may lag. */
 const SETTLE_AFTER_RECONNECT_MS = [1000, 3000, 8000];
 const DELIVERY_PREFETCH = 256;
@@ -167,7 +169,10 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
         if (partyDesk) await partyDesk.greet(session);
         await desk.resume(session);
       } catch (error) {
-        logger.warn({ err: (error as Error).message, playerId: player.id }, 'resuming the ticket failed');
+        // Redis (or the broker) is away: nothing was resumed and the older socket was not told.
+        // 1013 "try again later" makes the client reconnect, which retries both.
+        logger.warn({ err: (error as Error).message, playerId: player.id }, 'resuming the ticket failed; closing with 1013');
+        session.socket.close(CLOSE_TRY_AGAIN_LATER, 'matchmaking is unavailable right now; reconnect shortly');
       }
     });
   }
@@ -183,6 +188,8 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
     if (!accepting) return session.send({ type: 'error', code: 'unavailable', message: 'this server is restarting; you will be reconnected', id: message.id });
     void session.serial(async () => {
       try {
+        // Redis away: say so now rather than queue the request behind ioredis's reconnects.
+        if (!store.ready()) throw new Error('Redis is not connected');
         if (message.type === 'join') {
           const timer = metrics.joinSeconds.startTimer();
           await desk.join(session, message.mode, message.region, message.id);
