@@ -12,8 +12,6 @@ const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
 export interface RedisOptions {
   /** Reconnect attempts a command waits through before it fails (ioredis maxRetriesPerRequest). Defaults to 3. */
   maxRetriesPerRequest?: number;
-  /** A command not answered this long fails (ioredis commandTimeout). Defaults to none. */
-  commandTimeoutMs?: number;
 }
 
 /**
@@ -25,7 +23,7 @@ export interface RedisOptions {
 export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<RedisClient> {
   const nodes = url.split(',').map((node) => node.trim()).filter(Boolean);
   const common = { lazyConnect: true, enableAutoPipelining: true } as const;
-  const perRequest = { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3, ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}) };
+  const perRequest = { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3 };
   const redis: RedisClient = nodes.length > 1
     ? new Cluster(nodes.map((node) => ({ host: new URL(node).hostname, port: Number(new URL(node).port || 6379) })), {
       ...common, clusterRetryStrategy: retryStrategy,

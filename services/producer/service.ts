@@ -13,17 +13,17 @@ import { createGateway } from './gateway.js';
 import { createServerApi } from './server-api.js';
 import { createStats } from './stats.js';
 
-/** The longest a player's request waits on Redis before it is answered `unavailable`. */
-const REDIS_ANSWER_MS = 2000;
-
 /** Starts the producer with everything it needs; main.ts and the tests both call this. */
 export async function startGatewayService(config: Config, logger?: Logger, options: { pingIntervalMs?: number; partyIdleSeconds?: number } = {}) {
   logger ??= createLogger('producer', config.LOG_LEVEL, { gatewayId: config.GATEWAY_ID });
   const db = createDb(config.DATABASE_URL);
   await checkDb(db, config.DATABASE_URL);
   const amqp = await connectAmqp(config.AMQP_URL, logger);
-  // A player waits for the gateway's answer: with Redis away it is `unavailable` within 2 s, not after ioredis's retries.
-  const redis = await connectRedis(config.REDIS_URL, logger, { maxRetriesPerRequest: 1, commandTimeoutMs: REDIS_ANSWER_MS });
+  // A player waits for the gateway's answer: with Redis away, requests are refused at once (the
+  // gateway checks the connection first) and those in flight fail after one reconnect attempt,
+  // not after ioredis's retries. No command timeout: a command that timed out may still have run,
+  // and "first caller wins" steps (markDelivered) must not think they lost when they won.
+  const redis = await connectRedis(config.REDIS_URL, logger, { maxRetriesPerRequest: 1 });
   const demoFile = config.DEMO_PLAYERS_FILE;
   // Only `npm start` sets this: a local demo may hand out tokens, a deployment never does.
   const routes: Record<string, () => unknown> = demoFile ? { '/demo-players': () => JSON.parse(readFileSync(demoFile, 'utf8')) as unknown } : {};

@@ -7,6 +7,7 @@ import { amqpNames } from '../../common/names.js';
 import { addServerKey, revokeServerKey } from '../../common/server-keys.js';
 import type { MatchConfig } from '../../core/types.js';
 import { PlainBroker, eventually } from '../support/broker.js';
+import { claimAsMatcher } from '../support/claims.js';
 import { silent, startStack, type Stack } from '../support/stack.js';
 import { startGatewayService } from '../../services/producer/service.js';
 
@@ -59,6 +60,7 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
       v: 1, id: randomUUID(), mode, region: 'global', createdAt: new Date().toISOString(), spread: Math.max(...ratings) - Math.min(...ratings), imbalance: 0,
       players: players.map((player, index) => ({ playerId: player.id, ticketId: randomUUID(), name: player.name, rating: player.rating, team: mode === 'duo' ? index % 2 : 0, waitedMs: 1000 })),
     };
+    await claimAsMatcher(stack.namespace, room);
     broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
     await eventually('the room recorded', () => stack.db('rooms').where({ id: room.id }).first());
     return { room, players };
