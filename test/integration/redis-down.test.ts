@@ -6,7 +6,7 @@ import { eventually } from '../support/broker.js';
 import { PlayerClient } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-const JOIN = { type: 'join', mode: 'ffa3', region: 'global' };
+const JOIN = { type: 'join', mode: 'ffa3', region: 'global' } as const;
 
 /**
  * The gateway while Redis is down: a private redis-server this test starts and kills (never
