@@ -83,16 +83,21 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
 }
 
-/** A port free now within [low, high), for servers whose port decides others (RabbitMQ's CLI ports are dist + 10000). */
-async function freePortBetween(low: number, high: number): Promise<number> {
+const isFree = (port: number) => new Promise<boolean>((resolve) => {
+  const server = createServer();
+  server.once('error', () => resolve(false));
+  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+});
+
+/**
+ * A port free now within [low, high), for servers whose port decides others (RabbitMQ's CLI
+ * ports are dist + 10000; a Redis Cluster node's bus is port + 10000): every port in
+ * `port + offsets` must be free too.
+ */
+async function freePortBetween(low: number, high: number, offsets: number[] = [0]): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low));
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
+    if ((await Promise.all(offsets.map((offset) => isFree(port + offset)))).every(Boolean)) return port;
   }
   throw new Error(`no free port between ${low} and ${high}`);
 }
@@ -155,7 +160,7 @@ export async function startPrivateRedis(options: { port?: number; directory?: st
 export async function startPrivateRedisCluster(): Promise<{ url: string; nodes: PrivateRedis[]; stop(): Promise<void> }> {
   const directory = mkdtempSync(join(tmpdir(), 'matchq-redis-cluster-'));
   // The cluster bus listens on port + 10000: stay below 55535.
-  const base = await freePortBetween(17_000, 26_000);
+  const base = await freePortBetween(17_000, 26_000, [0, 1, 2, 10_000, 10_001, 10_002]);
   const ports = [base, base + 1, base + 2];
   const nodes: PrivateRedis[] = [];
   const stop = async () => {
