@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,8 +19,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const alive = new Set<ChildProcess>();
 const stoppers = new Set<() => Promise<void>>();
+/** The environments of private epmds still running: an epmd outlives its node and its process group. */
+const epmds = new Set<NodeJS.ProcessEnv>();
 process.once('exit', () => {
   for (const child of alive) killGroup(child, 'SIGKILL');
+  for (const env of epmds) {
+    try {
+      execFileSync('epmd', ['-kill'], { env, timeout: 2000, stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
 });
 
 /** Stops every private server this process started and has not stopped yet (for a command's SIGINT). */
@@ -238,6 +247,7 @@ export async function startPrivateRabbit(): Promise<PrivateRabbit> {
   };
   const ctl = async (...args: string[]) => (await run(rabbitScript('rabbitmqctl'), ['-q', '-n', node, ...args], { env, timeout: 120_000 })).stdout;
   const child = launch(rabbitScript('rabbitmq-server'), [], env, logFile);
+  epmds.add(env);
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
   const connects = () => amqplib.connect(url).then(async (connection) => { await connection.close(); return true; }, () => false);
   const stop = registerStop(async () => {
@@ -245,6 +255,7 @@ export async function startPrivateRabbit(): Promise<PrivateRabbit> {
     await terminate(child, 15_000);
     // epmd outlives the node it served; this one is ours alone.
     await run('epmd', ['-kill'], { env, timeout: 10_000 }).catch(() => undefined);
+    epmds.delete(env);
     rmSync(directory, { recursive: true, force: true });
   });
   try {
