@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../common/logger.js';
 import { bundle } from './web-bundles.js';
-import { refuseUnlessRead } from '../../common/ops-http.js';
 
 const publicDirectory = fileURLToPath(new URL('./public/', import.meta.url));
 const TYPES: Record<string, string> = {
@@ -22,13 +21,13 @@ const VENDOR: Record<string, string> = { 'uplot.css': createRequire(import.meta.
  * stylesheets from public/, their scripts as bundles of web/ (web-bundles.ts), built on first use.
  */
 export function serveStatic(req: IncomingMessage, res: ServerResponse, logger?: Logger): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const path = (req.url ?? '/').split('?')[0]!;
   // Own keys only: a request target such as `toString` names no page.
   const page = Object.hasOwn(PAGES, path) ? PAGES[path] : undefined;
   const asset = path.startsWith('/assets/') ? normalize(path.slice('/assets/'.length)) : undefined;
   if (!page && (!asset || asset.startsWith('..'))) return false;
   const name = (page ?? asset)!;
-  if (refuseUnlessRead(req, res)) return true;
   const send = (content: Uint8Array) => {
     res.writeHead(200, { 'content-type': TYPES[extname(name)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
     res.end(req.method === 'HEAD' ? undefined : content);
