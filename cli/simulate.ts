@@ -1,6 +1,7 @@
 /**
- * `npm run simulate -- --trace FILE [--config FILE] [--report FILE.html]`: replays a trace
- * through the production matcher core on a virtual clock (contract, "Replay").
+ * `npm run simulate -- --trace FILE [--config FILE] [--report FILE.html] [--accept-ms MS]
+ * [--allocation-fail SHARE] [--seed N]`: replays a trace through the production matcher core
+ * on a virtual clock (contract, "Replay"; README "Replay" for the ready check and allocation).
  * Rooms and timeouts as NDJSON on stdout, a summary on stderr; a bad input is one line on
  * stderr naming it, and exit code 1.
  */
@@ -13,7 +14,7 @@ import { DEFAULT_MATCH_CONFIG } from '../core/rule.js';
 import { parseTrace } from '../core/trace.js';
 import { replayReport } from './simulate-report.js';
 
-const USAGE = 'usage: npm run simulate -- --trace FILE [--config FILE] [--report FILE.html]';
+const USAGE = 'usage: npm run simulate -- --trace FILE [--config FILE] [--report FILE.html] [--accept-ms MS] [--allocation-fail SHARE] [--seed N]';
 
 function fail(message: string): never {
   process.stderr.write(`simulate: ${message}\n`);
@@ -37,15 +38,42 @@ function tickMs(raw: string | undefined): number {
   return value;
 }
 
+/** A non-negative integer option, or its default when absent. */
+function wholeNumber(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) fail(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function share(raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) fail(`--allocation-fail must be a share from 0 to 1, got "${raw}"`);
+  return value;
+}
+
 let args;
 try {
-  args = parseArgs({ options: { trace: { type: 'string' }, config: { type: 'string' }, report: { type: 'string' } } }).values;
+  args = parseArgs({
+    options: {
+      trace: { type: 'string' },
+      config: { type: 'string' },
+      report: { type: 'string' },
+      'accept-ms': { type: 'string' },
+      'allocation-fail': { type: 'string' },
+      seed: { type: 'string' },
+    },
+  }).values;
 } catch (error) {
   fail(`${(error as Error).message}\n${USAGE}`);
 }
 if (!args.trace) fail(`--trace is required\n${USAGE}`);
 
 const tick = tickMs(process.env.TICK_MS);
+const acceptMs = wholeNumber(args['accept-ms'], '--accept-ms', 1000);
+const allocationFail = share(args['allocation-fail']);
+const seed = wholeNumber(args.seed, '--seed', 1);
 let config = DEFAULT_MATCH_CONFIG;
 if (args.config) {
   let json: unknown;
@@ -67,7 +95,7 @@ try {
   fail(`${args.trace}: ${(error as Error).message}`);
 }
 
-const result = replay(events, { config, tickMs: tick });
+const result = replay(events, { config, tickMs: tick, acceptMs, ...(allocationFail > 0 ? { allocationFail: { share: allocationFail, seed } } : {}) });
 process.stdout.write(result.outputs.map((o) => JSON.stringify(o) + '\n').join(''));
 const figures = replayFigures(result);
 const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -76,6 +104,13 @@ process.stderr.write(
     `${figures.timeouts} timeouts, ${figures.cancelled} cancelled; wait p50 ${s(figures.waitP50)} s, p95 ${s(figures.waitP95)} s, ` +
     `max ${s(figures.waitMax)} s; spread mean ${figures.spreadMean.toFixed(1)}, p95 ${figures.spreadP95.toFixed(1)}\n`,
 );
+const { declined, accept_timeout: silent, allocation_failed: failed } = result.dissolutions;
+if (Object.values(config.modes).some((rule) => rule.accept) || allocationFail > 0) {
+  process.stderr.write(
+    `simulate: ${declined + silent} proposals dissolved (${declined} declined, ${silent} accept_timeout), ${failed} allocations failed; ` +
+      `tickets left: ${figures.declined} declined, ${figures.acceptTimeouts} accept_timeout, ${figures.allocationFailed} allocation_failed\n`,
+  );
+}
 if (args.report) {
   try {
     writeFileSync(args.report, replayReport(args.trace, result, figures));

@@ -10,6 +10,10 @@ export interface ReplayFigures {
   matched: number;
   cancelled: number;
   timeouts: number;
+  /** Tickets ended by the ready check (contract v1.1) and by failed allocations. */
+  declined: number;
+  acceptTimeouts: number;
+  allocationFailed: number;
   /** Matched tickets over all tickets that joined. */
   matchedShare: number;
   /** Waits of matched tickets, ms. */
@@ -56,6 +60,9 @@ export function replayFigures({ ends, spreads }: ReplayResult): ReplayFigures {
     matched: waits.length,
     cancelled: count('cancelled'),
     timeouts: count('timeout'),
+    declined: count('declined'),
+    acceptTimeouts: count('accept_timeout'),
+    allocationFailed: count('allocation_failed'),
     matchedShare: ends.length === 0 ? 0 : waits.length / ends.length,
     waitP50: quantile(waits, 0.5),
     waitP95: quantile(waits, 0.95),

@@ -1,5 +1,6 @@
 /**
- * Replay traces (contract, "Replay"): NDJSON lines of joins and leaves, `at` ascending.
+ * Replay traces (contract, "Replay"): NDJSON lines of joins and leaves, `at` ascending; contract
+ * v1.1 adds party joins (`players`) and the ready check's `decline` / `silent` lines.
  * Parsing checks every line against the contract and the match config, and names the line
  * of the first problem, so a bad trace fails before anything is replayed.
  */
@@ -20,7 +21,10 @@ export type TraceJoin = { at: number; type: 'join'; ticketId: string; mode: stri
   | { players: TracePlayer[]; playerId?: undefined; rating?: undefined }
 );
 
-export type TraceEvent = TraceJoin | { at: number; type: 'leave'; ticketId: string };
+/** Contract v1.1, ready check: how a ticket answers the next time it is proposed after `at`. */
+export type TraceAnswer = { at: number; type: 'decline' | 'silent'; ticketId: string };
+
+export type TraceEvent = TraceJoin | { at: number; type: 'leave'; ticketId: string } | TraceAnswer;
 
 const at = z.number({ message: '`at` must be a number (ms)' }).finite().min(0, { message: '`at` must be >= 0' });
 const id = (field: string) => z.string({ message: `\`${field}\` must be a string` }).min(1, { message: `\`${field}\` must not be empty` });
@@ -51,8 +55,10 @@ const eventSchema = z.discriminatedUnion(
       })
       .refine((join) => !join.players || new Set(join.players.map((p) => p.playerId)).size === join.players.length, { message: '`players` must not repeat a player' }),
     z.object({ at, type: z.literal('leave'), ticketId: id('ticketId') }),
+    z.object({ at, type: z.literal('decline'), ticketId: id('ticketId') }),
+    z.object({ at, type: z.literal('silent'), ticketId: id('ticketId') }),
   ],
-  { message: '`type` must be "join" or "leave"' },
+  { message: '`type` must be "join" or "leave" (or "decline" / "silent", the ready check\'s answers)' },
 );
 
 export class TraceError extends Error {

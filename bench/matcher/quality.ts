@@ -44,5 +44,7 @@ export function compareOnShape(shape: QualityShape): QualityRow {
 
 /** Several replays as one: figures read only ends and spreads. */
 function pooled(results: readonly ReplayResult[]): ReplayResult {
-  return { outputs: [], ends: results.flatMap((r) => r.ends), spreads: results.flatMap((r) => r.spreads), imbalances: results.flatMap((r) => r.imbalances) };
+  const dissolutions = { declined: 0, accept_timeout: 0, allocation_failed: 0 };
+  for (const r of results) for (const reason of Object.keys(dissolutions) as (keyof typeof dissolutions)[]) dissolutions[reason] += r.dissolutions[reason];
+  return { outputs: [], ends: results.flatMap((r) => r.ends), spreads: results.flatMap((r) => r.spreads), imbalances: results.flatMap((r) => r.imbalances), dissolutions };
 }

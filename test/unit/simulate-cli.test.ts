@@ -67,6 +67,33 @@ describe('cli/simulate', function () {
     expect(html).not.to.match(/<script|https?:\/\//);
   });
 
+  it('replays the ready-check example: decline and silent lines, --accept-ms, --allocation-fail with --seed', () => {
+    const trace = join(import.meta.dirname, '../../docs/examples/ready-check-trace.ndjson');
+    const config = join(import.meta.dirname, '../../docs/examples/ready-check-config.json');
+    const run = simulate(['--trace', trace, '--config', config]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).to.deep.equal([
+      { type: 'dissolved', at: 2000, tickets: ['b', 'c', 'a'], reason: 'declined' },
+      { type: 'left', at: 2000, ticketId: 'c', reason: 'declined' },
+      { type: 'refused', at: 3000, ticketId: 'c2', reason: 'cooling_down' },
+      { type: 'dissolved', at: 14000, tickets: ['d', 'b', 'a'], reason: 'accept_timeout' },
+      { type: 'left', at: 14000, ticketId: 'd', reason: 'accept_timeout' },
+      { type: 'room', at: 16000, mode: 'ffa3', region: 'global', tickets: ['e', 'b', 'a'], spread: 0 },
+      { type: 'timeout', at: 320000, ticketId: 'f' },
+    ]);
+    expect(run.stderr).to.match(/2 proposals dissolved \(1 declined, 1 accept_timeout\)/);
+    // accept-ms 4000: proposed at 1000, the accepts at 5000 are seen by the tick at 5000.
+    const slow = simulate(['--trace', trace, '--config', config, '--accept-ms', '4000']);
+    expect(slow.stdout.split('\n')[0]).to.equal('{"type":"dissolved","at":5000,"tickets":["b","c","a"],"reason":"declined"}');
+    const failing = simulate(['--trace', EXAMPLE, '--allocation-fail', '1']);
+    expect(failing.code, failing.stderr).to.equal(0);
+    expect(failing.stdout).to.not.include('"type":"room"');
+    expect(failing.stdout).to.include('"reason":"allocation_failed"');
+    const some = simulate(['--trace', EXAMPLE, '--allocation-fail', '0.5', '--seed', '3']);
+    expect(simulate(['--trace', EXAMPLE, '--allocation-fail', '0.5', '--seed', '3']).stdout).to.equal(some.stdout);
+    expect(some.stderr).to.match(/\d+ allocations failed/);
+  });
+
   it('fails with one line naming a bad TICK_MS, trace line or config path, exit 1', () => {
     const trace = join(dir, 'bad.ndjson');
     writeFileSync(trace, '{"at":0,"type":"join","ticketId":"a","playerId":"p","rating":1500,"mode":"ffa3","region":"global"}\n{"at":1}\n');
@@ -80,6 +107,8 @@ describe('cli/simulate', function () {
       [['--trace', trace], {}, /bad\.ndjson: trace line 2: /],
       [['--trace', EXAMPLE, '--config', badConfig], {}, /modes\.ffa3\.teams: must be >= 1/],
       [[], {}, /--trace is required/],
+      [['--trace', EXAMPLE, '--accept-ms', '1.5s'], {}, /--accept-ms must be a non-negative integer/],
+      [['--trace', EXAMPLE, '--allocation-fail', '1.5'], {}, /--allocation-fail must be a share from 0 to 1/],
     ];
     for (const [args, env, message] of cases) {
       const run = simulate(args, env);
