@@ -14,6 +14,7 @@ import { measureMemory } from './matcher/memory.js';
 import { compareOnShape, type QualityRow } from './matcher/quality.js';
 import { measureTick, referenceSortMs, type TickTime } from './matcher/tick-times.js';
 import { QUALITY_TRACES } from './matcher/traces.js';
+import { READY_CHECK_TRACES, readyCheckOnShape, type ReadyCheckRow } from './matcher/ready-check.js';
 
 const RESULTS = new URL('./results/', import.meta.url);
 const rule = DEFAULT_MATCH_CONFIG.modes.ffa3!;
@@ -47,13 +48,20 @@ export async function main(): Promise<void> {
     quality.push(compareOnShape(shape));
   }
 
+  const readyCheck: ReadyCheckRow[] = [];
+  for (const shape of READY_CHECK_TRACES) {
+    progress(`ready check and allocation failures on ${shape.name} (${shape.traces} traces)`);
+    readyCheck.push(readyCheckOnShape(shape));
+  }
+
   printTicks(ticks, referenceMs);
   console.log(
     `\nheap per waiting ticket: ${memory.ticketBytes.toFixed(0)} B the ticket and its ids, ${memory.poolBytes.toFixed(0)} B the pool (index, arrays, tick buffers)`,
   );
   printQuality(quality);
+  printReadyCheck(readyCheck);
 
-  const result = { bench: 'matcher', at: new Date().toISOString(), node: process.version, referenceSortMs: referenceMs, ticks, memory, quality };
+  const result = { bench: 'matcher', at: new Date().toISOString(), node: process.version, referenceSortMs: referenceMs, ticks, memory, quality, readyCheck };
   mkdirSync(RESULTS, { recursive: true });
   const json = JSON.stringify(result, null, 2) + '\n';
   const stamp = result.at.replace(/[:.]/g, '-');
@@ -101,5 +109,25 @@ function printQuality(rows: QualityRow[]): void {
       'spread p95': `${ours.spreadP95.toFixed(0)} / ${baseline.spreadP95.toFixed(0)}`,
       timeouts: `${ours.timeouts} / ${baseline.timeouts}`,
     })),
+  );
+}
+
+function printReadyCheck(rows: ReadyCheckRow[]): void {
+  console.log('\nwhat a ready check (accept.seconds 10) and failed allocations cost, replayed on the same traces (waits in s, join to final room)');
+  const s = (ms: number) => +(ms / 1000).toFixed(1);
+  console.table(
+    rows.flatMap(({ trace, cases }) =>
+      cases.map(({ name, figures, dissolvedPer100 }) => ({
+        trace: trace.name,
+        case: name,
+        matched: `${(figures.matchedShare * 100).toFixed(2)}%`,
+        'wait p50': s(figures.waitP50),
+        'wait p95': s(figures.waitP95),
+        'wait p99': s(figures.waitP99),
+        'dissolved / 100 rooms': `${dissolvedPer100.declined} declined, ${dissolvedPer100.accept_timeout} silent, ${dissolvedPer100.allocation_failed} alloc`,
+        'left declined / silent / alloc': `${figures.declined} / ${figures.acceptTimeouts} / ${figures.allocationFailed}`,
+        timeouts: figures.timeouts,
+      })),
+    ),
   );
 }
