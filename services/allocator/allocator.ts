@@ -5,7 +5,7 @@ import type { AllocationAnswer, AllocationRoom, AllocationStore } from '../../co
 import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
-import { allocationRequest, decode, encode, InvalidMessage, ROOM_EVENT_TYPE, type AllocationRequest, type RoomEvent } from '../../common/messages.js';
+import { allocationRequest, decode, DISSOLVED_EVENT_TYPE, encode, InvalidMessage, ROOM_EVENT_TYPE, type AllocationRequest, type RoomDissolved, type RoomEvent } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
 import { topologyFor } from '../../common/topology.js';
@@ -59,8 +59,12 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
     await channel.publish(names.rooms, '', encode({ ...room, server }), { messageId: room.id, type: ROOM_EVENT_TYPE });
   }
 
-  /** Sends each requeued ticket's join back to its pool as the matcher first took it: same ticket, same join time. */
+  /**
+   * Sends each requeued ticket's join back to its pool as the matcher first took it (same ticket,
+   * same join time), then tells every player (`requeued` or `left`, reason allocation_failed).
+   */
   async function release(request: AllocationRequest, decided: AllocationAnswer): Promise<void> {
+    const { room } = request;
     const joins = new Map(request.joins.map((join) => [join.ticketId, join]));
     await Promise.all(decided.requeued.map(async (ticketId) => {
       const join = joins.get(ticketId);
@@ -68,6 +72,14 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
       if (!join) return logger.warn({ room: request.room.id, ticketId }, 'no join to requeue for a ticket of a released room');
       await channel.publish(names.requests, `${join.mode}.${join.region}`, encode(join), { messageId: `requeue-${request.room.id}-${ticketId}` });
     }));
+    const outcomeOf = (ticketId: string) => (decided.ended.includes(ticketId) ? 'left' as const : decided.requeued.includes(ticketId) ? 'requeued' as const : null);
+    const players = room.players.flatMap(({ playerId, ticketId }) => {
+      const outcome = outcomeOf(ticketId);
+      return outcome ? [{ playerId, ticketId, outcome }] : [];
+    });
+    if (players.length === 0) return;
+    const news: RoomDissolved = { v: 1, roomId: room.id, mode: room.mode, region: room.region, reason: 'allocation_failed', players };
+    await channel.publish('', names.notifier, encode(news), { messageId: `dissolved-${room.id}`, type: DISSOLVED_EVENT_TYPE });
   }
 
   async function settle(request: AllocationRequest, decided: AllocationAnswer): Promise<void> {

@@ -38,7 +38,7 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
   }, logger);
   for (const { mode, region } of poolsOf(config.match)) {
     workers.push(new PoolWorker({
-      mode, region, rule: config.match.modes[mode]!, channel, store, proposals, names, logger, metrics, clock,
+      mode, region, rule: config.match.modes[mode]!, channel, store, proposals, names, logger, metrics, clock, allocation: config.ALLOCATOR !== 'none',
       onRoom: (event) => recordRoom(figures, event, clock()),
     }));
   }

@@ -4,7 +4,7 @@ import type { ModeRule, Ticket } from '../../core/types.js';
 import type { MessageChannel } from '../../common/amqp.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
-import { decode, encode, InvalidMessage, poolRequest, ROOM_EVENT_TYPE, TIMEOUT_EVENT_TYPE, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
+import { ALLOCATION_EVENT_TYPE, decode, encode, InvalidMessage, poolRequest, ROOM_EVENT_TYPE, TIMEOUT_EVENT_TYPE, type AllocationRequest, type JoinRequest, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { MatcherMetrics } from './metrics.js';
 import { PoolIntake, type HeldRequest } from './pool-intake.js';
@@ -29,6 +29,8 @@ export interface PoolWorkerDeps {
   newId?: () => string;
   /** Called once per room the broker confirmed (the heartbeat's figures). */
   onRoom?: (event: RoomEvent) => void;
+  /** With an ALLOCATOR, final rooms go to the allocation queue (with their joins), not to matchq.rooms. */
+  allocation?: boolean;
 }
 
 /**
@@ -87,8 +89,11 @@ export class PoolWorker {
       channel.ack(message, generation);
       return;
     }
-    // A redelivered join may belong to a ticket that already ended before a crash.
-    if (message.fields.redelivered) {
+    // A redelivered join may belong to a ticket that already ended before a crash. A join whose
+    // ticket is held inside a room still being published is one the allocator sent back from that
+    // room, faster than our ack: it is settled at the next tick, once the room let its ticket go.
+    const inFlight = this.deps.allocation && intake.held.has(request.ticketId) && !intake.pool.has(request.ticketId);
+    if (message.fields.redelivered || inFlight) {
       this.outbox.redelivered.push({ request, message, generation });
       return;
     }
@@ -132,7 +137,7 @@ export class PoolWorker {
 
   /** Settles redelivered joins; any that cannot be settled now (Redis or broker away) wait for the next tick. */
   private async settleRedelivered(): Promise<void> {
-    const { channel, store, names, logger } = this.deps;
+    const { channel, store, logger } = this.deps;
     const intake = this.intake;
     const batch = this.outbox.take('redelivered');
     if (batch.length === 0) return;
@@ -160,7 +165,7 @@ export class PoolWorker {
         // A proposed room that became final is published by PoolProposals, once its announce step says so.
         if (state === 'matched' && roomId && !reannounced.has(roomId) && !(await this.proposals?.publishesItself(roomId))) {
           const json = await store.room(intake.mode, intake.region, roomId);
-          if (json) await channel.publish(names.rooms, '', Buffer.from(json), { messageId: roomId, type: ROOM_EVENT_TYPE });
+          if (json) await this.sendFinal(roomId, json, [entry.request]);
           reannounced.add(roomId);
         }
         if (state === 'timeout') await this.publishTimeout(entry.request);
@@ -225,10 +230,10 @@ export class PoolWorker {
   }
 
   private async publishRoom(room: SerializedRoom): Promise<void> {
-    const { channel, names, logger, metrics, onRoom } = this.deps;
+    const { logger, metrics, onRoom } = this.deps;
     const { event } = room;
     try {
-      await channel.publish(names.rooms, '', Buffer.from(room.json), { messageId: event.id, type: ROOM_EVENT_TYPE });
+      await this.sendFinal(event.id, room.json, this.joinsOf(ticketIdsOf(event)));
     } catch (error) {
       // Claimed but not confirmed: keep the same room (same id) and try again next tick.
       logger.warn({ err: (error as Error).message, room: event.id }, 'room publish failed; retrying next tick');
@@ -242,6 +247,26 @@ export class PoolWorker {
     metrics.matchedPlayers.inc({ pool }, event.players.length);
     metrics.spread.observe({ pool }, event.spread);
     for (const player of event.players) metrics.waitSeconds.observe({ pool }, player.waitedMs / 1000);
+  }
+
+  /**
+   * A final room's way on: to matchq.rooms (v1), or with an allocator to the allocation queue,
+   * carrying the joins of its tickets so a room that gets no server can send them back to the pool.
+   * The allocator decides in Redis whether a room it sees again is new, decided or still in flight.
+   */
+  private async sendFinal(roomId: string, json: string, joins: JoinRequest[]): Promise<void> {
+    const { channel, names } = this.deps;
+    if (!this.deps.allocation) return channel.publish(names.rooms, '', Buffer.from(json), { messageId: roomId, type: ROOM_EVENT_TYPE });
+    const request: AllocationRequest = { v: 1, room: JSON.parse(json) as RoomEvent, joins };
+    await channel.publish('', names.allocation, encode(request), { messageId: roomId, type: ALLOCATION_EVENT_TYPE });
+  }
+
+  /** The joins behind the given tickets, as the broker delivered them (each already checked by its schema). */
+  private joinsOf(ticketIds: string[]): JoinRequest[] {
+    return ticketIds.flatMap((ticketId) => {
+      const held = this.intake.held.get(ticketId);
+      return held ? [JSON.parse(held.message.content.toString('utf8')) as JoinRequest] : [];
+    });
   }
 
   private async endExpired(expired: Ticket[]): Promise<void> {

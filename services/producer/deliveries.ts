@@ -49,6 +49,11 @@ export async function handleDelivery(delivery: Delivery, sessions: Map<string, S
     case 'dissolved':
     case 'ready': {
       const readyCheck = desk.readyCheck;
+      if (delivery.kind === 'dissolved' && !readyCheck) {
+        // A final room the allocator released, in a config without a ready check.
+        await each(delivery.playerIds, (session) => desk.released(session, delivery.dissolved));
+        return;
+      }
       if (!readyCheck) return;
       await Promise.all(delivery.playerIds.map(async (playerId) => {
         const session = sessions.get(playerId);

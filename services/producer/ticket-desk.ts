@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { TopologyChannel } from '../../common/amqp.js';
 import type { Config } from '../../common/config.js';
+import { createJoinTokenSigner } from '../../common/join-token.js';
 import type { Logger } from '../../common/logger.js';
 import { modeRule } from '../../core/match-config.js';
-import { decode, encode, roomEvent, roomForPlayer, type JoinRequest, type LeaveRequest, type RoomEvent } from '../../common/messages.js';
+import { decode, encode, roomEvent, roomForPlayer, type JoinRequest, type LeaveRequest, type RoomDissolved, type RoomEvent } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { ProposalStore } from '../../common/proposal-store.js';
 import { OUTCOME_TTL_SECONDS, type StoredTicket, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
@@ -47,6 +48,10 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     ? createReadyCheck(config, store, proposals, channel, names, clock, logger, (session, ref, reason, id) => deliver(session, ref, { kind: 'left', reason, id }))
     : undefined;
   const ticketTtl = (mode: string) => config.match.modes[mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS;
+  // With an allocator each player's `matched` carries a join token for the room's game server.
+  const signJoinToken = config.ALLOCATOR !== 'none' && config.JOIN_TOKEN_SECRET
+    ? createJoinTokenSigner(config.JOIN_TOKEN_SECRET, config.JOIN_TOKEN_TTL_SECONDS, clock)
+    : null;
 
   async function liveTicketOf(playerId: string) {
     const pointer = await store.livePointer(playerId);
@@ -232,8 +237,10 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (!session.open) return;
     if (!(await store.markDelivered(ref, outcome.party ? session.player.id : undefined))) return;
     session.endTicket(ref.ticketId);
-    if (outcome.kind === 'matched') session.sendText(matchedFrame(ref.ticketId, outcome.roomJson ?? JSON.stringify(roomForPlayer(outcome.room))));
-    else if (outcome.kind === 'left') session.send({ type: 'left', ticketId: ref.ticketId, reason: outcome.reason, id: outcome.id });
+    if (outcome.kind === 'matched') {
+      const joinToken = signJoinToken && outcome.room.server ? await signJoinToken(session.player.id, outcome.room.id) : undefined;
+      session.sendText(matchedFrame(ref.ticketId, outcome.roomJson ?? JSON.stringify(roomForPlayer(outcome.room)), joinToken));
+    } else if (outcome.kind === 'left') session.send({ type: 'left', ticketId: ref.ticketId, reason: outcome.reason, id: outcome.id });
     else session.send({ type: 'left', ticketId: ref.ticketId, reason: 'timeout' });
   }
 
@@ -269,10 +276,12 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     const isParty = ticket.partyId !== undefined;
     if (isParty ? ticket.deliveredTo?.includes(session.player.id) : ticket.delivered) return;
     if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout', party: isParty });
-    if (ticket.state === 'declined' || ticket.state === 'accept_timeout') return deliver(session, ticket, { kind: 'left', reason: ticket.state, party: isParty });
+    if (ticket.state === 'declined' || ticket.state === 'accept_timeout' || ticket.state === 'allocation_failed') return deliver(session, ticket, { kind: 'left', reason: ticket.state, party: isParty });
     if (ticket.state === 'matched' && ticket.roomId) {
       const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
-      if (json) return deliver(session, ticket, { kind: 'matched', room: decode(roomEvent, Buffer.from(json)), party: isParty });
+      const room = json ? decode(roomEvent, Buffer.from(json)) : null;
+      // With an allocator a kept room without `server` is still being allocated: its announcement will come.
+      if (room && (room.server || !signJoinToken)) return deliver(session, ticket, { kind: 'matched', room, party: isParty });
     }
     // A party's ticket another member cancelled, or a membership change ended, while this one was away.
     if (isParty && ticket.state === 'cancelled' && (ticket.reason === 'cancelled' || ticket.reason === 'party_changed')) {
@@ -290,7 +299,18 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     if (ticket && ticket.state !== 'queued' && ticket.state !== 'proposed') await deliverStored(session, ticket);
   }
 
-  return { join, leave, deliver, resume, settle, readyCheck, endPartyTicket, liveTicket };
+  /** A final room the allocator released: `requeued` (the ticket waits again, searching goes on) or `left allocation_failed`. */
+  async function released(session: Session, news: RoomDissolved): Promise<void> {
+    const seat = news.players.find((player) => player.playerId === session.player.id);
+    if (!seat) return;
+    const ref = { ticketId: seat.ticketId, mode: news.mode, region: news.region };
+    // A party's ticket has a seat per member, each told once.
+    const party = news.players.filter((player) => player.ticketId === seat.ticketId).length > 1;
+    if (seat.outcome === 'left') return deliver(session, ref, { kind: 'left', reason: news.reason, party });
+    if (session.ticket?.ticketId === seat.ticketId) session.send({ type: 'requeued', ticketId: seat.ticketId, reason: news.reason });
+  }
+
+  return { join, leave, deliver, resume, settle, released, readyCheck, endPartyTicket, liveTicket };
 }
 
 export type TicketDesk = ReturnType<typeof createTicketDesk>;

@@ -6,6 +6,7 @@ import { createDb, migrateLatest, type Knex } from '../../common/db.js';
 import { createLogger } from '../../common/logger.js';
 import { addPlayer } from '../../common/players.js';
 import type { MatchConfig } from '../../core/types.js';
+import { startAllocatorService } from '../../services/allocator/service.js';
 import { startMatcherService } from '../../services/matcher/service.js';
 import { startNotifierService } from '../../services/notifier/service.js';
 import { startGatewayService } from '../../services/producer/service.js';
@@ -24,7 +25,7 @@ export interface StackOptions {
   pingIntervalMs?: number;
   /** A party's idle hour, shortened (seconds). */
   partyIdleSeconds?: number;
-  /** More environment for every service. */
+  /** More environment for every service (an ALLOCATOR, say: then an allocator runs too). */
   env?: NodeJS.ProcessEnv;
   /** Services to leave out, for tests that drive one by hand. */
   without?: ('matcher' | 'notifier' | 'recorder')[];
@@ -62,7 +63,8 @@ export async function startStack(options: StackOptions = {}) {
   const matcher = without.has('matcher') ? undefined : await startMatcherService(config({ MATCHER_ID: `${namespace}-m0` }), silent);
   const notifier = without.has('notifier') ? undefined : await startNotifierService(base, silent);
   const recorder = without.has('recorder') ? undefined : await startRecorderService(base, silent);
-  for (const service of [matcher, notifier, recorder]) if (service) stoppers.push(service.stop);
+  const allocator = base.ALLOCATOR === 'none' ? undefined : await startAllocatorService(base, silent);
+  for (const service of [matcher, notifier, recorder, allocator]) if (service) stoppers.push(service.stop);
 
   const clients: PlayerClient[] = [];
   return {
@@ -74,6 +76,7 @@ export async function startStack(options: StackOptions = {}) {
     matcher,
     notifier,
     recorder,
+    allocator,
     /** A gateway's base URL, as a game client (the SDK) is given it. */
     gatewayUrl: (gateway = 0) => `ws://127.0.0.1:${gateways[gateway]!.port}`,
     wsUrl: (token: string, gateway = 0) => `ws://127.0.0.1:${gateways[gateway]!.port}/ws?token=${encodeURIComponent(token)}`,
