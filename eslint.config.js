@@ -23,7 +23,10 @@ export default tseslint.config(
     rules: {
       // `catch {}` and `() => undefined` are how we say "nothing to do"; an empty block says nothing.
       'no-empty': ['error', { allowEmptyCatch: false }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Casts through `unknown` are where we meet untyped libraries (ioredis commands, JSON).
       '@typescript-eslint/no-explicit-any': 'error',
       // A closure may read a variable that is assigned once, after it (a server's handler and the server).
@@ -42,7 +45,11 @@ export default tseslint.config(
   ...SERVICES.map((service) => ({
     files: [`services/${service}/**/*.ts`],
     rules: restrict(
-      [...SERVICES.filter((other) => other !== service).map((other) => `**/services/${other}/**`), ...SERVICES.filter((other) => other !== service).map((other) => `../${other}/**`), ...HARNESSES],
+      [
+        ...SERVICES.filter((other) => other !== service).map((other) => `**/services/${other}/**`),
+        ...SERVICES.filter((other) => other !== service).map((other) => `../${other}/**`),
+        ...HARNESSES,
+      ],
       `a service never imports another service or a harness (bench, chaos, test); share through common/`,
     ),
   })),
@@ -53,7 +60,10 @@ export default tseslint.config(
   {
     // The SDK ships alone (npm pack): nothing of the project outside its own folder.
     files: ['packages/client/src/**/*.ts'],
-    rules: restrict([...HARNESSES, '**/core/**', '**/common/**', '**/services/**', '**/cli/**', '**/migrations/**'], '@matchq/client ships alone: it imports only its own files and its dependencies'),
+    rules: restrict(
+      [...HARNESSES, '**/core/**', '**/common/**', '**/services/**', '**/cli/**', '**/migrations/**'],
+      '@matchq/client ships alone: it imports only its own files and its dependencies',
+    ),
   },
   {
     files: ['bench/**/*.ts', 'chaos/**/*.ts'],

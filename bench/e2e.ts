@@ -20,7 +20,10 @@ const schema = z.object({
   'tick-ms': int(10, 60_000).default(1000),
   idle: int(0, 19_000).default(15_000),
   'broker-seconds': z.coerce.number().positive().max(600).default(10),
-  skip: z.string().default('').transform((text) => new Set(text.split(',').filter(Boolean)))
+  skip: z
+    .string()
+    .default('')
+    .transform((text) => new Set(text.split(',').filter(Boolean)))
     .refine((set) => [...set].every((stage) => ['broker', 'pipeline', 'idle'].includes(stage)), '--skip takes broker, pipeline, idle'),
   profile: z.string().optional(),
 });
@@ -42,7 +45,12 @@ export async function main(argv: string[]): Promise<void> {
 async function run(argv: string[]): Promise<void> {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: Object.fromEntries(['players', 'rate', 'duration', 'tick-ms', 'idle', 'broker-seconds', 'skip', 'profile'].map((name) => [name, { type: 'string' as const }])) }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(
+        ['players', 'rate', 'duration', 'tick-ms', 'idle', 'broker-seconds', 'skip', 'profile'].map((name) => [name, { type: 'string' as const }]),
+      ),
+    }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
@@ -64,9 +72,18 @@ async function run(argv: string[]): Promise<void> {
   if (!args.skip.has('pipeline')) {
     say(`== pipeline: ${args.players} players, ${args.rate} joins/s for ${args.duration} s, TICK_MS ${args['tick-ms']}`);
     pipeline = await runLoadSession(config, {
-      players: args.players, rate: args.rate, durationS: args.duration, gateways: [], seed: 1,
-      mode: Object.keys(config.match.modes)[0]!, region: config.match.regions[0]!, tickMs: args['tick-ms'], ownGateways: 1,
-      drainMs: 2 * args['tick-ms'] + 2000, profileDir: args.profile, progress: true,
+      players: args.players,
+      rate: args.rate,
+      durationS: args.duration,
+      gateways: [],
+      seed: 1,
+      mode: Object.keys(config.match.modes)[0]!,
+      region: config.match.regions[0]!,
+      tickMs: args['tick-ms'],
+      ownGateways: 1,
+      drainMs: 2 * args['tick-ms'] + 2000,
+      profileDir: args.profile,
+      progress: true,
     });
     pipeline.files = saveLoadResult(pipeline, 'e2e-load');
     say(describeLoad(pipeline));
@@ -82,11 +99,14 @@ async function run(argv: string[]): Promise<void> {
     } finally {
       await stack.stop();
     }
-    say(`gateway RSS         ${idle.gatewayRssMiB} MiB with ${idle.sockets} sockets (${idle.gatewayRssBeforeMiB} MiB before; ${idle.perSocketKiB} KiB a socket; ${idle.failures} failed; signed in in ${idle.connectMs} ms)`);
+    say(
+      `gateway RSS         ${idle.gatewayRssMiB} MiB with ${idle.sockets} sockets (${idle.gatewayRssBeforeMiB} MiB before; ${idle.perSocketKiB} KiB a socket; ${idle.failures} failed; signed in in ${idle.connectMs} ms)`,
+    );
   }
 
   const ratio = broker && pipeline ? Math.round((pipeline.report.matchedPerSecond / broker.messagesPerSecond) * 1000) / 1000 : null;
-  if (ratio !== null) say(`== ratio             matched players/s ÷ broker messages/s = ${pipeline!.report.matchedPerSecond} ÷ ${broker!.messagesPerSecond} = ${ratio}`);
+  if (ratio !== null)
+    say(`== ratio             matched players/s ÷ broker messages/s = ${pipeline!.report.matchedPerSecond} ÷ ${broker!.messagesPerSecond} = ${ratio}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = `${RESULTS_DIR}/e2e-${startedAt.replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, `${JSON.stringify({ kind: 'e2e', startedAt, args: { ...args, skip: [...args.skip] }, broker, pipeline, idle, ratio }, null, 2)}\n`);

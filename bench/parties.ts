@@ -23,9 +23,17 @@ const RESULTS = new URL('./results/', import.meta.url);
 
 const MODES: { mode: string; rule: ModeRule; mix: PartyMix }[] = [
   // 60% solo, 25% pairs, 15% trios.
-  { mode: 'ffa3', rule: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50, max: Infinity }, maxWaitSeconds: 300, party: { maxSize: 3, aggregate: 'avg' } }, mix: [0, 0.6, 0.25, 0.15] },
+  {
+    mode: 'ffa3',
+    rule: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50, max: Infinity }, maxWaitSeconds: 300, party: { maxSize: 3, aggregate: 'avg' } },
+    mix: [0, 0.6, 0.25, 0.15],
+  },
   // 5v5 with parties up to 5: 60% solo, 20% pairs, 10% trios, 5% four-stacks, 5% five-stacks.
-  { mode: '5v5', rule: { teams: 2, teamSize: 5, window: { initial: 25, perSecond: 20, max: 400 }, maxWaitSeconds: 180, party: { maxSize: 5, aggregate: 'avg' } }, mix: [0, 0.6, 0.2, 0.1, 0.05, 0.05] },
+  {
+    mode: '5v5',
+    rule: { teams: 2, teamSize: 5, window: { initial: 25, perSecond: 20, max: 400 }, maxWaitSeconds: 180, party: { maxSize: 5, aggregate: 'avg' } },
+    mix: [0, 0.6, 0.2, 0.1, 0.05, 0.05],
+  },
 ];
 /** Tickets (parties) per second; the baseline is quadratic in the pool, so no dense shape. */
 const SHAPES: (TraceShape & { traces: number })[] = [
@@ -54,8 +62,17 @@ function figuresOf(results: ReplayResult[]): Figures {
   const bySize: Figures['bySize'] = {};
   for (const size of [...new Set(ends.map((e) => e.size))].sort(ascending)) {
     const mine = ends.filter((e) => e.size === size);
-    const waits = mine.filter((e) => e.outcome === 'matched').map((e) => e.waitedMs).sort(ascending);
-    bySize[size] = { tickets: mine.length, matchedShare: waits.length / mine.length, waitP50: quantile(waits, 0.5), waitP95: quantile(waits, 0.95), waitMax: waits.at(-1) ?? 0 };
+    const waits = mine
+      .filter((e) => e.outcome === 'matched')
+      .map((e) => e.waitedMs)
+      .sort(ascending);
+    bySize[size] = {
+      tickets: mine.length,
+      matchedShare: waits.length / mine.length,
+      waitP50: quantile(waits, 0.5),
+      waitP95: quantile(waits, 0.95),
+      waitMax: waits.at(-1) ?? 0,
+    };
   }
   return {
     tickets: ends.length,
@@ -79,11 +96,23 @@ function tickTime(rule: ModeRule, mix: PartyMix, n: number, repetitions: number,
     for (let i = 0; i < n; i++) {
       let u = rand();
       let size = 1;
-      for (let s = 1; s < mix.length; s++) if ((u -= mix[s]!) < 0) { size = s; break; }
+      for (let s = 1; s < mix.length; s++)
+        if ((u -= mix[s]!) < 0) {
+          size = s;
+          break;
+        }
       const rating = Math.round(gaussian(rand, 1500, 300));
-      const ticket: Ticket = size === 1
-        ? { ticketId: `${rep}-${i}`, playerId: `p${i}`, rating, joinedAt: t0 }
-        : { ticketId: `${rep}-${i}`, playerId: `p${i}-0`, rating, joinedAt: t0, members: Array.from({ length: size }, (_, m) => ({ playerId: `p${i}-${m}`, rating })), partyId: `q${i}` };
+      const ticket: Ticket =
+        size === 1
+          ? { ticketId: `${rep}-${i}`, playerId: `p${i}`, rating, joinedAt: t0 }
+          : {
+              ticketId: `${rep}-${i}`,
+              playerId: `p${i}-0`,
+              rating,
+              joinedAt: t0,
+              members: Array.from({ length: size }, (_, m) => ({ playerId: `p${i}-${m}`, rating })),
+              partyId: `q${i}`,
+            };
       pool.add(ticket);
     }
     gc();
@@ -125,28 +154,39 @@ export async function main(): Promise<void> {
 
   const s = (ms: number) => (ms / 1000).toFixed(1);
   console.log('\nparties: ours / first-come-first-served baseline, per shape pooled over its traces (waits in s)');
-  console.table(quality.flatMap(({ mode, shape, ours, baseline }) =>
-    Object.keys(ours.bySize).map((size) => {
-      const o = ours.bySize[+size]!;
-      const b = baseline.bySize[+size]!;
-      return {
-        mode, shape, size: +size, tickets: o.tickets,
-        matched: `${(o.matchedShare * 100).toFixed(1)}% / ${(b.matchedShare * 100).toFixed(1)}%`,
-        'wait p50': `${s(o.waitP50)} / ${s(b.waitP50)}`,
-        'wait p95': `${s(o.waitP95)} / ${s(b.waitP95)}`,
-        'wait max': `${s(o.waitMax)} / ${s(b.waitMax)}`,
-      };
-    })));
-  console.table(quality.map(({ mode, shape, ours, baseline }) => ({
-    mode, shape,
-    matched: `${(ours.matchedShare * 100).toFixed(1)}% / ${(baseline.matchedShare * 100).toFixed(1)}%`,
-    'spread mean': `${ours.spreadMean.toFixed(0)} / ${baseline.spreadMean.toFixed(0)}`,
-    'spread p95': `${ours.spreadP95.toFixed(0)} / ${baseline.spreadP95.toFixed(0)}`,
-    'imbalance mean': `${ours.imbalanceMean.toFixed(0)} / ${baseline.imbalanceMean.toFixed(0)}`,
-    'imbalance p95': `${ours.imbalanceP95.toFixed(0)} / ${baseline.imbalanceP95.toFixed(0)}`,
-  })));
+  console.table(
+    quality.flatMap(({ mode, shape, ours, baseline }) =>
+      Object.keys(ours.bySize).map((size) => {
+        const o = ours.bySize[+size]!;
+        const b = baseline.bySize[+size]!;
+        return {
+          mode,
+          shape,
+          size: +size,
+          tickets: o.tickets,
+          matched: `${(o.matchedShare * 100).toFixed(1)}% / ${(b.matchedShare * 100).toFixed(1)}%`,
+          'wait p50': `${s(o.waitP50)} / ${s(b.waitP50)}`,
+          'wait p95': `${s(o.waitP95)} / ${s(b.waitP95)}`,
+          'wait max': `${s(o.waitMax)} / ${s(b.waitMax)}`,
+        };
+      }),
+    ),
+  );
+  console.table(
+    quality.map(({ mode, shape, ours, baseline }) => ({
+      mode,
+      shape,
+      matched: `${(ours.matchedShare * 100).toFixed(1)}% / ${(baseline.matchedShare * 100).toFixed(1)}%`,
+      'spread mean': `${ours.spreadMean.toFixed(0)} / ${baseline.spreadMean.toFixed(0)}`,
+      'spread p95': `${ours.spreadP95.toFixed(0)} / ${baseline.spreadP95.toFixed(0)}`,
+      'imbalance mean': `${ours.imbalanceMean.toFixed(0)} / ${baseline.imbalanceMean.toFixed(0)}`,
+      'imbalance p95': `${ours.imbalanceP95.toFixed(0)} / ${baseline.imbalanceP95.toFixed(0)}`,
+    })),
+  );
   console.log('\ntick over 100k party-mix tickets arrived at once, 1 s later (median of 5)');
-  console.table(ticks.map(({ mode, n, medianMs, maxMs, rooms }) => ({ mode, tickets: n, 'median ms': +medianMs.toFixed(1), 'max ms': +maxMs.toFixed(1), rooms })));
+  console.table(
+    ticks.map(({ mode, n, medianMs, maxMs, rooms }) => ({ mode, tickets: n, 'median ms': +medianMs.toFixed(1), 'max ms': +maxMs.toFixed(1), rooms })),
+  );
 
   const result = { bench: 'parties', at: new Date().toISOString(), node: process.version, quality, ticks };
   mkdirSync(RESULTS, { recursive: true });

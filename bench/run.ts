@@ -4,7 +4,10 @@ import { readdirSync } from 'node:fs';
  * `npm run bench -- NAME [args]` runs bench/NAME.ts's `main(args)`; without a name, every bench.
  */
 const here = new URL('.', import.meta.url);
-const available = readdirSync(here).filter((file) => file.endsWith('.ts') && file !== 'run.ts').map((file) => file.slice(0, -3)).sort();
+const available = readdirSync(here)
+  .filter((file) => file.endsWith('.ts') && file !== 'run.ts')
+  .map((file) => file.slice(0, -3))
+  .sort();
 const [name, ...args] = process.argv.slice(2);
 const names = name ? [name] : available;
 for (const bench of names) {

@@ -23,7 +23,10 @@ const progress = (text: string) => process.stderr.write(`bench scale: ${text}\n`
 const config = loadConfig();
 const targets = { amqpUrl: config.AMQP_URL[0]!, redisUrl: config.REDIS_URL };
 
-interface PoolView { pool: string; owner: string | null }
+interface PoolView {
+  pool: string;
+  owner: string | null;
+}
 
 /** N matcher processes over `pools` pools in a namespace of their own, with a room counter. */
 async function startMatchers(matchers: number, pools: number) {
@@ -31,7 +34,10 @@ async function startMatchers(matchers: number, pools: number) {
   const regions = Array.from({ length: pools }, (_, index) => `r${index}`);
   const matchFile = join(tmpdir(), `${namespace}-match.json`);
   writeFileSync(matchFile, JSON.stringify({ regions, modes: { ffa3: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 300 } } }));
-  const cluster = new Cluster({ ...process.env, MATCHQ_NAMESPACE: namespace, MATCH_CONFIG: matchFile, TICK_MS: String(TICK_MS), LOG_LEVEL: 'warn' }, join(tmpdir(), `${namespace}.log`));
+  const cluster = new Cluster(
+    { ...process.env, MATCHQ_NAMESPACE: namespace, MATCH_CONFIG: matchFile, TICK_MS: String(TICK_MS), LOG_LEVEL: 'warn' },
+    join(tmpdir(), `${namespace}.log`),
+  );
   for (let index = 0; index < matchers; index++) await cluster.add(`matcher-${index}`, 'matcher');
   const view = async (member = 'matcher-0'): Promise<PoolView[]> => {
     try {
@@ -54,13 +60,17 @@ async function startMatchers(matchers: number, pools: number) {
   let matched = 0;
   const { queue } = await channel.assertQueue('', { exclusive: true });
   await channel.bindQueue(queue, names.rooms, '');
-  await channel.consume(queue, (message) => {
-    if (!message) return;
-    const room = JSON.parse(message.content.toString()) as { region: string; players: unknown[] };
-    matched += room.players.length;
-    if (!roomAt.has(room.region)) roomAt.set(room.region, Date.now());
-    roomAt.set(`last:${room.region}`, Date.now());
-  }, { noAck: true });
+  await channel.consume(
+    queue,
+    (message) => {
+      if (!message) return;
+      const room = JSON.parse(message.content.toString()) as { region: string; players: unknown[] };
+      matched += room.players.length;
+      if (!roomAt.has(room.region)) roomAt.set(room.region, Date.now());
+      roomAt.set(`last:${room.region}`, Date.now());
+    },
+    { noAck: true },
+  );
 
   /** Publishes `count` joins (whole rooms of equal ratings) spread over the pools; resolves when confirmed. */
   async function publish(count: number, onlyRegions = regions): Promise<void> {
@@ -77,17 +87,34 @@ async function startMatchers(matchers: number, pools: number) {
   }
 
   return {
-    cluster, view, publish, regions, roomAt,
-    get matched() { return matched; },
+    cluster,
+    view,
+    publish,
+    regions,
+    roomAt,
+    get matched() {
+      return matched;
+    },
     async stop(): Promise<void> {
       await connection.close().catch(() => undefined);
       await cluster.stop();
-      await dropNamespace(namespace, regions.map((region) => ({ mode: 'ffa3', region })), targets);
+      await dropNamespace(
+        namespace,
+        regions.map((region) => ({ mode: 'ffa3', region })),
+        targets,
+      );
     },
   };
 }
 
-interface Throughput { matchers: number; pools: number; tickets: number; publishSeconds: number; seconds: number; matchedPerSecond: number }
+interface Throughput {
+  matchers: number;
+  pools: number;
+  tickets: number;
+  publishSeconds: number;
+  seconds: number;
+  matchedPerSecond: number;
+}
 
 async function throughput(matchers: number, pools: number, tickets: number): Promise<Throughput> {
   progress(`${matchers} matcher(s), ${pools} pool(s): ${tickets} tickets`);
@@ -111,7 +138,11 @@ async function throughput(matchers: number, pools: number, tickets: number): Pro
   }
 }
 
-interface PoolMove { pools: number; ownershipMovedMs: number; firstRoomMs: number }
+interface PoolMove {
+  pools: number;
+  ownershipMovedMs: number;
+  firstRoomMs: number;
+}
 
 /** Two matchers; kill -9 one while requests keep coming; time until its pools have a new owner and form rooms again. */
 async function poolMove(): Promise<PoolMove> {
@@ -151,10 +182,19 @@ export async function main(args: string[]): Promise<void> {
   const baseline = scaled[0]!.matchedPerSecond;
 
   const header = ['matchers', 'pools', 'tickets', 'matched players/s', 'ratio to 1 matcher', 'seconds'];
-  const rows = [...scaled, onePool].map((row) => [row.matchers, row.pools, row.tickets, row.matchedPerSecond, (row.matchedPerSecond / baseline).toFixed(2), row.seconds.toFixed(1)]);
+  const rows = [...scaled, onePool].map((row) => [
+    row.matchers,
+    row.pools,
+    row.tickets,
+    row.matchedPerSecond,
+    (row.matchedPerSecond / baseline).toFixed(2),
+    row.seconds.toFixed(1),
+  ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => String(row[column]).length)));
   const line = (cells: (string | number)[]) => cells.map((cell, column) => String(cell).padStart(widths[column]!)).join('  ');
-  process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n\npool move after kill -9 (${move.pools} pools): ownership ${move.ownershipMovedMs} ms, rooms again ${move.firstRoomMs} ms\n`);
+  process.stdout.write(
+    `${line(header)}\n${rows.map(line).join('\n')}\n\npool move after kill -9 (${move.pools} pools): ownership ${move.ownershipMovedMs} ms, rooms again ${move.firstRoomMs} ms\n`,
+  );
 
   const result = { date: new Date().toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model }, tickMs: TICK_MS, scaled, onePool, poolMove: move };
   mkdirSync(RESULTS, { recursive: true });
@@ -162,10 +202,22 @@ export async function main(args: string[]): Promise<void> {
   writeFileSync(new URL(`scale-${result.date.replace(/[:.]/g, '-')}.json`, RESULTS), json);
   writeFileSync(new URL('scale-latest.json', RESULTS), json);
   const labels = scaled.map((row) => `${row.matchers}`);
-  writeFileSync(new URL('scale-latest.html', RESULTS), page('matchq: matchers scaled out', [
-    `<p>${cpus().length} cores; matchers, RabbitMQ, Redis and the publisher share them. TICK_MS ${TICK_MS}.</p>`,
-    pairedBars('matched players per second by number of matchers (16 pools)', labels, scaled.map((row) => row.matchedPerSecond), scaled.map((row) => baseline * row.matchers), ['measured', 'linear from 1 matcher']),
-    table(header, rows),
-    `<p>Pool move after kill -9: ownership ${move.ownershipMovedMs} ms, rooms again ${move.firstRoomMs} ms.</p>`,
-  ].join('\n')));
+  writeFileSync(
+    new URL('scale-latest.html', RESULTS),
+    page(
+      'matchq: matchers scaled out',
+      [
+        `<p>${cpus().length} cores; matchers, RabbitMQ, Redis and the publisher share them. TICK_MS ${TICK_MS}.</p>`,
+        pairedBars(
+          'matched players per second by number of matchers (16 pools)',
+          labels,
+          scaled.map((row) => row.matchedPerSecond),
+          scaled.map((row) => baseline * row.matchers),
+          ['measured', 'linear from 1 matcher'],
+        ),
+        table(header, rows),
+        `<p>Pool move after kill -9: ownership ${move.ownershipMovedMs} ms, rooms again ${move.firstRoomMs} ms.</p>`,
+      ].join('\n'),
+    ),
+  );
 }

@@ -23,7 +23,10 @@ export class Cluster {
   readonly members = new Map<string, Member>();
   private readonly log: WriteStream;
 
-  constructor(private readonly env: NodeJS.ProcessEnv, logFile: string) {
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    logFile: string,
+  ) {
     this.log = createWriteStream(logFile, { flags: 'a' });
   }
 
@@ -38,7 +41,9 @@ export class Cluster {
     const portVariable = member.kind === 'producer' ? { PORT: String(member.port), GATEWAY_ID: member.name } : { METRICS_PORT: String(member.port) };
     const idVariable = member.kind === 'matcher' ? { MATCHER_ID: member.name } : {};
     const child = spawn(process.execPath, ['--import', 'tsx', `services/${member.kind}/main.ts`], {
-      cwd: root, env: { ...this.env, ...portVariable, ...idVariable, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+      env: { ...this.env, ...portVariable, ...idVariable, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(this.log, { end: false });
     child.stderr.pipe(this.log, { end: false });
@@ -80,7 +85,10 @@ export class Cluster {
       const child = this.members.get(name)?.process;
       if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
       const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => { clearTimeout(force); resolve(); });
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   }

@@ -10,7 +10,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 const DOWN_MS = 1000;
 
 /** The run's own broker and Redis (private nodes): the only ones a fault ever restarts. */
-export interface Backing { rabbit: PrivateRabbit; redis: PrivateRedis }
+export interface Backing {
+  rabbit: PrivateRabbit;
+  redis: PrivateRedis;
+}
 
 /**
  * Injects one fault into the real system: kill -9 of a service (restarted after a pause, as

@@ -11,7 +11,11 @@ export interface AuditedRoom {
   players: { ticketId: string; waitedMs: number }[];
 }
 
-export interface WindowRuleLike { initial: number; perSecond: number; max: number }
+export interface WindowRuleLike {
+  initial: number;
+  perSecond: number;
+  max: number;
+}
 
 export interface Reconciliation {
   tickets: number;
@@ -97,6 +101,16 @@ export class Ledger {
         else cancelled += 1;
       }
     }
-    return { tickets: everyTicket.size, matched, cancelled, timedOut, rooms: this.rooms.size, lost: [...lost.keys()], lostDetail: [...lost].map(([ticketId, why]) => ({ ticketId, why, queuedAt: this.queuedAt.get(ticketId) ?? null })), doubled: [...doubled], invalidRooms };
+    return {
+      tickets: everyTicket.size,
+      matched,
+      cancelled,
+      timedOut,
+      rooms: this.rooms.size,
+      lost: [...lost.keys()],
+      lostDetail: [...lost].map(([ticketId, why]) => ({ ticketId, why, queuedAt: this.queuedAt.get(ticketId) ?? null })),
+      doubled: [...doubled],
+      invalidRooms,
+    };
   }
 }

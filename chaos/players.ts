@@ -26,7 +26,10 @@ export class TicketBudget {
   }
 }
 
-export interface PlayerEvents { matchedAt: number; frames: number }
+export interface PlayerEvents {
+  matchedAt: number;
+  frames: number;
+}
 
 /** The share of tickets a player cancels, to keep leaves racing rooms throughout the run. */
 const CANCEL_SHARE = 0.1;

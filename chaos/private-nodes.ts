@@ -71,7 +71,10 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => { clearTimeout(timer); resolve(true); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }
 
@@ -92,11 +95,12 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
 }
 
-const isFree = (port: number) => new Promise<boolean>((resolve) => {
-  const server = createServer();
-  server.once('error', () => resolve(false));
-  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-});
+const isFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 
 /**
  * A port free now within [low, high), for servers whose port decides others (RabbitMQ's CLI
@@ -132,10 +136,18 @@ export async function startPrivateRedis(options: { port?: number; directory?: st
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'matchq-redis-'));
   const logFile = join(directory, `redis-${port}.log`);
   let child: ChildProcess | undefined;
-  const ping = () => run('redis-cli', ['-p', String(port), 'ping'], { timeout: 2000 }).then(({ stdout }) => stdout.trim() === 'PONG', () => false);
+  const ping = () =>
+    run('redis-cli', ['-p', String(port), 'ping'], { timeout: 2000 }).then(
+      ({ stdout }) => stdout.trim() === 'PONG',
+      () => false,
+    );
   const start = async () => {
-    child = launch('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', directory, '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(options.args ?? [])],
-      process.env, logFile);
+    child = launch(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', directory, '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(options.args ?? [])],
+      process.env,
+      logFile,
+    );
     await waitFor(`private redis-server on port ${port}`, ping, 20_000, child, logFile);
   };
   const kill = async (hard = false) => {
@@ -178,13 +190,26 @@ export async function startPrivateRedisCluster(): Promise<{ url: string; nodes: 
   };
   try {
     for (const port of ports) {
-      nodes.push(await startPrivateRedis({ port, directory, args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(directory, `nodes-${port}.conf`)] }));
+      nodes.push(
+        await startPrivateRedis({ port, directory, args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(directory, `nodes-${port}.conf`)] }),
+      );
     }
     await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    await waitFor('the private redis cluster', async () => {
-      const states = await Promise.all(ports.map((port) => run('redis-cli', ['-p', String(port), 'cluster', 'info']).then(({ stdout }) => stdout.includes('cluster_state:ok'), () => false)));
-      return states.every(Boolean);
-    }, 20_000);
+    await waitFor(
+      'the private redis cluster',
+      async () => {
+        const states = await Promise.all(
+          ports.map((port) =>
+            run('redis-cli', ['-p', String(port), 'cluster', 'info']).then(
+              ({ stdout }) => stdout.includes('cluster_state:ok'),
+              () => false,
+            ),
+          ),
+        );
+        return states.every(Boolean);
+      },
+      20_000,
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -249,7 +274,14 @@ export async function startPrivateRabbit(): Promise<PrivateRabbit> {
   const child = launch(rabbitScript('rabbitmq-server'), [], env, logFile);
   epmds.add(env);
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
-  const connects = () => amqplib.connect(url).then(async (connection) => { await connection.close(); return true; }, () => false);
+  const connects = () =>
+    amqplib.connect(url).then(
+      async (connection) => {
+        await connection.close();
+        return true;
+      },
+      () => false,
+    );
   const stop = registerStop(async () => {
     await ctl('stop').catch(() => undefined);
     await terminate(child, 15_000);

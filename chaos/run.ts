@@ -30,12 +30,20 @@ export interface ChaosOptions {
   onProgress?: (line: string) => void;
 }
 
-export interface FaultRecord { kind: FaultKind; at: number; recoveryMs: number | null }
+export interface FaultRecord {
+  kind: FaultKind;
+  at: number;
+  recoveryMs: number | null;
+}
 export interface ChaosReport extends Omit<Reconciliation, 'lostDetail'> {
   lostDetail: (Reconciliation['lostDetail'][number] & { redis: Record<string, string> })[];
-  namespace: string; faults: FaultRecord[]; durationMs: number; openAtEnd: number;
+  namespace: string;
+  faults: FaultRecord[];
+  durationMs: number;
+  openAtEnd: number;
   /** The private broker node and Redis the run used and restarted (gone when it returns). */
-  backing: { rabbitNode: string; amqpPort: number; redisPort: number } }
+  backing: { rabbitNode: string; amqpPort: number; redisPort: number };
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,7 +71,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-async function runOn(backing: Backing, options: ChaosOptions, started: number, say: (line: string) => void, cleanups: (() => Promise<unknown>)[]): Promise<ChaosReport> {
+async function runOn(
+  backing: Backing,
+  options: ChaosOptions,
+  started: number,
+  say: (line: string) => void,
+  cleanups: (() => Promise<unknown>)[],
+): Promise<ChaosReport> {
   const amqpUrl = backing.rabbit.url;
   const redisUrl = backing.redis.url;
   const namespace = `chaos${randomUUID().slice(0, 6)}`;
@@ -90,10 +104,19 @@ async function runOn(backing: Backing, options: ChaosOptions, started: number, s
   const rule = { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: options.maxWaitSeconds };
   const matchFile = join(tmpdir(), `${namespace}-match.json`);
   writeFileSync(matchFile, JSON.stringify({ regions: ['global'], modes: { ffa3: rule } }));
-  const cluster = new Cluster({
-    ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl, REDIS_URL: redisUrl,
-    TICK_MS: String(options.tickMs), MATCH_CONFIG: matchFile, LOG_LEVEL: 'warn',
-  }, options.logFile);
+  const cluster = new Cluster(
+    {
+      ...process.env,
+      MATCHQ_NAMESPACE: namespace,
+      DATABASE_URL: databaseUrl,
+      AMQP_URL: amqpUrl,
+      REDIS_URL: redisUrl,
+      TICK_MS: String(options.tickMs),
+      MATCH_CONFIG: matchFile,
+      LOG_LEVEL: 'warn',
+    },
+    options.logFile,
+  );
   cleanups.push(() => cluster.stop());
   await cluster.add('gateway-0', 'producer');
   await cluster.add('gateway-1', 'producer');
@@ -164,13 +187,21 @@ async function runOn(backing: Backing, options: ChaosOptions, started: number, s
   for (const entry of reconciliation.lostDetail) if (entry.queuedAt !== null) entry.queuedAt -= started;
   // Where each lost ticket stands in Redis tells which step dropped it.
   const redis = new Redis(redisUrl);
-  const lostInRedis = await Promise.all(reconciliation.lostDetail.map(async (entry) => ({
-    ...entry, redis: await redis.hgetall(redisKeys(namespace).ticket('ffa3', 'global', entry.ticketId)),
-  })));
+  const lostInRedis = await Promise.all(
+    reconciliation.lostDetail.map(async (entry) => ({
+      ...entry,
+      redis: await redis.hgetall(redisKeys(namespace).ticket('ffa3', 'global', entry.ticketId)),
+    })),
+  );
   redis.disconnect();
   await audit.close().catch(() => undefined);
   return {
-    namespace, ...reconciliation, lostDetail: lostInRedis, faults, durationMs: Date.now() - started, openAtEnd,
+    namespace,
+    ...reconciliation,
+    lostDetail: lostInRedis,
+    faults,
+    durationMs: Date.now() - started,
+    openAtEnd,
     backing: { rabbitNode: backing.rabbit.node, amqpPort: backing.rabbit.port, redisPort: backing.redis.port },
   };
 }

@@ -52,10 +52,13 @@ export function createDemoGameServer({ config, amqp, apiUrl, key, playerIds, log
       throw error;
     }
     if (stopped || !room.players.every((player) => playerIds.has(player.playerId))) return;
-    const timer = setTimeout(() => {
-      games.delete(timer);
-      report(room).catch((error: Error) => logger.warn({ err: error.message, roomId: room.id }, 'demo result not reported'));
-    }, gameMs[0] + random() * (gameMs[1] - gameMs[0]));
+    const timer = setTimeout(
+      () => {
+        games.delete(timer);
+        report(room).catch((error: Error) => logger.warn({ err: error.message, roomId: room.id }, 'demo result not reported'));
+      },
+      gameMs[0] + random() * (gameMs[1] - gameMs[0]),
+    );
     games.add(timer);
   }
 
@@ -70,7 +73,7 @@ export function createDemoGameServer({ config, amqp, apiUrl, key, playerIds, log
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         status = res.status;
-        json = await res.json() as Record<string, unknown>;
+        json = (await res.json()) as Record<string, unknown>;
       } catch {
         // refused or cut: retried below like a 5xx
       }
@@ -106,12 +109,20 @@ export function createDemoGameServer({ config, amqp, apiUrl, key, playerIds, log
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await runService('demo-game', async (config) => {
-    if (!config.DEMO_SERVER_KEY_FILE || !config.DEMO_PLAYERS_FILE) throw new ConfigError('the demo game server runs under npm start only: DEMO_SERVER_KEY_FILE and DEMO_PLAYERS_FILE must be set');
+    if (!config.DEMO_SERVER_KEY_FILE || !config.DEMO_PLAYERS_FILE)
+      throw new ConfigError('the demo game server runs under npm start only: DEMO_SERVER_KEY_FILE and DEMO_PLAYERS_FILE must be set');
     const logger = createLogger('demo-game', config.LOG_LEVEL);
     const { key } = JSON.parse(readFileSync(config.DEMO_SERVER_KEY_FILE, 'utf8')) as { key: string };
     const players = JSON.parse(readFileSync(config.DEMO_PLAYERS_FILE, 'utf8')) as { id: string }[];
     const amqp = await connectAmqp(config.AMQP_URL, logger);
-    const server = createDemoGameServer({ config, amqp, apiUrl: `http://127.0.0.1:${config.PORT}`, key, playerIds: new Set(players.map((player) => player.id)), logger });
+    const server = createDemoGameServer({
+      config,
+      amqp,
+      apiUrl: `http://127.0.0.1:${config.PORT}`,
+      key,
+      playerIds: new Set(players.map((player) => player.id)),
+      logger,
+    });
     await server.start();
     return { stop: () => stopInOrder([() => server.stop(), () => amqp.close()]) };
   });

@@ -3,7 +3,11 @@ import type { Placement } from '../core/placements.js';
 /** Rating points that make one side ten times as likely to come first (Elo's scale). */
 const TENFOLD = 400;
 
-export interface DemoSeat { playerId: string; rating: number; team: number }
+export interface DemoSeat {
+  playerId: string;
+  rating: number;
+  team: number;
+}
 
 /**
  * A plausible result for a demo room: the sides (the teams of a team mode, else each player)
@@ -16,7 +20,10 @@ export function demoPlacements(seats: DemoSeat[], teamMode: boolean, random: () 
     const key = teamMode ? seat.team : index;
     sides.set(key, [...(sides.get(key) ?? []), seat]);
   });
-  let left = [...sides.values()].map((members) => ({ members, strength: 10 ** (members.reduce((sum, seat) => sum + seat.rating, 0) / members.length / TENFOLD) }));
+  let left = [...sides.values()].map((members) => ({
+    members,
+    strength: 10 ** (members.reduce((sum, seat) => sum + seat.rating, 0) / members.length / TENFOLD),
+  }));
   const rankOf = new Map<string, number>();
   for (let rank = 1; left.length > 0; rank++) {
     const total = left.reduce((sum, side) => sum + side.strength, 0);

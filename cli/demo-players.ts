@@ -11,7 +11,14 @@ const DEMO_SERVER_NAME = 'demo-game-server';
 type DemoPlayer = Player & { token: string };
 
 /** Close enough to meet at once, plus a far group that shows the window widening. */
-const DEMO_PLAYERS: [string, number][] = [['ada', 1500], ['bob', 1520], ['cyd', 1480], ['dee', 1900], ['eve', 1880], ['fay', 1700]];
+const DEMO_PLAYERS: [string, number][] = [
+  ['ada', 1500],
+  ['bob', 1520],
+  ['cyd', 1480],
+  ['dee', 1900],
+  ['eve', 1880],
+  ['fay', 1700],
+];
 
 /**
  * The demo players `npm start` offers in the lobby. Tokens are stored hashed, so the
@@ -29,7 +36,9 @@ export async function ensureDemoPlayers(db: Knex, file: string): Promise<{ playe
     const existing = await db('players').where({ name }).first('id', 'name', 'rating');
     if (existing) {
       const token = randomBytes(32).toString('base64url');
-      await db('players').where({ id: existing.id }).update({ token_hash: hashToken(token) });
+      await db('players')
+        .where({ id: existing.id })
+        .update({ token_hash: hashToken(token) });
       players.push({ ...(existing as Player), token });
     } else {
       players.push(await addPlayer(db, name, rating));

@@ -17,9 +17,11 @@ await runCommand('servers', async (config) => {
   const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
   try {
     if (verb === 'add') {
-      print(await addServerKey(db, name!).catch((error: Error) => {
-        throw error instanceof DuplicateServerName ? new UsageError(error.message) : error;
-      }));
+      print(
+        await addServerKey(db, name!).catch((error: Error) => {
+          throw error instanceof DuplicateServerName ? new UsageError(error.message) : error;
+        }),
+      );
     } else if (verb === 'revoke') {
       const revoked = await revokeServerKey(db, name!);
       if (!revoked) throw new UsageError(`no live key named ${name}`);

@@ -35,16 +35,21 @@ await runCommand('start', async (config) => {
 
   // The demo is for reading the banner; services speak up only on warnings unless LOG_LEVEL says otherwise.
   const logLevel = process.env.LOG_LEVEL ?? 'warn';
-  const supervisor = supervise([
-    { name: 'producer', script: 'services/producer/main.ts', env: { DEMO_PLAYERS_FILE: demoFile } },
-    { name: 'matcher', script: 'services/matcher/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.matcher) } },
-    { name: 'notifier', script: 'services/notifier/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.notifier) } },
-    { name: 'recorder', script: 'services/recorder/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.recorder) } },
-    // The allocation stage exists only with an allocator; without one the pipeline is v1's.
-    ...(config.ALLOCATOR === 'none' ? [] : [{ name: 'allocator', script: 'services/allocator/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.allocator) } }]),
-    // Plays the demo players' rooms and reports results, so ratings move; never in a deployment.
-    { name: 'demo-game', script: 'cli/demo-game-server.ts', env: { DEMO_PLAYERS_FILE: demoFile, DEMO_SERVER_KEY_FILE: demoServerKeyFile } },
-  ].map((spec) => ({ ...spec, env: { ...spec.env, LOG_LEVEL: logLevel } })), say);
+  const supervisor = supervise(
+    [
+      { name: 'producer', script: 'services/producer/main.ts', env: { DEMO_PLAYERS_FILE: demoFile } },
+      { name: 'matcher', script: 'services/matcher/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.matcher) } },
+      { name: 'notifier', script: 'services/notifier/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.notifier) } },
+      { name: 'recorder', script: 'services/recorder/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.recorder) } },
+      // The allocation stage exists only with an allocator; without one the pipeline is v1's.
+      ...(config.ALLOCATOR === 'none'
+        ? []
+        : [{ name: 'allocator', script: 'services/allocator/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.allocator) } }]),
+      // Plays the demo players' rooms and reports results, so ratings move; never in a deployment.
+      { name: 'demo-game', script: 'cli/demo-game-server.ts', env: { DEMO_PLAYERS_FILE: demoFile, DEMO_SERVER_KEY_FILE: demoServerKeyFile } },
+    ].map((spec) => ({ ...spec, env: { ...spec.env, LOG_LEVEL: logLevel } })),
+    say,
+  );
   say(`lobby http://localhost:${config.PORT}/  dashboard http://localhost:${config.PORT}/dashboard  (Ctrl-C stops everything)`);
 
   await new Promise<void>((resolve) => {

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export interface ChildSpec { name: string; script: string; env?: NodeJS.ProcessEnv }
+export interface ChildSpec {
+  name: string;
+  script: string;
+  env?: NodeJS.ProcessEnv;
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MAX_BACKOFF_MS = 30_000;
@@ -39,11 +43,19 @@ export function supervise(specs: ChildSpec[], log: (line: string) => void) {
     children,
     async stop(): Promise<void> {
       stopping = true;
-      await Promise.all([...children.values()].map((child) => new Promise<void>((resolve) => {
-        const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-        child.once('exit', () => { clearTimeout(force); resolve(); });
-        child.kill('SIGTERM');
-      })));
+      await Promise.all(
+        [...children.values()].map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+              child.once('exit', () => {
+                clearTimeout(force);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
     },
   };
 }

@@ -18,18 +18,29 @@ await runCommand('tap', async (config) => {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const exchange = values.results ? names.results : names.rooms;
   // A private queue bound afresh on each reconnect, as any analyst's own queue would be.
-  const channel = new TopologyChannel(amqp, 'tap', topologyFor(config), async (ch) => {
-    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-    await ch.bindQueue(queue, exchange, '');
-    await ch.consume(queue, (message) => {
-      if (!message) return;
-      try {
-        process.stdout.write(`${JSON.stringify(JSON.parse(message.content.toString('utf8')))}\n`);
-      } catch {
-        logger.warn('skipped a message that is not JSON');
-      }
-    }, { noAck: true });
-  }, undefined, logger);
+  const channel = new TopologyChannel(
+    amqp,
+    'tap',
+    topologyFor(config),
+    async (ch) => {
+      const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+      await ch.bindQueue(queue, exchange, '');
+      await ch.consume(
+        queue,
+        (message) => {
+          if (!message) return;
+          try {
+            process.stdout.write(`${JSON.stringify(JSON.parse(message.content.toString('utf8')))}\n`);
+          } catch {
+            logger.warn('skipped a message that is not JSON');
+          }
+        },
+        { noAck: true },
+      );
+    },
+    undefined,
+    logger,
+  );
   await channel.waitForSetup();
   process.stderr.write(`tapping ${exchange}; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {

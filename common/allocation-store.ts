@@ -28,11 +28,22 @@ export interface AllocationAnswer {
 }
 
 /** The room an allocation is about: where its keys live and which tickets it holds. */
-export interface AllocationRoom { mode: string; region: string; roomId: string; ticketIds: string[] }
+export interface AllocationRoom {
+  mode: string;
+  region: string;
+  roomId: string;
+  ticketIds: string[];
+}
 
 const words = (text: string) => text.split(' ').filter(Boolean);
 const answerOf = ([action, starts, leaseUntil, server, reason, requeued, ended]: Reply): AllocationAnswer => ({
-  action: action as AllocationAnswer['action'], starts: Number(starts), leaseUntil: Number(leaseUntil), server, reason, requeued: words(requeued), ended: words(ended),
+  action: action as AllocationAnswer['action'],
+  starts: Number(starts),
+  leaseUntil: Number(leaseUntil),
+  server,
+  reason,
+  requeued: words(requeued),
+  ended: words(ended),
 });
 
 /**
@@ -59,15 +70,34 @@ export function createAllocationStore(redis: RedisClient, namespace: string) {
 
     /** Records the server; `json` is the room event with it, kept for players who come back later. */
     async finish(room: AllocationRoom, server: string, json: string): Promise<AllocationAnswer> {
-      return answerOf(await commands.finishAllocation(keys.allocation(room.mode, room.region, room.roomId), keys.room(room.mode, room.region, room.roomId), server, json, ttl));
+      return answerOf(
+        await commands.finishAllocation(
+          keys.allocation(room.mode, room.region, room.roomId),
+          keys.room(room.mode, room.region, room.roomId),
+          server,
+          json,
+          ttl,
+        ),
+      );
     },
 
     /** Releases the room's tickets (back to their pools, or ended on their last try); refused as stale for an older start. */
     async fail(room: AllocationRoom, starts: number, reason: string): Promise<AllocationAnswer> {
       const ticketKeys = room.ticketIds.map((ticketId) => keys.ticket(room.mode, room.region, ticketId));
-      return answerOf(await commands.failAllocation(2 + ticketKeys.length,
-        keys.allocation(room.mode, room.region, room.roomId), keys.room(room.mode, room.region, room.roomId), ...ticketKeys,
-        String(starts), reason, ttl, String(MAX_ALLOCATION_FAILURES), room.roomId, ...room.ticketIds));
+      return answerOf(
+        await commands.failAllocation(
+          2 + ticketKeys.length,
+          keys.allocation(room.mode, room.region, room.roomId),
+          keys.room(room.mode, room.region, room.roomId),
+          ...ticketKeys,
+          String(starts),
+          reason,
+          ttl,
+          String(MAX_ALLOCATION_FAILURES),
+          room.roomId,
+          ...room.ticketIds,
+        ),
+      );
     },
 
     /** Drops this start's lease on a room it leaves unallocated (stopping), so the next allocator resumes it at once. */

@@ -24,7 +24,14 @@ export async function connectAmqp(urls: string[], logger: Logger, startTimeoutMs
 }
 
 /** Options of a confirmed publish; persistent JSON unless told otherwise. */
-export interface PublishOptions { messageId?: string; type?: string; persistent?: boolean; headers?: Record<string, unknown>; timestamp?: number; timeoutMs?: number }
+export interface PublishOptions {
+  messageId?: string;
+  type?: string;
+  persistent?: boolean;
+  headers?: Record<string, unknown>;
+  timestamp?: number;
+  timeoutMs?: number;
+}
 
 /**
  * What a consumer needs of its channel: ack, nack and confirmed publishes. TopologyChannel is
@@ -48,7 +55,14 @@ export class TopologyChannel implements MessageChannel {
   private setupError: Error | undefined;
   private readonly setupFailed: Promise<never>;
 
-  constructor(manager: AmqpConnectionManager, name: string, topology: Topology, setup?: (channel: ConfirmChannel) => Promise<void>, onReconnect?: () => void, logger?: Logger) {
+  constructor(
+    manager: AmqpConnectionManager,
+    name: string,
+    topology: Topology,
+    setup?: (channel: ConfirmChannel) => Promise<void>,
+    onReconnect?: () => void,
+    logger?: Logger,
+  ) {
     validateTopology(topology);
     this.wrapper = manager.createChannel({
       name,
@@ -62,12 +76,15 @@ export class TopologyChannel implements MessageChannel {
       },
     });
     let fail: (error: Error) => void = () => undefined;
-    this.setupFailed = new Promise<never>((_resolve, reject) => { fail = reject; });
+    this.setupFailed = new Promise<never>((_resolve, reject) => {
+      fail = reject;
+    });
     this.setupFailed.catch(() => undefined);
     // Without a listener an 'error' event would kill the process with a stack trace. A setup
     // the broker refuses (PRECONDITION_FAILED) fails start in one line; later, it is logged once.
     this.wrapper.on('error', (error: Error) => {
-      if (this.setupError?.message !== error.message) logger?.error({ err: error.message, channel: name }, 'RabbitMQ refused a declaration; this channel waits for a reconnect');
+      if (this.setupError?.message !== error.message)
+        logger?.error({ err: error.message, channel: name }, 'RabbitMQ refused a declaration; this channel waits for a reconnect');
       this.setupError = error;
       fail(new TopologyRefused(error.message));
     });
@@ -93,7 +110,12 @@ export class TopologyChannel implements MessageChannel {
   }
 
   /** Consumes with a handler that learns the generation the message belongs to. */
-  async consume(queue: string, prefetch: number | undefined, onMessage: (message: ConsumeMessage, generation: number) => void, options: { exclusive?: boolean; consumerTag?: string } = {}): Promise<void> {
+  async consume(
+    queue: string,
+    prefetch: number | undefined,
+    onMessage: (message: ConsumeMessage, generation: number) => void,
+    options: { exclusive?: boolean; consumerTag?: string } = {},
+  ): Promise<void> {
     await this.wrapper.consume(queue, (message) => onMessage(message, this.generationCount), { ...(prefetch === undefined ? {} : { prefetch }), ...options });
   }
 

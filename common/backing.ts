@@ -1,15 +1,25 @@
 /** A backing service that cannot be reached at start: shown as one line, then exit 1. */
 export class BackingServiceUnavailable extends Error {
   override name = 'BackingServiceUnavailable';
-  constructor(readonly service: 'RabbitMQ' | 'Redis' | 'PostgreSQL', url: string, howToStart: string, cause?: unknown) {
-    super(`${service} is not reachable at ${redactUrl(url)}${cause instanceof Error && cause.message ? ` (${cause.message})` : ''}; start it with: ${howToStart}`);
+  constructor(
+    readonly service: 'RabbitMQ' | 'Redis' | 'PostgreSQL',
+    url: string,
+    howToStart: string,
+    cause?: unknown,
+  ) {
+    super(
+      `${service} is not reachable at ${redactUrl(url)}${cause instanceof Error && cause.message ? ` (${cause.message})` : ''}; start it with: ${howToStart}`,
+    );
   }
 }
 
 /** A port this process must listen on is taken (a second `npm start`, another program): one line, exit 1. */
 export class PortInUse extends Error {
   override name = 'PortInUse';
-  constructor(readonly port: number, fix: string) {
+  constructor(
+    readonly port: number,
+    fix: string,
+  ) {
     super(`port ${port} is in use: another matchq, or another program, listens there; ${fix}`);
   }
 }

@@ -36,7 +36,14 @@ export function watchDb(db: Knex) {
       health.up = ok;
     },
   };
-  const timer = setInterval(() => db.raw('select 1').then(() => health.saw(true), () => health.saw(false)), DB_PROBE_MS);
+  const timer = setInterval(
+    () =>
+      db.raw('select 1').then(
+        () => health.saw(true),
+        () => health.saw(false),
+      ),
+    DB_PROBE_MS,
+  );
   timer.unref();
   return { health, stop: () => clearInterval(timer) };
 }
@@ -52,9 +59,10 @@ export async function ensureDatabase(url: string): Promise<void> {
   try {
     await checkDb(db, url);
     const found = await db('pg_database').where({ datname: name }).first();
-    if (!found) await db.raw(`create database "${name}"`).catch((error: { code?: string }) => {
-      if (error.code !== '42P04') throw error; // created meanwhile by another process
-    });
+    if (!found)
+      await db.raw(`create database "${name}"`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created meanwhile by another process
+      });
   } finally {
     await db.destroy();
   }

@@ -6,7 +6,14 @@ import type { Logger } from './logger.js';
  * Moves a message that can never be processed to the dead queue, with the reason, and
  * acks the original: once, no crash loop, no silent drop.
  */
-export async function deadLetter(channel: MessageChannel, deadQueue: string, message: ConsumeMessage, generation: number, reason: string, logger: Logger): Promise<void> {
+export async function deadLetter(
+  channel: MessageChannel,
+  deadQueue: string,
+  message: ConsumeMessage,
+  generation: number,
+  reason: string,
+  logger: Logger,
+): Promise<void> {
   logger.warn({ reason, queue: message.fields.routingKey, exchange: message.fields.exchange }, 'message sent to the dead queue');
   await channel.publish('', deadQueue, message.content, {
     headers: {

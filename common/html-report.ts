@@ -24,9 +24,7 @@ ${body}
 
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cell = (tag: string, v: string | number) => `<${tag}>${escapeHtml(String(v))}</${tag}>`;
-  return `<table><tr>${header.map((h) => cell("th", h)).join("")}</tr>${rows
-    .map((r) => `<tr>${r.map((v) => cell("td", v)).join("")}</tr>`)
-    .join("")}</table>`;
+  return `<table><tr>${header.map((h) => cell('th', h)).join('')}</tr>${rows.map((r) => `<tr>${r.map((v) => cell('td', v)).join('')}</tr>`).join('')}</table>`;
 }
 
 const W = 640;
@@ -45,7 +43,7 @@ export function histogram(title: string, values: readonly number[], unit: string
       const h = ((H - 2 * PAD) * c) / top;
       return `<rect class="bar" x="${(PAD + i * bw).toFixed(1)}" y="${(H - PAD - h).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}"><title>${c}</title></rect>`;
     })
-    .join("");
+    .join('');
   return `<h2>${escapeHtml(title)}</h2><svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img">
 ${bars}<line class="axis" x1="${PAD}" y1="${H - PAD}" x2="${W - PAD}" y2="${H - PAD}"/>
 <text x="${PAD}" y="${H - PAD + 14}">0</text><text x="${W - PAD}" y="${H - PAD + 14}" text-anchor="end">${escapeHtml(fmt(max))} ${escapeHtml(unit)}</text>
@@ -64,9 +62,9 @@ export function pairedBars(title: string, labels: readonly string[], a: readonly
   const groups = labels
     .map((label, i) => {
       const x = PAD + i * gw + gw * 0.1;
-      return `${bar(a[i]!, x, "bar")}${bar(b[i]!, x + bw, "bar b")}<text x="${(x + bw).toFixed(1)}" y="${H - PAD + 14}" text-anchor="middle">${escapeHtml(label)}</text>`;
+      return `${bar(a[i]!, x, 'bar')}${bar(b[i]!, x + bw, 'bar b')}<text x="${(x + bw).toFixed(1)}" y="${H - PAD + 14}" text-anchor="middle">${escapeHtml(label)}</text>`;
     })
-    .join("");
+    .join('');
   return `<h2>${escapeHtml(title)}</h2><svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img">
 ${groups}<line class="axis" x1="${PAD}" y1="${H - PAD}" x2="${W - PAD}" y2="${H - PAD}"/>
 <rect class="bar" x="${PAD}" y="8" width="10" height="10"/><text x="${PAD + 14}" y="17">${escapeHtml(legend[0])}</text>
@@ -90,11 +88,13 @@ export function ratioBars(title: string, labels: readonly string[], series: read
           const v = s.ratios[i]!;
           return `<rect class="s${j}" x="${(x0 + j * bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(H - PAD - y(v)).toFixed(1)}"><title>${escapeHtml(`${s.name}: ${fmt(v)}`)}</title></rect>`;
         })
-        .join("");
+        .join('');
       return `${bars}<text x="${(x0 + gw * 0.4).toFixed(1)}" y="${H - PAD + 14}" text-anchor="middle">${escapeHtml(label)}</text>`;
     })
-    .join("");
-  const legend = series.map((s, j) => `<rect class="s${j}" x="${PAD + j * 110}" y="8" width="10" height="10"/><text x="${PAD + j * 110 + 14}" y="17">${escapeHtml(s.name)}</text>`).join("");
+    .join('');
+  const legend = series
+    .map((s, j) => `<rect class="s${j}" x="${PAD + j * 110}" y="8" width="10" height="10"/><text x="${PAD + j * 110 + 14}" y="17">${escapeHtml(s.name)}</text>`)
+    .join('');
   return `<h2>${escapeHtml(title)}</h2><svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img">
 ${groups}<line class="axis" x1="${PAD}" y1="${H - PAD}" x2="${W - PAD}" y2="${H - PAD}"/>
 <line class="even" x1="${PAD}" y1="${y(1).toFixed(1)}" x2="${W - PAD}" y2="${y(1).toFixed(1)}"/><text x="${PAD - 4}" y="${(y(1) + 4).toFixed(1)}" text-anchor="end">1</text>

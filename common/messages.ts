@@ -8,12 +8,19 @@ import { partySchema, roomPlayerSchema, roomSchema } from '../packages/client/sr
  */
 
 /** PostgreSQL text holds no NUL character (nor does jsonb): refused here, not by the database. */
-const pgText = (max: number) => z.string().max(max).refine((text) => !text.includes('\u0000'), 'must not contain NUL characters');
+const pgText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters');
 const id = pgText(64).min(1);
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/);
 const INT4_MAX = 2_147_483_647;
 /** A number stored rounded in an int4 column. */
-const roundsToInt4 = z.number().gte(-INT4_MAX - 1.5).lt(INT4_MAX + 0.5);
+const roundsToInt4 = z
+  .number()
+  .gte(-INT4_MAX - 1.5)
+  .lt(INT4_MAX + 0.5);
 /** A count stored as it is in an int4 column. */
 const int4Count = z.number().int().nonnegative().max(INT4_MAX);
 /** An ISO-8601 UTC instant PostgreSQL's timestamptz takes (there is no year 0). */
@@ -49,7 +56,10 @@ export const joinRequest = z
   })
   .refine((join) => (join.partyId === undefined) === (join.members === undefined), { message: 'partyId and members come together', path: ['members'] })
   .refine((join) => !join.members || join.members.some((member) => member.playerId === join.playerId), { message: 'must include playerId', path: ['members'] })
-  .refine((join) => !join.members || new Set(join.members.map((member) => member.playerId)).size === join.members.length, { message: 'must not repeat a player', path: ['members'] });
+  .refine((join) => !join.members || new Set(join.members.map((member) => member.playerId)).size === join.members.length, {
+    message: 'must not repeat a player',
+    path: ['members'],
+  });
 export type JoinRequest = z.infer<typeof joinRequest>;
 
 export const leaveRequest = z.object({
@@ -161,11 +171,17 @@ export const delivery = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('party'), playerIds: z.array(id), party: partySchema.nullable() }),
   /** v1.1: the party's leader opened its ticket; each member gets `queued`. */
   z.object({
-    kind: z.literal('queued'), playerIds: z.array(id),
+    kind: z.literal('queued'),
+    playerIds: z.array(id),
     ticket: z.object({ ticketId: id, mode: name, region: name, rating: z.number(), joinedAt: z.number(), partyId: id.optional() }),
   }),
   /** v1.1: the party's ticket ended without a room; each member gets `left` with the reason, once. */
-  z.object({ kind: z.literal('ended'), playerIds: z.array(id), ticket: z.object({ ticketId: id, mode: name, region: name }), reason: z.enum(['cancelled', 'party_changed']) }),
+  z.object({
+    kind: z.literal('ended'),
+    playerIds: z.array(id),
+    ticket: z.object({ ticketId: id, mode: name, region: name }),
+    reason: z.enum(['cancelled', 'party_changed']),
+  }),
 ]);
 export type Delivery = z.infer<typeof delivery>;
 

@@ -4,7 +4,12 @@ import { createDb } from './db.js';
 import { amqpNames } from './names.js';
 import { buildTopology } from './topology.js';
 
-export interface CleanupTargets { amqpUrl: string; redisUrl: string; databaseUrl?: string; extraQueues?: string[] }
+export interface CleanupTargets {
+  amqpUrl: string;
+  redisUrl: string;
+  databaseUrl?: string;
+  extraQueues?: string[];
+}
 
 /**
  * Removes everything a namespace left behind (queues, exchanges, Redis keys, its

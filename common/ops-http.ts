@@ -36,7 +36,10 @@ export function handleOpsRoute(req: IncomingMessage, res: ServerResponse, regist
   }
   if (path === '/metrics') {
     registry.metrics().then(
-      (text) => { res.writeHead(200, { 'content-type': registry.contentType }); res.end(text); },
+      (text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      },
       (error: Error) => sendJson(res, 500, { error: error.message }),
     );
     return true;
@@ -53,7 +56,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  * The ops server of a non-gateway service; port 0 picks a free one. A default port already
  * taken (a second matcher on one host) falls back to a free one; an explicit port does not.
  */
-export async function startOpsServer(port: number | { fallback: number }, registry: Registry, readiness: Readiness, extra?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<Server> {
+export async function startOpsServer(
+  port: number | { fallback: number },
+  registry: Registry,
+  readiness: Readiness,
+  extra?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (handleOpsRoute(req, res, registry, readiness)) return;
     if (extra?.(req, res)) return;

@@ -27,8 +27,7 @@ export interface StoredParty extends Party {
 
 export type JoinResult = { ok: true; party: StoredParty } | { ok: false; reason: 'not_found' | 'full' | 'changed' };
 export type LeaveResult =
-  | { ok: true; party: StoredParty | null; detached: TicketRef | null }
-  | { ok: false; reason: 'not_found' | 'not_member' | 'not_leader' };
+  { ok: true; party: StoredParty | null; detached: TicketRef | null } | { ok: false; reason: 'not_found' | 'not_member' | 'not_leader' };
 
 /** Party codes: 6 characters from an alphabet without look-alikes (no I, O, 0, 1). */
 export const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -59,15 +58,23 @@ const decodeRef = (raw: string | undefined): TicketRef | null => {
 function decodeParty(json: string): StoredParty {
   const raw = JSON.parse(json) as { id: string; code: string; leader: string; members: Party['members']; version: number; ticket: string };
   return {
-    id: raw.id, code: raw.code, leader: raw.leader,
+    id: raw.id,
+    code: raw.code,
+    leader: raw.leader,
     members: raw.members.map((member) => ({ id: member.id, name: member.name, rating: member.rating })),
-    version: Number(raw.version), ticket: decodeRef(raw.ticket),
+    version: Number(raw.version),
+    ticket: decodeRef(raw.ticket),
   };
 }
 
 /** The party as players see it in the `party` frame. */
 export function partyView(party: StoredParty): Party {
-  return { id: party.id, code: party.code, leader: party.leader, members: party.members.map((member) => ({ id: member.id, name: member.name, rating: member.rating })) };
+  return {
+    id: party.id,
+    code: party.code,
+    leader: party.leader,
+    members: party.members.map((member) => ({ id: member.id, name: member.name, rating: member.rating })),
+  };
 }
 
 export function createPartyStore(redis: RedisClient, namespace: string, idleSeconds = 3600) {

@@ -9,7 +9,11 @@ export const HEARTBEAT_MS = 1000;
 
 const recentRoom: z.ZodType<RecentRoom> = z.object({ at: z.number(), pool: z.string(), spread: z.number(), players: z.number(), meanWaitMs: z.number() });
 const roomFigures: z.ZodType<RoomFigures> = z.object({
-  since: z.number(), rooms: z.number(), waitCounts: z.array(z.number()), spreadCounts: z.array(z.number()), recent: z.array(recentRoom),
+  since: z.number(),
+  rooms: z.number(),
+  waitCounts: z.array(z.number()),
+  spreadCounts: z.array(z.number()),
+  recent: z.array(recentRoom),
 });
 
 export const poolStatus = z.object({
@@ -42,7 +46,8 @@ export function createPresence(redis: RedisClient, namespace: string, matcherId:
   return {
     async beat(pools: PoolStatus[], figures?: RoomFigures, now = Date.now()): Promise<void> {
       const status: MatcherStatus = { id: matcherId, at: now, pools, figures };
-      await redis.multi()
+      await redis
+        .multi()
         .zadd(keys.matchers, now, matcherId)
         .set(keys.matcherStatus(matcherId), JSON.stringify(status), 'PX', LEASE_MS)
         .zremrangebyscore(keys.matchers, '-inf', now - 10 * LEASE_MS)
@@ -74,7 +79,12 @@ export function parseMatcherStatus(text: string): { status: MatcherStatus } | { 
 }
 
 /** The latest status of every live matcher; one that does not parse is left out and handed to `onInvalid`. */
-export async function matcherStatuses(redis: RedisClient, namespace: string, onInvalid: (matcherId: string, error: string) => void, now = Date.now()): Promise<MatcherStatus[]> {
+export async function matcherStatuses(
+  redis: RedisClient,
+  namespace: string,
+  onInvalid: (matcherId: string, error: string) => void,
+  now = Date.now(),
+): Promise<MatcherStatus[]> {
   const ids = await liveMatchers(redis, namespace, now);
   if (ids.length === 0) return [];
   const keys = redisKeys(namespace);

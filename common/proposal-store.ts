@@ -30,7 +30,15 @@ export interface StepAnswer {
   total: number;
 }
 
-export interface NewProposal { mode: string; region: string; roomId: string; ticketIds: string[]; seats: Seat[]; json: string; deadline: number }
+export interface NewProposal {
+  mode: string;
+  region: string;
+  roomId: string;
+  ticketIds: string[];
+  seats: Seat[];
+  json: string;
+  deadline: number;
+}
 
 const words = (text: string | undefined) => (text ? text.split(' ').filter(Boolean) : []);
 
@@ -53,9 +61,21 @@ export function createProposalStore(redis: RedisClient, namespace: string) {
       if (rooms.length === 0) return [];
       const pipeline = redis.pipeline();
       for (const room of rooms) {
-        const roomKeys = [...room.ticketIds.map((ticketId) => keys.ticket(room.mode, room.region, ticketId)), keys.proposal(room.mode, room.region, room.roomId), keys.pendingProposals(room.mode, room.region)];
+        const roomKeys = [
+          ...room.ticketIds.map((ticketId) => keys.ticket(room.mode, room.region, ticketId)),
+          keys.proposal(room.mode, room.region, room.roomId),
+          keys.pendingProposals(room.mode, room.region),
+        ];
         const seats = room.seats.map((seat) => `${seat.playerId} ${seat.ticketId}`).join(' ');
-        (pipeline as unknown as ProposalCommands).proposeRoom(roomKeys.length, ...roomKeys, room.roomId, room.json, String(OUTCOME_TTL_SECONDS), String(room.deadline), seats);
+        (pipeline as unknown as ProposalCommands).proposeRoom(
+          roomKeys.length,
+          ...roomKeys,
+          room.roomId,
+          room.json,
+          String(OUTCOME_TTL_SECONDS),
+          String(room.deadline),
+          seats,
+        );
       }
       const results = (await pipeline.exec()) ?? [];
       return results.map(([error, lost]) => {
@@ -67,8 +87,16 @@ export function createProposalStore(redis: RedisClient, namespace: string) {
     /** Runs one event of the room's life (core/room-lifecycle.ts `step`) in Redis. */
     async step(mode: string, region: string, roomId: string, event: RoomEventType, now: number, playerId = ''): Promise<StepAnswer> {
       const [outcome, phase, accepted, total] = await commands.stepRoom(
-        keys.proposal(mode, region, roomId), keys.pendingProposals(mode, region), keys.decidedProposals(mode, region), keys.room(mode, region, roomId),
-        event, playerId, String(now), keys.ticketPrefix(mode, region), String(OUTCOME_TTL_SECONDS), roomId,
+        keys.proposal(mode, region, roomId),
+        keys.pendingProposals(mode, region),
+        keys.decidedProposals(mode, region),
+        keys.room(mode, region, roomId),
+        event,
+        playerId,
+        String(now),
+        keys.ticketPrefix(mode, region),
+        String(OUTCOME_TTL_SECONDS),
+        roomId,
       );
       return { outcome: outcome as StepAnswer['outcome'], phase: phase as StepAnswer['phase'], accepted: Number(accepted), total: Number(total) };
     },
@@ -79,7 +107,14 @@ export function createProposalStore(redis: RedisClient, namespace: string) {
       const flat = words(hash.seats);
       const seats: Seat[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) seats.push({ playerId: flat[i]!, ticketId: flat[i + 1]! });
-      const proposal: StoredProposal = { roomId, phase: hash.phase as RoomPhase, deadline: Number(hash.deadline), seats, accepted: words(hash.accepted), json: hash.json ?? '' };
+      const proposal: StoredProposal = {
+        roomId,
+        phase: hash.phase as RoomPhase,
+        deadline: Number(hash.deadline),
+        seats,
+        accepted: words(hash.accepted),
+        json: hash.json ?? '',
+      };
       if (hash.phase === 'dissolved') proposal.dissolved = { reason: hash.reason as DissolveReason, ended: words(hash.ended), requeued: words(hash.requeued) };
       return proposal;
     },

@@ -21,15 +21,23 @@ export interface RedisOptions {
  * one write per node: one round trip where a hand-made pipeline would cross hash slots.
  */
 export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<RedisClient> {
-  const nodes = url.split(',').map((node) => node.trim()).filter(Boolean);
+  const nodes = url
+    .split(',')
+    .map((node) => node.trim())
+    .filter(Boolean);
   const common = { lazyConnect: true, enableAutoPipelining: true } as const;
   const perRequest = { maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3 };
-  const redis: RedisClient = nodes.length > 1
-    ? new Cluster(nodes.map((node) => ({ host: new URL(node).hostname, port: Number(new URL(node).port || 6379) })), {
-      ...common, clusterRetryStrategy: retryStrategy,
-      redisOptions: { connectTimeout: 5000, ...perRequest, password: new URL(nodes[0]!).password || undefined },
-    })
-    : new Redis(url, { ...common, connectTimeout: 5000, ...perRequest, retryStrategy });
+  const redis: RedisClient =
+    nodes.length > 1
+      ? new Cluster(
+          nodes.map((node) => ({ host: new URL(node).hostname, port: Number(new URL(node).port || 6379) })),
+          {
+            ...common,
+            clusterRetryStrategy: retryStrategy,
+            redisOptions: { connectTimeout: 5000, ...perRequest, password: new URL(nodes[0]!).password || undefined },
+          },
+        )
+      : new Redis(url, { ...common, connectTimeout: 5000, ...perRequest, retryStrategy });
   let reported = false;
   redis.on('error', (error: Error) => {
     if (!reported) logger.warn({ err: error.message }, 'Redis error; reconnecting');

@@ -15,7 +15,11 @@ export const ATTEMPTS_HEADER = 'x-matchq-attempts';
 export const FIRST_DELIVERY_HEADER = 'x-matchq-first-delivery';
 
 /** Where a retried message goes back to, and where it ends after the last retry. */
-export interface RetryTarget { queue: string; dead: string; logger: Logger }
+export interface RetryTarget {
+  queue: string;
+  dead: string;
+  logger: Logger;
+}
 
 const header = (message: ConsumeMessage, name: string): number => Number(message.properties.headers?.[name]);
 
@@ -49,16 +53,18 @@ export function retryLater(channel: MessageChannel, message: ConsumeMessage, gen
   const { properties } = message;
   const firstDelivery = firstDeliveryOf(message);
   setTimeout(() => {
-    channel.publish('', target.queue, message.content, {
-      messageId: properties.messageId,
-      type: properties.type,
-      timestamp: properties.timestamp,
-      persistent: properties.deliveryMode === 2,
-      headers: { ...properties.headers, [ATTEMPTS_HEADER]: attempt, [FIRST_DELIVERY_HEADER]: firstDelivery },
-    }).then(
-      () => channel.ack(message, generation),
-      // The broker is away: the original stays unacked and comes back by itself.
-      () => channel.nack(message, generation, true),
-    );
+    channel
+      .publish('', target.queue, message.content, {
+        messageId: properties.messageId,
+        type: properties.type,
+        timestamp: properties.timestamp,
+        persistent: properties.deliveryMode === 2,
+        headers: { ...properties.headers, [ATTEMPTS_HEADER]: attempt, [FIRST_DELIVERY_HEADER]: firstDelivery },
+      })
+      .then(
+        () => channel.ack(message, generation),
+        // The broker is away: the original stays unacked and comes back by itself.
+        () => channel.nack(message, generation, true),
+      );
   }, retryDelayMs(attempt)).unref();
 }

@@ -13,7 +13,13 @@ export const SPREAD_EDGES = [0, 10, 25, 50, 100, 200, 400, 800];
 /** How many of its latest rooms a matcher reports. */
 export const RECENT_ROOMS = 8;
 
-export interface RecentRoom { at: number; pool: string; spread: number; players: number; meanWaitMs: number }
+export interface RecentRoom {
+  at: number;
+  pool: string;
+  spread: number;
+  players: number;
+  meanWaitMs: number;
+}
 
 export interface RoomFigures {
   /** When the counting started (the matcher's start): a new value means the counts restarted. */
@@ -47,6 +53,12 @@ export function recordRoom(figures: RoomFigures, room: RoomEvent, at: number): v
     figures.waitCounts[bucketOf(player.waitedMs / 1000, WAIT_EDGES_S)]! += 1;
     waited += player.waitedMs;
   }
-  figures.recent.unshift({ at, pool: `${room.mode}.${room.region}`, spread: room.spread, players: room.players.length, meanWaitMs: Math.round(waited / room.players.length) });
+  figures.recent.unshift({
+    at,
+    pool: `${room.mode}.${room.region}`,
+    spread: room.spread,
+    players: room.players.length,
+    meanWaitMs: Math.round(waited / room.players.length),
+  });
   figures.recent.length = Math.min(figures.recent.length, RECENT_ROOMS);
 }

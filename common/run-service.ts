@@ -33,7 +33,13 @@ export async function runService(service: string, start: (config: Config) => Pro
 
 /** Known start failures are one line and exit 1; anything else is a bug and keeps its stack. */
 export function exitOnStartError(command: string, error: unknown): never {
-  if (error instanceof ConfigError || error instanceof BackingServiceUnavailable || error instanceof UsageError || error instanceof PortInUse || error instanceof TopologyRefused) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof BackingServiceUnavailable ||
+    error instanceof UsageError ||
+    error instanceof PortInUse ||
+    error instanceof TopologyRefused
+  ) {
     process.stderr.write(`matchq ${command}: ${error.message}\n`);
     process.exit(1);
   }

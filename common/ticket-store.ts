@@ -3,7 +3,11 @@ import type { RedisClient } from './redis.js';
 import { redisKeys } from './names.js';
 
 /** Where a ticket lives: its id and the pool whose hash slot holds it. */
-export interface TicketRef { ticketId: string; mode: string; region: string }
+export interface TicketRef {
+  ticketId: string;
+  mode: string;
+  region: string;
+}
 
 /**
  * `proposed`, `declined` and `accept_timeout` come only from a ready check (common/proposal-store.ts),
@@ -78,7 +82,8 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
       const key = ticketKey(ticket);
       await Promise.all([
         redis.set(keys.playerTicket(ticket.playerId), encodeRef(ticket), 'EX', ttlSeconds, 'NX'),
-        redis.multi()
+        redis
+          .multi()
           .hsetnx(key, 'state', 'queued')
           .hsetnx(key, 'playerId', ticket.playerId)
           .hsetnx(key, 'rating', String(ticket.rating))
@@ -118,7 +123,9 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
       if (hash.party) {
         ticket.partyId = hash.party;
         ticket.members = JSON.parse(hash.members ?? '[]') as StoredTicket['members'];
-        ticket.deliveredTo = Object.keys(hash).filter((field) => field.startsWith('delivered:')).map((field) => field.slice('delivered:'.length));
+        ticket.deliveredTo = Object.keys(hash)
+          .filter((field) => field.startsWith('delivered:'))
+          .map((field) => field.slice('delivered:'.length));
         if (hash.reason) ticket.reason = hash.reason;
       }
       return ticket;
@@ -136,7 +143,10 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
       try {
         const written = Promise.all([
           redis.hset(key, {
-            state: 'queued', playerId: ticket.playerId, rating: ticket.rating, joinedAt: ticket.joinedAt,
+            state: 'queued',
+            playerId: ticket.playerId,
+            rating: ticket.rating,
+            joinedAt: ticket.joinedAt,
             ...(ticket.partyId && { party: ticket.partyId, members: JSON.stringify(ticket.members ?? []) }),
           }),
           redis.expire(key, ttlSeconds),
@@ -198,7 +208,11 @@ export function createTicketStore(redis: RedisClient, namespace: string) {
     async markDelivered(ref: TicketRef, playerId?: string): Promise<boolean> {
       const key = ticketKey(ref);
       // EXPIRE NX: a hash Redis lost and this call recreates must not outlive the outcome.
-      const results = await redis.multi().hsetnx(key, playerId === undefined ? 'delivered' : `delivered:${playerId}`, '1').expire(key, OUTCOME_TTL_SECONDS, 'NX').exec();
+      const results = await redis
+        .multi()
+        .hsetnx(key, playerId === undefined ? 'delivered' : `delivered:${playerId}`, '1')
+        .expire(key, OUTCOME_TTL_SECONDS, 'NX')
+        .exec();
       const [error, first] = results?.[0] ?? [];
       if (error) throw error;
       return first === 1;

@@ -2,10 +2,24 @@ import type { Channel } from 'amqplib';
 import { poolsOf, type Config } from './config.js';
 import { amqpNames, type AmqpNames } from './names.js';
 
-export interface ExchangeSpec { name: string; type: 'direct' | 'fanout' }
-export interface QueueSpec { name: string; arguments: Record<string, unknown> }
-export interface BindingSpec { queue: string; exchange: string; routingKey: string }
-export interface Topology { exchanges: ExchangeSpec[]; queues: QueueSpec[]; bindings: BindingSpec[] }
+export interface ExchangeSpec {
+  name: string;
+  type: 'direct' | 'fanout';
+}
+export interface QueueSpec {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+export interface BindingSpec {
+  queue: string;
+  exchange: string;
+  routingKey: string;
+}
+export interface Topology {
+  exchanges: ExchangeSpec[];
+  queues: QueueSpec[];
+  bindings: BindingSpec[];
+}
 
 export type QueueType = 'classic' | 'quorum';
 
@@ -16,12 +30,15 @@ export const DELIVERY_LIMIT = 20;
  * The contract's topology, as data. Every service asserts all of it on each (re)connect,
  * so whichever starts first creates it and a broker restart cannot leave a hole.
  */
-export function buildTopology(names: AmqpNames, pools: { mode: string; region: string }[], queueType: QueueType, options: { allocation?: boolean } = {}): Topology {
+export function buildTopology(
+  names: AmqpNames,
+  pools: { mode: string; region: string }[],
+  queueType: QueueType,
+  options: { allocation?: boolean } = {},
+): Topology {
   const durable = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     'x-queue-type': queueType,
-    ...(queueType === 'quorum'
-      ? { 'x-delivery-limit': DELIVERY_LIMIT, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': names.dead }
-      : {}),
+    ...(queueType === 'quorum' ? { 'x-delivery-limit': DELIVERY_LIMIT, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': names.dead } : {}),
     ...extra,
   });
   return {

@@ -36,7 +36,14 @@ export class FormedRooms implements Iterable<FormedRoom> {
       starts = new Int32Array(rooms.length + 1);
       rooms.forEach((room, r) => (starts![r + 1] = starts![r]! + room.tickets.length));
     }
-    return new FormedRooms(roomSize, rooms.flatMap((room) => room.tickets), spreads, teams, imbalances, starts);
+    return new FormedRooms(
+      roomSize,
+      rooms.flatMap((room) => room.tickets),
+      spreads,
+      teams,
+      imbalances,
+      starts,
+    );
   }
 
   private from(r: number): number {
@@ -62,7 +69,11 @@ export class FormedRooms implements Iterable<FormedRoom> {
     const tickets = this.ticketsOf(r);
     return {
       tickets,
-      teams: this.teams ? Array.from(this.teams.subarray(this.from(r), this.from(r + 1))) : this.starts ? new Array<number>(tickets.length).fill(0) : this.oneTeam(),
+      teams: this.teams
+        ? Array.from(this.teams.subarray(this.from(r), this.from(r + 1)))
+        : this.starts
+          ? new Array<number>(tickets.length).fill(0)
+          : this.oneTeam(),
       spread: this.spreads[r]!,
       imbalance: this.imbalances ? this.imbalances[r]! : 0,
     };

@@ -49,4 +49,3 @@ export interface TickOutcome {
   /** KEPT, MATCHED or EXPIRED per input index (valid for [0, n) until the next run). */
   fate: Uint8Array;
 }
-

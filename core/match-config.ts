@@ -40,7 +40,11 @@ const modeSchema = z
     party: partySchema.optional(),
     accept: z
       .strictObject({
-        seconds: z.number({ message: 'must be a number' }).int({ message: 'must be an integer' }).min(1, { message: 'must be >= 1' }).max(120, { message: 'must be <= 120' })
+        seconds: z
+          .number({ message: 'must be a number' })
+          .int({ message: 'must be an integer' })
+          .min(1, { message: 'must be >= 1' })
+          .max(120, { message: 'must be <= 120' })
           .describe('Ready check: every player must accept a proposed room within this many seconds.'),
         cooldownSeconds: nonNegative.optional().describe('A player who declined or stayed silent may not join this long; default 0.'),
       })

@@ -80,7 +80,15 @@ export class PartyRoomFormer {
    * `ratingOf`, `joinedAtOf`, `hashes` and `sizeOf` per ticket index, as the pool keeps them (the
    * same order as the solo tick: rating, longer wait first, id hash, id).
    */
-  run(tickets: readonly Ticket[], ratingOf: Float64Array, joinedAtOf: Float64Array, hashes: Uint32Array, sizeOf: Uint8Array, n: number, now: number): TickOutcome {
+  run(
+    tickets: readonly Ticket[],
+    ratingOf: Float64Array,
+    joinedAtOf: Float64Array,
+    hashes: Uint32Array,
+    sizeOf: Uint8Array,
+    n: number,
+    now: number,
+  ): TickOutcome {
     this.reserve(n);
     this.orderer.order(tickets, ratingOf, joinedAtOf, hashes, n);
     const { byWait, byRating, ratingByRank, oneArrival } = this.orderer;
@@ -106,7 +114,7 @@ export class PartyRoomFormer {
       if (now - joinedAtOf[anchor]! < priorityWaitMs) break; // the rest waited less
       if (fate[anchor] === KEPT && this.find(positionOf[anchor]!, true, n)) this.form(tickets, n);
     }
-    for (let p = this.head; p < n; ) {
+    for (let p = this.head; p < n;) {
       const above = next[p]!;
       if (this.find(p, false, n)) this.form(tickets, n);
       p = above;
@@ -174,7 +182,7 @@ export class PartyRoomFormer {
     need[sa]!--;
     let count = 0;
     this.members[count++] = p;
-    for (let l = 0, r = 0; l < bestI || r < bestJ; ) {
+    for (let l = 0, r = 0; l < bestI || r < bestJ;) {
       const takeLeft = r >= bestJ || (l < bestI && ra - rating[lPos[l]!]! <= rating[rPos[r]!]! - ra);
       const x = takeLeft ? lPos[l++]! : rPos[r++]!;
       if (window[x]! >= bestSpread && need[size[x]!]! > 0) {

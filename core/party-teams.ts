@@ -120,7 +120,7 @@ function greedy(size: readonly number[], rating: readonly number[], teams: numbe
 
 function swapEqualSizes(size: readonly number[], rating: readonly number[], teamOf: number[], teams: number): void {
   let current = imbalanceBy(size, rating, teamOf, teams);
-  for (let improved = true; improved && current > 0; ) {
+  for (let improved = true; improved && current > 0;) {
     improved = false;
     for (let a = 0; a < size.length && !improved; a++) {
       for (let b = a + 1; b < size.length && !improved; b++) {

@@ -4,10 +4,19 @@
  * rank. Pure; the answer groups the players into the teams the ratings treat as units.
  */
 
-export interface Placement { playerId: string; rank: number }
-export interface Seat { playerId: string; team: number }
+export interface Placement {
+  playerId: string;
+  rank: number;
+}
+export interface Seat {
+  playerId: string;
+  team: number;
+}
 /** A unit of the rating: one team (team modes) or one player (teams = 1), with its rank. */
-export interface RatedTeam { playerIds: string[]; rank: number }
+export interface RatedTeam {
+  playerIds: string[];
+  rank: number;
+}
 
 export type Grouped = { ok: true; teams: RatedTeam[] } | { ok: false; error: string };
 

@@ -124,7 +124,9 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
     tick(now) {
       const n = tickets.length;
       const { rooms, expired, fate } =
-        parties > 0 ? (partyFormer ??= new PartyRoomFormer(rule, policy)).run(tickets, ratings, joinedAts, hashes, sizes, n, now) : former.run(tickets, ratings, joinedAts, hashes, n, now);
+        parties > 0
+          ? (partyFormer ??= new PartyRoomFormer(rule, policy)).run(tickets, ratings, joinedAts, hashes, sizes, n, now)
+          : former.run(tickets, ratings, joinedAts, hashes, n, now);
       // Compact the dense arrays in place, keeping the order of the tickets that stay.
       let kept = 0;
       for (let j = 0; j < n; j++) {

@@ -9,7 +9,10 @@ export const SIGMA0 = 500;
 export const BETA = 250;
 export const TAU = 5;
 
-export interface Skill { mu: number; sigma: number }
+export interface Skill {
+  mu: number;
+  sigma: number;
+}
 
 /** A player who never played this mode: their base rating, fully uncertain. */
 export const initialSkill = (baseRating: number): Skill => ({ mu: baseRating, sigma: SIGMA0 });

@@ -19,7 +19,9 @@ export interface Answer {
 /** A room's seats: one per player, a party's members each answering for themselves. */
 export function seatsOf(tickets: readonly Ticket[]): Seat[] {
   return tickets.flatMap((ticket) =>
-    ticket.members ? ticket.members.map((member) => ({ playerId: member.playerId, ticketId: ticket.ticketId })) : [{ playerId: ticket.playerId, ticketId: ticket.ticketId }],
+    ticket.members
+      ? ticket.members.map((member) => ({ playerId: member.playerId, ticketId: ticket.ticketId }))
+      : [{ playerId: ticket.playerId, ticketId: ticket.ticketId }],
   );
 }
 

@@ -82,7 +82,10 @@ export function traceTicket(event: TraceJoin, rule: ModeRule): Ticket {
   const { at, ticketId } = event;
   if (!event.players) return { ticketId, playerId: event.playerId, rating: event.rating, joinedAt: at };
   const members = event.players.map(({ playerId, rating }) => ({ playerId, rating }));
-  const rating = partyRating(members.map((member) => member.rating), partyRule(rule).aggregate);
+  const rating = partyRating(
+    members.map((member) => member.rating),
+    partyRule(rule).aggregate,
+  );
   return { ticketId, playerId: members[0]!.playerId, rating, joinedAt: at, members };
 }
 
@@ -251,7 +254,14 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
             continue;
           }
           const { seats, players } = proposalSeats(tickets);
-          const proposal: Proposal = { life: propose(seats, now + rule.accept.seconds * 1000), line, tickets, imbalance, answers: answersOf(seats, behaviourOf, now, acceptMs), players };
+          const proposal: Proposal = {
+            life: propose(seats, now + rule.accept.seconds * 1000),
+            line,
+            tickets,
+            imbalance,
+            answers: answersOf(seats, behaviourOf, now, acceptMs),
+            players,
+          };
           slot.proposals.push(proposal);
           for (const t of tickets) proposedIn.set(t.ticketId, proposal);
         }

@@ -67,8 +67,12 @@ export function finish(record: AllocationRecord | null, server: string): { actio
  * The allocation failed for good. `failures` holds, per ticket of the room still held by it,
  * its failed allocations before this one; a ticket Redis lost counts 0 and goes back.
  */
-export function fail(record: AllocationRecord | null, starts: number, reason: string, tickets: readonly { ticketId: string; failures: number }[]):
-  { action: FailAction; record: AllocationRecord | null } {
+export function fail(
+  record: AllocationRecord | null,
+  starts: number,
+  reason: string,
+  tickets: readonly { ticketId: string; failures: number }[],
+): { action: FailAction; record: AllocationRecord | null } {
   if (record && record.phase !== 'allocating') return { action: record.phase, record };
   if (record && record.starts !== starts) return { action: 'stale', record };
   const ended = tickets.filter((ticket) => ticket.failures + 1 >= MAX_ALLOCATION_FAILURES).map((ticket) => ticket.ticketId);

@@ -18,7 +18,10 @@ export const ROOM_PHASES: readonly RoomPhase[] = ['proposed', 'final', 'allocati
 export type DissolveReason = 'declined' | 'accept_timeout' | 'allocation_failed';
 
 /** One player's place in a room; several seats share a ticket when it is a party's. */
-export interface Seat { playerId: string; ticketId: string }
+export interface Seat {
+  playerId: string;
+  ticketId: string;
+}
 
 export type RoomEventType = 'accept' | 'decline' | 'leave' | 'expire' | 'allocate' | 'allocation_failed' | 'announce';
 export const ROOM_EVENT_TYPES: readonly RoomEventType[] = ['accept', 'decline', 'leave', 'expire', 'allocate', 'allocation_failed', 'announce'];
@@ -90,7 +93,13 @@ export function step(room: RoomLife, event: RoomLifeEvent): RoomStep {
     case 'expire': {
       if (room.phase !== 'proposed') return refuse('wrong_phase');
       if (event.now <= room.deadline) return refuse('not_due');
-      return next(dissolve(room, 'accept_timeout', room.seats.map((seat) => seat.playerId).filter((player) => !room.accepted.includes(player))));
+      return next(
+        dissolve(
+          room,
+          'accept_timeout',
+          room.seats.map((seat) => seat.playerId).filter((player) => !room.accepted.includes(player)),
+        ),
+      );
     }
     case 'allocate':
       return room.phase === 'final' ? next({ ...room, phase: 'allocating' }) : refuse('wrong_phase');

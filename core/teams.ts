@@ -30,9 +30,7 @@ export function balanceTeams(ratings: readonly number[], teams: number, teamSize
   // Strongest first, ties by input position, so equal inputs give equal splits.
   const order = ratings.map((_, i) => i).sort((a, b) => ratings[b]! - ratings[a]! || a - b);
   const sorted = order.map((i) => ratings[i]!);
-  const byTeam = partitionCount(teams, teamSize) <= EXACT_LIMIT
-    ? exactSplit(sorted, teams, teamSize)
-    : greedySwapSplit(sorted, teams, teamSize);
+  const byTeam = partitionCount(teams, teamSize) <= EXACT_LIMIT ? exactSplit(sorted, teams, teamSize) : greedySwapSplit(sorted, teams, teamSize);
   const teamOf = new Array<number>(n);
   for (let j = 0; j < n; j++) teamOf[order[j]!] = byTeam[j]!;
   return { teamOf, imbalance: imbalanceOf(ratings, teamOf, teams) };
@@ -127,7 +125,7 @@ function greedySwapSplit(sorted: readonly number[], teams: number, teamSize: num
   }
   const spread = () => Math.max(...sums) - Math.min(...sums);
   let current = spread();
-  for (let improved = true; improved && current > 0; ) {
+  for (let improved = true; improved && current > 0;) {
     improved = false;
     for (let a = 0; a < n && !improved; a++) {
       for (let b = a + 1; b < n && !improved; b++) {

@@ -3,21 +3,21 @@
  * Redis scripts mirror: one `queued` state, three terminal ones, and every other move refused.
  */
 
-export type TicketState = "queued" | "matched" | "cancelled" | "timeout";
-export type TicketEvent = "match" | "leave" | "expire";
+export type TicketState = 'queued' | 'matched' | 'cancelled' | 'timeout';
+export type TicketEvent = 'match' | 'leave' | 'expire';
 
 export type Transition =
   | { ok: true; state: TicketState }
   /** The ticket already ended; the event lost a race (e.g. a `leave` after the room formed). */
-  | { ok: false; reason: "ended"; state: TicketState; event: TicketEvent };
+  | { ok: false; reason: 'ended'; state: TicketState; event: TicketEvent };
 
-const ENDS: Record<TicketEvent, TicketState> = { match: "matched", leave: "cancelled", expire: "timeout" };
+const ENDS: Record<TicketEvent, TicketState> = { match: 'matched', leave: 'cancelled', expire: 'timeout' };
 
 export function isTerminal(state: TicketState): boolean {
-  return state !== "queued";
+  return state !== 'queued';
 }
 
 export function transition(state: TicketState, event: TicketEvent): Transition {
-  if (state === "queued") return { ok: true, state: ENDS[event] };
-  return { ok: false, reason: "ended", state, event };
+  if (state === 'queued') return { ok: true, state: ENDS[event] };
+  return { ok: false, reason: 'ended', state, event };
 }

@@ -17,8 +17,7 @@ export interface TracePlayer {
 
 /** A join is one player (`playerId`, `rating`) or, contract v1.1, a party ticket (`players`). */
 export type TraceJoin = { at: number; type: 'join'; ticketId: string; mode: string; region: string } & (
-  | { playerId: string; rating: number; players?: undefined }
-  | { players: TracePlayer[]; playerId?: undefined; rating?: undefined }
+  { playerId: string; rating: number; players?: undefined } | { players: TracePlayer[]; playerId?: undefined; rating?: undefined }
 );
 
 /** Contract v1.1, ready check: how a ticket answers the next time it is proposed after `at`. */
@@ -41,7 +40,9 @@ const eventSchema = z.discriminatedUnion(
         playerId: id('playerId').optional(),
         rating: rating.optional(),
         players: z
-          .array(z.object({ playerId: id('players[].playerId'), rating }, { message: '`players` must list {"playerId","rating"} objects' }), { message: '`players` must be an array' })
+          .array(z.object({ playerId: id('players[].playerId'), rating }, { message: '`players` must list {"playerId","rating"} objects' }), {
+            message: '`players` must be an array',
+          })
           .min(1, { message: '`players` must not be empty' })
           .optional(),
         mode: id('mode'),
@@ -53,7 +54,9 @@ const eventSchema = z.discriminatedUnion(
         } else if (!join.players && join.playerId === undefined) ctx.addIssue({ code: 'custom', message: '`playerId` must be a string' });
         else if (!join.players && join.rating === undefined) ctx.addIssue({ code: 'custom', message: '`rating` must be a number' });
       })
-      .refine((join) => !join.players || new Set(join.players.map((p) => p.playerId)).size === join.players.length, { message: '`players` must not repeat a player' }),
+      .refine((join) => !join.players || new Set(join.players.map((p) => p.playerId)).size === join.players.length, {
+        message: '`players` must not repeat a player',
+      }),
     z.object({ at, type: z.literal('leave'), ticketId: id('ticketId') }),
     z.object({ at, type: z.literal('decline'), ticketId: id('ticketId') }),
     z.object({ at, type: z.literal('silent'), ticketId: id('ticketId') }),

@@ -14,7 +14,9 @@ export async function up(knex: Knex): Promise<void> {
     table.index(['party_id'], 'room_players_party');
   });
   // Every seat recorded before parties was a solo ticket matched at its own rating.
-  await knex('room_players').whereNull('match_rating').update({ match_rating: knex.ref('rating') });
+  await knex('room_players')
+    .whereNull('match_rating')
+    .update({ match_rating: knex.ref('rating') });
   await knex.schema.alterTable('room_players', (table) => {
     table.integer('match_rating').notNullable().alter();
   });

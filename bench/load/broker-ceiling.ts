@@ -54,7 +54,9 @@ export async function measureBrokerCeiling(url: string, seconds = 10, messageByt
           });
           if (!ok) await new Promise((resolve) => pub.once('drain', resolve));
         }
-        await new Promise<void>((resolve) => { wake = resolve; });
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
     })();
     // One second of warm-up, then the measured window.

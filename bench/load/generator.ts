@@ -20,7 +20,15 @@ export interface LoadOptions {
   onProgress?: (progress: Progress) => void;
 }
 
-export interface Progress { phase: 'connect' | 'run' | 'drain'; done: number; total: number; joins: number; matched: number; waiting: number; errors: number }
+export interface Progress {
+  phase: 'connect' | 'run' | 'drain';
+  done: number;
+  total: number;
+  joins: number;
+  matched: number;
+  waiting: number;
+  errors: number;
+}
 
 export interface LoadReport {
   players: number;
@@ -71,22 +79,39 @@ interface Sim {
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const { players, rate, durationS, mode, region } = options;
   const errors: Record<string, number> = {};
-  const bump = (code: string) => { errors[code] = (errors[code] ?? 0) + 1; };
+  const bump = (code: string) => {
+    errors[code] = (errors[code] ?? 0) + 1;
+  };
   const joinTimes = new NumberSeries();
-  const queuedAt = new NumberSeries(); const queuedMs = new NumberSeries();
-  const matchedAt = new NumberSeries(); const matchedMs = new NumberSeries();
+  const queuedAt = new NumberSeries();
+  const queuedMs = new NumberSeries();
+  const matchedAt = new NumberSeries();
+  const matchedMs = new NumberSeries();
   const spreads = new NumberSeries();
   const roomsSeen = new Set<string>();
-  let joins = 0, queued = 0, matched = 0, timeouts = 0, disconnects = 0, connectFailures = 0, starved = 0;
+  let joins = 0,
+    queued = 0,
+    matched = 0,
+    timeouts = 0,
+    disconnects = 0,
+    connectFailures = 0,
+    starved = 0;
   let nextJoinId = 1;
   let runStart = 0;
   let running = false;
   const ready: Sim[] = [];
   let readyHead = 0;
   const sims: Sim[] = [];
-  const progress = (phase: Progress['phase'], done: number, total: number) => options.onProgress?.({
-    phase, done, total, joins, matched, waiting: sims.filter((sim) => sim.phase !== 'idle').length, errors: Object.values(errors).reduce((a, b) => a + b, 0),
-  });
+  const progress = (phase: Progress['phase'], done: number, total: number) =>
+    options.onProgress?.({
+      phase,
+      done,
+      total,
+      joins,
+      matched,
+      waiting: sims.filter((sim) => sim.phase !== 'idle').length,
+      errors: Object.values(errors).reduce((a, b) => a + b, 0),
+    });
 
   function onFrame(sim: Sim, text: string): void {
     // `searching` is the most frequent frame and carries nothing the report needs.
@@ -169,14 +194,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const concurrency = options.connectConcurrency ?? 200;
   let nextPlayer = 0;
   let connected = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, players.length) }, async () => {
-    while (nextPlayer < players.length) {
-      const index = nextPlayer++;
-      await connect(players[index]!, index);
-      connected += 1;
-      if (connected % 500 === 0) progress('connect', connected, players.length);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, players.length) }, async () => {
+      while (nextPlayer < players.length) {
+        const index = nextPlayer++;
+        await connect(players[index]!, index);
+        connected += 1;
+        if (connected % 500 === 0) progress('connect', connected, players.length);
+      }
+    }),
+  );
   const connectMs = performance.now() - connectStart;
   progress('connect', connected, players.length);
 
@@ -236,10 +263,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     sim.closing = true;
     sim.socket.close(1000, 'load run over');
   }
-  await Promise.all(sims.map((sim) => sim.socket.readyState === WebSocket.CLOSED ? undefined : new Promise((resolve) => {
-    const timer = setTimeout(() => { sim.socket.terminate(); resolve(undefined); }, 2000);
-    sim.socket.once('close', () => { clearTimeout(timer); resolve(undefined); });
-  })));
+  await Promise.all(
+    sims.map((sim) =>
+      sim.socket.readyState === WebSocket.CLOSED
+        ? undefined
+        : new Promise((resolve) => {
+            const timer = setTimeout(() => {
+              sim.socket.terminate();
+              resolve(undefined);
+            }, 2000);
+            sim.socket.once('close', () => {
+              clearTimeout(timer);
+              resolve(undefined);
+            });
+          }),
+    ),
+  );
 
   const spreadValues = spreads.values();
   const seconds = Math.max(1, Math.ceil(durationS));

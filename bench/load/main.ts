@@ -16,8 +16,16 @@ const USAGE = `usage: npm run load -- --players N --rate R --duration S [--gatew
   --drain-ms N     [2 × TICK_MS + 2000]         --profile DIR  own stack's services under --cpu-prof
   --no-progress    no progress bar on stderr`;
 
-const count = (name: string, min: number, max: number) => z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`);
-const gatewayUrl = z.string().regex(/^(wss?|https?):\/\/[^/]+\/?$/, '--gateway must look like ws://HOST:PORT').transform((url) => url.replace(/^http/, 'ws').replace(/\/$/, ''));
+const count = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be an integer`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
+const gatewayUrl = z
+  .string()
+  .regex(/^(wss?|https?):\/\/[^/]+\/?$/, '--gateway must look like ws://HOST:PORT')
+  .transform((url) => url.replace(/^http/, 'ws').replace(/\/$/, ''));
 
 const argsSchema = z.object({
   players: count('--players', 3, 19_000),
@@ -41,9 +49,19 @@ export function parseLoadArgs(argv: string[], config: Config): LoadSessionOption
     ({ values } = parseArgs({
       args: argv,
       options: {
-        players: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, gateway: { type: 'string', multiple: true },
-        seed: { type: 'string' }, mode: { type: 'string' }, region: { type: 'string' }, 'tick-ms': { type: 'string' }, gateways: { type: 'string' },
-        'drain-ms': { type: 'string' }, profile: { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean' },
+        players: { type: 'string' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        gateway: { type: 'string', multiple: true },
+        seed: { type: 'string' },
+        mode: { type: 'string' },
+        region: { type: 'string' },
+        'tick-ms': { type: 'string' },
+        gateways: { type: 'string' },
+        'drain-ms': { type: 'string' },
+        profile: { type: 'string' },
+        'no-progress': { type: 'boolean' },
+        help: { type: 'boolean' },
       },
     }));
   } catch (error) {
@@ -63,8 +81,18 @@ export function parseLoadArgs(argv: string[], config: Config): LoadSessionOption
   }
   const tickMs = args['tick-ms'] ?? config.TICK_MS;
   return {
-    players: args.players, rate: args.rate, durationS: args.duration, gateways: args.gateway, seed: args.seed, mode, region,
-    tickMs, ownGateways: args.gateways, drainMs: args['drain-ms'] ?? 2 * tickMs + 2000, profileDir: args.profile, progress: !args['no-progress'],
+    players: args.players,
+    rate: args.rate,
+    durationS: args.duration,
+    gateways: args.gateway,
+    seed: args.seed,
+    mode,
+    region,
+    tickMs,
+    ownGateways: args.gateways,
+    drainMs: args['drain-ms'] ?? 2 * tickMs + 2000,
+    profileDir: args.profile,
+    progress: !args['no-progress'],
   };
 }
 

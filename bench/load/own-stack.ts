@@ -20,7 +20,10 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 30_000): 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: service exited with code ${child.exitCode}`);
-    const ok = await fetch(url).then((res) => res.ok, () => false);
+    const ok = await fetch(url).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -42,7 +45,10 @@ export async function startOwnStack(options: OwnStackOptions) {
 
   const children: { name: string; child: ChildProcess; port: number }[] = [];
   const env = {
-    ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, TICK_MS: String(options.tickMs),
+    ...process.env,
+    MATCHQ_NAMESPACE: namespace,
+    DATABASE_URL: databaseUrl,
+    TICK_MS: String(options.tickMs),
     LOG_LEVEL: options.logLevel ?? 'error',
   };
   const launch = async (name: string, script: string, extra: NodeJS.ProcessEnv, portVariable: 'PORT' | 'METRICS_PORT') => {
@@ -50,7 +56,9 @@ export async function startOwnStack(options: OwnStackOptions) {
     // One folder per service: tsx's loader thread writes a profile of its own beside the main one.
     const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${options.profileDir}/${name}`] : [];
     const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
-      cwd: root, env: { ...env, ...extra, [portVariable]: String(port) }, stdio: ['ignore', 'inherit', 'inherit'],
+      cwd: root,
+      env: { ...env, ...extra, [portVariable]: String(port) },
+      stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push({ name, child, port });
     return { child, port };
@@ -63,7 +71,11 @@ export async function startOwnStack(options: OwnStackOptions) {
       gatewayPorts.push(port);
       await waitReady(`http://127.0.0.1:${port}/readyz`, child);
     }
-    for (const [name, script] of [['matcher', 'services/matcher/main.ts'], ['notifier', 'services/notifier/main.ts'], ['recorder', 'services/recorder/main.ts']] as const) {
+    for (const [name, script] of [
+      ['matcher', 'services/matcher/main.ts'],
+      ['notifier', 'services/notifier/main.ts'],
+      ['recorder', 'services/recorder/main.ts'],
+    ] as const) {
       const { child, port } = await launch(name, script, name === 'matcher' ? { MATCHER_ID: `${namespace}-m0` } : {}, 'METRICS_PORT');
       await waitReady(`http://127.0.0.1:${port}/readyz`, child);
     }
@@ -80,16 +92,28 @@ export async function startOwnStack(options: OwnStackOptions) {
     db,
     children,
     gatewayUrls: gatewayPorts.map((port) => `ws://127.0.0.1:${port}`),
-    pids: (prefix: string) => children.filter(({ name }) => name.startsWith(prefix)).map(({ child }) => child.pid!).filter(Boolean),
+    pids: (prefix: string) =>
+      children
+        .filter(({ name }) => name.startsWith(prefix))
+        .map(({ child }) => child.pid!)
+        .filter(Boolean),
     /** SIGTERM to every service (so profiles get written), then the namespace is removed. */
     stop(): Promise<void> {
       stopped ??= (async () => {
-        await Promise.all(children.map(({ child }) => new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-          child.once('exit', () => { clearTimeout(force); resolve(); });
-          child.kill('SIGTERM');
-        })));
+        await Promise.all(
+          children.map(
+            ({ child }) =>
+              new Promise<void>((resolve) => {
+                if (child.exitCode !== null || child.signalCode !== null) return resolve();
+                const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+                child.once('exit', () => {
+                  clearTimeout(force);
+                  resolve();
+                });
+                child.kill('SIGTERM');
+              }),
+          ),
+        );
         await db.destroy();
         // A broker or Redis restarted under the run must not turn the report into a stack trace.
         await dropNamespace(namespace, poolsOf(base.match), { amqpUrl: base.AMQP_URL[0]!, redisUrl: base.REDIS_URL, databaseUrl }).catch((error: Error) => {

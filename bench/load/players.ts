@@ -3,7 +3,12 @@ import type { Knex } from 'knex';
 import { hashToken } from '../../common/players.js';
 import { normal, seededRandom } from '../../common/seeded-random.js';
 
-export interface LoadPlayer { id: string; name: string; rating: number; token: string }
+export interface LoadPlayer {
+  id: string;
+  name: string;
+  rating: number;
+  token: string;
+}
 
 const CHUNK = 2000;
 

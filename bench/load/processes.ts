@@ -43,8 +43,16 @@ export function pidsNamed(name: string): number[] {
   }
 }
 
-export interface ProcessUsage { cpuSeconds: number; cpuShare: number; peakRssMiB: number | null }
-export interface MachineUsage { busyShare: number; loadAverage: number[]; groups: Record<string, ProcessUsage> }
+export interface ProcessUsage {
+  cpuSeconds: number;
+  cpuShare: number;
+  peakRssMiB: number | null;
+}
+export interface MachineUsage {
+  busyShare: number;
+  loadAverage: number[];
+  groups: Record<string, ProcessUsage>;
+}
 
 export function startMeter(groups: Record<string, () => number[]>, sampleMs = 1000) {
   const startTicks = new Map<number, number>();
@@ -74,7 +82,11 @@ export function startMeter(groups: Record<string, () => number[]>, sampleMs = 10
         let ticks = 0;
         for (const pid of pids()) ticks += (cpuTicks(pid) ?? 0) - (startTicks.get(pid) ?? 0);
         const cpuSeconds = ticks / TICKS_PER_SECOND;
-        result[group] = { cpuSeconds: Math.round(cpuSeconds * 10) / 10, cpuShare: Math.round((cpuSeconds / elapsedS) * 100) / 100, peakRssMiB: Math.round((peak.get(group) ?? 0) / 1048576) };
+        result[group] = {
+          cpuSeconds: Math.round(cpuSeconds * 10) / 10,
+          cpuShare: Math.round((cpuSeconds / elapsedS) * 100) / 100,
+          peakRssMiB: Math.round((peak.get(group) ?? 0) / 1048576),
+        };
       }
       const busy = (machineEnd.busy - machineStart.busy) / Math.max(1, machineEnd.total - machineStart.total);
       return { busyShare: Math.round(busy * 100) / 100, loadAverage: loadavg().map((v) => Math.round(v * 100) / 100), groups: result };

@@ -5,8 +5,18 @@ import { readFileSync } from 'node:fs';
  * time by package / file, so a profile can be read in a terminal and quoted in docs.
  * Usage: tsx bench/load/profile-summary.ts FILE.cpuprofile [TOP]
  */
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 export function summarise(profile: Profile, top = 25): string {
   const self = new Map<number, number>();
@@ -18,10 +28,22 @@ export function summarise(profile: Profile, top = 25): string {
     const time = self.get(node.id) ?? 0;
     if (!time) continue;
     const { functionName, url, lineNumber } = node.callFrame;
-    const file = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'npm:').replace(/^\/work\/[^/]+\//, '');
+    const file = url
+      .replace(/^file:\/\//, '')
+      .replace(/^.*\/node_modules\//, 'npm:')
+      .replace(/^\/work\/[^/]+\//, '');
     const frame = `${functionName || '(anonymous)'}  ${file ? `${file}:${lineNumber + 1}` : ''}`;
     byFrame.set(frame, (byFrame.get(frame) ?? 0) + time);
-    const place = !file ? functionName : file.startsWith('npm:') ? file.split('/').slice(0, file.startsWith('npm:@') ? 2 : 1).join('/') : file.startsWith('node:') ? 'node:' + file.slice(5).split('/')[0] : file;
+    const place = !file
+      ? functionName
+      : file.startsWith('npm:')
+        ? file
+            .split('/')
+            .slice(0, file.startsWith('npm:@') ? 2 : 1)
+            .join('/')
+        : file.startsWith('node:')
+          ? 'node:' + file.slice(5).split('/')[0]
+          : file;
     byPlace.set(place, (byPlace.get(place) ?? 0) + time);
   }
   const wall = (profile.endTime - profile.startTime) / 1e6;
@@ -29,7 +51,10 @@ export function summarise(profile: Profile, top = 25): string {
   const lines = [`wall ${wall.toFixed(1)} s, busy ${((total - idle) / 1e6).toFixed(1)} s (${Math.round(((total - idle) / total) * 100)}% of samples)`];
   const table = (title: string, map: Map<string, number>) => {
     lines.push(title);
-    for (const [key, time] of [...map].filter(([key]) => !key.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    for (const [key, time] of [...map]
+      .filter(([key]) => !key.startsWith('(idle)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)) {
       lines.push(`  ${((time / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
     }
   };

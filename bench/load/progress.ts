@@ -10,8 +10,9 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr) {
       const width = 24;
       const filled = Math.round(fraction * width);
       const unit = progress.phase === 'run' ? ' s' : progress.phase === 'drain' ? ' ms' : '';
-      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.phase} ${progress.done}/${progress.total}${unit}`
-        + `  joins ${progress.joins}  matched ${progress.matched}  waiting ${progress.waiting}  errors ${progress.errors}`;
+      const line =
+        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.phase} ${progress.done}/${progress.total}${unit}` +
+        `  joins ${progress.joins}  matched ${progress.matched}  waiting ${progress.waiting}  errors ${progress.errors}`;
       if (stream.isTTY) {
         stream.write(`\r${line.padEnd(110)}`);
         drawn = true;

@@ -46,7 +46,8 @@ export interface LoadSessionResult {
 export async function runLoadSession(config: Config, options: LoadSessionOptions): Promise<LoadSessionResult> {
   const startedAt = new Date().toISOString();
   const tag = `ld${randomBytes(3).toString('hex')}`;
-  const own = options.gateways.length === 0 ? await startOwnStack({ gateways: options.ownGateways, tickMs: options.tickMs, profileDir: options.profileDir }) : undefined;
+  const own =
+    options.gateways.length === 0 ? await startOwnStack({ gateways: options.ownGateways, tickMs: options.tickMs, profileDir: options.profileDir }) : undefined;
   let db: Knex | undefined;
   const bar = options.progress ? progressBar() : undefined;
   try {
@@ -63,7 +64,12 @@ export async function runLoadSession(config: Config, options: LoadSessionOptions
     const meter = startMeter(groups);
     const report = await runLoad({
       gateways: own ? own.gatewayUrls : options.gateways,
-      players, rate: options.rate, durationS: options.durationS, mode: options.mode, region: options.region, drainMs: options.drainMs,
+      players,
+      rate: options.rate,
+      durationS: options.durationS,
+      mode: options.mode,
+      region: options.region,
+      drainMs: options.drainMs,
       onProgress: bar?.update,
     });
     bar?.done();
@@ -93,7 +99,9 @@ export function describeLoad(result: LoadSessionResult): string {
   const { report: r, usage } = result;
   const q = r.latencyMs.joinToQueued;
   const m = r.latencyMs.joinToMatched;
-  const cpu = Object.entries(usage.groups).map(([name, u]) => `${name} ${u.cpuShare}${u.peakRssMiB ? ` (${u.peakRssMiB} MiB)` : ''}`).join(', ');
+  const cpu = Object.entries(usage.groups)
+    .map(([name, u]) => `${name} ${u.cpuShare}${u.peakRssMiB ? ` (${u.peakRssMiB} MiB)` : ''}`)
+    .join(', ');
   return [
     `players ${r.players} on ${r.gateways.length} gateway(s), ${r.rate} joins/s for ${r.durationS} s (${result.stack} stack${result.tickMs ? `, TICK_MS ${result.tickMs}` : ''})`,
     `matched players/s   ${r.matchedPerSecond}   (joins/s ${r.joinsPerSecond}, starved joins ${r.starvedJoins})`,

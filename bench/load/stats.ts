@@ -1,6 +1,12 @@
 /** Percentiles and per-second series for the load report (pure). */
 
-export interface Percentiles { count: number; p50: number | null; p95: number | null; p99: number | null; max: number | null }
+export interface Percentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
 
 export function percentiles(values: ArrayLike<number>): Percentiles {
   const sorted = Float64Array.from(values).sort();
@@ -29,10 +35,23 @@ export class NumberSeries {
   }
 }
 
-export interface SecondPoint { t: number; joins: number; matched: number; queuedP50: number | null; queuedP99: number | null; matchedP50: number | null; matchedP99: number | null }
+export interface SecondPoint {
+  t: number;
+  joins: number;
+  matched: number;
+  queuedP50: number | null;
+  queuedP99: number | null;
+  matchedP50: number | null;
+  matchedP99: number | null;
+}
 
 /** Samples (time in s since start, latency ms) grouped into one point per second. */
-export function perSecond(joins: Float64Array, queued: { at: Float64Array; ms: Float64Array }, matched: { at: Float64Array; ms: Float64Array }, seconds: number): SecondPoint[] {
+export function perSecond(
+  joins: Float64Array,
+  queued: { at: Float64Array; ms: Float64Array },
+  matched: { at: Float64Array; ms: Float64Array },
+  seconds: number,
+): SecondPoint[] {
   const buckets = Array.from({ length: seconds }, () => ({ joins: 0, queued: [] as number[], matched: [] as number[] }));
   const slot = (t: number) => buckets[Math.min(seconds - 1, Math.max(0, Math.floor(t)))]!;
   for (const t of joins) slot(t).joins += 1;

@@ -35,7 +35,13 @@ export function matcherChart(result: MatcherResult): string {
     ]),
   );
   const range = ([low, high]: [number, number]) => `${fmt(low)} to ${fmt(high)}`;
-  const rangeRows = result.quality.map(({ trace, perTrace }) => [trace.name, trace.traces, range(perTrace.waitP50), range(perTrace.waitP95), range(perTrace.waitMax)]);
+  const rangeRows = result.quality.map(({ trace, perTrace }) => [
+    trace.name,
+    trace.traces,
+    range(perTrace.waitP50),
+    range(perTrace.waitP95),
+    range(perTrace.waitMax),
+  ]);
   return page(
     `matchq matcher bench, ${result.at}`,
     `<p>Node ${result.node}; Float64Array.sort(100k) takes ${fmt(result.referenceSortMs)} ms on this machine.

@@ -46,5 +46,11 @@ export function compareOnShape(shape: QualityShape): QualityRow {
 function pooled(results: readonly ReplayResult[]): ReplayResult {
   const dissolutions = { declined: 0, accept_timeout: 0, allocation_failed: 0 };
   for (const r of results) for (const reason of Object.keys(dissolutions) as (keyof typeof dissolutions)[]) dissolutions[reason] += r.dissolutions[reason];
-  return { outputs: [], ends: results.flatMap((r) => r.ends), spreads: results.flatMap((r) => r.spreads), imbalances: results.flatMap((r) => r.imbalances), dissolutions };
+  return {
+    outputs: [],
+    ends: results.flatMap((r) => r.ends),
+    spreads: results.flatMap((r) => r.spreads),
+    imbalances: results.flatMap((r) => r.imbalances),
+    dissolutions,
+  };
 }

@@ -67,11 +67,16 @@ export function readyCheckOnShape(shape: QualityShape): ReadyCheckRow {
       imbalances: results.flatMap((r) => r.imbalances),
       dissolutions: { declined: 0, accept_timeout: 0, allocation_failed: 0 },
     };
-    for (const r of results) for (const reason of ['declined', 'accept_timeout', 'allocation_failed'] as const) pooled.dissolutions[reason] += r.dissolutions[reason];
+    for (const r of results)
+      for (const reason of ['declined', 'accept_timeout', 'allocation_failed'] as const) pooled.dissolutions[reason] += r.dissolutions[reason];
     const rooms = pooled.spreads.length || 1;
     const per100 = (n: number) => +((n / rooms) * 100).toFixed(1);
     const { declined, accept_timeout, allocation_failed } = pooled.dissolutions;
-    return { name, figures: replayFigures(pooled), dissolvedPer100: { declined: per100(declined), accept_timeout: per100(accept_timeout), allocation_failed: per100(allocation_failed) } };
+    return {
+      name,
+      figures: replayFigures(pooled),
+      dissolvedPer100: { declined: per100(declined), accept_timeout: per100(accept_timeout), allocation_failed: per100(allocation_failed) },
+    };
   });
   return { trace: shape, cases };
 }

@@ -85,7 +85,12 @@ export function createPartyBaselinePool(rule: ModeRule): Pool {
 
 function toRoom(members: Ticket[], rule: ModeRule): FormedRoom {
   const down = [...members].sort((a, b) => b.rating - a.rating);
-  const { teamOf, imbalance } = balancePartyTeams(down.map(ticketSize), down.map((t) => t.rating), rule.teams, rule.teamSize);
+  const { teamOf, imbalance } = balancePartyTeams(
+    down.map(ticketSize),
+    down.map((t) => t.rating),
+    rule.teams,
+    rule.teamSize,
+  );
   const order = down.map((_, i) => i).sort((a, b) => teamOf[a]! - teamOf[b]! || a - b);
   return { tickets: order.map((i) => down[i]!), teams: order.map((i) => teamOf[i]!), spread: down[0]!.rating - down[down.length - 1]!.rating, imbalance };
 }

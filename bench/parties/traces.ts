@@ -30,9 +30,17 @@ export function generatePartyTrace(shape: TraceShape, mix: PartyMix, mode: strin
     const ticketId = `t${n}`;
     const size = sizeOf();
     const centre = gaussian(rand, 1500, 300);
-    const event: TraceEvent = size === 1
-      ? { at: joinAt, type: 'join', ticketId, playerId: `p${n}`, rating: Math.round(centre), mode, region }
-      : { at: joinAt, type: 'join', ticketId, players: Array.from({ length: size }, (_, m) => ({ playerId: `p${n}-${m}`, rating: Math.round(gaussian(rand, centre, 100)) })), mode, region };
+    const event: TraceEvent =
+      size === 1
+        ? { at: joinAt, type: 'join', ticketId, playerId: `p${n}`, rating: Math.round(centre), mode, region }
+        : {
+            at: joinAt,
+            type: 'join',
+            ticketId,
+            players: Array.from({ length: size }, (_, m) => ({ playerId: `p${n}-${m}`, rating: Math.round(gaussian(rand, centre, 100)) })),
+            mode,
+            region,
+          };
     events.push({ seq: events.length, event });
     if (rand() < shape.leaveShare) events.push({ seq: events.length, event: { at: joinAt + Math.round(exp(60_000)), type: 'leave', ticketId } });
   }

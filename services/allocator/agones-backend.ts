@@ -51,10 +51,14 @@ export function createAgonesBackend(options: AgonesBackendOptions): AllocatorBac
     kind: 'agones',
     allocate(room: RoomEvent, allocateOptions?: AllocateOptions) {
       const body = JSON.stringify(allocationRequest(room, options.namespace, options.fleet));
-      return withinBudget(async (signal) => {
-        const answer = await postJson(options.url, body, {}, dispatcher, signal);
-        return isAnswer(answer) ? judgeAgonesAnswer(answer) : answer;
-      }, options, allocateOptions);
+      return withinBudget(
+        async (signal) => {
+          const answer = await postJson(options.url, body, {}, dispatcher, signal);
+          return isAnswer(answer) ? judgeAgonesAnswer(answer) : answer;
+        },
+        options,
+        allocateOptions,
+      );
     },
     close: () => dispatcher.close(),
   };

@@ -23,9 +23,7 @@ export type Verdict =
   | { kind: 'failed'; reason: Exclude<FailReason, 'budget_spent'>; detail: string }
   | { kind: 'retry'; reason: RetryReason; detail: string };
 
-export type AllocationResult =
-  | { ok: true; server: Server; attempts: number }
-  | { ok: false; reason: FailReason; detail: string; attempts: number };
+export type AllocationResult = { ok: true; server: Server; attempts: number } | { ok: false; reason: FailReason; detail: string; attempts: number };
 
 export interface AllocateOptions {
   /** Aborts the allocation (the service is stopping): `allocate` then throws AllocationAborted. */

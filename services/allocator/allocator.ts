@@ -5,7 +5,17 @@ import type { AllocationAnswer, AllocationRoom, AllocationStore } from '../../co
 import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
-import { allocationRequest, decode, DISSOLVED_EVENT_TYPE, encode, InvalidMessage, ROOM_EVENT_TYPE, type AllocationRequest, type RoomDissolved, type RoomEvent } from '../../common/messages.js';
+import {
+  allocationRequest,
+  decode,
+  DISSOLVED_EVENT_TYPE,
+  encode,
+  InvalidMessage,
+  ROOM_EVENT_TYPE,
+  type AllocationRequest,
+  type RoomDissolved,
+  type RoomEvent,
+} from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
 import { topologyFor } from '../../common/topology.js';
@@ -51,7 +61,10 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
   const inFlight = new Set<Promise<void>>();
 
   const roomRef = (room: RoomEvent): AllocationRoom => ({
-    mode: room.mode, region: room.region, roomId: room.id, ticketIds: [...new Set(room.players.map((player) => player.ticketId))],
+    mode: room.mode,
+    region: room.region,
+    roomId: room.id,
+    ticketIds: [...new Set(room.players.map((player) => player.ticketId))],
   });
 
   /** The room with its server, to every consumer of the rooms exchange (the notifier, the recorder, analysts). */
@@ -66,13 +79,16 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
   async function release(request: AllocationRequest, decided: AllocationAnswer): Promise<void> {
     const { room } = request;
     const joins = new Map(request.joins.map((join) => [join.ticketId, join]));
-    await Promise.all(decided.requeued.map(async (ticketId) => {
-      const join = joins.get(ticketId);
-      // A room re-sent after a redelivery carries only the joins its sender held; the first copy sent the rest.
-      if (!join) return logger.warn({ room: request.room.id, ticketId }, 'no join to requeue for a ticket of a released room');
-      await channel.publish(names.requests, `${join.mode}.${join.region}`, encode(join), { messageId: `requeue-${request.room.id}-${ticketId}` });
-    }));
-    const outcomeOf = (ticketId: string) => (decided.ended.includes(ticketId) ? 'left' as const : decided.requeued.includes(ticketId) ? 'requeued' as const : null);
+    await Promise.all(
+      decided.requeued.map(async (ticketId) => {
+        const join = joins.get(ticketId);
+        // A room re-sent after a redelivery carries only the joins its sender held; the first copy sent the rest.
+        if (!join) return logger.warn({ room: request.room.id, ticketId }, 'no join to requeue for a ticket of a released room');
+        await channel.publish(names.requests, `${join.mode}.${join.region}`, encode(join), { messageId: `requeue-${request.room.id}-${ticketId}` });
+      }),
+    );
+    const outcomeOf = (ticketId: string) =>
+      decided.ended.includes(ticketId) ? ('left' as const) : decided.requeued.includes(ticketId) ? ('requeued' as const) : null;
     const players = room.players.flatMap(({ playerId, ticketId }) => {
       const outcome = outcomeOf(ticketId);
       return outcome ? [{ playerId, ticketId, outcome }] : [];
@@ -136,10 +152,13 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
     const began = await store.begin(ref, holder, clock(), leaseMs);
     if (began.action === 'busy') {
       // Another start holds the room (a copy of it, or a holder that died): look again soon, or when its lease ends.
-      const timer = setTimeout(() => {
-        waiting.delete(timer);
-        run(message, generation);
-      }, Math.max(250, Math.min(BUSY_RECHECK_MS, began.leaseUntil - clock() + 50)));
+      const timer = setTimeout(
+        () => {
+          waiting.delete(timer);
+          run(message, generation);
+        },
+        Math.max(250, Math.min(BUSY_RECHECK_MS, began.leaseUntil - clock() + 50)),
+      );
       waiting.add(timer);
       return;
     }
@@ -151,10 +170,12 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
 
   function run(message: ConsumeMessage, generation: number): void {
     if (stopping.signal.aborted) return;
-    const done = handle(message, generation).catch((error: Error) => {
-      logger.warn({ err: error.message }, 'allocation step failed; the room comes back');
-      retryLater(channel, message, generation, { queue: names.allocation, dead: names.dead, logger }, `allocation step failed: ${error.message}`);
-    }).finally(() => inFlight.delete(done));
+    const done = handle(message, generation)
+      .catch((error: Error) => {
+        logger.warn({ err: error.message }, 'allocation step failed; the room comes back');
+        retryLater(channel, message, generation, { queue: names.allocation, dead: names.dead, logger }, `allocation step failed: ${error.message}`);
+      })
+      .finally(() => inFlight.delete(done));
     inFlight.add(done);
   }
 

@@ -4,8 +4,22 @@ import { createAgonesBackend } from './agones-backend.js';
 import { createHttpBackend } from './http-backend.js';
 
 /** The backend ALLOCATOR names, or null for `none` (rooms go out without a server, as in v1). */
-export function createBackend(config: Pick<Config, 'ALLOCATOR' | 'ALLOCATOR_URL' | 'ALLOCATOR_TOKEN' | 'ALLOCATOR_TIMEOUT_MS' | 'ALLOCATOR_BUDGET_MS'
-  | 'AGONES_ALLOCATOR_URL' | 'AGONES_CLIENT_CERT' | 'AGONES_CLIENT_KEY' | 'AGONES_CA_CERT' | 'AGONES_NAMESPACE' | 'AGONES_FLEET'>): AllocatorBackend | null {
+export function createBackend(
+  config: Pick<
+    Config,
+    | 'ALLOCATOR'
+    | 'ALLOCATOR_URL'
+    | 'ALLOCATOR_TOKEN'
+    | 'ALLOCATOR_TIMEOUT_MS'
+    | 'ALLOCATOR_BUDGET_MS'
+    | 'AGONES_ALLOCATOR_URL'
+    | 'AGONES_CLIENT_CERT'
+    | 'AGONES_CLIENT_KEY'
+    | 'AGONES_CA_CERT'
+    | 'AGONES_NAMESPACE'
+    | 'AGONES_FLEET'
+  >,
+): AllocatorBackend | null {
   const budget = { timeoutMs: config.ALLOCATOR_TIMEOUT_MS, budgetMs: config.ALLOCATOR_BUDGET_MS };
   switch (config.ALLOCATOR) {
     case 'none':

@@ -26,10 +26,14 @@ export function createHttpBackend(options: HttpBackendOptions): AllocatorBackend
     kind: 'http',
     allocate(room: RoomEvent, allocateOptions?: AllocateOptions) {
       const body = JSON.stringify(room);
-      return withinBudget(async (signal) => {
-        const answer = await postJson(options.url, body, headersOf(room), dispatcher, signal);
-        return isAnswer(answer) ? judgeHttpAnswer(answer) : answer;
-      }, options, allocateOptions);
+      return withinBudget(
+        async (signal) => {
+          const answer = await postJson(options.url, body, headersOf(room), dispatcher, signal);
+          return isAnswer(answer) ? judgeHttpAnswer(answer) : answer;
+        },
+        options,
+        allocateOptions,
+      );
     },
     close: () => dispatcher.close(),
   };
@@ -49,5 +53,11 @@ export function judgeHttpAnswer(answer: Answer): Verdict {
 }
 
 function isServer(json: unknown): json is Server {
-  return typeof json === 'object' && json !== null && !Array.isArray(json) && typeof (json as { address?: unknown }).address === 'string' && (json as { address: string }).address !== '';
+  return (
+    typeof json === 'object' &&
+    json !== null &&
+    !Array.isArray(json) &&
+    typeof (json as { address?: unknown }).address === 'string' &&
+    (json as { address: string }).address !== ''
+  );
 }

@@ -4,7 +4,10 @@ export function createAllocatorMetrics(registry: Registry) {
   const registers = [registry];
   return {
     seconds: new Histogram({
-      name: 'matchq_allocation_seconds', help: 'Time from a room\'s first request to the fleet to its server or its failure', labelNames: ['outcome'], registers,
+      name: 'matchq_allocation_seconds',
+      help: "Time from a room's first request to the fleet to its server or its failure",
+      labelNames: ['outcome'],
+      registers,
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
     }),
     allocated: new Counter({ name: 'matchq_allocations_total', help: 'Rooms that got a game server', registers }),

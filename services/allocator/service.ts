@@ -23,8 +23,10 @@ export async function startAllocatorService(config: Config, logger?: Logger) {
   const registry = createRegistry('allocator', holder);
   const allocator = createAllocator({ config, amqp, store: createAllocationStore(redis, config.MATCHQ_NAMESPACE), backend, logger, registry, holder });
   await allocator.start();
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.allocator }, registry,
-    () => ({ rabbitmq: allocator.ready, redis: redis.status === 'ready' }));
+  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.allocator }, registry, () => ({
+    rabbitmq: allocator.ready,
+    redis: redis.status === 'ready',
+  }));
   return {
     allocator,
     port: (server.address() as AddressInfo).port,

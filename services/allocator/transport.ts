@@ -20,7 +20,13 @@ const TLS_FAILURE = /^(ERR_SSL_|ERR_TLS_CERT|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SI
  * failures come back as verdicts: a timeout or an unreachable host is retriable, a
  * certificate problem is not. Redirects are not followed: a 3xx is the fleet's answer.
  */
-export async function postJson(url: string, body: string, headers: Record<string, string>, dispatcher: Dispatcher, signal: AbortSignal): Promise<Answer | Verdict> {
+export async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  dispatcher: Dispatcher,
+  signal: AbortSignal,
+): Promise<Answer | Verdict> {
   try {
     const response = await fetch(url, {
       method: 'POST',

@@ -20,7 +20,11 @@ export interface Budget {
  * start inside the budget. Each attempt gets a signal that fires at its own timeout (cut to
  * what is left of the budget) or when the caller aborts; a timed-out attempt counts as retriable.
  */
-export async function withinBudget(attempt: (signal: AbortSignal) => Promise<Verdict>, budget: Budget, options: AllocateOptions = {}): Promise<AllocationResult> {
+export async function withinBudget(
+  attempt: (signal: AbortSignal) => Promise<Verdict>,
+  budget: Budget,
+  options: AllocateOptions = {},
+): Promise<AllocationResult> {
   const { signal: outer, onRetry } = options;
   const base = budget.backoffBaseMs ?? 200;
   const cap = budget.backoffCapMs ?? 5000;

@@ -31,29 +31,50 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
   const workers: PoolWorker[] = [];
   const metrics = createMatcherMetrics(registry, () => new Map(workers.map((worker) => [worker.key, worker.intake.pool.size])));
 
-  const channel = new TopologyChannel(amqp, 'matcher', topologyFor(config), undefined, () => {
-    // The broker redelivers every unacked request to whichever matcher consumes next.
-    for (const worker of workers) worker.reset();
-    logger.warn('channel reopened; pools rebuilt from redeliveries');
-  }, logger);
+  const channel = new TopologyChannel(
+    amqp,
+    'matcher',
+    topologyFor(config),
+    undefined,
+    () => {
+      // The broker redelivers every unacked request to whichever matcher consumes next.
+      for (const worker of workers) worker.reset();
+      logger.warn('channel reopened; pools rebuilt from redeliveries');
+    },
+    logger,
+  );
   for (const { mode, region } of poolsOf(config.match)) {
-    workers.push(new PoolWorker({
-      mode, region, rule: config.match.modes[mode]!, channel, store, proposals, names, logger, metrics, clock, allocation: config.ALLOCATOR !== 'none',
-      onRoom: (event) => recordRoom(figures, event, clock()),
-    }));
+    workers.push(
+      new PoolWorker({
+        mode,
+        region,
+        rule: config.match.modes[mode]!,
+        channel,
+        store,
+        proposals,
+        names,
+        logger,
+        metrics,
+        clock,
+        allocation: config.ALLOCATOR !== 'none',
+        onRoom: (event) => recordRoom(figures, event, clock()),
+      }),
+    );
   }
   const owned = () => workers.filter((worker) => worker.owned);
 
   async function tick(): Promise<void> {
     const now = clock();
     // Pools are independent: their claims and confirms overlap instead of queueing behind each other.
-    await Promise.all(owned().map(async (worker) => {
-      try {
-        await worker.tick(now);
-      } catch (error) {
-        logger.error({ err: (error as Error).message, pool: worker.key }, 'tick failed; unacked requests stay with the broker');
-      }
-    }));
+    await Promise.all(
+      owned().map(async (worker) => {
+        try {
+          await worker.tick(now);
+        } catch (error) {
+          logger.error({ err: (error as Error).message, pool: worker.key }, 'tick failed; unacked requests stay with the broker');
+        }
+      }),
+    );
   }
 
   const consumerTag = (worker: PoolWorker) => `${config.MATCHER_ID}.${worker.key}`;
@@ -61,7 +82,9 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
   async function acquire(worker: PoolWorker): Promise<void> {
     worker.owned = true;
     // No prefetch limit: every waiting ticket of the pool must be in memory to be matched.
-    await channel.consume(names.pool(worker.intake.mode, worker.intake.region), undefined, (message, generation) => worker.receive(message, generation), { consumerTag: consumerTag(worker) });
+    await channel.consume(names.pool(worker.intake.mode, worker.intake.region), undefined, (message, generation) => worker.receive(message, generation), {
+      consumerTag: consumerTag(worker),
+    });
   }
 
   /**

@@ -22,7 +22,10 @@ export interface HeldRequest {
 export function ticketOf(request: JoinRequest, rule: ModeRule): Ticket {
   const { ticketId, playerId, joinedAt, members, partyId } = request;
   if (!members || !partyId) return { ticketId, playerId, rating: request.rating, joinedAt };
-  const rating = partyRating(members.map((member) => member.rating), partyRule(rule).aggregate);
+  const rating = partyRating(
+    members.map((member) => member.rating),
+    partyRule(rule).aggregate,
+  );
   return { ticketId, playerId, rating, joinedAt, partyId, members: members.map((member) => ({ playerId: member.playerId, rating: member.rating })) };
 }
 
@@ -37,7 +40,11 @@ export class PoolIntake {
   /** Leaves seen before their join (possible after a redelivery), kept until the join shows up. */
   private readonly leftEarly = new Map<string, number>();
 
-  constructor(readonly mode: string, readonly region: string, readonly rule: ModeRule) {
+  constructor(
+    readonly mode: string,
+    readonly region: string,
+    readonly rule: ModeRule,
+  ) {
     this.pool = createPool(rule);
   }
 

@@ -3,10 +3,17 @@ import type { Ticket } from '../../core/types.js';
 import type { JoinRequest, RoomEvent } from '../../common/messages.js';
 
 /** A room event with its JSON, serialised once for both the Redis claim and the broker. */
-export interface SerializedRoom { event: RoomEvent; json: string }
+export interface SerializedRoom {
+  event: RoomEvent;
+  json: string;
+}
 
 /** A join the broker delivered again: its ticket may have ended before a crash. */
-export interface Redelivered { request: JoinRequest; message: ConsumeMessage; generation: number }
+export interface Redelivered {
+  request: JoinRequest;
+  message: ConsumeMessage;
+  generation: number;
+}
 
 /**
  * One pool's work that is decided but not yet done: redelivered joins to settle against

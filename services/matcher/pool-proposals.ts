@@ -1,7 +1,15 @@
 import type { AcceptRule } from '../../core/types.js';
 import type { MessageChannel } from '../../common/amqp.js';
 import type { Logger } from '../../common/logger.js';
-import { DISSOLVED_EVENT_TYPE, encode, PROPOSAL_EVENT_TYPE, ROOM_EVENT_TYPE, type RoomDissolved, type RoomEvent, type RoomProposal } from '../../common/messages.js';
+import {
+  DISSOLVED_EVENT_TYPE,
+  encode,
+  PROPOSAL_EVENT_TYPE,
+  ROOM_EVENT_TYPE,
+  type RoomDissolved,
+  type RoomEvent,
+  type RoomProposal,
+} from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { ProposalStore, StoredProposal } from '../../common/proposal-store.js';
 import type { MatcherMetrics } from './metrics.js';
@@ -53,10 +61,20 @@ export class PoolProposals {
   async propose(rooms: SerializedRoom[], now: number): Promise<number[][]> {
     const { intake, store } = this.deps;
     const deadline = now + this.deps.accept.seconds * 1000;
-    const lost = await store.propose(rooms.map(({ event, json }) => {
-      const ticketIds = ticketIdsOf(event);
-      return { mode: intake.mode, region: intake.region, roomId: event.id, ticketIds, seats: event.players.map((player) => ({ playerId: player.playerId, ticketId: player.ticketId })), json, deadline };
-    }));
+    const lost = await store.propose(
+      rooms.map(({ event, json }) => {
+        const ticketIds = ticketIdsOf(event);
+        return {
+          mode: intake.mode,
+          region: intake.region,
+          roomId: event.id,
+          ticketIds,
+          seats: event.players.map((player) => ({ playerId: player.playerId, ticketId: player.ticketId })),
+          json,
+          deadline,
+        };
+      }),
+    );
     rooms.forEach(({ event }, index) => {
       if (lost[index]!.length > 0) return;
       this.known.set(event.id, { deadline, ticketIds: ticketIdsOf(event) });
@@ -113,14 +131,16 @@ export class PoolProposals {
     const { channel, names, logger } = this.deps;
     const batch = this.unfound;
     this.unfound = [];
-    await Promise.all(batch.map(async (proposal) => {
-      try {
-        await channel.publish('', names.notifier, encode(proposal), { messageId: `found-${proposal.roomId}`, type: PROPOSAL_EVENT_TYPE });
-      } catch (error) {
-        logger.warn({ err: (error as Error).message, room: proposal.roomId }, 'found announcement failed; retrying next tick');
-        this.unfound.push(proposal);
-      }
-    }));
+    await Promise.all(
+      batch.map(async (proposal) => {
+        try {
+          await channel.publish('', names.notifier, encode(proposal), { messageId: `found-${proposal.roomId}`, type: PROPOSAL_EVENT_TYPE });
+        } catch (error) {
+          logger.warn({ err: (error as Error).message, room: proposal.roomId }, 'found announcement failed; retrying next tick');
+          this.unfound.push(proposal);
+        }
+      }),
+    );
   }
 
   private async expireDue(now: number): Promise<void> {
@@ -141,17 +161,19 @@ export class PoolProposals {
       logger.warn({ err: (error as Error).message, pool: intake.key }, 'reading decided proposals failed; retrying next tick');
       return;
     }
-    await Promise.all(decided.map(async (roomId) => {
-      try {
-        const proposal = await store.get(intake.mode, intake.region, roomId);
-        if (!proposal) await store.settle(intake.mode, intake.region, roomId);
-        else if (proposal.phase === 'final') await this.publishFinal(proposal, now);
-        else if (proposal.phase === 'dissolved') await this.announceDissolved(proposal);
-        // `allocating` belongs to allocation; `announced` left the set already.
-      } catch (error) {
-        logger.warn({ err: (error as Error).message, room: roomId }, 'settling a decided proposal failed; retrying next tick');
-      }
-    }));
+    await Promise.all(
+      decided.map(async (roomId) => {
+        try {
+          const proposal = await store.get(intake.mode, intake.region, roomId);
+          if (!proposal) await store.settle(intake.mode, intake.region, roomId);
+          else if (proposal.phase === 'final') await this.publishFinal(proposal, now);
+          else if (proposal.phase === 'dissolved') await this.announceDissolved(proposal);
+          // `allocating` belongs to allocation; `announced` left the set already.
+        } catch (error) {
+          logger.warn({ err: (error as Error).message, room: roomId }, 'settling a decided proposal failed; retrying next tick');
+        }
+      }),
+    );
   }
 
   /** Every player accepted: the room goes out on the rooms exchange like any v1 room, then its joins are acked. */
@@ -182,8 +204,16 @@ export class PoolProposals {
       await Promise.all(silent.map((seat) => store.setCooldown(seat.playerId, accept.cooldownSeconds * 1000)));
     }
     const dissolved: RoomDissolved = {
-      v: 1, roomId: proposal.roomId, mode: intake.mode, region: intake.region, reason,
-      players: proposal.seats.map((seat) => ({ playerId: seat.playerId, ticketId: seat.ticketId, outcome: ended.includes(seat.ticketId) ? 'left' as const : 'requeued' as const })),
+      v: 1,
+      roomId: proposal.roomId,
+      mode: intake.mode,
+      region: intake.region,
+      reason,
+      players: proposal.seats.map((seat) => ({
+        playerId: seat.playerId,
+        ticketId: seat.ticketId,
+        outcome: ended.includes(seat.ticketId) ? ('left' as const) : ('requeued' as const),
+      })),
     };
     await channel.publish('', names.notifier, encode(dissolved), { messageId: `dissolved-${proposal.roomId}`, type: DISSOLVED_EVENT_TYPE });
     await store.settle(intake.mode, intake.region, proposal.roomId);
@@ -211,7 +241,11 @@ export class PoolProposals {
 
 function proposalOf(event: RoomEvent, deadline: number): RoomProposal {
   return {
-    v: 1, roomId: event.id, mode: event.mode, region: event.region, deadline,
+    v: 1,
+    roomId: event.id,
+    mode: event.mode,
+    region: event.region,
+    deadline,
     players: event.players.map((player) => ({ playerId: player.playerId, ticketId: player.ticketId, name: player.name })),
   };
 }

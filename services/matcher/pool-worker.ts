@@ -4,7 +4,19 @@ import type { ModeRule, Ticket } from '../../core/types.js';
 import type { MessageChannel } from '../../common/amqp.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
-import { ALLOCATION_EVENT_TYPE, decode, encode, InvalidMessage, poolRequest, ROOM_EVENT_TYPE, TIMEOUT_EVENT_TYPE, type AllocationRequest, type JoinRequest, type RoomEvent, type TicketTimeout } from '../../common/messages.js';
+import {
+  ALLOCATION_EVENT_TYPE,
+  decode,
+  encode,
+  InvalidMessage,
+  poolRequest,
+  ROOM_EVENT_TYPE,
+  TIMEOUT_EVENT_TYPE,
+  type AllocationRequest,
+  type JoinRequest,
+  type RoomEvent,
+  type TicketTimeout,
+} from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { MatcherMetrics } from './metrics.js';
 import { PoolIntake, type HeldRequest } from './pool-intake.js';
@@ -56,8 +68,15 @@ export class PoolWorker {
     if (deps.rule.accept) {
       if (!deps.proposals) throw new Error(`pool ${this.intake.key} has a ready check but no proposal store`);
       this.proposals = new PoolProposals({
-        intake: this.intake, accept: deps.rule.accept, channel: deps.channel, store: deps.proposals, names: deps.names,
-        logger: deps.logger, metrics: deps.metrics, ackAll: (held) => this.ackAll(held), onRoom: deps.onRoom,
+        intake: this.intake,
+        accept: deps.rule.accept,
+        channel: deps.channel,
+        store: deps.proposals,
+        names: deps.names,
+        logger: deps.logger,
+        metrics: deps.metrics,
+        ackAll: (held) => this.ackAll(held),
+        onRoom: deps.onRoom,
       });
     }
   }
@@ -75,12 +94,15 @@ export class PoolWorker {
     let request;
     try {
       request = decode(poolRequest, message.content);
-      if (request.mode !== intake.mode || request.region !== intake.region) throw new InvalidMessage(`request for pool ${request.mode}.${request.region} on ${intake.key}`);
+      if (request.mode !== intake.mode || request.region !== intake.region)
+        throw new InvalidMessage(`request for pool ${request.mode}.${request.region} on ${intake.key}`);
       if (request.type === 'join') intake.check(request);
     } catch (error) {
       if (!(error instanceof InvalidMessage)) throw error;
       metrics.deadLetters.inc();
-      deadLetter(channel, names.dead, message, generation, error.message, logger).catch((failure: Error) => logger.error({ err: failure.message }, 'dead-lettering failed; the message will come back'));
+      deadLetter(channel, names.dead, message, generation, error.message, logger).catch((failure: Error) =>
+        logger.error({ err: failure.message }, 'dead-lettering failed; the message will come back'),
+      );
       return;
     }
     if (request.type === 'leave') {
@@ -143,7 +165,11 @@ export class PoolWorker {
     if (batch.length === 0) return;
     let states: Awaited<ReturnType<PoolStore['states']>>;
     try {
-      states = await store.states(intake.mode, intake.region, batch.map((entry) => entry.request.ticketId));
+      states = await store.states(
+        intake.mode,
+        intake.region,
+        batch.map((entry) => entry.request.ticketId),
+      );
     } catch (error) {
       this.outbox.redelivered.push(...batch);
       logger.warn({ err: (error as Error).message, pool: intake.key }, 'reading redelivered tickets failed; retrying next tick');
@@ -202,9 +228,15 @@ export class PoolWorker {
       // With a ready check a room is proposed, not final: the same all-or-none claim, in another state.
       lost = this.proposals
         ? await this.proposals.propose(events, now)
-        : await store.claimRooms(events.map(({ event, json }) => ({
-          mode: intake.mode, region: intake.region, roomId: event.id, ticketIds: ticketIdsOf(event), json,
-        })));
+        : await store.claimRooms(
+            events.map(({ event, json }) => ({
+              mode: intake.mode,
+              region: intake.region,
+              roomId: event.id,
+              ticketIds: ticketIdsOf(event),
+              json,
+            })),
+          );
     } catch (error) {
       // A room that cannot be claimed fails whole: every ticket waits again.
       logger.warn({ err: (error as Error).message, pool: intake.key }, 'claiming rooms failed; tickets return to the pool');
@@ -274,7 +306,11 @@ export class PoolWorker {
     const intake = this.intake;
     let ended: boolean[];
     try {
-      ended = await this.deps.store.expire(intake.mode, intake.region, expired.map((ticket) => ticket.ticketId));
+      ended = await this.deps.store.expire(
+        intake.mode,
+        intake.region,
+        expired.map((ticket) => ticket.ticketId),
+      );
     } catch (error) {
       this.deps.logger.warn({ err: (error as Error).message, pool: intake.key }, 'expiring tickets failed; retrying next tick');
       expired.forEach((ticket) => intake.pool.add(ticket));
@@ -301,6 +337,10 @@ export class PoolWorker {
     const timeout: TicketTimeout = { v: 1, ticketId: ticket.ticketId, playerId: ticket.playerId, mode: this.intake.mode, region: this.intake.region };
     // A party's ticket: the notifier tells every member.
     if (ticket.members) timeout.playerIds = ticket.members.map((member) => member.playerId);
-    await channel.publish('', names.notifier, encode(timeout), { messageId: `timeout-${ticket.ticketId}`, type: TIMEOUT_EVENT_TYPE, timestamp: Math.floor(clock() / 1000) });
+    await channel.publish('', names.notifier, encode(timeout), {
+      messageId: `timeout-${ticket.ticketId}`,
+      type: TIMEOUT_EVENT_TYPE,
+      timestamp: Math.floor(clock() / 1000),
+    });
   }
 }

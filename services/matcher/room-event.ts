@@ -24,9 +24,24 @@ export function toRoomEvent(
     spread: room.spread,
     imbalance: room.imbalance,
     players: room.tickets.flatMap((ticket, index) => {
-      const seat = { ticketId: ticket.ticketId, team: room.teams[index]!, waitedMs: Math.max(0, Math.round(now - ticket.joinedAt)), partyId: ticket.partyId ?? null, matchRating: ticket.rating };
+      const seat = {
+        ticketId: ticket.ticketId,
+        team: room.teams[index]!,
+        waitedMs: Math.max(0, Math.round(now - ticket.joinedAt)),
+        partyId: ticket.partyId ?? null,
+        matchRating: ticket.rating,
+      };
       const members = ticket.members ?? [{ playerId: ticket.playerId, rating: ticket.rating }];
-      return members.map((member) => ({ playerId: member.playerId, ticketId: seat.ticketId, name: nameOf(ticket.ticketId, member.playerId), rating: member.rating, team: seat.team, waitedMs: seat.waitedMs, partyId: seat.partyId, matchRating: seat.matchRating }));
+      return members.map((member) => ({
+        playerId: member.playerId,
+        ticketId: seat.ticketId,
+        name: nameOf(ticket.ticketId, member.playerId),
+        rating: member.rating,
+        team: seat.team,
+        waitedMs: seat.waitedMs,
+        partyId: seat.partyId,
+        matchRating: seat.matchRating,
+      }));
     }),
   };
 }

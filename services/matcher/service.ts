@@ -17,17 +17,30 @@ export async function startMatcherService(config: Config, logger?: Logger) {
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const redis = await connectRedis(config.REDIS_URL, logger);
   const registry = createRegistry('matcher', config.MATCHER_ID);
-  const matcher = createMatcher({ config, amqp, store: createTicketStore(redis, config.MATCHQ_NAMESPACE), proposals: createProposalStore(redis, config.MATCHQ_NAMESPACE), logger, registry });
+  const matcher = createMatcher({
+    config,
+    amqp,
+    store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
+    proposals: createProposalStore(redis, config.MATCHQ_NAMESPACE),
+    logger,
+    registry,
+  });
   await matcher.start();
   const membership = startMembership(redis, config.MATCHQ_NAMESPACE, config.MATCHER_ID, matcher, logger);
   await membership.first;
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.matcher }, registry,
+  const server = await startOpsServer(
+    config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.matcher },
+    registry,
     () => ({ rabbitmq: matcher.ready, redis: redis.status === 'ready' }),
     (req, res) => {
       if (req.url !== '/pools') return false;
-      membership.clusterView().then((view) => sendJson(res, 200, view), (error: Error) => sendJson(res, 503, { error: error.message }));
+      membership.clusterView().then(
+        (view) => sendJson(res, 200, view),
+        (error: Error) => sendJson(res, 503, { error: error.message }),
+      );
       return true;
-    });
+    },
+  );
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'ops endpoints listening');
   return {

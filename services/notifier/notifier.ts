@@ -4,14 +4,37 @@ import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.j
 import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
-import { decode, DISSOLVED_EVENT_TYPE, encode, InvalidMessage, PROPOSAL_EVENT_TYPE, roomDelivery, roomDissolved, roomEvent, roomProposal, ticketTimeout, TIMEOUT_EVENT_TYPE, type Delivery, type RoomDissolved, type RoomEvent, type RoomProposal, type TicketTimeout } from '../../common/messages.js';
+import {
+  decode,
+  DISSOLVED_EVENT_TYPE,
+  encode,
+  InvalidMessage,
+  PROPOSAL_EVENT_TYPE,
+  roomDelivery,
+  roomDissolved,
+  roomEvent,
+  roomProposal,
+  ticketTimeout,
+  TIMEOUT_EVENT_TYPE,
+  type Delivery,
+  type RoomDissolved,
+  type RoomEvent,
+  type RoomProposal,
+  type TicketTimeout,
+} from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { firstDeliveryOf, retryLater } from '../../common/retry-later.js';
 import { unclaimedReason } from '../../common/room-claims.js';
 import type { TicketStore } from '../../common/ticket-store.js';
 import { topologyFor } from '../../common/topology.js';
 
-export interface NotifierDeps { config: Config; amqp: AmqpConnectionManager; store: TicketStore; logger: Logger; registry: Registry }
+export interface NotifierDeps {
+  config: Config;
+  amqp: AmqpConnectionManager;
+  store: TicketStore;
+  logger: Logger;
+  registry: Registry;
+}
 
 /**
  * A player with no known gateway just after a room formed may be mid-reconnect, or their
@@ -32,8 +55,16 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
   const channel = new TopologyChannel(amqp, 'notifier', topologyFor(config), undefined, undefined, logger);
   const retry = { queue: names.notifier, dead: names.dead, logger };
   const routed = new Counter({ name: 'matchq_notifier_deliveries_total', help: 'Outcomes routed to gateways', labelNames: ['kind'], registers: [registry] });
-  const duplicates = new Counter({ name: 'matchq_notifier_duplicate_rooms_total', help: 'Redelivered rooms dropped because they were already routed', registers: [registry] });
-  const unrouted = new Counter({ name: 'matchq_notifier_offline_players_total', help: 'Players with no gateway when their outcome came; they get it on reconnect', registers: [registry] });
+  const duplicates = new Counter({
+    name: 'matchq_notifier_duplicate_rooms_total',
+    help: 'Redelivered rooms dropped because they were already routed',
+    registers: [registry],
+  });
+  const unrouted = new Counter({
+    name: 'matchq_notifier_offline_players_total',
+    help: 'Players with no gateway when their outcome came; they get it on reconnect',
+    registers: [registry],
+  });
 
   const sendTo = (gatewayId: string, body: Delivery) =>
     // Gateway queues are transient by design: an outcome is durable in Redis, not in flight.
@@ -43,7 +74,11 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
   async function routeRoom(room: RoomEvent, raw: Buffer, firstDelivery: number): Promise<boolean> {
     const playerIds = room.players.map((player) => player.playerId);
     // One round trip for both (the connection auto-pipelines): a room already routed is rare.
-    const [notified, gateways, unclaimed] = await Promise.all([store.roomNotified(room.mode, room.region, room.id), store.gatewaysOf(playerIds), unclaimedReason(store, room)]);
+    const [notified, gateways, unclaimed] = await Promise.all([
+      store.roomNotified(room.mode, room.region, room.id),
+      store.gatewaysOf(playerIds),
+      unclaimedReason(store, room),
+    ]);
     if (notified) {
       duplicates.inc();
       return true;
@@ -97,19 +132,28 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
       if (!gatewayId) return unrouted.inc();
       byGateway.set(gatewayId, [...(byGateway.get(gatewayId) ?? []), playerIds[index]!]);
     });
-    await Promise.all([...byGateway].map(([gatewayId, ids]) => sendTo(gatewayId, kind === 'found'
-      ? { kind, proposal: news as RoomProposal, playerIds: ids }
-      : { kind, dissolved: news as RoomDissolved, playerIds: ids })));
+    await Promise.all(
+      [...byGateway].map(([gatewayId, ids]) =>
+        sendTo(
+          gatewayId,
+          kind === 'found' ? { kind, proposal: news as RoomProposal, playerIds: ids } : { kind, dissolved: news as RoomDissolved, playerIds: ids },
+        ),
+      ),
+    );
     routed.inc({ kind }, byGateway.size);
     return true;
   }
 
   function route(message: ConsumeMessage, firstDelivery: number): Promise<boolean> {
     switch (message.properties.type) {
-      case TIMEOUT_EVENT_TYPE: return routeTimeout(decode(ticketTimeout, message.content), firstDelivery);
-      case PROPOSAL_EVENT_TYPE: return routeReadyCheck('found', decode(roomProposal, message.content));
-      case DISSOLVED_EVENT_TYPE: return routeReadyCheck('dissolved', decode(roomDissolved, message.content));
-      default: return routeRoom(decode(roomEvent, message.content), message.content, firstDelivery);
+      case TIMEOUT_EVENT_TYPE:
+        return routeTimeout(decode(ticketTimeout, message.content), firstDelivery);
+      case PROPOSAL_EVENT_TYPE:
+        return routeReadyCheck('found', decode(roomProposal, message.content));
+      case DISSOLVED_EVENT_TYPE:
+        return routeReadyCheck('dissolved', decode(roomDissolved, message.content));
+      default:
+        return routeRoom(decode(roomEvent, message.content), message.content, firstDelivery);
     }
   }
 

@@ -17,8 +17,10 @@ export async function startNotifierService(config: Config, logger?: Logger) {
   const registry = createRegistry('notifier', 'notifier');
   const notifier = createNotifier({ config, amqp, store: createTicketStore(redis, config.MATCHQ_NAMESPACE), logger, registry });
   await notifier.start();
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.notifier }, registry,
-    () => ({ rabbitmq: notifier.ready, redis: redis.status === 'ready' }));
+  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.notifier }, registry, () => ({
+    rabbitmq: notifier.ready,
+    redis: redis.status === 'ready',
+  }));
   return {
     notifier,
     port: (server.address() as AddressInfo).port,

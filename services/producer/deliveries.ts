@@ -10,10 +10,12 @@ import type { TicketDesk } from './ticket-desk.js';
  */
 export async function handleDelivery(delivery: Delivery, sessions: Map<string, Session>, desk: TicketDesk): Promise<void> {
   const each = (playerIds: string[], work: (session: Session) => Promise<void>) =>
-    Promise.all(playerIds.map(async (playerId) => {
-      const session = sessions.get(playerId);
-      if (session) await session.serial(() => work(session));
-    }));
+    Promise.all(
+      playerIds.map(async (playerId) => {
+        const session = sessions.get(playerId);
+        if (session) await session.serial(() => work(session));
+      }),
+    );
   switch (delivery.kind) {
     case 'kick': {
       const session = sessions.get(delivery.playerId);
@@ -55,25 +57,29 @@ export async function handleDelivery(delivery: Delivery, sessions: Map<string, S
         return;
       }
       if (!readyCheck) return;
-      await Promise.all(delivery.playerIds.map(async (playerId) => {
-        const session = sessions.get(playerId);
-        if (!session) return;
-        if (delivery.kind === 'found') await session.serial(async () => readyCheck.found(session, delivery.proposal));
-        else if (delivery.kind === 'dissolved') await session.serial(() => readyCheck.dissolved(session, delivery.dissolved));
-        else readyCheck.ready(session, delivery.roomId, delivery.accepted, delivery.total);
-      }));
+      await Promise.all(
+        delivery.playerIds.map(async (playerId) => {
+          const session = sessions.get(playerId);
+          if (!session) return;
+          if (delivery.kind === 'found') await session.serial(async () => readyCheck.found(session, delivery.proposal));
+          else if (delivery.kind === 'dissolved') await session.serial(() => readyCheck.dissolved(session, delivery.dissolved));
+          else readyCheck.ready(session, delivery.roomId, delivery.accepted, delivery.total);
+        }),
+      );
       return;
     }
     case 'room': {
       const { room } = delivery;
       const roomJson = JSON.stringify(roomForPlayer(room));
-      await Promise.all(delivery.playerIds.map(async (playerId) => {
-        const session = sessions.get(playerId);
-        const seat = room.players.find((player) => player.playerId === playerId);
-        if (!session || !seat) return;
-        const ref = { ticketId: seat.ticketId, mode: room.mode, region: room.region };
-        await session.serial(() => desk.deliver(session, ref, { kind: 'matched', room, roomJson, party: seat.partyId != null }));
-      }));
+      await Promise.all(
+        delivery.playerIds.map(async (playerId) => {
+          const session = sessions.get(playerId);
+          const seat = room.players.find((player) => player.playerId === playerId);
+          if (!session || !seat) return;
+          const ref = { ticketId: seat.ticketId, mode: room.mode, region: room.region };
+          await session.serial(() => desk.deliver(session, ref, { kind: 'matched', room, roomJson, party: seat.partyId != null }));
+        }),
+      );
     }
   }
 }

@@ -20,7 +20,17 @@ import { topologyFor } from '../../common/topology.js';
 import { authenticate } from './auth.js';
 import { handleDelivery } from './deliveries.js';
 import { createGatewayMetrics } from './metrics.js';
-import { CLOSE_GOING_AWAY, CLOSE_REPLACED, createFrameParser, MAX_FRAME_BYTES, PARTY_CLIENT_TYPES, READY_CHECK_CLIENT_TYPES, searchingFrame, V1_CLIENT_TYPES, type ErrorFrame } from '../../packages/client/src/wire/index.js';
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_REPLACED,
+  createFrameParser,
+  MAX_FRAME_BYTES,
+  PARTY_CLIENT_TYPES,
+  READY_CHECK_CLIENT_TYPES,
+  searchingFrame,
+  V1_CLIENT_TYPES,
+  type ErrorFrame,
+} from '../../packages/client/src/wire/index.js';
 import { partiesEnabled } from '../../core/party.js';
 import type { PartyStore } from '../../common/party-store.js';
 import { createFanout } from './fanout.js';
@@ -64,20 +74,40 @@ const PARTY_TOUCH_MS = 60_000;
  * hands them the outcomes the notifier routes here. It holds sockets and nothing else:
  * every ticket lives in Redis and the broker, so any gateway can serve any player.
  */
-export function createGateway({ config, amqp, store, proposals, db, logger, registry, clock = Date.now, pingIntervalMs = 30_000, routes = {}, handlers = [], parties }: GatewayDeps) {
+export function createGateway({
+  config,
+  amqp,
+  store,
+  proposals,
+  db,
+  logger,
+  registry,
+  clock = Date.now,
+  pingIntervalMs = 30_000,
+  routes = {},
+  handlers = [],
+  parties,
+}: GatewayDeps) {
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const gatewayId = config.GATEWAY_ID;
   const sessions = new Map<string, Session>();
   const metrics = createGatewayMetrics(registry, () => sessions.size);
   const myQueue = names.gateway(gatewayId);
-  const channel = new TopologyChannel(amqp, 'gateway', topologyFor(config), async (ch) => {
-    // Our own delivery queue lives and dies with this process: outcomes are durable in Redis.
-    await ch.assertQueue(myQueue, { exclusive: true, autoDelete: true, durable: false });
-    await ch.bindQueue(myQueue, names.deliveries, gatewayId);
-  }, () => {
-    // Deliveries routed while our queue was gone are lost; the outcomes are in Redis.
-    for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
-  }, logger);
+  const channel = new TopologyChannel(
+    amqp,
+    'gateway',
+    topologyFor(config),
+    async (ch) => {
+      // Our own delivery queue lives and dies with this process: outcomes are durable in Redis.
+      await ch.assertQueue(myQueue, { exclusive: true, autoDelete: true, durable: false });
+      await ch.bindQueue(myQueue, names.deliveries, gatewayId);
+    },
+    () => {
+      // Deliveries routed while our queue was gone are lost; the outcomes are in Redis.
+      for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
+    },
+    logger,
+  );
   const ratingsIn = async (playerIds: string[], mode: string) => {
     const byPlayer = await ratingsOf(db, playerIds);
     return new Map([...byPlayer].flatMap(([playerId, ratings]) => (ratings[mode] === undefined ? [] : [[playerId, ratings[mode]!] as const])));
@@ -111,7 +141,12 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
    */
   function reportError(session: Session, frame: ErrorFrame, cause?: unknown): void {
     metrics.errors.inc({ code: frame.code });
-    const fields = { playerId: session.player.id, code: frame.code, id: frame.id, err: cause instanceof Error ? cause.message : cause === undefined ? frame.message : String(cause) };
+    const fields = {
+      playerId: session.player.id,
+      code: frame.code,
+      id: frame.id,
+      err: cause instanceof Error ? cause.message : cause === undefined ? frame.message : String(cause),
+    };
     if (cause !== undefined) logger.warn(fields, `sent error ${frame.code}`);
     else if (frame.code === 'rate_limited') logger.debug(fields, `sent error ${frame.code}`);
     else logger.info(fields, `sent error ${frame.code}`);
@@ -150,7 +185,9 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
     sessions.set(player.id, session);
     previous?.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
     ws.on('message', (data, isBinary) => onFrame(session, data, isBinary));
-    ws.on('pong', () => { session.alive = true; });
+    ws.on('pong', () => {
+      session.alive = true;
+    });
     ws.on('error', (error) => logger.debug({ err: error.message, playerId: player.id }, 'socket error'));
     ws.on('close', () => {
       if (sessions.get(player.id) === session) sessions.delete(player.id);
@@ -158,7 +195,12 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
       partyDesk?.touch(session);
     });
     const modes = Object.keys(config.match.modes);
-    session.send({ type: 'hello', player: { id: player.id, name: player.name, rating: player.rating, ratings: Object.fromEntries(modes.map((mode) => [mode, session.ratingIn(mode)])) }, modes, regions: config.match.regions });
+    session.send({
+      type: 'hello',
+      player: { id: player.id, name: player.name, rating: player.rating, ratings: Object.fromEntries(modes.map((mode) => [mode, session.ratingIn(mode)])) },
+      modes,
+      regions: config.match.regions,
+    });
     void session.serial(async () => {
       try {
         const holder = await store.setGateway(player.id, gatewayId, session.connectionId);
@@ -208,7 +250,10 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
         }
       } catch (error) {
         // Logged once, with the cause, where the error frame is reported.
-        session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id: message.id }, new Error(`${message.type} failed: ${(error as Error).message}`));
+        session.send(
+          { type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id: message.id },
+          new Error(`${message.type} failed: ${(error as Error).message}`),
+        );
       }
     });
   }
@@ -216,10 +261,16 @@ export function createGateway({ config, amqp, store, proposals, db, logger, regi
   /** After Redis comes back (perhaps empty), writes back who is here and their live tickets. */
   function resync(): void {
     for (const session of sessions.values()) {
-      void session.serial(async () => {
-        await store.setGateway(session.player.id, gatewayId, session.connectionId);
-        if (session.ticket) await store.restore({ ...session.ticket, playerId: session.player.id }, config.match.modes[session.ticket.mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS);
-      }).catch((error: Error) => logger.warn({ err: error.message }, 'resync after a Redis reconnect failed'));
+      void session
+        .serial(async () => {
+          await store.setGateway(session.player.id, gatewayId, session.connectionId);
+          if (session.ticket)
+            await store.restore(
+              { ...session.ticket, playerId: session.player.id },
+              config.match.modes[session.ticket.mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS,
+            );
+        })
+        .catch((error: Error) => logger.warn({ err: error.message }, 'resync after a Redis reconnect failed'));
     }
   }
 

@@ -3,11 +3,23 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export function createGatewayMetrics(registry: Registry, socketCount: () => number) {
   const registers = [registry];
   return {
-    sockets: new Gauge({ name: 'matchq_gateway_sockets', help: 'Signed-in sockets held by this gateway', registers, collect() { this.set(socketCount()); } }),
+    sockets: new Gauge({
+      name: 'matchq_gateway_sockets',
+      help: 'Signed-in sockets held by this gateway',
+      registers,
+      collect() {
+        this.set(socketCount());
+      },
+    }),
     frames: new Counter({ name: 'matchq_gateway_frames_total', help: 'Client frames received, by type', labelNames: ['type'], registers }),
     errors: new Counter({ name: 'matchq_gateway_errors_total', help: 'Error replies, by code', labelNames: ['code'], registers }),
     rejectedUpgrades: new Counter({ name: 'matchq_gateway_rejected_upgrades_total', help: 'WebSocket upgrades refused (bad token, wrong path)', registers }),
-    joinSeconds: new Histogram({ name: 'matchq_gateway_join_seconds', help: 'From join frame to queued (confirmed by the broker)', registers, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] }),
+    joinSeconds: new Histogram({
+      name: 'matchq_gateway_join_seconds',
+      help: 'From join frame to queued (confirmed by the broker)',
+      registers,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    }),
   };
 }
 

@@ -16,8 +16,12 @@ import type { TicketDesk } from './ticket-desk.js';
 export function createPartyDesk(config: Config, parties: PartyStore, store: TicketStore, desk: TicketDesk, fanout: Fanout, logger: Logger) {
   const maxSize = config.PARTY_MAX_SIZE;
 
-  const error = (session: Session, code: 'already_in_party' | 'party_not_found' | 'party_full' | 'not_in_party' | 'not_leader' | 'party_queued' | 'already_queued' | 'bad_request', message: string, id?: RequestId) =>
-    session.send({ type: 'error', code, message, id });
+  const error = (
+    session: Session,
+    code: 'already_in_party' | 'party_not_found' | 'party_full' | 'not_in_party' | 'not_leader' | 'party_queued' | 'already_queued' | 'bad_request',
+    message: string,
+    id?: RequestId,
+  ) => session.send({ type: 'error', code, message, id });
 
   /** Whether the player holds a live ticket of their own (a party member's is the party's). */
   async function holdsTicket(session: Session): Promise<boolean> {
@@ -36,7 +40,10 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
   async function tellAll(party: StoredParty, you: Session, id?: RequestId): Promise<void> {
     const view = partyView(party);
     you.send({ type: 'party', party: view, id });
-    await fanout.party(party.members.map((member) => member.id).filter((playerId) => playerId !== you.player.id), view);
+    await fanout.party(
+      party.members.map((member) => member.id).filter((playerId) => playerId !== you.player.id),
+      view,
+    );
   }
 
   async function create(session: Session, id?: RequestId): Promise<void> {
@@ -85,7 +92,8 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
     const result = await parties.leave(code, playerId, session.player.id);
     if (!result.ok) {
       if (result.reason === 'not_leader') return error(session, 'not_leader', 'only the party leader may kick', id);
-      if (result.reason === 'not_member') return error(session, 'not_in_party', kick ? `player ${playerId} is not in your party` : 'you are not in a party', id);
+      if (result.reason === 'not_member')
+        return error(session, 'not_in_party', kick ? `player ${playerId} is not in your party` : 'you are not in a party', id);
       return error(session, 'not_in_party', 'you are not in a party', id);
     }
     // A live ticket built from the old membership ends first, for everyone who was on it.
@@ -98,7 +106,11 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
       return;
     }
     session.send({ type: 'party', party: null, id });
-    if (rest) await fanout.party(rest.members.map((member) => member.id), partyView(rest));
+    if (rest)
+      await fanout.party(
+        rest.members.map((member) => member.id),
+        partyView(rest),
+      );
   }
 
   const leave = (session: Session, id?: RequestId) => remove(session, session.player.id, id);
@@ -120,7 +132,10 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
   /** Keeps the parties of connected members alive; called on a timer and when a member disconnects. */
   function touch(session: Session): void {
     const code = session.partyCode;
-    if (code) parties.touch(code, session.player.id).catch((failure: Error) => logger.warn({ err: failure.message, playerId: session.player.id }, 'touching a party failed'));
+    if (code)
+      parties
+        .touch(code, session.player.id)
+        .catch((failure: Error) => logger.warn({ err: failure.message, playerId: session.player.id }, 'touching a party failed'));
   }
 
   return { create, join, leave, kick, greet, touch };

@@ -6,7 +6,11 @@ export class RateLimit {
   private tokens: number;
   private updatedAt: number;
 
-  constructor(private readonly perSecond: number, private readonly burst: number, now: number) {
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    now: number,
+  ) {
     this.tokens = burst;
     this.updatedAt = now;
   }

@@ -5,7 +5,10 @@ import { ratingsOf } from './results-ledger.js';
 import type { Session } from './session.js';
 
 /** What a result changed, as sent to every gateway: `ratings` maps player id to the new rating. */
-interface RatingChange { mode: string; ratings: Record<string, number> }
+interface RatingChange {
+  mode: string;
+  ratings: Record<string, number>;
+}
 
 /**
  * Keeps the ratings of this gateway's signed-in players current, so a join costs no query:
@@ -13,7 +16,19 @@ interface RatingChange { mode: string; ratings: Record<string, number> }
  * over Redis pub/sub (published before the API answers, so a join after the answer sees it).
  * A subscriber that reconnects may have missed changes: it re-reads its players' ratings.
  */
-export function createRatingUpdates({ redis, db, channel, sessions, logger }: { redis: RedisClient; db: Knex; channel: string; sessions: () => Map<string, Session>; logger: Logger }) {
+export function createRatingUpdates({
+  redis,
+  db,
+  channel,
+  sessions,
+  logger,
+}: {
+  redis: RedisClient;
+  db: Knex;
+  channel: string;
+  sessions: () => Map<string, Session>;
+  logger: Logger;
+}) {
   // A subscribed connection can do nothing else: a second one, of the same kind (single or cluster).
   const subscriber: RedisClient = (redis as { duplicate(): RedisClient }).duplicate();
   let connectedOnce = false;

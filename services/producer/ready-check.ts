@@ -17,7 +17,16 @@ export type DeliverLeft = (session: Session, ref: TicketRef, reason: LeftReason,
  * decides each answer once, tells everyone in the room `ready` after each accept, and turns
  * a dissolved room into `requeued` or `left` per player. Only modes with `accept` get here.
  */
-export function createReadyCheck(config: Config, tickets: TicketStore, proposals: ProposalStore, channel: MessageChannel, names: AmqpNames, clock: () => number, logger: Logger, deliverLeft: DeliverLeft) {
+export function createReadyCheck(
+  config: Config,
+  tickets: TicketStore,
+  proposals: ProposalStore,
+  channel: MessageChannel,
+  names: AmqpNames,
+  clock: () => number,
+  logger: Logger,
+  deliverLeft: DeliverLeft,
+) {
   const notPending = (session: Session, id?: RequestId) =>
     session.send({ type: 'error', code: 'not_pending', message: 'no room is waiting for your answer', id });
 
@@ -25,9 +34,18 @@ export function createReadyCheck(config: Config, tickets: TicketStore, proposals
   function found(session: Session, proposal: RoomProposal): void {
     const seat = proposal.players.find((player) => player.playerId === session.player.id);
     if (!seat || session.ticket?.ticketId !== seat.ticketId) return;
-    session.pending = { roomId: proposal.roomId, ticketId: seat.ticketId, mode: proposal.mode, region: proposal.region, playerIds: proposal.players.map((player) => player.playerId) };
+    session.pending = {
+      roomId: proposal.roomId,
+      ticketId: seat.ticketId,
+      mode: proposal.mode,
+      region: proposal.region,
+      playerIds: proposal.players.map((player) => player.playerId),
+    };
     session.send({
-      type: 'found', ticketId: seat.ticketId, roomId: proposal.roomId, expiresInMs: Math.max(0, proposal.deadline - clock()),
+      type: 'found',
+      ticketId: seat.ticketId,
+      roomId: proposal.roomId,
+      expiresInMs: Math.max(0, proposal.deadline - clock()),
       players: proposal.players.map((player) => ({ id: player.playerId, name: player.name })),
     });
   }
@@ -39,7 +57,11 @@ export function createReadyCheck(config: Config, tickets: TicketStore, proposals
     if (!proposal || proposal.phase !== 'proposed' || clock() > proposal.deadline) return;
     const room = JSON.parse(proposal.json) as RoomEvent;
     found(session, {
-      v: 1, roomId: proposal.roomId, mode: ticket.mode, region: ticket.region, deadline: proposal.deadline,
+      v: 1,
+      roomId: proposal.roomId,
+      mode: ticket.mode,
+      region: ticket.region,
+      deadline: proposal.deadline,
       players: room.players.map((player) => ({ playerId: player.playerId, ticketId: player.ticketId, name: player.name })),
     });
   }
@@ -63,10 +85,12 @@ export function createReadyCheck(config: Config, tickets: TicketStore, proposals
     gateways.forEach((gatewayId, index) => {
       if (gatewayId) byGateway.set(gatewayId, [...(byGateway.get(gatewayId) ?? []), others[index]!]);
     });
-    await Promise.all([...byGateway].map(([gatewayId, playerIds]) => {
-      const ready: Delivery = { kind: 'ready', roomId: pending.roomId, accepted, total, playerIds };
-      return channel.publish(names.deliveries, gatewayId, encode(ready), { persistent: false });
-    }));
+    await Promise.all(
+      [...byGateway].map(([gatewayId, playerIds]) => {
+        const ready: Delivery = { kind: 'ready', roomId: pending.roomId, accepted, total, playerIds };
+        return channel.publish(names.deliveries, gatewayId, encode(ready), { persistent: false });
+      }),
+    );
   }
 
   /** A decline (or a leave while pending) that Redis took: cooldown, then `left declined` to the player. */
@@ -84,14 +108,21 @@ export function createReadyCheck(config: Config, tickets: TicketStore, proposals
     if (result.outcome !== 'ok') return notPending(session, id);
     if (type === 'decline') return declined(session, pending, id);
     session.send({ type: 'ready', roomId, accepted: result.accepted, total: result.total, id });
-    await tellOthers(pending, session.player.id, result.accepted, result.total)
-      .catch((error: Error) => logger.warn({ err: error.message, room: roomId }, 'telling the room of an accept failed; the counts come with the next one'));
+    await tellOthers(pending, session.player.id, result.accepted, result.total).catch((error: Error) =>
+      logger.warn({ err: error.message, room: roomId }, 'telling the room of an accept failed; the counts come with the next one'),
+    );
   }
 
   /** `leave` of a ticket in a proposed room: a decline, even after accepting. False when the room is no longer pending. */
   async function leave(session: Session, ticket: StoredTicket, id?: RequestId): Promise<boolean> {
     if (!ticket.roomId) return false;
-    const pending = (await pendingOf(session, ticket.roomId)) ?? { roomId: ticket.roomId, ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, playerIds: [] };
+    const pending = (await pendingOf(session, ticket.roomId)) ?? {
+      roomId: ticket.roomId,
+      ticketId: ticket.ticketId,
+      mode: ticket.mode,
+      region: ticket.region,
+      playerIds: [],
+    };
     const result = await proposals.step(ticket.mode, ticket.region, ticket.roomId, 'leave', clock(), session.player.id);
     if (result.outcome !== 'ok') return false;
     await declined(session, pending, id);

@@ -13,14 +13,14 @@ export interface ResultEvent {
 }
 export const RESULT_EVENT_TYPE = 'result.v1';
 
-export type Applied =
-  | { kind: 'applied'; event: ResultEvent }
-  | { kind: 'same'; event: ResultEvent }
-  | { kind: 'conflict' };
+export type Applied = { kind: 'applied'; event: ResultEvent } | { kind: 'same'; event: ResultEvent } | { kind: 'conflict' };
 
 /** The API's 200 answer, derived from the event so a repeat gets exactly the same one. */
-export const answerOf = (event: ResultEvent) =>
-  ({ roomId: event.roomId, mode: event.mode, changes: event.placements.map(({ playerId, before, after }) => ({ playerId, before, after })) });
+export const answerOf = (event: ResultEvent) => ({
+  roomId: event.roomId,
+  mode: event.mode,
+  changes: event.placements.map(({ playerId, before, after }) => ({ playerId, before, after })),
+});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -54,7 +54,14 @@ async function baseRatings(trx: Knex.Transaction, room: RoomEvent): Promise<Map<
  * result row is inserted under its primary key (a concurrent post of the same room waits on
  * it, then finds it), and only a new row moves ratings and writes their history.
  */
-export async function applyResult(db: Knex, room: RoomEvent, teams: RatedTeam[], placements: Placement[], serverKeyId: string | null, now: Date): Promise<Applied> {
+export async function applyResult(
+  db: Knex,
+  room: RoomEvent,
+  teams: RatedTeam[],
+  placements: Placement[],
+  serverKeyId: string | null,
+  now: Date,
+): Promise<Applied> {
   const key = placementsKey(placements);
   const seen = await existing(db, room.id, key);
   if (seen) return seen;
@@ -62,31 +69,60 @@ export async function applyResult(db: Knex, room: RoomEvent, teams: RatedTeam[],
   const ids = [...new Set(room.players.map((player) => player.playerId))].sort();
   return db.transaction(async (trx) => {
     const bases = await baseRatings(trx, room);
-    await trx('ratings').insert(ids.map((id) => ({ player_id: id, mode, ...initialSkill(bases.get(id)!), games: 0 }))).onConflict(['player_id', 'mode']).ignore();
+    await trx('ratings')
+      .insert(ids.map((id) => ({ player_id: id, mode, ...initialSkill(bases.get(id)!), games: 0 })))
+      .onConflict(['player_id', 'mode'])
+      .ignore();
     const rows = await trx('ratings').where({ mode }).whereIn('player_id', ids).orderBy('player_id').forUpdate().select('player_id', 'mu', 'sigma');
     const skills = new Map<string, Skill>(rows.map((row) => [row.player_id as string, { mu: row.mu as number, sigma: row.sigma as number }]));
 
-    const rated = rateGame(teams.map((team) => team.playerIds.map((id) => skills.get(id)!)), teams.map((team) => team.rank));
+    const rated = rateGame(
+      teams.map((team) => team.playerIds.map((id) => skills.get(id)!)),
+      teams.map((team) => team.rank),
+    );
     const after = new Map<string, Skill>();
     teams.forEach((team, t) => team.playerIds.forEach((id, p) => after.set(id, rated[t]![p]!)));
     const event: ResultEvent = {
-      v: 1, roomId: room.id, mode, at: now.toISOString(),
+      v: 1,
+      roomId: room.id,
+      mode,
+      at: now.toISOString(),
       placements: placements.map(({ playerId, rank }) => ({ playerId, rank, before: ratingOf(skills.get(playerId)!), after: ratingOf(after.get(playerId)!) })),
     };
 
-    const inserted = await trx('results').insert({ room_id: room.id, mode, placements_key: key, event: JSON.stringify(event), server_key_id: serverKeyId, at: now })
-      .onConflict('room_id').ignore().returning('room_id');
+    const inserted = await trx('results')
+      .insert({ room_id: room.id, mode, placements_key: key, event: JSON.stringify(event), server_key_id: serverKeyId, at: now })
+      .onConflict('room_id')
+      .ignore()
+      .returning('room_id');
     // Another post of this room committed while we waited for the locks: compare with it, change nothing.
     if (inserted.length === 0) return (await existing(trx, room.id, key))!;
 
     for (const id of ids) {
       const skill = after.get(id)!;
-      await trx('ratings').where({ player_id: id, mode }).update({ mu: skill.mu, sigma: skill.sigma, games: trx.raw('games + 1'), updated_at: now });
+      await trx('ratings')
+        .where({ player_id: id, mode })
+        .update({ mu: skill.mu, sigma: skill.sigma, games: trx.raw('games + 1'), updated_at: now });
     }
-    await trx('rating_history').insert(placements.map(({ playerId, rank }) => {
-      const before = skills.get(playerId)!, next = after.get(playerId)!;
-      return { room_id: room.id, player_id: playerId, mode, rank, before: ratingOf(before), after: ratingOf(next), mu_before: before.mu, sigma_before: before.sigma, mu_after: next.mu, sigma_after: next.sigma, at: now };
-    }));
+    await trx('rating_history').insert(
+      placements.map(({ playerId, rank }) => {
+        const before = skills.get(playerId)!,
+          next = after.get(playerId)!;
+        return {
+          room_id: room.id,
+          player_id: playerId,
+          mode,
+          rank,
+          before: ratingOf(before),
+          after: ratingOf(next),
+          mu_before: before.mu,
+          sigma_before: before.sigma,
+          mu_after: next.mu,
+          sigma_after: next.sigma,
+          at: now,
+        };
+      }),
+    );
     return { kind: 'applied', event } as const;
   });
 }

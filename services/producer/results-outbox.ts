@@ -21,12 +21,23 @@ export function createResultsOutbox({ db, channel, exchange, logger }: { db: Kne
 
   async function pass(): Promise<number> {
     return db.transaction(async (trx) => {
-      const rows = await trx('results').whereNull('published_at').orderBy('at').limit(BATCH).forUpdate().skipLocked()
+      const rows = await trx('results')
+        .whereNull('published_at')
+        .orderBy('at')
+        .limit(BATCH)
+        .forUpdate()
+        .skipLocked()
         .select('room_id', trx.raw('event::text as event'));
       for (const row of rows) {
         await channel.publish(exchange, '', Buffer.from(row.event as string), { messageId: row.room_id as string, type: RESULT_EVENT_TYPE, timeoutMs: 5000 });
       }
-      if (rows.length > 0) await trx('results').whereIn('room_id', rows.map((row) => row.room_id as string)).update({ published_at: trx.fn.now() });
+      if (rows.length > 0)
+        await trx('results')
+          .whereIn(
+            'room_id',
+            rows.map((row) => row.room_id as string),
+          )
+          .update({ published_at: trx.fn.now() });
       return rows.length;
     });
   }

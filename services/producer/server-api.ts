@@ -21,7 +21,10 @@ export const MAX_RESULT_BYTES = 64 * 1024;
 
 const resultBody = z.object({
   roomId: z.string().min(1).max(64),
-  placements: z.array(z.object({ playerId: z.string().min(1).max(64), rank: z.number().int().min(1) })).min(1).max(1000),
+  placements: z
+    .array(z.object({ playerId: z.string().min(1).max(64), rank: z.number().int().min(1) }))
+    .min(1)
+    .max(1000),
 });
 
 export interface ServerApiDeps {
@@ -68,7 +71,12 @@ export function createServerApi({ config, db, amqp, redis, logger, registry, ses
   const channel = new TopologyChannel(amqp, 'results', topologyFor(config));
   const outbox = createResultsOutbox({ db, channel, exchange: names.results, logger });
   const updates = createRatingUpdates({ redis, db, channel: redisKeys(config.MATCHQ_NAMESPACE).ratingsChannel, sessions, logger });
-  const answered = new Counter({ name: 'matchq_server_api_responses_total', help: 'Server API answers, by route and status', labelNames: ['route', 'status'], registers: [registry] });
+  const answered = new Counter({
+    name: 'matchq_server_api_responses_total',
+    help: 'Server API answers, by route and status',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
 
   const reply = (res: ServerResponse, route: string, status: number, body: unknown) => {
     answered.inc({ route, status });
@@ -111,7 +119,8 @@ export function createServerApi({ config, db, amqp, redis, logger, registry, ses
     if (applied.kind === 'applied') {
       const { event } = applied;
       logger.info({ roomId, mode: event.mode }, 'result applied');
-      await updates.announce({ mode: event.mode, ratings: Object.fromEntries(event.placements.map((p) => [p.playerId, p.after])) })
+      await updates
+        .announce({ mode: event.mode, ratings: Object.fromEntries(event.placements.map((p) => [p.playerId, p.after])) })
         .catch((error: Error) => logger.warn({ err: error.message }, 'telling the gateways the new ratings failed; they see them at the next sign-in'));
       void outbox.kick();
     }

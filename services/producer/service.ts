@@ -34,7 +34,13 @@ export async function startGatewayService(config: Config, logger?: Logger, optio
   // Game servers' API on the same port; it keeps this gateway's signed-in players' ratings current.
   const serverApi = createServerApi({ config, db, amqp, redis, logger, registry, sessions: () => gateway.sessions });
   const gateway = createGateway({
-    config, amqp, db, logger, routes, pingIntervalMs: options.pingIntervalMs, registry,
+    config,
+    amqp,
+    db,
+    logger,
+    routes,
+    pingIntervalMs: options.pingIntervalMs,
+    registry,
     store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
     handlers: [serverApi.handle],
     proposals: createProposalStore(redis, config.MATCHQ_NAMESPACE),

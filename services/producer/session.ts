@@ -42,7 +42,13 @@ export class Session {
   private chain: Promise<void> = Promise.resolve();
   private readonly rate: RateLimit;
 
-  constructor(readonly socket: WebSocket, readonly player: Player, readonly connectionId: string, now: number, private readonly report: ErrorReport) {
+  constructor(
+    readonly socket: WebSocket,
+    readonly player: Player,
+    readonly connectionId: string,
+    now: number,
+    private readonly report: ErrorReport,
+  ) {
     this.rate = new RateLimit(RATE_PER_SECOND, RATE_BURST, now);
   }
 

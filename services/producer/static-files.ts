@@ -8,8 +8,14 @@ import { bundle } from './web-bundles.js';
 
 const publicDirectory = fileURLToPath(new URL('./public/', import.meta.url));
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
 };
 /** Page routes and the file each serves. */
 const PAGES: Record<string, string> = { '/': 'lobby.html', '/dashboard': 'dashboard.html' };
@@ -37,11 +43,14 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, logger?: 
     res.end('not found');
   };
   if (name.endsWith('.js') || name.endsWith('.js.map')) {
-    bundle(name).then((found) => (found ? send(found.contents) : notFound()), (error: Error) => {
-      logger?.error({ err: error.message, asset: name }, 'building the web pages failed');
-      res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`building ${name} failed: ${error.message}`);
-    });
+    bundle(name).then(
+      (found) => (found ? send(found.contents) : notFound()),
+      (error: Error) => {
+        logger?.error({ err: error.message, asset: name }, 'building the web pages failed');
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`building ${name} failed: ${error.message}`);
+      },
+    );
     return true;
   }
   readFile((Object.hasOwn(VENDOR, name) ? VENDOR[name] : undefined) ?? join(publicDirectory, name)).then(send, notFound);

@@ -50,8 +50,12 @@ export function sumSamples(samples: RoomsSample[], at: number): RoomsSample {
   const total: RoomsSample = { at, rooms: 0, waitCounts: WAIT_EDGES_S.map(() => 0), spreadCounts: SPREAD_EDGES.map(() => 0) };
   for (const sample of samples) {
     total.rooms += sample.rooms;
-    sample.waitCounts.forEach((count, index) => { total.waitCounts[index]! += count; });
-    sample.spreadCounts.forEach((count, index) => { total.spreadCounts[index]! += count; });
+    sample.waitCounts.forEach((count, index) => {
+      total.waitCounts[index]! += count;
+    });
+    sample.spreadCounts.forEach((count, index) => {
+      total.spreadCounts[index]! += count;
+    });
   }
   return total;
 }
@@ -81,15 +85,20 @@ export function prune<T extends { at: number }>(samples: T[], now: number, cap: 
 
 /** The latest rooms of all matchers, newest first. */
 export function recentRooms(statuses: MatcherStatus[]): RecentRoom[] {
-  return statuses.flatMap((status) => status.figures?.recent ?? []).sort((a, b) => b.at - a.at).slice(0, RECENT_ROOMS);
+  return statuses
+    .flatMap((status) => status.figures?.recent ?? [])
+    .sort((a, b) => b.at - a.at)
+    .slice(0, RECENT_ROOMS);
 }
 
 /** Who owns each configured pool and how many wait there, from the matchers' statuses. */
 export function poolViews(pools: { mode: string; region: string }[], statuses: MatcherStatus[]): PoolView[] {
-  const views = new Map<string, PoolView>(pools.map(({ mode, region }) => {
-    const pool = poolKey(mode, region);
-    return [pool, { pool, mode, region, waiting: null, held: null, owner: null, lastTickMs: null }];
-  }));
+  const views = new Map<string, PoolView>(
+    pools.map(({ mode, region }) => {
+      const pool = poolKey(mode, region);
+      return [pool, { pool, mode, region, waiting: null, held: null, owner: null, lastTickMs: null }];
+    }),
+  );
   // During a hand-over two matchers may list a pool: the freshest heartbeat wins.
   const seen = new Map<string, number>();
   for (const status of statuses) {
@@ -104,7 +113,14 @@ export function poolViews(pools: { mode: string; region: string }[], statuses: M
 }
 
 /** Everything the dashboard draws, from the samples kept. */
-export function summarize(input: { now: number; live: boolean; statuses: MatcherStatus[]; pools: PoolView[]; poolHistory: PoolSample[]; rooms: RoomsSample[] }): StatsSnapshot {
+export function summarize(input: {
+  now: number;
+  live: boolean;
+  statuses: MatcherStatus[];
+  pools: PoolView[];
+  poolHistory: PoolSample[];
+  rooms: RoomsSample[];
+}): StatsSnapshot {
   const { now } = input;
   const inWindow = input.rooms.filter((sample) => sample.at >= now - STATS_WINDOW_MS);
   const total = sumSamples(inWindow, now);
@@ -113,13 +129,17 @@ export function summarize(input: { now: number; live: boolean; statuses: Matcher
     at: now,
     windowMs: STATS_WINDOW_MS,
     live: input.live,
-    matchers: input.statuses.map((status) => ({ id: status.id, at: status.at, pools: status.pools.map((entry) => entry.pool).sort() }))
+    matchers: input.statuses
+      .map((status) => ({ id: status.id, at: status.at, pools: status.pools.map((entry) => entry.pool).sort() }))
       .sort((a, b) => a.id.localeCompare(b.id)),
     pools: input.pools,
     poolHistory: input.poolHistory.filter((sample) => sample.at >= now - STATS_WINDOW_MS),
     rooms: {
       total: total.rooms,
-      lastMinute: sumSamples(inWindow.filter((sample) => sample.at > now - 60_000), now).rooms,
+      lastMinute: sumSamples(
+        inWindow.filter((sample) => sample.at > now - 60_000),
+        now,
+      ).rooms,
       perMinute: roomsPerMinute(inWindow, now),
       recent: recentRooms(input.statuses),
     },
@@ -154,7 +174,12 @@ export function createStats({ config, redis, logger, clock = Date.now, pollMs = 
   async function poll(): Promise<void> {
     const now = clock();
     try {
-      statuses = await matcherStatuses(redis, config.MATCHQ_NAMESPACE, (matcherId, err) => logger.warn({ matcherId, err }, 'stats: left out a heartbeat that does not parse'), now);
+      statuses = await matcherStatuses(
+        redis,
+        config.MATCHQ_NAMESPACE,
+        (matcherId, err) => logger.warn({ matcherId, err }, 'stats: left out a heartbeat that does not parse'),
+        now,
+      );
       live = true;
     } catch (error) {
       if (live) logger.warn({ err: (error as Error).message }, 'stats: reading matcher heartbeats failed');
@@ -178,7 +203,9 @@ export function createStats({ config, redis, logger, clock = Date.now, pollMs = 
   return {
     async start(): Promise<void> {
       await poll();
-      timer = setInterval(() => { polling = poll(); }, pollMs);
+      timer = setInterval(() => {
+        polling = poll();
+      }, pollMs);
     },
     snapshot(): StatsSnapshot {
       return summarize({ now: clock(), live, statuses, pools: poolViews(pools, statuses), poolHistory, rooms });

@@ -27,7 +27,9 @@ const STALE_GRACE_SECONDS = 60;
  * `roomJson`: the room as players see it, serialised once for all of its players. `party`: the
  * ticket is a party's, told to each member once (not once in all).
  */
-export type Outcome = ({ kind: 'matched'; room: RoomEvent; roomJson?: string } | { kind: 'timeout' } | { kind: 'left'; reason: LeftReason; id?: RequestId }) & { party?: boolean };
+export type Outcome = ({ kind: 'matched'; room: RoomEvent; roomJson?: string } | { kind: 'timeout' } | { kind: 'left'; reason: LeftReason; id?: RequestId }) & {
+  party?: boolean;
+};
 
 /** v1.1 parties, as the ticket desk needs them: who is in the player's party, and telling members on any gateway. */
 export interface PartyHooks {
@@ -42,16 +44,27 @@ export interface PartyHooks {
  * machine. Redis decides every race (one live ticket per player, leave against room);
  * the broker holds the requests; the player is told only what is durable.
  */
-export function createTicketDesk(config: Config, store: TicketStore, channel: TopologyChannel, names: AmqpNames, clock: () => number, logger: Logger, proposals?: ProposalStore, party?: PartyHooks) {
+export function createTicketDesk(
+  config: Config,
+  store: TicketStore,
+  channel: TopologyChannel,
+  names: AmqpNames,
+  clock: () => number,
+  logger: Logger,
+  proposals?: ProposalStore,
+  party?: PartyHooks,
+) {
   // Only a config with a ready check gets one: without it every path below is v1's.
-  const readyCheck = proposals && Object.values(config.match.modes).some((rule) => rule.accept)
-    ? createReadyCheck(config, store, proposals, channel, names, clock, logger, (session, ref, reason, id) => deliver(session, ref, { kind: 'left', reason, id }))
-    : undefined;
+  const readyCheck =
+    proposals && Object.values(config.match.modes).some((rule) => rule.accept)
+      ? createReadyCheck(config, store, proposals, channel, names, clock, logger, (session, ref, reason, id) =>
+          deliver(session, ref, { kind: 'left', reason, id }),
+        )
+      : undefined;
   const ticketTtl = (mode: string) => config.match.modes[mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS;
   // With an allocator each player's `matched` carries a join token for the room's game server.
-  const signJoinToken = config.ALLOCATOR !== 'none' && config.JOIN_TOKEN_SECRET
-    ? createJoinTokenSigner(config.JOIN_TOKEN_SECRET, config.JOIN_TOKEN_TTL_SECONDS, clock)
-    : null;
+  const signJoinToken =
+    config.ALLOCATOR !== 'none' && config.JOIN_TOKEN_SECRET ? createJoinTokenSigner(config.JOIN_TOKEN_SECRET, config.JOIN_TOKEN_TTL_SECONDS, clock) : null;
 
   async function liveTicketOf(playerId: string) {
     const pointer = await store.livePointer(playerId);
@@ -61,8 +74,14 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   }
 
   /** What a session keeps of a stored ticket. */
-  const liveOf = (ticket: StoredTicket): LiveTicket =>
-    ({ ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, joinedAt: ticket.joinedAt, ...(ticket.partyId && { partyId: ticket.partyId }) });
+  const liveOf = (ticket: StoredTicket): LiveTicket => ({
+    ticketId: ticket.ticketId,
+    mode: ticket.mode,
+    region: ticket.region,
+    rating: ticket.rating,
+    joinedAt: ticket.joinedAt,
+    ...(ticket.partyId && { partyId: ticket.partyId }),
+  });
 
   const alreadyQueued = (session: Session, id?: string | number) =>
     session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
@@ -73,13 +92,32 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
    * player's next connection completes (the matcher drops a second copy of a join).
    * Returns why the broker or Redis did not take it, or undefined once the player was told.
    */
-  async function announce(session: Session, ticket: LiveTicket, id?: string | number, members?: StoredTicket['members'], leaderId?: string): Promise<Error | undefined> {
+  async function announce(
+    session: Session,
+    ticket: LiveTicket,
+    id?: string | number,
+    members?: StoredTicket['members'],
+    leaderId?: string,
+  ): Promise<Error | undefined> {
     const { partyId, ...fields } = ticket;
-    const request: JoinRequest = partyId && members
-      ? { v: 1, type: 'join', ...fields, playerId: leaderId!, name: members.find((member) => member.playerId === leaderId)?.name ?? session.player.name, partyId, members }
-      : { v: 1, type: 'join', ...fields, playerId: session.player.id, name: session.player.name };
+    const request: JoinRequest =
+      partyId && members
+        ? {
+            v: 1,
+            type: 'join',
+            ...fields,
+            playerId: leaderId!,
+            name: members.find((member) => member.playerId === leaderId)?.name ?? session.player.name,
+            partyId,
+            members,
+          }
+        : { v: 1, type: 'join', ...fields, playerId: session.player.id, name: session.player.name };
     try {
-      await channel.publish(names.requests, `${ticket.mode}.${ticket.region}`, encode(request), { messageId: ticket.ticketId, type: 'join.v1', timeoutMs: CONFIRM_TIMEOUT_MS });
+      await channel.publish(names.requests, `${ticket.mode}.${ticket.region}`, encode(request), {
+        messageId: ticket.ticketId,
+        type: 'join.v1',
+        timeoutMs: CONFIRM_TIMEOUT_MS,
+      });
       await store.confirm(ticket);
     } catch (error) {
       return error as Error;
@@ -87,7 +125,15 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, id });
     session.ticket = { ...ticket };
     // Every other member hears `queued` for the same ticket, on whichever gateway holds them.
-    if (party && members) await party.fanout.queued(members.map((member) => member.playerId).filter((playerId) => playerId !== session.player.id), ticket).catch((error: Error) => logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'telling party members queued failed; they see it on reconnect'));
+    if (party && members)
+      await party.fanout
+        .queued(
+          members.map((member) => member.playerId).filter((playerId) => playerId !== session.player.id),
+          ticket,
+        )
+        .catch((error: Error) =>
+          logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'telling party members queued failed; they see it on reconnect'),
+        );
     return undefined;
   }
 
@@ -105,15 +151,19 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   }
 
   async function join(session: Session, mode: string, region: string, id?: string | number): Promise<void> {
-    if (!modeRule(config.match, mode)) return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
-    if (!config.match.regions.includes(region)) return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
+    if (!modeRule(config.match, mode))
+      return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
+    if (!config.match.regions.includes(region))
+      return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
     // In a party only the leader queues, and for everyone (contract v1.1).
     const myParty = party && (await party.parties.partyOf(session.player.id));
-    if (myParty && myParty.leader !== session.player.id) return session.send({ type: 'error', code: 'not_leader', message: 'only the party leader can queue the party', id });
+    if (myParty && myParty.leader !== session.player.id)
+      return session.send({ type: 'error', code: 'not_leader', message: 'only the party leader can queue the party', id });
     if (session.ticket) return alreadyQueued(session, id);
     if (readyCheck) {
       const retryInMs = await readyCheck.cooldownLeft(session.player.id);
-      if (retryInMs > 0) return session.send({ type: 'error', code: 'cooling_down', message: 'you declined or missed a match; you may join again shortly', retryInMs, id });
+      if (retryInMs > 0)
+        return session.send({ type: 'error', code: 'cooling_down', message: 'you declined or missed a match; you may join again shortly', retryInMs, id });
     }
     const { pointer, ticket: current } = await liveTicketOf(session.player.id);
     if (current?.state === 'proposed') return alreadyQueued(session, id);
@@ -131,7 +181,11 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     const failed = await announce(session, ticket, id);
     if (failed) {
       // Not confirmed: the ticket must not live on in a matcher the player does not know about.
-      await store.cancel(ticket).catch((error: Error) => logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'cancelling an unconfirmed ticket failed; it ends as a stale ticket'));
+      await store
+        .cancel(ticket)
+        .catch((error: Error) =>
+          logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'cancelling an unconfirmed ticket failed; it ends as a stale ticket'),
+        );
       unavailable(session, failed, id);
     }
   }
@@ -163,7 +217,12 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
   /** Redis already ended the ticket; the leave lets the matcher drop it and ack its join now. */
   async function publishLeave(ref: TicketRef, playerId: string): Promise<void> {
     const request: LeaveRequest = { v: 1, type: 'leave', ticketId: ref.ticketId, playerId, mode: ref.mode, region: ref.region };
-    await channel.publish(names.requests, `${ref.mode}.${ref.region}`, encode(request), { messageId: `leave-${ref.ticketId}`, type: 'leave.v1', timeoutMs: CONFIRM_TIMEOUT_MS })
+    await channel
+      .publish(names.requests, `${ref.mode}.${ref.region}`, encode(request), {
+        messageId: `leave-${ref.ticketId}`,
+        type: 'leave.v1',
+        timeoutMs: CONFIRM_TIMEOUT_MS,
+      })
       .catch((error: Error) => logger.warn({ err: error.message, ticketId: ref.ticketId }, 'publishing a leave failed; Redis already ended the ticket'));
   }
 
@@ -173,20 +232,45 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
    * one joined or left since the members were read), then opened as any ticket, every member
    * pointed at it, announced to the broker, and `queued` told to every member.
    */
-  async function joinAsParty(session: Session, current: StoredParty, mode: string, region: string, seenPointer: string | null, id?: string | number): Promise<void> {
+  async function joinAsParty(
+    session: Session,
+    current: StoredParty,
+    mode: string,
+    region: string,
+    seenPointer: string | null,
+    id?: string | number,
+  ): Promise<void> {
     const hooks = party!;
     const rule = config.match.modes[mode]!;
     const { maxSize, aggregate } = partyRule(rule);
-    if (current.members.length > maxSize) return session.send({ type: 'error', code: 'party_too_large', message: `mode ${mode} takes parties of up to ${maxSize}; yours has ${current.members.length}`, id });
+    if (current.members.length > maxSize)
+      return session.send({
+        type: 'error',
+        code: 'party_too_large',
+        message: `mode ${mode} takes parties of up to ${maxSize}; yours has ${current.members.length}`,
+        id,
+      });
     // The party's last ticket, if it ended, is what the attach compares against.
     const last = current.ticket ? await store.get(current.ticket) : null;
     if (last?.state === 'queued') return alreadyQueued(session, id);
     // The party's rating is over its members' ratings in this mode (a member without results: the base rating).
-    const inMode = await hooks.ratingsIn(current.members.map((member) => member.id), mode);
+    const inMode = await hooks.ratingsIn(
+      current.members.map((member) => member.id),
+      mode,
+    );
     const members = current.members.map((member) => ({ playerId: member.id, name: member.name, rating: inMode.get(member.id) ?? member.rating }));
     const ticket = {
-      ticketId: randomUUID(), mode, region, playerId: session.player.id, joinedAt: clock(), partyId: current.id, members,
-      rating: partyRating(members.map((member) => member.rating), aggregate),
+      ticketId: randomUUID(),
+      mode,
+      region,
+      playerId: session.player.id,
+      joinedAt: clock(),
+      partyId: current.id,
+      members,
+      rating: partyRating(
+        members.map((member) => member.rating),
+        aggregate,
+      ),
     };
     if (!(await hooks.parties.attach(current, current.ticket, ticket))) {
       return session.send({ type: 'error', code: 'party_queued', message: 'your party changed while queueing; try again', id });
@@ -195,11 +279,19 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
       await hooks.parties.attach(current, ticket, current.ticket).catch(() => undefined);
       return alreadyQueued(session, id);
     }
-    await store.pointMembers(ticket, members.map((member) => member.playerId).filter((playerId) => playerId !== session.player.id), ticketTtl(mode));
+    await store.pointMembers(
+      ticket,
+      members.map((member) => member.playerId).filter((playerId) => playerId !== session.player.id),
+      ticketTtl(mode),
+    );
     const live: LiveTicket = { ticketId: ticket.ticketId, mode, region, rating: ticket.rating, joinedAt: ticket.joinedAt, partyId: current.id };
     const failed = await announce(session, live, id, members, session.player.id);
     if (failed) {
-      await store.cancel(ticket).catch((error: Error) => logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'cancelling an unconfirmed ticket failed; it ends as a stale ticket'));
+      await store
+        .cancel(ticket)
+        .catch((error: Error) =>
+          logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'cancelling an unconfirmed ticket failed; it ends as a stale ticket'),
+        );
       unavailable(session, failed, id);
     }
   }
@@ -209,7 +301,9 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     await store.setReason(ticket, reason);
     if (you) await deliver(you, ticket, { kind: 'left', reason, party: true, id });
     const others = (ticket.members ?? []).map((member) => member.playerId).filter((playerId) => playerId !== you?.player.id);
-    await party?.fanout.ended(others, ticket, reason).catch((error: Error) => logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'telling party members left failed; they see it on reconnect'));
+    await party?.fanout
+      .ended(others, ticket, reason)
+      .catch((error: Error) => logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'telling party members left failed; they see it on reconnect'));
   }
 
   /**
@@ -276,7 +370,8 @@ export function createTicketDesk(config: Config, store: TicketStore, channel: To
     const isParty = ticket.partyId !== undefined;
     if (isParty ? ticket.deliveredTo?.includes(session.player.id) : ticket.delivered) return;
     if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout', party: isParty });
-    if (ticket.state === 'declined' || ticket.state === 'accept_timeout' || ticket.state === 'allocation_failed') return deliver(session, ticket, { kind: 'left', reason: ticket.state, party: isParty });
+    if (ticket.state === 'declined' || ticket.state === 'accept_timeout' || ticket.state === 'allocation_failed')
+      return deliver(session, ticket, { kind: 'left', reason: ticket.state, party: isParty });
     if (ticket.state === 'matched' && ticket.roomId) {
       const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
       const room = json ? decode(roomEvent, Buffer.from(json)) : null;

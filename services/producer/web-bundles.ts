@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 const web = (path: string) => fileURLToPath(new URL(`./web/${path}`, import.meta.url));
 export const ENTRIES = { lobby: web('lobby/main.ts'), dashboard: web('dashboard/main.ts') };
 
-export interface Bundle { name: string; contents: Uint8Array }
+export interface Bundle {
+  name: string;
+  contents: Uint8Array;
+}
 
 let built: Promise<Map<string, Bundle>> | undefined;
 

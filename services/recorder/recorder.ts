@@ -14,7 +14,11 @@ import { topologyFor } from '../../common/topology.js';
 import { roomRows } from './room-rows.js';
 
 export interface RecorderDeps {
-  config: Config; amqp: AmqpConnectionManager; db: Knex; logger: Logger; registry: Registry;
+  config: Config;
+  amqp: AmqpConnectionManager;
+  db: Knex;
+  logger: Logger;
+  registry: Registry;
   /** Redis, read-only and only for this: was each room claimed by a matcher? */
   claims: ClaimReader;
 }
@@ -52,7 +56,9 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
       entries = await claimed(all);
     } catch (error) {
       logger.warn({ err: (error as Error).message, rooms: all.length }, 'checking room claims failed (Redis); retrying');
-      all.forEach(({ message, generation }) => retryLater(channel, message, generation, retry, `checking the room's claim failed: ${(error as Error).message}`));
+      all.forEach(({ message, generation }) =>
+        retryLater(channel, message, generation, retry, `checking the room's claim failed: ${(error as Error).message}`),
+      );
       return;
     }
     if (entries.length === 0) return;
@@ -75,8 +81,14 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
   async function insert(entries: typeof batch): Promise<void> {
     const rows = entries.map(({ room }) => roomRows(room));
     await db.transaction(async (trx) => {
-      await trx('rooms').insert(rows.map((row) => row.room)).onConflict('id').ignore();
-      await trx('room_players').insert(rows.flatMap((row) => row.players)).onConflict().ignore();
+      await trx('rooms')
+        .insert(rows.map((row) => row.room))
+        .onConflict('id')
+        .ignore();
+      await trx('room_players')
+        .insert(rows.flatMap((row) => row.players))
+        .onConflict()
+        .ignore();
     });
   }
 
@@ -85,7 +97,8 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
     try {
       await insert([entry]);
     } catch (error) {
-      if (isDataError(error)) return deadLetter(channel, names.dead, message, generation, `PostgreSQL refused the room: ${(error as Error).message}`, logger).catch(() => undefined);
+      if (isDataError(error))
+        return deadLetter(channel, names.dead, message, generation, `PostgreSQL refused the room: ${(error as Error).message}`, logger).catch(() => undefined);
       logger.warn({ err: (error as Error).message }, 'writing a room failed; retrying');
       return retryLater(channel, message, generation, retry, `writing the room failed: ${(error as Error).message}`);
     }

@@ -23,11 +23,15 @@ export async function startRecorderService(config: Config, logger?: Logger) {
   const recorder = createRecorder({ config, amqp, db, logger, registry, claims });
   await recorder.start();
   const dbWatch = watchDb(db);
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder }, registry,
-    () => ({ rabbitmq: recorder.ready, redis: redis.status === 'ready', postgresql: dbWatch.health.up }));
+  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder }, registry, () => ({
+    rabbitmq: recorder.ready,
+    redis: redis.status === 'ready',
+    postgresql: dbWatch.health.up,
+  }));
   return {
     recorder,
     port: (server.address() as AddressInfo).port,
-    stop: () => stopInOrder([() => dbWatch.stop(), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]),
+    stop: () =>
+      stopInOrder([() => dbWatch.stop(), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]),
   };
 }

@@ -18,11 +18,20 @@ describe('chaos: the guarantees under faults (short run)', function () {
     const shared = await watchSharedServices();
     try {
       const report = await runChaos({
-        tickets: 400, players: 60, faults: [...FAULT_KINDS], faultEveryMs: 3000, tickMs: 200, maxWaitSeconds: 8,
-        databaseServer: DATABASE_SERVER, logFile: join(tmpdir(), `matchq-chaos-test-${process.pid}.log`),
+        tickets: 400,
+        players: 60,
+        faults: [...FAULT_KINDS],
+        faultEveryMs: 3000,
+        tickMs: 200,
+        maxWaitSeconds: 8,
+        databaseServer: DATABASE_SERVER,
+        logFile: join(tmpdir(), `matchq-chaos-test-${process.pid}.log`),
       });
       expect(report.faults.map((fault) => fault.kind)).to.deep.equal(FAULT_KINDS);
-      expect(report.faults.every((fault) => fault.recoveryMs !== null), JSON.stringify(report.faults)).to.equal(true);
+      expect(
+        report.faults.every((fault) => fault.recoveryMs !== null),
+        JSON.stringify(report.faults),
+      ).to.equal(true);
       expect(report.tickets).to.be.greaterThan(100);
       expect(report.matched).to.be.greaterThan(0);
       expect(report.lostDetail, `lost tickets; faults ${JSON.stringify(report.faults)}`).to.deep.equal([]);

@@ -26,18 +26,29 @@ describe('the pipeline with an http allocator, end to end', function () {
     await fleet.stop();
   });
 
-  const start = (env: NodeJS.ProcessEnv = {}) => startStack({
-    tickMs: 200,
-    env: { ALLOCATOR: 'http', ALLOCATOR_URL: fleet.url, JOIN_TOKEN_SECRET: SECRET, JOIN_TOKEN_TTL_SECONDS: '120', ALLOCATOR_TIMEOUT_MS: '1000', ALLOCATOR_BUDGET_MS: '2000', ...env },
-  }).then((started) => (stack = started));
+  const start = (env: NodeJS.ProcessEnv = {}) =>
+    startStack({
+      tickMs: 200,
+      env: {
+        ALLOCATOR: 'http',
+        ALLOCATOR_URL: fleet.url,
+        JOIN_TOKEN_SECRET: SECRET,
+        JOIN_TOKEN_TTL_SECONDS: '120',
+        ALLOCATOR_TIMEOUT_MS: '1000',
+        ALLOCATOR_BUDGET_MS: '2000',
+        ...env,
+      },
+    }).then((started) => (stack = started));
 
   async function threePlayers() {
-    return Promise.all([1500, 1510, 1520].map(async (rating) => {
-      const player = await stack.addPlayer(`al${++seq}`, rating);
-      const client = await stack.connect(player.token);
-      client.send(JOIN);
-      return { player, client, queued: await client.next('queued') };
-    }));
+    return Promise.all(
+      [1500, 1510, 1520].map(async (rating) => {
+        const player = await stack.addPlayer(`al${++seq}`, rating);
+        const client = await stack.connect(player.token);
+        client.send(JOIN);
+        return { player, client, queued: await client.next('queued') };
+      }),
+    );
   }
 
   it('tells each player the server the fleet gave the room, with a join token a game server can verify', async () => {
@@ -66,7 +77,9 @@ describe('the pipeline with an http allocator, end to end', function () {
     await eventually('the fleet holding the room', () => fleet.seen.length === 1, 20_000);
     players[0]!.client.close();
     const back = await stack.connect(players[0]!.player.token);
-    const matched = await back.next('matched', 20_000).catch((error: Error) => { throw new Error(`${error.message}: ${JSON.stringify(back.frames)}`); });
+    const matched = await back.next('matched', 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(back.frames)}`);
+    });
     expect(matched.room.server).to.deep.equal({ address: '203.0.113.51:7000' });
     expect(matched.joinToken).to.be.a('string');
     expect(back.frames.filter((frame) => frame.type === 'matched')).to.have.length(1);
@@ -76,8 +89,13 @@ describe('the pipeline with an http allocator, end to end', function () {
     await start();
     fleet.answer({ status: 409, body: { error: 'fleet closed' } });
     const players = await threePlayers();
-    await eventually('three rooms of the same tickets refused', () => new Set(fleet.seen.map((seen) => seen.headers['idempotency-key'])).size === 3, 30_000)
-      .catch((error: Error) => { throw new Error(`${error.message}: ${fleet.seen.length} seen; ${JSON.stringify(players.map(({ client }) => client.frames.map((frame) => frame.type)))}`); });
+    await eventually(
+      'three rooms of the same tickets refused',
+      () => new Set(fleet.seen.map((seen) => seen.headers['idempotency-key'])).size === 3,
+      30_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: ${fleet.seen.length} seen; ${JSON.stringify(players.map(({ client }) => client.frames.map((frame) => frame.type)))}`);
+    });
     const tickets = players.map(({ queued }) => queued.ticketId);
     for (const seen of fleet.seen) {
       expect((JSON.parse(seen.body) as { players: { ticketId: string }[] }).players.map((seat) => seat.ticketId)).to.have.members(tickets);

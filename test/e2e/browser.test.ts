@@ -13,7 +13,16 @@ import { startStack, type Stack } from '../support/stack.js';
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
@@ -31,7 +40,12 @@ const MATCH: MatchConfig = {
   },
 };
 
-interface DemoPlayer { id: string; name: string; rating: number; token: string }
+interface DemoPlayer {
+  id: string;
+  name: string;
+  rating: number;
+  token: string;
+}
 
 describe('browser: lobby and dashboard', function () {
   this.timeout(90_000);
@@ -100,7 +114,13 @@ describe('browser: lobby and dashboard', function () {
   const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
   it('matches three players on three pages into one room that all three show', async () => {
-    const players = await Promise.all([['ada', 1500], ['bob', 1520], ['cyd', 1480]].map(([name, rating]) => stack.addPlayer(name as string, rating as number)));
+    const players = await Promise.all(
+      [
+        ['ada', 1500],
+        ['bob', 1520],
+        ['cyd', 1480],
+      ].map(([name, rating]) => stack.addPlayer(name as string, rating as number)),
+    );
     const pages = await Promise.all([newPage(DESKTOP, players), newPage(PHONE), newPage(DESKTOP)]);
 
     // ada picks herself from the demo players; bob and cyd paste their tokens.
@@ -199,13 +219,19 @@ describe('browser: lobby and dashboard', function () {
     const ownerChip = dashboard.locator(`#owners [data-matcher="${stack.namespace}-m0"] [data-pool="duo.eu"]`);
     await ownerChip.waitFor();
 
-    const waiting = await Promise.all([['eve', 1500], ['fox', 1540], ['gus', 1460]].map(async ([name, rating]) => {
-      const player = await stack.addPlayer(name as string, rating as number);
-      const client = await stack.connect(player.token);
-      client.send({ type: 'join', mode: 'duo', region: 'eu' });
-      await client.next('queued');
-      return client;
-    }));
+    const waiting = await Promise.all(
+      [
+        ['eve', 1500],
+        ['fox', 1540],
+        ['gus', 1460],
+      ].map(async ([name, rating]) => {
+        const player = await stack.addPlayer(name as string, rating as number);
+        const client = await stack.connect(player.token);
+        client.send({ type: 'join', mode: 'duo', region: 'eu' });
+        await client.next('queued');
+        return client;
+      }),
+    );
     await showsText(duoEu, exactly('3'));
     await shot(dashboard, 'dashboard-pool-filling');
 
@@ -235,7 +261,13 @@ describe('browser: lobby and dashboard', function () {
   });
 
   it('ready check: shows the found room with a countdown, accepts by keyboard, counts the others, then shows the room', async () => {
-    const players = await Promise.all([['mia', 1500], ['ned', 1510], ['ola', 1490]].map(([name, rating]) => stack.addPlayer(name as string, rating as number)));
+    const players = await Promise.all(
+      [
+        ['mia', 1500],
+        ['ned', 1510],
+        ['ola', 1490],
+      ].map(([name, rating]) => stack.addPlayer(name as string, rating as number)),
+    );
     const page = await newPage(PHONE);
     await signIn(page, players[0]!);
     await findMatch(page, 'ready3', 'eu', false);
@@ -260,7 +292,13 @@ describe('browser: lobby and dashboard', function () {
   });
 
   it('ready check: a decline ends the search, said in words', async () => {
-    const players = await Promise.all([['pam', 1500], ['quy', 1500], ['ray', 1500]].map(([name, rating]) => stack.addPlayer(name as string, rating as number)));
+    const players = await Promise.all(
+      [
+        ['pam', 1500],
+        ['quy', 1500],
+        ['ray', 1500],
+      ].map(([name, rating]) => stack.addPlayer(name as string, rating as number)),
+    );
     const page = await newPage(DESKTOP);
     await signIn(page, players[0]!);
     await findMatch(page, 'ready3', 'us', false);
@@ -275,7 +313,13 @@ describe('browser: lobby and dashboard', function () {
   });
 
   it('keeps the search through a gateway restart and shows the room formed after it', async () => {
-    const players = await Promise.all([['ivy', 1500], ['jon', 1500], ['kim', 1500]].map(([name, rating]) => stack.addPlayer(name as string, rating as number)));
+    const players = await Promise.all(
+      [
+        ['ivy', 1500],
+        ['jon', 1500],
+        ['kim', 1500],
+      ].map(([name, rating]) => stack.addPlayer(name as string, rating as number)),
+    );
     const page = await newPage(DESKTOP);
     await signIn(page, players[0]!);
     await findMatch(page, 'ffa3', 'us');
@@ -305,7 +349,10 @@ describe('browser: lobby and dashboard', function () {
 
 /** Waits until the locator's text contains `text` (a string) or matches it (a RegExp); no fixed sleeps. */
 async function showsText(locator: Locator, text: string | RegExp, { visible = true } = {}): Promise<void> {
-  await locator.filter({ hasText: text }).first().waitFor({ state: visible ? 'visible' : 'attached' });
+  await locator
+    .filter({ hasText: text })
+    .first()
+    .waitFor({ state: visible ? 'visible' : 'attached' });
 }
 
 /** Waits until the uPlot bar chart `#id` has drawn at least one bar with its count over it. */

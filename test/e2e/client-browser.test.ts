@@ -6,11 +6,25 @@ import { chromium, type Browser } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ENTRY = fileURLToPath(new URL('../../packages/client/src/index.ts', import.meta.url));
 
 /** What the page hands back: plain data across the page boundary. */
-interface PageResult { globalWebSocket: boolean; names: string[]; rooms: string[]; refusal: string }
+interface PageResult {
+  globalWebSocket: boolean;
+  names: string[];
+  rooms: string[];
+  refusal: string;
+}
 
 /** @matchq/client bundled for the browser (esbuild, as a game's bundler would) in Chromium, against the real pipeline. */
 describe('@matchq/client in a browser', function () {
@@ -21,7 +35,16 @@ describe('@matchq/client in a browser', function () {
 
   before(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`the browser tests need Debian's Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    const built = await build({ entryPoints: [ENTRY], bundle: true, format: 'iife', globalName: 'matchq', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent' });
+    const built = await build({
+      entryPoints: [ENTRY],
+      bundle: true,
+      format: 'iife',
+      globalName: 'matchq',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
     bundle = built.outputFiles[0]!.text;
     stack = await startStack({ tickMs: 100 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -40,17 +63,23 @@ describe('@matchq/client in a browser', function () {
     // A page of the gateway's own origin, as a game's page would be served from its own.
     await page.goto(stack.httpUrl('/healthz'));
     await page.addScriptTag({ content: bundle });
-    const result = await page.evaluate(async ({ url, tokens }): Promise<PageResult> => {
-      const sdk = (globalThis as unknown as { matchq: typeof import('../../packages/client/src/index.js') }).matchq;
-      const clients = tokens.map((token) => sdk.connect(url, token));
-      const hellos = await Promise.all(clients.map((client) => client.ready()));
-      const refusal = await clients[0]!.leave().then(() => 'none', (error: unknown) => (sdk.isMatchqError(error) ? error.code : String(error)));
-      const rooms = clients.map((client) => new Promise<string>((resolve) => client.once('matched', (frame) => resolve(frame.room.id))));
-      await Promise.all(clients.map((client) => client.join('ffa3', 'global')));
-      const ids = await Promise.all(rooms);
-      clients.forEach((client) => client.close());
-      return { globalWebSocket: typeof WebSocket === 'function', names: hellos.map((hello) => hello.player.name), rooms: ids, refusal };
-    }, { url: stack.gatewayUrl(), tokens: players.map((player) => player.token) });
+    const result = await page.evaluate(
+      async ({ url, tokens }): Promise<PageResult> => {
+        const sdk = (globalThis as unknown as { matchq: typeof import('../../packages/client/src/index.js') }).matchq;
+        const clients = tokens.map((token) => sdk.connect(url, token));
+        const hellos = await Promise.all(clients.map((client) => client.ready()));
+        const refusal = await clients[0]!.leave().then(
+          () => 'none',
+          (error: unknown) => (sdk.isMatchqError(error) ? error.code : String(error)),
+        );
+        const rooms = clients.map((client) => new Promise<string>((resolve) => client.once('matched', (frame) => resolve(frame.room.id))));
+        await Promise.all(clients.map((client) => client.join('ffa3', 'global')));
+        const ids = await Promise.all(rooms);
+        clients.forEach((client) => client.close());
+        return { globalWebSocket: typeof WebSocket === 'function', names: hellos.map((hello) => hello.player.name), rooms: ids, refusal };
+      },
+      { url: stack.gatewayUrl(), tokens: players.map((player) => player.token) },
+    );
     await page.close();
     expect(errors).to.deep.equal([]);
     expect(result.globalWebSocket).to.equal(true);

@@ -83,7 +83,13 @@ describe('@matchq/client, packed and installed like a game developer would', fun
     writeFileSync(join(app, 'play.mjs'), PLAY);
     const players = [await stack.addPlayer('tarball-a'), await stack.addPlayer('tarball-b'), await stack.addPlayer('tarball-c')];
     const { stdout } = await run('node', ['play.mjs', stack.gatewayUrl(), ...players.map((player) => player.token)], { cwd: app, timeout: 60_000 });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { names: string[]; refusal: string; tickets: string[]; matched: { ticketId: string; roomId: string; players: number }[]; wireParses: boolean };
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      names: string[];
+      refusal: string;
+      tickets: string[];
+      matched: { ticketId: string; roomId: string; players: number }[];
+      wireParses: boolean;
+    };
     expect(result.names).to.deep.equal(players.map((player) => player.name));
     expect(result.refusal).to.equal('not_queued');
     expect(result.matched.map((frame) => frame.ticketId)).to.deep.equal(result.tickets);
@@ -100,26 +106,49 @@ describe('@matchq/client, packed and installed like a game developer would', fun
     expect(code).to.include("'ws://localhost:8080'");
     writeFileSync(join(app, 'readme-client.mjs'), code.replace("'ws://localhost:8080'", `'${stack.gatewayUrl()}'`));
     const players = [await stack.addPlayer('readme-a'), await stack.addPlayer('readme-b'), await stack.addPlayer('readme-c')];
-    const outputs = await Promise.all(players.map((player) => run('node', ['readme-client.mjs'], { cwd: app, timeout: 60_000, env: { ...process.env, TOKEN: player.token } })
-      .catch((error: Error & { stdout?: string; stderr?: string; signal?: string; code?: number }) => {
-        throw new Error(`${player.name}'s client failed (exit ${error.code}, signal ${error.signal}); stdout: ${error.stdout}; stderr: ${error.stderr}`);
-      })));
+    const outputs = await Promise.all(
+      players.map((player) =>
+        run('node', ['readme-client.mjs'], { cwd: app, timeout: 60_000, env: { ...process.env, TOKEN: player.token } }).catch(
+          (error: Error & { stdout?: string; stderr?: string; signal?: string; code?: number }) => {
+            throw new Error(`${player.name}'s client failed (exit ${error.code}, signal ${error.signal}); stdout: ${error.stdout}; stderr: ${error.stderr}`);
+          },
+        ),
+      ),
+    );
     const roomLines = outputs.map(({ stdout }, index) => {
       expect(stdout).to.include(`signed in as ${players[index]!.name} (1500)`);
       return stdout.split('\n').find((line) => line.startsWith('room '));
     });
-    expect(roomLines.every((line) => line === roomLines[0]), roomLines.join(' | ')).to.equal(true);
+    expect(
+      roomLines.every((line) => line === roomLines[0]),
+      roomLines.join(' | '),
+    ).to.equal(true);
     for (const player of players) expect(roomLines[0]).to.include(player.name);
   });
 
   it('ships types a TypeScript game client compiles against', async () => {
     const app = join(dir, 'game');
     writeFileSync(join(app, 'typed.ts'), TYPED);
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], types: [] },
-      files: ['typed.ts'],
-    }));
-    const checked = await run('node', [TSC, '-p', app], { cwd: app }).then(() => 'ok', (error: { stdout: string }) => error.stdout);
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          lib: ['ES2022', 'DOM'],
+          types: [],
+        },
+        files: ['typed.ts'],
+      }),
+    );
+    const checked = await run('node', [TSC, '-p', app], { cwd: app }).then(
+      () => 'ok',
+      (error: { stdout: string }) => error.stdout,
+    );
     expect(checked).to.equal('ok');
   });
 });

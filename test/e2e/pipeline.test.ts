@@ -32,13 +32,19 @@ describe('the whole pipeline, end to end', () => {
   }
 
   it('matches 30 players in three rating clusters within their cluster, no one twice, and every room reaches the analyst and the history', async () => {
-    const clusters = [{ centre: 1000, size: 12 }, { centre: 1800, size: 9 }, { centre: 2600, size: 9 }];
+    const clusters = [
+      { centre: 1000, size: 12 },
+      { centre: 1800, size: 9 },
+      { centre: 2600, size: 9 },
+    ];
     const players = [];
     for (const [cluster, { centre, size }] of clusters.entries()) {
       for (let index = 0; index < size; index++) players.push({ cluster, ...(await signIn(centre + (index % 5) * 7)) });
     }
     players.forEach(({ client }) => client.send(JOIN));
-    const outcomes = await Promise.all(players.map(async ({ client }) => ({ queued: await client.next('queued'), matched: await client.next('matched', 20_000) })));
+    const outcomes = await Promise.all(
+      players.map(async ({ client }) => ({ queued: await client.next('queued'), matched: await client.next('matched', 20_000) })),
+    );
 
     const rooms = new Map<string, Room>();
     outcomes.forEach(({ queued, matched }) => {
@@ -89,8 +95,12 @@ describe('the whole pipeline, end to end', () => {
       trio[0]!.client.send({ type: 'leave' });
       const leaver: PlayerClient = trio[0]!.client;
       // The answer to the leave (left, or not_queued when the room won) may come a moment after matched.
-      await eventually('the leaver to hear an end and the answer to its leave', () => leaver.frames.some((frame) => frame.type === 'left')
-        || (leaver.frames.some((frame) => frame.type === 'matched') && leaver.frames.some((frame) => frame.type === 'error')));
+      await eventually(
+        'the leaver to hear an end and the answer to its leave',
+        () =>
+          leaver.frames.some((frame) => frame.type === 'left') ||
+          (leaver.frames.some((frame) => frame.type === 'matched') && leaver.frames.some((frame) => frame.type === 'error')),
+      );
       ledger.push(leaver.frames);
     }
     for (const frames of ledger) {

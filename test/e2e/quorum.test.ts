@@ -29,7 +29,10 @@ describe('the pipeline on quorum queues', () => {
     }
     const channel = await broker.openChannel();
     channel.on('error', () => undefined); // the refusal closes this channel, as it should
-    const refused = await channel.assertQueue(topology.queues[0]!.name, { durable: true, arguments: { 'x-queue-type': 'classic' } }).then(() => false, () => true);
+    const refused = await channel.assertQueue(topology.queues[0]!.name, { durable: true, arguments: { 'x-queue-type': 'classic' } }).then(
+      () => false,
+      () => true,
+    );
     expect(refused, 'the pool queue is not a classic queue').to.equal(true);
   });
 
@@ -51,7 +54,9 @@ describe('the pipeline on quorum queues', () => {
       const message = await eventually(`delivery ${attempt}`, () => channel.get(names.history));
       channel.nack(message, false, true);
     }
-    const dead = await eventually('the poison message in the dead queue', async () => (await broker.drain(names.dead)).find((message) => message.content.toString().includes(id)));
+    const dead = await eventually('the poison message in the dead queue', async () =>
+      (await broker.drain(names.dead)).find((message) => message.content.toString().includes(id)),
+    );
     expect(JSON.parse(dead.content.toString())).to.deep.equal({ poison: id });
     await channel.close();
   });

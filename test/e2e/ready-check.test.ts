@@ -10,7 +10,9 @@ import { silent, startStack, type Stack } from '../support/stack.js';
 
 const MATCH: MatchConfig = {
   regions: ['eu'],
-  modes: { rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 2, cooldownSeconds: 5 } } },
+  modes: {
+    rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 2, cooldownSeconds: 5 } },
+  },
 };
 const JOIN = { type: 'join', mode: 'rc3', region: 'eu' } as const;
 
@@ -90,7 +92,11 @@ describe('ready check, end to end', () => {
     await a!.next('ready');
     b!.send({ type: 'decline', roomId, id: 'no' });
     expect(await b!.next('left')).to.deep.equal({ type: 'left', ticketId: found[1]!.ticketId, reason: 'declined', id: 'no' });
-    for (const [client, frame] of [[a!, found[0]!], [c!, found[2]!]] as const) expect(await client.next('requeued')).to.deep.equal({ type: 'requeued', ticketId: frame.ticketId, reason: 'declined' });
+    for (const [client, frame] of [
+      [a!, found[0]!],
+      [c!, found[2]!],
+    ] as const)
+      expect(await client.next('requeued')).to.deep.equal({ type: 'requeued', ticketId: frame.ticketId, reason: 'declined' });
     await a!.next('searching');
     b!.send({ ...JOIN, id: 'again' });
     const cooling = await b!.next('error');
@@ -174,7 +180,8 @@ describe('ready check, end to end', () => {
       await new Promise((resolve) => setTimeout(resolve, 2200));
       const last = await startMatcherService(stack.configFor({ MATCHER_ID: `${stack.namespace}-m2` }), silent);
       try {
-        for (const [index, client] of [d!, e!, f!].entries()) expect(await client.next('left', 8000)).to.deep.equal({ type: 'left', ticketId: second[index]!.ticketId, reason: 'accept_timeout' });
+        for (const [index, client] of [d!, e!, f!].entries())
+          expect(await client.next('left', 8000)).to.deep.equal({ type: 'left', ticketId: second[index]!.ticketId, reason: 'accept_timeout' });
       } finally {
         await last.stop();
       }

@@ -41,7 +41,13 @@ describe('allocation store (Lua) against a real Redis', () => {
   async function claimedRoom(size = 3, failuresBefore: number[] = []): Promise<AllocationRoom> {
     const room = { ...POOL, roomId: randomUUID(), ticketIds: Array.from({ length: size }, () => randomUUID()) };
     for (const [index, ticketId] of room.ticketIds.entries()) {
-      await plain.hset(ticketKey(ticketId), { state: 'matched', room: room.roomId, playerId: `p-${ticketId}`, joinedAt: '1234', ...(failuresBefore[index] ? { allocationFailures: failuresBefore[index] } : {}) });
+      await plain.hset(ticketKey(ticketId), {
+        state: 'matched',
+        room: room.roomId,
+        playerId: `p-${ticketId}`,
+        joinedAt: '1234',
+        ...(failuresBefore[index] ? { allocationFailures: failuresBefore[index] } : {}),
+      });
     }
     await plain.set(keys.room(POOL.mode, POOL.region, room.roomId), `{"id":"${room.roomId}"}`);
     return room;
@@ -61,7 +67,7 @@ describe('allocation store (Lua) against a real Redis', () => {
     expect(await plain.hget(ticketKey(room.ticketIds[0]!), 'state')).to.equal('matched');
   });
 
-  it('gives the room to a new start once a crashed holder\'s lease lapsed; the old start may still succeed, but not fail it', async () => {
+  it("gives the room to a new start once a crashed holder's lease lapsed; the old start may still succeed, but not fail it", async () => {
     const room = await claimedRoom();
     expect((await store.begin(room, 'crashed', T0, LEASE)).action).to.equal('allocate');
     const second = await store.begin(room, 'next', T0 + LEASE + 1, LEASE);
@@ -105,7 +111,11 @@ describe('allocation store (Lua) against a real Redis', () => {
     const released = await store.fail(room, starts, 'budget_spent');
     expect(released).to.deep.include({ action: 'dissolved', ended: [room.ticketIds[0]], requeued: [room.ticketIds[1], room.ticketIds[2]] });
     const states = await Promise.all(room.ticketIds.map((ticketId) => plain.hmget(ticketKey(ticketId), 'state', 'allocationFailures', 'room')));
-    expect(states).to.deep.equal([['allocation_failed', '3', null], ['queued', '2', null], ['queued', '1', null]]);
+    expect(states).to.deep.equal([
+      ['allocation_failed', '3', null],
+      ['queued', '2', null],
+      ['queued', '1', null],
+    ]);
     expect(await plain.ttl(ticketKey(room.ticketIds[0]!))).to.be.greaterThan(3000);
   });
 
@@ -141,36 +151,47 @@ describe('allocation store (Lua) against a real Redis', () => {
       fc.record({ kind: fc.constant('finish' as const), server: fc.integer({ min: 1, max: 9 }) }),
       fc.record({ kind: fc.constant('fail' as const), stale: fc.boolean() }),
     );
-    await fc.assert(fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }), fc.array(stepArb, { maxLength: 8 }), async (failuresBefore, steps) => {
-      const room = await claimedRoom(failuresBefore.length, failuresBefore);
-      let pure: AllocationRecord | null = null;
-      let clock = T0;
-      const same = (answer: AllocationAnswer, action: string, record: AllocationRecord | null) => {
-        expect(answer.action).to.equal(action);
-        if (record && answer.action !== 'busy' && answer.action !== 'stale') {
-          expect({ starts: answer.starts, server: answer.server, requeued: answer.requeued, ended: answer.ended })
-            .to.deep.equal({ starts: record.starts, server: record.phase === 'announced' ? record.server : '', requeued: record.requeued, ended: record.ended });
-        }
-      };
-      for (const step of steps) {
-        if (step.kind === 'begin') {
-          clock += step.at;
-          const next = begin(pure, clock, LEASE);
-          same(await store.begin(room, 'h', clock, LEASE), next.action, next.record);
-          pure = next.record;
-        } else if (step.kind === 'finish') {
-          const server = `{"address":"s${step.server}:1"}`;
-          const next = finish(pure, server);
-          same(await store.finish(room, server, '{}'), next.action, next.record);
-          pure = next.record;
-        } else {
-          const starts = (pure?.starts ?? 0) - (step.stale ? 1 : 0);
-          const held = room.ticketIds.map((ticketId, index) => ({ ticketId, failures: failuresBefore[index]! }));
-          const next = fail(pure, starts, 'rejected', held);
-          same(await store.fail(room, starts, 'rejected'), next.action, next.record);
-          pure = next.record;
-        }
-      }
-    }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }),
+        fc.array(stepArb, { maxLength: 8 }),
+        async (failuresBefore, steps) => {
+          const room = await claimedRoom(failuresBefore.length, failuresBefore);
+          let pure: AllocationRecord | null = null;
+          let clock = T0;
+          const same = (answer: AllocationAnswer, action: string, record: AllocationRecord | null) => {
+            expect(answer.action).to.equal(action);
+            if (record && answer.action !== 'busy' && answer.action !== 'stale') {
+              expect({ starts: answer.starts, server: answer.server, requeued: answer.requeued, ended: answer.ended }).to.deep.equal({
+                starts: record.starts,
+                server: record.phase === 'announced' ? record.server : '',
+                requeued: record.requeued,
+                ended: record.ended,
+              });
+            }
+          };
+          for (const step of steps) {
+            if (step.kind === 'begin') {
+              clock += step.at;
+              const next = begin(pure, clock, LEASE);
+              same(await store.begin(room, 'h', clock, LEASE), next.action, next.record);
+              pure = next.record;
+            } else if (step.kind === 'finish') {
+              const server = `{"address":"s${step.server}:1"}`;
+              const next = finish(pure, server);
+              same(await store.finish(room, server, '{}'), next.action, next.record);
+              pure = next.record;
+            } else {
+              const starts = (pure?.starts ?? 0) - (step.stale ? 1 : 0);
+              const held = room.ticketIds.map((ticketId, index) => ({ ticketId, failures: failuresBefore[index]! }));
+              const next = fail(pure, starts, 'rejected', held);
+              same(await store.fail(room, starts, 'rejected'), next.action, next.record);
+              pure = next.record;
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

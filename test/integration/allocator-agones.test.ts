@@ -9,7 +9,10 @@ import { sampleRoom } from '../support/rooms.js';
 /** What the Agones allocator service answers a GameServerAllocation (its REST gateway's AllocationResponse). */
 const allocated = (name: string, address: string, port: number) => ({
   gameServerName: name,
-  ports: [{ name: 'default', port }, { name: 'metrics', port: port + 1 }],
+  ports: [
+    { name: 'default', port },
+    { name: 'metrics', port: port + 1 },
+  ],
   address,
   addresses: [{ type: 'InternalIP', address }],
   nodeName: 'gke-node-1',
@@ -30,9 +33,18 @@ describe('agones allocator against a real mutual-TLS allocator service stub', fu
   const backends: AllocatorBackend[] = [];
   const backend = (options: Partial<AgonesBackendOptions> = {}) => {
     const made = createAgonesBackend({
-      url: agones.url, clientCert: pki.clientCert, clientKey: pki.clientKey, caCert: pki.ca,
+      url: agones.url,
+      clientCert: pki.clientCert,
+      clientKey: pki.clientKey,
+      caCert: pki.ca,
       // Short backoffs keep the tests quick; timeouts stay generous, since the shared machine is often busy.
-      namespace: 'default', fleet: 'matchq', timeoutMs: 2000, budgetMs: 5000, backoffBaseMs: 20, backoffCapMs: 100, ...options,
+      namespace: 'default',
+      fleet: 'matchq',
+      timeoutMs: 2000,
+      budgetMs: 5000,
+      backoffBaseMs: 20,
+      backoffCapMs: 100,
+      ...options,
     });
     backends.push(made);
     return made;
@@ -50,7 +62,7 @@ describe('agones allocator against a real mutual-TLS allocator service stub', fu
     await agones.stop();
   });
 
-  it('POSTs the contract\'s GameServerAllocation with the client certificate, and takes ADDRESS:PORT (first port) and the game server name', async () => {
+  it("POSTs the contract's GameServerAllocation with the client certificate, and takes ADDRESS:PORT (first port) and the game server name", async () => {
     const room = { ...sampleRoom(), mode: 'duo' };
     agones.answer({ status: 200, body: allocated('matchq-7xk2p-q9z4t', '35.204.10.11', 7412) });
     const result = await backend({ namespace: 'games', fleet: 'arena' }).allocate(room);
@@ -66,7 +78,10 @@ describe('agones allocator against a real mutual-TLS allocator service stub', fu
   });
 
   it('retries while no game server is Ready (429) and on 5xx, then allocates', async () => {
-    agones.answer(exhausted, { status: 503, body: { code: 14, message: 'unavailable' } }, exhausted, { status: 200, body: allocated('gs-1', '10.0.0.9', 7000) });
+    agones.answer(exhausted, { status: 503, body: { code: 14, message: 'unavailable' } }, exhausted, {
+      status: 200,
+      body: allocated('gs-1', '10.0.0.9', 7000),
+    });
     const retries: string[] = [];
     const result = await backend().allocate(sampleRoom(), { onRetry: (retry) => retries.push(retry.reason) });
     expect(result).to.deep.include({ ok: true, attempts: 4, server: { address: '10.0.0.9:7000', name: 'gs-1' } });

@@ -104,8 +104,9 @@ describe('http allocator against a real fleet stub', () => {
   it('retries a refused connection until the fleet comes up', async () => {
     const port = await closedPort();
     const retries: string[] = [];
-    const allocation = backend({ url: `http://127.0.0.1:${port}/allocate`, budgetMs: 5000 })
-      .allocate(sampleRoom(), { onRetry: (retry) => retries.push(retry.reason) });
+    const allocation = backend({ url: `http://127.0.0.1:${port}/allocate`, budgetMs: 5000 }).allocate(sampleRoom(), {
+      onRetry: (retry) => retries.push(retry.reason),
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const late = await FleetStub.start({ port });
     try {

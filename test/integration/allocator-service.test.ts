@@ -33,8 +33,17 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
   let service: Awaited<ReturnType<typeof startAllocatorService>> | undefined;
   let child: ChildProcess | undefined;
   const env = () => ({
-    MATCHQ_NAMESPACE: namespace, AMQP_URL, REDIS_URL, ALLOCATOR: 'http', ALLOCATOR_URL: fleet.url, ALLOCATOR_TOKEN: 'fleet-token',
-    JOIN_TOKEN_SECRET: 'allocator-service-test-secret', ALLOCATOR_TIMEOUT_MS: '1000', ALLOCATOR_BUDGET_MS: '1500', METRICS_PORT: '0', LOG_LEVEL: 'silent',
+    MATCHQ_NAMESPACE: namespace,
+    AMQP_URL,
+    REDIS_URL,
+    ALLOCATOR: 'http',
+    ALLOCATOR_URL: fleet.url,
+    ALLOCATOR_TOKEN: 'fleet-token',
+    JOIN_TOKEN_SECRET: 'allocator-service-test-secret',
+    ALLOCATOR_TIMEOUT_MS: '1000',
+    ALLOCATOR_BUDGET_MS: '1500',
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'silent',
   });
 
   beforeEach(async () => {
@@ -60,7 +69,10 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
   async function start() {
     service = await startAllocatorService(config, silent);
     rooms = await broker.tap(names.rooms);
-    await broker.channel.assertQueue(names.pool(POOL.mode, POOL.region), { durable: true, arguments: { 'x-queue-type': 'classic', 'x-single-active-consumer': true } });
+    await broker.channel.assertQueue(names.pool(POOL.mode, POOL.region), {
+      durable: true,
+      arguments: { 'x-queue-type': 'classic', 'x-single-active-consumer': true },
+    });
     await broker.channel.bindQueue(names.pool(POOL.mode, POOL.region), names.requests, `${POOL.mode}.${POOL.region}`);
   }
 
@@ -68,20 +80,31 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
   async function finalRoom(failuresBefore: number[] = []): Promise<AllocationRequest> {
     const room: RoomEvent = { ...sampleRoom(), ...POOL };
     const joins: JoinRequest[] = room.players.map((player, index) => ({
-      v: 1, type: 'join', ticketId: player.ticketId, playerId: player.playerId, name: player.name, rating: player.rating, ...POOL, joinedAt: 1_700_000_000_000 + index,
+      v: 1,
+      type: 'join',
+      ticketId: player.ticketId,
+      playerId: player.playerId,
+      name: player.name,
+      rating: player.rating,
+      ...POOL,
+      joinedAt: 1_700_000_000_000 + index,
     }));
     for (const [index, player] of room.players.entries()) {
-      await redis.hset(keys.ticket(POOL.mode, POOL.region, player.ticketId), { state: 'matched', room: room.id, playerId: player.playerId, ...(failuresBefore[index] ? { allocationFailures: failuresBefore[index] } : {}) });
+      await redis.hset(keys.ticket(POOL.mode, POOL.region, player.ticketId), {
+        state: 'matched',
+        room: room.id,
+        playerId: player.playerId,
+        ...(failuresBefore[index] ? { allocationFailures: failuresBefore[index] } : {}),
+      });
     }
     await redis.set(keys.room(POOL.mode, POOL.region, room.id), JSON.stringify(room));
     return { v: 1, room, joins };
   }
 
-  const send = (request: AllocationRequest) =>
-    broker.publishJson('', names.allocation, request, { messageId: request.room.id, type: ALLOCATION_EVENT_TYPE });
+  const send = (request: AllocationRequest) => broker.publishJson('', names.allocation, request, { messageId: request.room.id, type: ALLOCATION_EVENT_TYPE });
   const stateOf = async (ticketId: string) => redis.hget(keys.ticket(POOL.mode, POOL.region, ticketId), 'state');
 
-  it('publishes the room with the fleet\'s answer as `server`, once, and keeps it for late deliveries', async () => {
+  it("publishes the room with the fleet's answer as `server`, once, and keeps it for late deliveries", async () => {
     await start();
     const server = { address: '198.51.100.4:7777', session: 's-1' };
     fleet.answer({ status: 201, body: server });
@@ -93,7 +116,7 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
     expect(rooms[0]!.properties).to.include({ messageId: request.room.id, type: 'room.v1' });
     expect(fleet.seen).to.have.length(1);
     expect(fleet.seen[0]!.headers).to.include({ 'idempotency-key': request.room.id, authorization: 'Bearer fleet-token' });
-    expect(JSON.parse(await redis.get(keys.room(POOL.mode, POOL.region, request.room.id)) ?? '{}')).to.deep.equal(published);
+    expect(JSON.parse((await redis.get(keys.room(POOL.mode, POOL.region, request.room.id))) ?? '{}')).to.deep.equal(published);
     await eventually('the allocation acked', async () => (await broker.ready(names.allocation)) === 0);
     // A copy of the room (a matcher's redelivery) repeats the announcement, with the same server, and asks the fleet nothing.
     send(request);
@@ -136,14 +159,18 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
     // The first allocator's request hangs; it is killed while the fleet holds it.
     fleet.answer({ status: 200, body: { address: 'slow:1' }, delayMs: 30_000 }, { status: 200, body: { address: '203.0.113.9:7000' } });
     child = spawn(process.execPath, ['--import', 'tsx', 'services/allocator/main.ts'], { cwd: root, env: { ...process.env, ...env() }, stdio: 'ignore' });
-    await eventually('the allocator process consuming', async () => {
-      // A check of a queue not declared yet closes its channel: one channel per look.
-      const channel = await broker.openChannel();
-      channel.on('error', () => undefined);
-      const queue = await channel.checkQueue(names.allocation).catch(() => null);
-      await channel.close().catch(() => undefined);
-      return queue?.consumerCount === 1;
-    }, 20_000);
+    await eventually(
+      'the allocator process consuming',
+      async () => {
+        // A check of a queue not declared yet closes its channel: one channel per look.
+        const channel = await broker.openChannel();
+        channel.on('error', () => undefined);
+        const queue = await channel.checkQueue(names.allocation).catch(() => null);
+        await channel.close().catch(() => undefined);
+        return queue?.consumerCount === 1;
+      },
+      20_000,
+    );
     rooms = await broker.tap(names.rooms);
     const request = await finalRoom();
     send(request);
@@ -186,7 +213,9 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
 
   it('refuses to start with ALLOCATOR=none, naming the variable', async () => {
     let thrown: Error | undefined;
-    await startAllocatorService(loadConfig({ MATCHQ_NAMESPACE: namespace }), silent).catch((error: Error) => { thrown = error; });
+    await startAllocatorService(loadConfig({ MATCHQ_NAMESPACE: namespace }), silent).catch((error: Error) => {
+      thrown = error;
+    });
     expect(thrown?.message).to.match(/ALLOCATOR/);
   });
 });

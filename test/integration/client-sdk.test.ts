@@ -97,7 +97,9 @@ describe('@matchq/client with the ready check on', () => {
   const clients: MatchqClient[] = [];
   const MATCH: MatchConfig = {
     regions: ['eu'],
-    modes: { rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 5, cooldownSeconds: 30 } } },
+    modes: {
+      rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 5, cooldownSeconds: 30 } },
+    },
   };
 
   before(async () => {

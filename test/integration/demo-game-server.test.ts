@@ -30,12 +30,27 @@ describe('demo game server (npm start) against the real pipeline', function () {
     const players = await Promise.all([1500, 1520, 1480].map((rating, index) => stack.addPlayer(`demo${index}`, rating)));
     const { key } = await addServerKey(stack.db, 'demo-game-server');
     demo = createDemoGameServer({
-      config: stack.config, amqp, apiUrl: stack.httpUrl(''), key, playerIds: new Set(players.map((player) => player.id)), logger: silent, gameMs: [50, 100],
+      config: stack.config,
+      amqp,
+      apiUrl: stack.httpUrl(''),
+      key,
+      playerIds: new Set(players.map((player) => player.id)),
+      logger: silent,
+      gameMs: [50, 100],
     });
     await demo.start();
 
     // A room of players the demo does not own: never reported.
-    const stranger = { v: 1, id: randomUUID(), mode: 'ffa3', region: 'global', createdAt: new Date().toISOString(), spread: 0, imbalance: 0, players: [0, 1, 2].map((index) => ({ playerId: randomUUID(), ticketId: randomUUID(), name: `x${index}`, rating: 1500, team: 0, waitedMs: 0 })) };
+    const stranger = {
+      v: 1,
+      id: randomUUID(),
+      mode: 'ffa3',
+      region: 'global',
+      createdAt: new Date().toISOString(),
+      spread: 0,
+      imbalance: 0,
+      players: [0, 1, 2].map((index) => ({ playerId: randomUUID(), ticketId: randomUUID(), name: `x${index}`, rating: 1500, team: 0, waitedMs: 0 })),
+    };
     broker.publishJson(amqpNames(stack.namespace).rooms, '', stranger, { messageId: stranger.id, type: 'room.v1' });
 
     const clients = await Promise.all(players.map((player) => stack.connect(player.token)));

@@ -32,10 +32,16 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
   });
 
   describe('sign-in', () => {
-    for (const [label, token] of [['missing', ''], ['wrong', 'not-a-token']] as const) {
+    for (const [label, token] of [
+      ['missing', ''],
+      ['wrong', 'not-a-token'],
+    ] as const) {
       it(`answers the upgrade with HTTP 401 for a ${label} token`, async () => {
         const url = token ? stack.wsUrl(token) : stack.wsUrl('').replace(/\?token=$/, '');
-        const error = await PlayerClient.connect(url).then(() => undefined, (failure: Error) => failure);
+        const error = await PlayerClient.connect(url).then(
+          () => undefined,
+          (failure: Error) => failure,
+        );
         expect(error?.message).to.equal('upgrade answered HTTP 401');
       });
     }
@@ -44,7 +50,12 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       const player = await newPlayer(1733);
       const client = await PlayerClient.connect(stack.wsUrl(player.token));
       const hello = await client.next('hello');
-      expect(hello).to.deep.equal({ type: 'hello', player: { id: player.id, name: player.name, rating: 1733, ratings: { ffa3: 1733 } }, modes: ['ffa3'], regions: ['global'] });
+      expect(hello).to.deep.equal({
+        type: 'hello',
+        player: { id: player.id, name: player.name, rating: 1733, ratings: { ffa3: 1733 } },
+        modes: ['ffa3'],
+        regions: ['global'],
+      });
       client.close();
     });
   });

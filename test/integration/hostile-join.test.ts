@@ -20,7 +20,7 @@ describe('hostile joins: mode and region are looked up as own keys only', () => 
     await stack?.stop();
   });
 
-  const ticketKeys = async () => (await redis.keys(`${stack.namespace}:*:ticket:*`));
+  const ticketKeys = async () => await redis.keys(`${stack.namespace}:*:ticket:*`);
 
   for (const mode of INHERITED) {
     it(`answers mode "${mode}" with unknown_mode and writes nothing to Redis`, async () => {
@@ -38,7 +38,10 @@ describe('hostile joins: mode and region are looked up as own keys only', () => 
   it('never leaves a ticket hash behind when open fails, and never one without an expiry', async () => {
     const store = createTicketStore(redis, stack.namespace);
     const ticket = { ticketId: 'half-written', mode: 'ffa3', region: 'global', playerId: 'p-half', rating: 1500, joinedAt: Date.now() };
-    const failed = await store.open(ticket, null, Number.NaN).then(() => null, (error: Error) => error);
+    const failed = await store.open(ticket, null, Number.NaN).then(
+      () => null,
+      (error: Error) => error,
+    );
     expect(failed, 'open with a TTL that is no number').to.be.instanceOf(Error);
     expect(await ticketKeys()).to.deep.equal([]);
     expect(await redis.exists(store.keys.playerTicket('p-half'))).to.equal(0);

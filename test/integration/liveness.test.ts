@@ -5,8 +5,12 @@ import { startStack, type Stack } from '../support/stack.js';
 
 describe('gateway liveness: ping/pong', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ without: ['matcher', 'notifier', 'recorder'], pingIntervalMs: 100 }); });
-  after(async () => { await stack?.stop(); });
+  before(async () => {
+    stack = await startStack({ without: ['matcher', 'notifier', 'recorder'], pingIntervalMs: 100 });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
 
   it('drops a socket that stops answering pings, and keeps one that answers', async () => {
     const [silentPlayer, livePlayer] = [await stack.addPlayer('silent'), await stack.addPlayer('alive')];

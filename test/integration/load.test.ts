@@ -6,16 +6,25 @@ import { startStack, type Stack } from '../support/stack.js';
 /** The load generator against the in-process stack, briefly: its report must add up. No timing asserts. */
 describe('load generator', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ tickMs: 200 }); });
-  after(async () => { await stack?.stop(); });
+  before(async () => {
+    stack = await startStack({ tickMs: 200 });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
 
   it('runs players through join, matched and join again, and reports every join accounted for', async function () {
     this.timeout(30_000);
     const players = await createLoadPlayers(stack.db, 30, 7, 'lt');
     expect(new Set(players.map((player) => player.id)).size).to.equal(30);
     const report = await runLoad({
-      gateways: [`ws://127.0.0.1:${stack.gateways[0]!.port}`], players, rate: 40, durationS: 2,
-      mode: 'ffa3', region: 'global', drainMs: 5000,
+      gateways: [`ws://127.0.0.1:${stack.gateways[0]!.port}`],
+      players,
+      rate: 40,
+      durationS: 2,
+      mode: 'ffa3',
+      region: 'global',
+      drainMs: 5000,
     });
     expect(report.errors).to.deep.equal({});
     expect(report.disconnects).to.equal(0);

@@ -11,7 +11,18 @@ import { silent, startStack, type Stack } from '../support/stack.js';
 const RULE = { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50, max: Infinity }, maxWaitSeconds: 300 };
 
 function join(ticketId: string, rating: number, extra: Record<string, unknown> = {}) {
-  return { v: 1, type: 'join', ticketId, playerId: `player-${ticketId}`, name: `n${rating}`, rating, mode: 'ffa3', region: 'global', joinedAt: Date.now(), ...extra };
+  return {
+    v: 1,
+    type: 'join',
+    ticketId,
+    playerId: `player-${ticketId}`,
+    name: `n${rating}`,
+    rating,
+    mode: 'ffa3',
+    region: 'global',
+    joinedAt: Date.now(),
+    ...extra,
+  };
 }
 
 /**
@@ -34,7 +45,9 @@ describe('matcher against the real broker and Redis', () => {
   const request = (body: unknown, routingKey = 'ffa3.global') => broker.publishJson(names.requests, routingKey, body);
   const roomBodies = () => rooms.map((message) => JSON.parse(message.content.toString()));
 
-  before(() => { redis = new Redis(REDIS_URL); });
+  before(() => {
+    redis = new Redis(REDIS_URL);
+  });
   after(() => redis.disconnect());
   afterEach(async () => {
     await broker?.close();
@@ -77,7 +90,9 @@ describe('matcher against the real broker and Redis', () => {
     const restarted = await startMatcherService(stack.configFor({ MATCHER_ID: 'again' }), silent);
     try {
       const [message] = await eventually('a room', () => rooms.length > 0 && rooms);
-      const seated = JSON.parse(message!.content.toString()).players.map((player: { ticketId: string }) => player.ticketId).sort();
+      const seated = JSON.parse(message!.content.toString())
+        .players.map((player: { ticketId: string }) => player.ticketId)
+        .sort();
       expect(seated).to.deep.equal([a, c, d].sort());
     } finally {
       await restarted.stop();
@@ -90,11 +105,17 @@ describe('matcher against the real broker and Redis', () => {
     const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await redis.hset(keys.ticket('ffa3', 'global', b), 'state', 'cancelled');
     for (const id of [a, b, c]) request(join(id, 1500));
-    await eventually('the lost claim to be counted', async () => (await fetch(`http://127.0.0.1:${stack.matcher!.port}/metrics`).then((res) => res.text())).includes('matchq_lost_claims_total{pool="ffa3.global"'));
+    await eventually('the lost claim to be counted', async () =>
+      (await fetch(`http://127.0.0.1:${stack.matcher!.port}/metrics`).then((res) => res.text())).includes('matchq_lost_claims_total{pool="ffa3.global"'),
+    );
     expect(rooms).to.have.length(0);
     request(join(d, 1500));
     await eventually('a room without the cancelled ticket', () => rooms.length === 1);
-    expect(roomBodies()[0].players.map((player: { ticketId: string }) => player.ticketId).sort()).to.deep.equal([a, c, d].sort());
+    expect(
+      roomBodies()[0]
+        .players.map((player: { ticketId: string }) => player.ticketId)
+        .sort(),
+    ).to.deep.equal([a, c, d].sort());
   });
 
   it('ends a ticket at maxWaitSeconds: state timeout in Redis and a timeout for the notifier', async () => {
@@ -115,7 +136,9 @@ describe('matcher against the real broker and Redis', () => {
     await eventually('two dead letters', async () => dead.push(...(await broker.drain(names.dead))) === 2);
     const reasons = dead.map((message) => message.properties.headers!['x-matchq-reason']);
     expect(reasons[0]).to.equal('not JSON');
-    expect(reasons[1]).to.be.a('string').and.match(/playerId|name|rating|mode/);
+    expect(reasons[1])
+      .to.be.a('string')
+      .and.match(/playerId|name|rating|mode/);
     [randomUUID(), randomUUID(), randomUUID()].forEach((id) => request(join(id, 1500)));
     await eventually('a room after the bad requests', () => rooms.length === 1);
     expect(await broker.ready(names.dead)).to.equal(0);
@@ -127,7 +150,16 @@ describe('matcher against the real broker and Redis', () => {
     const keys = redisKeys(stack.namespace);
     const id = randomUUID();
     const roomId = randomUUID();
-    const room = { v: 1, id: roomId, mode: 'ffa3', region: 'global', createdAt: new Date().toISOString(), spread: 0, imbalance: 0, players: [{ playerId: `player-${id}`, ticketId: id, name: 'n', rating: 1500, team: 0, waitedMs: 10 }] };
+    const room = {
+      v: 1,
+      id: roomId,
+      mode: 'ffa3',
+      region: 'global',
+      createdAt: new Date().toISOString(),
+      spread: 0,
+      imbalance: 0,
+      players: [{ playerId: `player-${id}`, ticketId: id, name: 'n', rating: 1500, team: 0, waitedMs: 10 }],
+    };
     await redis.hset(keys.ticket('ffa3', 'global', id), { state: 'matched', room: roomId });
     await redis.set(keys.room('ffa3', 'global', roomId), JSON.stringify(room));
     request(join(id, 1500));
@@ -153,7 +185,9 @@ describe('matcher against the real broker and Redis', () => {
     ratings.forEach((rating) => request(join(randomUUID(), rating, { mode: 'duo', region: 'eu' }), 'duo.eu'));
     const [message] = await eventually('a room', () => rooms.length > 0 && rooms);
     const room = JSON.parse(message!.content.toString());
-    const sums = [0, 1].map((team) => room.players.filter((player: { team: number }) => player.team === team).reduce((sum: number, player: { rating: number }) => sum + player.rating, 0));
+    const sums = [0, 1].map((team) =>
+      room.players.filter((player: { team: number }) => player.team === team).reduce((sum: number, player: { rating: number }) => sum + player.rating, 0),
+    );
     expect(sums).to.deep.equal([2400, 2400]);
     expect(room.imbalance).to.equal(0);
   });
@@ -161,7 +195,10 @@ describe('matcher against the real broker and Redis', () => {
     const duo = { teams: 2, teamSize: 2, window: { initial: 500, perSecond: 0, max: 500 }, maxWaitSeconds: 60 };
     await start({ regions: ['eu'], modes: { duo: { ...duo, party: { maxSize: 2, aggregate: 'max' } } } });
     const partyTicket = randomUUID();
-    const members = [{ playerId: randomUUID(), name: 'ada', rating: 1400 }, { playerId: randomUUID(), name: 'bob', rating: 1200 }];
+    const members = [
+      { playerId: randomUUID(), name: 'ada', rating: 1400 },
+      { playerId: randomUUID(), name: 'bob', rating: 1200 },
+    ];
     request(join(partyTicket, 1400, { mode: 'duo', region: 'eu', playerId: members[0]!.playerId, partyId: 'party-1', members }), 'duo.eu');
     const solos = [1300, 1500].map((rating) => ({ ticketId: randomUUID(), rating }));
     for (const solo of solos) request(join(solo.ticketId, solo.rating, { mode: 'duo', region: 'eu' }), 'duo.eu');
@@ -187,8 +224,14 @@ describe('matcher against the real broker and Redis', () => {
   });
 
   it('moves a party larger than its mode takes to matchq.dead, naming why', async () => {
-    await start({ regions: ['eu'], modes: { duo: { teams: 2, teamSize: 2, window: { initial: 500, perSecond: 0, max: 500 }, maxWaitSeconds: 60, party: { maxSize: 1, aggregate: 'avg' } } } });
-    const members = [{ playerId: 'p1', name: 'ada', rating: 1400 }, { playerId: 'p2', name: 'bob', rating: 1200 }];
+    await start({
+      regions: ['eu'],
+      modes: { duo: { teams: 2, teamSize: 2, window: { initial: 500, perSecond: 0, max: 500 }, maxWaitSeconds: 60, party: { maxSize: 1, aggregate: 'avg' } } },
+    });
+    const members = [
+      { playerId: 'p1', name: 'ada', rating: 1400 },
+      { playerId: 'p2', name: 'bob', rating: 1200 },
+    ];
     request(join(randomUUID(), 1300, { mode: 'duo', region: 'eu', playerId: 'p1', partyId: 'party-2', members }), 'duo.eu');
     const [dead] = await eventually('a dead letter', () => broker.drain(names.dead).then((messages) => messages.length > 0 && messages));
     expect(dead!.properties.headers!['x-matchq-reason']).to.equal('members: a party of 2, mode duo takes parties of up to 1');

@@ -41,7 +41,16 @@ describe('notifier against the real broker and Redis', () => {
     return { client, seat: { playerId: player.id, ticketId, name: player.name, rating: player.rating, team: 0, waitedMs: 5 } };
   }
 
-  const roomOf = (seats: Record<string, unknown>[]) => ({ v: 1, id: randomUUID(), mode: 'ffa3', region: 'global', createdAt: new Date().toISOString(), spread: 2, imbalance: 0, players: seats });
+  const roomOf = (seats: Record<string, unknown>[]) => ({
+    v: 1,
+    id: randomUUID(),
+    mode: 'ffa3',
+    region: 'global',
+    createdAt: new Date().toISOString(),
+    spread: 2,
+    imbalance: 0,
+    players: seats,
+  });
 
   it('routes a room to the gateway of each player, so each hears matched with the room', async () => {
     const players = [await queuedPlayer(0), await queuedPlayer(1), await queuedPlayer(0)];
@@ -66,7 +75,9 @@ describe('notifier against the real broker and Redis', () => {
     // The duplicate is counted just before its ack; the graceful stop then requeues anything
     // still unacked, so an empty queue after it means both copies were handled.
     const metricsUrl = `http://127.0.0.1:${stack.notifier!.port}/metrics`;
-    await eventually('the copy dropped as a duplicate', async () => /^matchq_notifier_duplicate_rooms_total\{[^}]*\} 1$/m.test(await (await fetch(metricsUrl)).text()));
+    await eventually('the copy dropped as a duplicate', async () =>
+      /^matchq_notifier_duplicate_rooms_total\{[^}]*\} 1$/m.test(await (await fetch(metricsUrl)).text()),
+    );
     await stack.notifier!.stop();
     expect(await broker.ready(names.notifier)).to.equal(0);
     expect(deliveries.map((message) => JSON.parse(message.content.toString()).room.id)).to.deep.equal([room.id]);
@@ -104,8 +115,11 @@ describe('notifier against the real broker and Redis', () => {
       return messages.length > 0 && messages;
     });
     const all = [...dead];
-    while (all.length < 3) all.push(...await eventually('the other dead letters', () => broker.drain(names.dead).then((messages) => messages.length > 0 && messages)));
-    const reasons = new Map(all.map((message) => [JSON.parse(message.content.toString()).id as string, String(message.properties.headers!['x-matchq-reason'])]));
+    while (all.length < 3)
+      all.push(...(await eventually('the other dead letters', () => broker.drain(names.dead).then((messages) => messages.length > 0 && messages))));
+    const reasons = new Map(
+      all.map((message) => [JSON.parse(message.content.toString()).id as string, String(message.properties.headers!['x-matchq-reason'])]),
+    );
     expect(reasons.get(forged[0]!.id)).to.equal(`room not claimed by a matcher: ticket ${seat.ticketId} is queued`);
     expect(reasons.get(forged[1]!.id)).to.match(/ticket \S+ is (queued|unknown to Redis)$/);
     expect(reasons.get(forged[2]!.id)).to.match(new RegExp(`is (queued|matched to room ${claimedElsewhere.id})$`));
@@ -126,7 +140,11 @@ describe('notifier against the real broker and Redis', () => {
     broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
     const redis = new Redis(REDIS_URL);
     try {
-      await eventually('the room given up on, left for the reconnect', async () => (await redis.exists(redisKeys(stack.namespace).roomNotified('ffa3', 'global', room.id))) === 1, 30_000);
+      await eventually(
+        'the room given up on, left for the reconnect',
+        async () => (await redis.exists(redisKeys(stack.namespace).roomNotified('ffa3', 'global', room.id))) === 1,
+        30_000,
+      );
       expect(Date.now() - started).to.be.within(9_000, 30_000);
       await eventually('the notifier queue empty', async () => (await broker.ready(names.notifier)) === 0);
     } finally {
@@ -140,7 +158,9 @@ describe('notifier against the real broker and Redis', () => {
     await claimAsMatcher(stack.namespace, room);
     // As the 30th retry would come back: one more failure and it is done.
     broker.publishJson('', names.notifier, room, { messageId: room.id, type: 'room.v1', headers: { [ATTEMPTS_HEADER]: RETRY_LIMIT } });
-    const dead = await eventually('the room in the dead queue', async () => (await broker.drain(names.dead)).find((message) => message.properties.messageId === room.id));
+    const dead = await eventually('the room in the dead queue', async () =>
+      (await broker.drain(names.dead)).find((message) => message.properties.messageId === room.id),
+    );
     expect(dead.properties.headers!['x-matchq-reason']).to.equal(`gave up after ${RETRY_LIMIT} retries: a player had no gateway`);
   });
 });

@@ -82,7 +82,10 @@ describe('parties across two gateways', () => {
     bob.client.send({ type: 'party.join', code: mine.code, id: 'in' });
     const joined = await bob.client.next('party');
     expect(joined.id).to.equal('in');
-    const both = [{ id: ada.id, name: ada.name, rating: 1500 }, { id: bob.id, name: bob.name, rating: 1620 }];
+    const both = [
+      { id: ada.id, name: ada.name, rating: 1500 },
+      { id: bob.id, name: bob.name, rating: 1620 },
+    ];
     expect(partyOf(joined)).to.deep.equal({ id: mine.id, code: mine.code, leader: ada.id, members: both });
     expect(partyOf(await ada.client.next('party'))).to.deep.equal(partyOf(joined));
     // The state is in Redis, tagged by the code.
@@ -130,7 +133,10 @@ describe('parties across two gateways', () => {
     for (const solo of solos) solo.client.send({ type: 'join', mode: 'duo', region: 'eu' });
     const matched = await Promise.all(everyone.map((member) => member.client.next('matched')));
     await Promise.all(solos.map((solo) => solo.client.next('matched')));
-    const room = matched[0]!.room as { id: string; players: { playerId: string; ticketId: string; team: number; partyId: string | null; matchRating: number; rating: number }[] };
+    const room = matched[0]!.room as {
+      id: string;
+      players: { playerId: string; ticketId: string; team: number; partyId: string | null; matchRating: number; rating: number }[];
+    };
     expect((matched[1]!.room as { id: string }).id).to.equal(room.id);
     for (const frame of matched) expect(frame.ticketId).to.equal(queued[0]!.ticketId);
     const seats = room.players.filter((seat) => seat.ticketId === queued[0]!.ticketId);
@@ -194,11 +200,11 @@ describe('parties across two gateways', () => {
     leader.client.send({ type: 'join', mode: 'slow', region: 'eu' });
     const slow = await leader.client.next('queued');
     await again.next('queued');
-    for (const client of [leader.client, again]) expect(await client.next('left', 15_000)).to.deep.equal({ type: 'left', ticketId: slow.ticketId, reason: 'timeout' });
+    for (const client of [leader.client, again])
+      expect(await client.next('left', 15_000)).to.deep.equal({ type: 'left', ticketId: slow.ticketId, reason: 'timeout' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(again.frames.filter((frame) => frame.type === 'left' && frame.ticketId === slow.ticketId)).to.have.length(1);
   });
-
 });
 
 describe('a party whose members all disconnected', () => {
@@ -239,7 +245,9 @@ describe('a party whose members all disconnected', () => {
 
 describe('parties off (no mode sets party)', () => {
   let stack: Stack;
-  before(async () => { stack = await startStack({ gateways: 1, without: ['matcher', 'notifier', 'recorder'] }); });
+  before(async () => {
+    stack = await startStack({ gateways: 1, without: ['matcher', 'notifier', 'recorder'] });
+  });
   after(() => stack?.stop());
 
   it('answers party frames with unknown_type, as v1 does', async () => {

@@ -21,8 +21,21 @@ describe('recorder against the real broker and PostgreSQL', () => {
   });
 
   const unclaimedRoom = () => ({
-    v: 1, id: randomUUID(), mode: 'ffa3', region: 'global', createdAt: '2026-11-25T10:00:00.000Z', spread: 37, imbalance: 0,
-    players: [1512, 1490, 1475].map((rating, index) => ({ playerId: randomUUID(), ticketId: randomUUID(), name: `p${index}`, rating, team: 0, waitedMs: 1000 + index })),
+    v: 1,
+    id: randomUUID(),
+    mode: 'ffa3',
+    region: 'global',
+    createdAt: '2026-11-25T10:00:00.000Z',
+    spread: 37,
+    imbalance: 0,
+    players: [1512, 1490, 1475].map((rating, index) => ({
+      playerId: randomUUID(),
+      ticketId: randomUUID(),
+      name: `p${index}`,
+      rating,
+      team: 0,
+      waitedMs: 1000 + index,
+    })),
   });
   /** A room as a matcher makes it: claimed in Redis first. */
   const room = async () => {
@@ -39,7 +52,9 @@ describe('recorder against the real broker and PostgreSQL', () => {
     expect(new Date(row.created_at).toISOString()).to.equal(event.createdAt);
     expect(row.event).to.deep.equal(event);
     const seats = await stack.db('room_players').where({ room_id: event.id }).orderBy('waited_ms');
-    expect(seats.map((seat) => [seat.player_id, seat.rating, seat.waited_ms])).to.deep.equal(event.players.map((player) => [player.playerId, player.rating, player.waitedMs]));
+    expect(seats.map((seat) => [seat.player_id, seat.rating, seat.waited_ms])).to.deep.equal(
+      event.players.map((player) => [player.playerId, player.rating, player.waitedMs]),
+    );
     // A room without party fields (as before v1.1): solo seats at their own rating.
     for (const seat of seats) expect(seat).to.include({ party_id: null, match_rating: seat.rating });
   });
@@ -48,7 +63,13 @@ describe('recorder against the real broker and PostgreSQL', () => {
     const ticketId = randomUUID();
     const partyId = randomUUID();
     const event = {
-      v: 1, id: randomUUID(), mode: 'duo', region: 'global', createdAt: '2026-12-01T10:00:00.000Z', spread: 100, imbalance: 0,
+      v: 1,
+      id: randomUUID(),
+      mode: 'duo',
+      region: 'global',
+      createdAt: '2026-12-01T10:00:00.000Z',
+      spread: 100,
+      imbalance: 0,
       players: [
         { playerId: randomUUID(), ticketId, name: 'ada', rating: 1600, team: 0, waitedMs: 500, partyId, matchRating: 1500 },
         { playerId: randomUUID(), ticketId, name: 'bob', rating: 1400, team: 0, waitedMs: 500, partyId, matchRating: 1500 },
@@ -80,7 +101,9 @@ describe('recorder against the real broker and PostgreSQL', () => {
     broker.publishJson(names.rooms, '', forged, { messageId: forged.id, type: 'room.v1' });
     broker.publishJson(names.rooms, '', good, { messageId: good.id, type: 'room.v1' });
     await eventually('the claimed room', () => stack.db('rooms').where({ id: good.id }).first());
-    const dead = await eventually('the forged room in the dead queue', async () => (await broker.drain(names.dead)).find((message) => message.properties.messageId === forged.id));
+    const dead = await eventually('the forged room in the dead queue', async () =>
+      (await broker.drain(names.dead)).find((message) => message.properties.messageId === forged.id),
+    );
     expect(dead.properties.headers!['x-matchq-reason']).to.equal(`room not claimed by a matcher: ticket ${forged.players[0]!.ticketId} is unknown to Redis`);
     expect(await stack.db('rooms').where({ id: forged.id }).first()).to.equal(undefined);
   });
@@ -89,7 +112,8 @@ describe('recorder against the real broker and PostgreSQL', () => {
   async function deadReasons(ids: string[]): Promise<Map<string, string>> {
     const reasons = new Map<string, string>();
     await eventually(`${ids.length} dead letters`, async () => {
-      for (const message of await broker.drain(names.dead)) reasons.set(message.properties.messageId as string, String(message.properties.headers!['x-matchq-reason']));
+      for (const message of await broker.drain(names.dead))
+        reasons.set(message.properties.messageId as string, String(message.properties.headers!['x-matchq-reason']));
       return ids.every((id) => reasons.has(id));
     });
     return reasons;
@@ -97,26 +121,68 @@ describe('recorder against the real broker and PostgreSQL', () => {
 
   it('refuses rooms whose fields the history tables cannot hold, dead-letters each, and writes the good room of the batch', async () => {
     const variants: [string, (event: ReturnType<typeof unclaimedRoom>) => void][] = [
-      ['createdAt: not a date', (event) => { event.createdAt = 'yesterday'; }],
-      ['createdAt: year 0', (event) => { event.createdAt = '0000-01-01T00:00:00.000Z'; }],
-      ['spread: beyond int4', (event) => { event.spread = 1e10; }],
-      ['rating: beyond int4', (event) => { event.players[0]!.rating = 2 ** 31; }],
-      ['waitedMs: beyond int4', (event) => { event.players[1]!.waitedMs = 2 ** 31; }],
-      ['name: NUL', (event) => { event.players[2]!.name = 'a\u0000b'; }],
-      ['name: too long', (event) => { event.players[2]!.name = 'n'.repeat(65); }],
+      [
+        'createdAt: not a date',
+        (event) => {
+          event.createdAt = 'yesterday';
+        },
+      ],
+      [
+        'createdAt: year 0',
+        (event) => {
+          event.createdAt = '0000-01-01T00:00:00.000Z';
+        },
+      ],
+      [
+        'spread: beyond int4',
+        (event) => {
+          event.spread = 1e10;
+        },
+      ],
+      [
+        'rating: beyond int4',
+        (event) => {
+          event.players[0]!.rating = 2 ** 31;
+        },
+      ],
+      [
+        'waitedMs: beyond int4',
+        (event) => {
+          event.players[1]!.waitedMs = 2 ** 31;
+        },
+      ],
+      [
+        'name: NUL',
+        (event) => {
+          event.players[2]!.name = 'a\u0000b';
+        },
+      ],
+      [
+        'name: too long',
+        (event) => {
+          event.players[2]!.name = 'n'.repeat(65);
+        },
+      ],
     ];
-    const refused = await Promise.all(variants.map(async ([, spoil]) => {
-      const event = unclaimedRoom();
-      spoil(event);
-      await claimAsMatcher(stack.namespace, event);
-      return event;
-    }));
+    const refused = await Promise.all(
+      variants.map(async ([, spoil]) => {
+        const event = unclaimedRoom();
+        spoil(event);
+        await claimAsMatcher(stack.namespace, event);
+        return event;
+      }),
+    );
     const good = await room();
     for (const event of [...refused, good]) broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
     await eventually('the good room', () => stack.db('rooms').where({ id: good.id }).first());
     const reasons = await deadReasons(refused.map((event) => event.id));
     refused.forEach((event, index) => expect(reasons.get(event.id), variants[index]![0]).to.be.a('string').and.not.equal(''));
-    expect(await stack.db('rooms').whereIn('id', refused.map((event) => event.id))).to.deep.equal([]);
+    expect(
+      await stack.db('rooms').whereIn(
+        'id',
+        refused.map((event) => event.id),
+      ),
+    ).to.deep.equal([]);
   });
 
   it('writes row by row when PostgreSQL refuses one room of a batch, and dead-letters only that one', async () => {
@@ -148,5 +214,4 @@ describe('recorder against the real broker and PostgreSQL', () => {
     expect(Number((await stack.db('rooms').where({ id: event.id }).count({ n: '*' }))[0]!.n)).to.equal(1);
     expect(Number((await stack.db('room_players').where({ room_id: event.id }).count({ n: '*' }))[0]!.n)).to.equal(3);
   });
-
 });

@@ -10,7 +10,10 @@ import { PlainBroker, eventually } from '../support/broker.js';
 import { AMQP_URL, REDIS_URL, dropNamespace, newNamespace } from '../support/namespace.js';
 
 const REGIONS = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
-interface PoolView { pool: string; owner: string | null }
+interface PoolView {
+  pool: string;
+  owner: string | null;
+}
 
 /**
  * Three matcher processes share six pools: each owns two; kill -9 one and its pools move
@@ -27,8 +30,14 @@ describe('matchers scaled out: pool ownership and failover (three processes)', f
   before(async () => {
     namespace = newNamespace();
     const matchFile = join(tmpdir(), `${namespace}-match.json`);
-    writeFileSync(matchFile, JSON.stringify({ regions: REGIONS, modes: { ffa3: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 120 } } }));
-    cluster = new Cluster({ ...process.env, MATCHQ_NAMESPACE: namespace, MATCH_CONFIG: matchFile, TICK_MS: '200', LOG_LEVEL: 'warn', AMQP_URL, REDIS_URL }, join(tmpdir(), `${namespace}.log`));
+    writeFileSync(
+      matchFile,
+      JSON.stringify({ regions: REGIONS, modes: { ffa3: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 120 } } }),
+    );
+    cluster = new Cluster(
+      { ...process.env, MATCHQ_NAMESPACE: namespace, MATCH_CONFIG: matchFile, TICK_MS: '200', LOG_LEVEL: 'warn', AMQP_URL, REDIS_URL },
+      join(tmpdir(), `${namespace}.log`),
+    );
     for (const index of [0, 1, 2]) await cluster.add(`matcher-${index}`, 'matcher');
     await eventually('three ready matchers', () => cluster.allReady(), 30_000);
     broker = await PlainBroker.connect();
@@ -37,14 +46,18 @@ describe('matchers scaled out: pool ownership and failover (three processes)', f
   after(async () => {
     await broker?.close();
     await cluster?.stop();
-    await dropNamespace(namespace, REGIONS.map((region) => ({ mode: 'ffa3', region })));
+    await dropNamespace(
+      namespace,
+      REGIONS.map((region) => ({ mode: 'ffa3', region })),
+    );
   });
 
   const view = async (member: string): Promise<PoolView[]> => {
     const port = cluster.members.get(member)!.port;
     return (await fetch(`http://127.0.0.1:${port}/pools`)).json() as Promise<PoolView[]>;
   };
-  const ownersOf = (pools: PoolView[]) => new Map([...new Set(pools.map((pool) => pool.owner))].map((owner) => [owner, pools.filter((pool) => pool.owner === owner).length]));
+  const ownersOf = (pools: PoolView[]) =>
+    new Map([...new Set(pools.map((pool) => pool.owner))].map((owner) => [owner, pools.filter((pool) => pool.owner === owner).length]));
 
   /** Three tickets per room, the same rating within a room so it forms at the first tick. */
   function publishWave(roomsPerPool: number): void {
@@ -54,25 +67,41 @@ describe('matchers scaled out: pool ownership and failover (three processes)', f
         for (let seat = 0; seat < 3; seat++) {
           const ticketId = randomUUID();
           published.push(ticketId);
-          broker.publishJson(names.requests, `ffa3.${region}`, { v: 1, type: 'join', ticketId, playerId: randomUUID(), name: 'p', rating: 1000 + room * 500, mode: 'ffa3', region, joinedAt: Date.now() });
+          broker.publishJson(names.requests, `ffa3.${region}`, {
+            v: 1,
+            type: 'join',
+            ticketId,
+            playerId: randomUUID(),
+            name: 'p',
+            rating: 1000 + room * 500,
+            mode: 'ffa3',
+            region,
+            joinedAt: Date.now(),
+          });
         }
       }
     }
   }
 
   function checkRooms(): void {
-    const seats = rooms.flatMap((message) => (JSON.parse(message.content.toString()) as { players: { ticketId: string }[] }).players.map((player) => player.ticketId));
+    const seats = rooms.flatMap((message) =>
+      (JSON.parse(message.content.toString()) as { players: { ticketId: string }[] }).players.map((player) => player.ticketId),
+    );
     expect(new Set(rooms.map((message) => message.properties.messageId)).size, 'distinct rooms').to.equal(rooms.length);
     expect(seats.length, 'no ticket in two rooms').to.equal(new Set(seats).size);
     expect([...seats].sort()).to.deep.equal([...published].sort());
   }
 
   it('splits the pools evenly, two per matcher, and each answers /pools with the same view', async () => {
-    const pools = await eventually('every pool owned, two each', async () => {
-      const current = await view('matcher-0');
-      const owners = ownersOf(current);
-      return owners.size === 3 && !owners.has(null) && [...owners.values()].every((count) => count === 2) && current;
-    }, 15_000);
+    const pools = await eventually(
+      'every pool owned, two each',
+      async () => {
+        const current = await view('matcher-0');
+        const owners = ownersOf(current);
+        return owners.size === 3 && !owners.has(null) && [...owners.values()].every((count) => count === 2) && current;
+      },
+      15_000,
+    );
     expect(pools.map((pool) => pool.pool)).to.deep.equal(REGIONS.map((region) => `ffa3.${region}`));
     expect((await view('matcher-2')).map((pool) => pool.owner)).to.deep.equal(pools.map((pool) => pool.owner));
     publishWave(4);
@@ -80,13 +109,17 @@ describe('matchers scaled out: pool ownership and failover (three processes)', f
     checkRooms();
   });
 
-  it('moves a killed matcher\'s pools to the others after its lease, losing and doubling nothing', async () => {
+  it("moves a killed matcher's pools to the others after its lease, losing and doubling nothing", async () => {
     cluster.kill('matcher-1');
     publishWave(4);
-    await eventually('the pools owned by the two survivors, three each', async () => {
-      const owners = ownersOf(await view('matcher-0'));
-      return owners.size === 2 && !owners.has('matcher-1') && !owners.has(null) && [...owners.values()].every((count) => count === 3);
-    }, 20_000);
+    await eventually(
+      'the pools owned by the two survivors, three each',
+      async () => {
+        const owners = ownersOf(await view('matcher-0'));
+        return owners.size === 2 && !owners.has('matcher-1') && !owners.has(null) && [...owners.values()].every((count) => count === 3);
+      },
+      20_000,
+    );
     await eventually('every room of the second wave', () => rooms.length === published.length / 3, 20_000);
     checkRooms();
   });

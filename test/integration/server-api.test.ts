@@ -50,15 +50,28 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
     });
   const post = async (body: unknown, gateway = 0) => {
     const res = await api('/v1/results', { body: typeof body === 'string' ? body : JSON.stringify(body), gateway });
-    return { status: res.status, body: await res.json() as Record<string, unknown> };
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
   /** Real players in a room the recorder wrote, as a matcher would have published it. */
   async function recordedRoom(mode: 'ffa3' | 'duo', ratings: number[]) {
     const players = await Promise.all(ratings.map((rating) => stack.addPlayer(`p${++count}`, rating)));
     const room = {
-      v: 1, id: randomUUID(), mode, region: 'global', createdAt: new Date().toISOString(), spread: Math.max(...ratings) - Math.min(...ratings), imbalance: 0,
-      players: players.map((player, index) => ({ playerId: player.id, ticketId: randomUUID(), name: player.name, rating: player.rating, team: mode === 'duo' ? index % 2 : 0, waitedMs: 1000 })),
+      v: 1,
+      id: randomUUID(),
+      mode,
+      region: 'global',
+      createdAt: new Date().toISOString(),
+      spread: Math.max(...ratings) - Math.min(...ratings),
+      imbalance: 0,
+      players: players.map((player, index) => ({
+        playerId: player.id,
+        ticketId: randomUUID(),
+        name: player.name,
+        rating: player.rating,
+        team: mode === 'duo' ? index % 2 : 0,
+        waitedMs: 1000,
+      })),
     };
     await claimAsMatcher(stack.namespace, room);
     broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
@@ -74,7 +87,9 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
       for (const bad of [null, 'nope', revoked]) {
         const get = await api(`/v1/rooms/${room.id}`, { key: bad });
         expect(get.status, String(bad)).to.equal(401);
-        expect(await get.json()).to.have.property('error').that.is.a('string');
+        expect(await get.json())
+          .to.have.property('error')
+          .that.is.a('string');
         const huge = await api('/v1/results', { key: bad, body: 'x'.repeat(1024 * 1024) });
         expect(huge.status).to.equal(401);
         expect(await huge.json()).to.have.property('error');
@@ -97,7 +112,9 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
       const queued = await before.next('queued');
       expect(queued.rating).to.equal(rating);
       const request = await eventually('the join request', async () => {
-        const found = (await broker.drain(names.pool('ffa3', 'global'))).map((message) => JSON.parse(message.content.toString()) as { playerId: string; rating: number });
+        const found = (await broker.drain(names.pool('ffa3', 'global'))).map(
+          (message) => JSON.parse(message.content.toString()) as { playerId: string; rating: number },
+        );
         return found.find((join) => join.playerId === winner.id);
       });
       expect(request.rating).to.equal(rating);
@@ -114,7 +131,7 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
   });
 
   describe('matchq.results', () => {
-    it('publishes each applied result: persistent, result.v1, message id = room id, the contract\'s body', async () => {
+    it("publishes each applied result: persistent, result.v1, message id = room id, the contract's body", async () => {
       const { room, players } = await recordedRoom('ffa3', [1550, 1500, 1450]);
       const placements = players.map((player, index) => ({ playerId: player.id, rank: index + 1 }));
       const res = await post({ roomId: room.id, placements });
@@ -123,17 +140,29 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
       const body = JSON.parse(message.content.toString()) as Record<string, unknown>;
       expect(Object.keys(body)).to.deep.equal(['v', 'roomId', 'mode', 'at', 'placements']);
       const changes = res.body.changes as { playerId: string; before: number; after: number }[];
-      expect(body).to.deep.include({ v: 1, roomId: room.id, mode: 'ffa3', placements: placements.map((p, i) => ({ ...p, before: changes[i]!.before, after: changes[i]!.after })) });
+      expect(body).to.deep.include({
+        v: 1,
+        roomId: room.id,
+        mode: 'ffa3',
+        placements: placements.map((p, i) => ({ ...p, before: changes[i]!.before, after: changes[i]!.after })),
+      });
       expect(new Date(body.at as string).toISOString()).to.equal(body.at);
       expect(await stack.db('results').where({ room_id: room.id }).first()).to.have.property('published_at').that.is.not.null;
     });
 
     it('npm run tap -- --results prints each result as one JSON line', async () => {
-      const tap = spawn(process.execPath, ['--import', 'tsx', 'cli/tap.ts', '--results'], { cwd: root, env: { ...process.env, MATCHQ_NAMESPACE: stack.namespace, LOG_LEVEL: 'warn' } });
+      const tap = spawn(process.execPath, ['--import', 'tsx', 'cli/tap.ts', '--results'], {
+        cwd: root,
+        env: { ...process.env, MATCHQ_NAMESPACE: stack.namespace, LOG_LEVEL: 'warn' },
+      });
       let stdout = '';
       let stderr = '';
-      tap.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-      tap.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      tap.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      tap.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
       try {
         await eventually('tap listening', () => stderr.includes(`tapping ${names.results}`), 20_000);
         const { room, players } = await recordedRoom('ffa3', [1500, 1500, 1500]);
@@ -178,20 +207,31 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
   describe('POST /v1/results', () => {
     it('rates the room with OpenSkill on matchq\'s scale and answers {"roomId","mode","changes"}', async () => {
       const { room, players } = await recordedRoom('ffa3', [1500, 1520, 1480]);
-      const placements = [{ playerId: players[1]!.id, rank: 1 }, { playerId: players[0]!.id, rank: 2 }, { playerId: players[2]!.id, rank: 3 }];
+      const placements = [
+        { playerId: players[1]!.id, rank: 1 },
+        { playerId: players[0]!.id, rank: 2 },
+        { playerId: players[2]!.id, rank: 3 },
+      ];
       const res = await post({ roomId: room.id, placements });
       expect(res.status).to.equal(200);
       const expected = rate([[{ mu: 1500, sigma: 500 }], [{ mu: 1520, sigma: 500 }], [{ mu: 1480, sigma: 500 }]], { rank: [2, 1, 3], beta: 250, tau: 5 });
       const after = [Math.round(expected[1]![0]!.mu), Math.round(expected[0]![0]!.mu), Math.round(expected[2]![0]!.mu)];
       expect(res.body).to.deep.equal({
-        roomId: room.id, mode: 'ffa3',
-        changes: [{ playerId: players[1]!.id, before: 1520, after: after[0] }, { playerId: players[0]!.id, before: 1500, after: after[1] }, { playerId: players[2]!.id, before: 1480, after: after[2] }],
+        roomId: room.id,
+        mode: 'ffa3',
+        changes: [
+          { playerId: players[1]!.id, before: 1520, after: after[0] },
+          { playerId: players[0]!.id, before: 1500, after: after[1] },
+          { playerId: players[2]!.id, before: 1480, after: after[2] },
+        ],
       });
       expect(Object.keys(res.body)).to.deep.equal(['roomId', 'mode', 'changes']);
       const stored = await stack.db('ratings').where({ player_id: players[1]!.id, mode: 'ffa3' }).first();
       expect(stored).to.include({ games: 1, mu: expected[1]![0]!.mu, sigma: expected[1]![0]!.sigma });
       const history = await stack.db('rating_history').where({ room_id: room.id }).orderBy('rank');
-      expect(history.map((row) => [row.player_id, row.rank, row.before, row.after])).to.deep.equal(placements.map((p, i) => [p.playerId, p.rank, [1520, 1500, 1480][i], after[i]]));
+      expect(history.map((row) => [row.player_id, row.rank, row.before, row.after])).to.deep.equal(
+        placements.map((p, i) => [p.playerId, p.rank, [1520, 1500, 1480][i], after[i]]),
+      );
     });
 
     it('answers the same result again with 200 and the same answer, in any order; a different one with 409; ratings move once', async () => {
@@ -204,7 +244,10 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
       const other = await post({ roomId: room.id, placements: players.map((player, index) => ({ playerId: player.id, rank: index + 1 })) });
       expect(other.status).to.equal(409);
       expect(other.body).to.have.property('error');
-      const rows = await stack.db('ratings').whereIn('player_id', players.map((p) => p.id));
+      const rows = await stack.db('ratings').whereIn(
+        'player_id',
+        players.map((p) => p.id),
+      );
       expect(rows.map((row) => row.games)).to.deep.equal([1, 1, 1]);
       expect(await stack.db('rating_history').where({ room_id: room.id })).to.have.length(3);
     });
@@ -215,7 +258,10 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
       const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => post(body, index % 2)));
       expect(answers.map((answer) => answer.status)).to.deep.equal(Array(8).fill(200));
       for (const answer of answers) expect(answer.body).to.deep.equal(answers[0]!.body);
-      const rows = await stack.db('ratings').whereIn('player_id', players.map((p) => p.id));
+      const rows = await stack.db('ratings').whereIn(
+        'player_id',
+        players.map((p) => p.id),
+      );
       expect(rows.map((row) => row.games)).to.deep.equal([1, 1, 1]);
       expect(await stack.db('rating_history').where({ room_id: room.id })).to.have.length(3);
       await eventually('the result published', () => results.some((message) => message.properties.messageId === room.id));
@@ -232,11 +278,14 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
       expect(statuses.filter((status) => status === 200)).to.have.length(2);
       expect(statuses.filter((status) => status === 409)).to.have.length(2);
       expect(statuses[0]).to.equal(statuses[2]);
-      const rows = await stack.db('ratings').whereIn('player_id', players.map((p) => p.id));
+      const rows = await stack.db('ratings').whereIn(
+        'player_id',
+        players.map((p) => p.id),
+      );
       expect(rows.map((row) => row.games)).to.deep.equal([1, 1, 1]);
     });
 
-    it('rates the teams of a team mode as units; its players must share their team\'s rank', async () => {
+    it("rates the teams of a team mode as units; its players must share their team's rank", async () => {
       const { room, players } = await recordedRoom('duo', [1500, 1500, 1500, 1500]);
       const split = await post({ roomId: room.id, placements: players.map((player, index) => ({ playerId: player.id, rank: index + 1 })) });
       expect(split.status).to.equal(400);
@@ -244,7 +293,19 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
       // Team 0 is players 0 and 2, team 1 is players 1 and 3: team 1 wins.
       const res = await post({ roomId: room.id, placements: players.map((player, index) => ({ playerId: player.id, rank: index % 2 === 1 ? 1 : 2 })) });
       expect(res.status).to.equal(200);
-      const expected = rate([[{ mu: 1500, sigma: 500 }, { mu: 1500, sigma: 500 }], [{ mu: 1500, sigma: 500 }, { mu: 1500, sigma: 500 }]], { rank: [2, 1], beta: 250, tau: 5 });
+      const expected = rate(
+        [
+          [
+            { mu: 1500, sigma: 500 },
+            { mu: 1500, sigma: 500 },
+          ],
+          [
+            { mu: 1500, sigma: 500 },
+            { mu: 1500, sigma: 500 },
+          ],
+        ],
+        { rank: [2, 1], beta: 250, tau: 5 },
+      );
       const changes = res.body.changes as { after: number }[];
       expect(changes.map((change) => change.after)).to.deep.equal([0, 1, 0, 1].map((team) => Math.round(expected[team]![0]!.mu)));
     });

@@ -15,11 +15,17 @@ describe('npm run servers (game server keys) against the real PostgreSQL', funct
   let databaseUrl: string;
   let db: Knex;
 
-  const servers = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'cli/servers.ts', ...args], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+  const servers = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'cli/servers.ts', ...args],
+        { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 },
+        (error, stdout, stderr) => {
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        },
+      );
     });
-  });
 
   before(async () => {
     namespace = newNamespace();

@@ -11,16 +11,22 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function run(script: string, env: NodeJS.ProcessEnv, timeout = 45_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, timeout }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script],
+      { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, timeout },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
-const occupy = (): Promise<{ server: Server; port: number }> => new Promise((resolve) => {
-  const server = createServer();
-  server.listen(0, '0.0.0.0', () => resolve({ server, port: (server.address() as { port: number }).port }));
-});
+const occupy = (): Promise<{ server: Server; port: number }> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '0.0.0.0', () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
 
 /** Start failures an operator meets: each is one clear line and exit 1, never a stack trace or a restart loop. */
 describe('start failures: one clear line, exit 1', function () {
@@ -38,7 +44,9 @@ describe('start failures: one clear line, exit 1', function () {
       expect(result.code, result.stderr).to.equal(1);
       const lines = result.stderr.trim().split('\n');
       expect(lines, result.stderr).to.have.length(1);
-      expect(lines[0]).to.match(/^matchq notifier: RabbitMQ refused the topology: .*PRECONDITION_FAILED/).and.include(amqpNames(namespace).notifier);
+      expect(lines[0])
+        .to.match(/^matchq notifier: RabbitMQ refused the topology: .*PRECONDITION_FAILED/)
+        .and.include(amqpNames(namespace).notifier);
     } finally {
       await dropNamespace(namespace, []);
     }
@@ -52,7 +60,9 @@ describe('start failures: one clear line, exit 1', function () {
     try {
       const result = await run('services/producer/main.ts', { PORT: String(port), MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl });
       expect(result.code, result.stderr).to.equal(1);
-      expect(result.stderr.trim().split('\n'), result.stderr).to.deep.equal([`matchq producer: port ${port} is in use: another matchq, or another program, listens there; stop it or set PORT`]);
+      expect(result.stderr.trim().split('\n'), result.stderr).to.deep.equal([
+        `matchq producer: port ${port} is in use: another matchq, or another program, listens there; stop it or set PORT`,
+      ]);
     } finally {
       server.close();
       await dropNamespace(namespace, [{ mode: 'ffa3', region: 'global' }], databaseUrl);
@@ -64,8 +74,13 @@ describe('start failures: one clear line, exit 1', function () {
     try {
       const result = await run('cli/start.ts', { PORT: String(port) });
       expect(result.code, result.stderr).to.equal(1);
-      const lines = result.stderr.trim().split('\n').filter((line) => !line.startsWith('matchq: migrations applied'));
-      expect(lines, result.stderr).to.deep.equal([`matchq start: port ${port} is in use: another matchq, or another program, listens there; stop it or set PORT`]);
+      const lines = result.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('matchq: migrations applied'));
+      expect(lines, result.stderr).to.deep.equal([
+        `matchq start: port ${port} is in use: another matchq, or another program, listens there; stop it or set PORT`,
+      ]);
       expect(result.stdout).to.equal('');
     } finally {
       server.close();

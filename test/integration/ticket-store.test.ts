@@ -41,7 +41,15 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
     expect(await store.cancel(tickets[1]!)).to.equal('cancelled');
     const [lost] = await store.claimRooms([{ ...POOL, roomId: 'r1', ticketIds: tickets.map((each) => each.ticketId), json: '{}' }]);
     expect(lost).to.deep.equal([1]);
-    expect((await store.states(POOL.mode, POOL.region, tickets.map((each) => each.ticketId))).map((each) => each.state)).to.deep.equal(['queued', 'cancelled', 'queued']);
+    expect(
+      (
+        await store.states(
+          POOL.mode,
+          POOL.region,
+          tickets.map((each) => each.ticketId),
+        )
+      ).map((each) => each.state),
+    ).to.deep.equal(['queued', 'cancelled', 'queued']);
     expect(await store.room(POOL.mode, POOL.region, 'r1')).to.equal(null);
   });
 

@@ -8,9 +8,14 @@ const CLOSED = '127.0.0.1:5999';
 /** Runs an npm script's entry point the way `npm run` does, and collects how it ended. */
 function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, ...args],
+      { cwd: root, env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -22,12 +27,38 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ 
 describe('commands facing an unreachable backing service or a bad variable', function () {
   this.timeout(60_000);
   const cases: { command: string; script: string; args?: string[]; env: NodeJS.ProcessEnv; names: string; url: string }[] = [
-    { command: 'producer', script: 'services/producer/main.ts', env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` }, names: 'PostgreSQL', url: CLOSED },
+    {
+      command: 'producer',
+      script: 'services/producer/main.ts',
+      env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` },
+      names: 'PostgreSQL',
+      url: CLOSED,
+    },
     { command: 'matcher', script: 'services/matcher/main.ts', env: { AMQP_URL: `amqp://guest:secret@${CLOSED}` }, names: 'RabbitMQ', url: CLOSED },
     { command: 'notifier', script: 'services/notifier/main.ts', env: { REDIS_URL: `redis://${CLOSED}` }, names: 'Redis', url: CLOSED },
-    { command: 'recorder', script: 'services/recorder/main.ts', env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` }, names: 'PostgreSQL', url: CLOSED },
-    { command: 'players', script: 'cli/players.ts', args: ['add', 'nobody'], env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` }, names: 'PostgreSQL', url: CLOSED },
-    { command: 'servers', script: 'cli/servers.ts', args: ['list'], env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` }, names: 'PostgreSQL', url: CLOSED },
+    {
+      command: 'recorder',
+      script: 'services/recorder/main.ts',
+      env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` },
+      names: 'PostgreSQL',
+      url: CLOSED,
+    },
+    {
+      command: 'players',
+      script: 'cli/players.ts',
+      args: ['add', 'nobody'],
+      env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` },
+      names: 'PostgreSQL',
+      url: CLOSED,
+    },
+    {
+      command: 'servers',
+      script: 'cli/servers.ts',
+      args: ['list'],
+      env: { DATABASE_URL: `postgres://postgres@${CLOSED}/matchq` },
+      names: 'PostgreSQL',
+      url: CLOSED,
+    },
     { command: 'tap', script: 'cli/tap.ts', env: { AMQP_URL: `amqp://${CLOSED}` }, names: 'RabbitMQ', url: CLOSED },
   ];
 

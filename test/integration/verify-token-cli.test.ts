@@ -6,10 +6,15 @@ import { createJoinTokenSigner } from '../../common/join-token.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'verify-token-cli-test-secret-0123456789';
 
-const verifyToken = (args: string[], env: Record<string, string | undefined>) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-  execFile(process.execPath, ['--import', 'tsx', 'cli/verify-token.ts', ...args], { cwd: root, env: { ...process.env, JOIN_TOKEN_SECRET: undefined, ...env }, timeout: 30_000 },
-    (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-});
+const verifyToken = (args: string[], env: Record<string, string | undefined>) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'cli/verify-token.ts', ...args],
+      { cwd: root, env: { ...process.env, JOIN_TOKEN_SECRET: undefined, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 
 /** `npm run verify-token -- TOKEN` as an operator runs it, in a real process. */
 describe('npm run verify-token', function () {

@@ -6,7 +6,10 @@ import { AMQP_URL } from './namespace.js';
  * never through the code under test.
  */
 export class PlainBroker {
-  private constructor(private readonly connection: ChannelModel, readonly channel: Channel) {}
+  private constructor(
+    private readonly connection: ChannelModel,
+    readonly channel: Channel,
+  ) {}
 
   static async connect(): Promise<PlainBroker> {
     const connection = await amqplib.connect(AMQP_URL);
@@ -18,7 +21,13 @@ export class PlainBroker {
     const received: ConsumeMessage[] = [];
     const { queue } = await this.channel.assertQueue('', { exclusive: true, autoDelete: true });
     await this.channel.bindQueue(queue, exchange, routingKey);
-    await this.channel.consume(queue, (message) => { if (message) received.push(message); }, { noAck: true });
+    await this.channel.consume(
+      queue,
+      (message) => {
+        if (message) received.push(message);
+      },
+      { noAck: true },
+    );
     return received;
   }
 
@@ -44,7 +53,11 @@ export class PlainBroker {
   }
 
   publishJson(exchange: string, routingKey: string, body: unknown, options: amqplib.Options.Publish = {}): void {
-    this.channel.publish(exchange, routingKey, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), { persistent: true, contentType: 'application/json', ...options });
+    this.channel.publish(exchange, routingKey, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), {
+      persistent: true,
+      contentType: 'application/json',
+      ...options,
+    });
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,12 @@ import { Redis } from 'ioredis';
 import { createTicketStore } from '../../common/ticket-store.js';
 import { REDIS_URL } from './namespace.js';
 
-interface RoomLike { id: string; mode: string; region: string; players: Record<string, unknown>[] }
+interface RoomLike {
+  id: string;
+  mode: string;
+  region: string;
+  players: Record<string, unknown>[];
+}
 
 /**
  * Claims a hand-made room in Redis exactly as a matcher does (claim-room.lua), so the notifier

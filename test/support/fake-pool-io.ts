@@ -9,7 +9,11 @@ import type { PoolStore } from '../../services/matcher/pool-store.js';
 /** A delivery as amqplib hands it over, with only the fields the matcher reads. */
 export function delivery(body: unknown, { redelivered = false, tag = 0 } = {}): ConsumeMessage {
   const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  return { content, fields: { deliveryTag: tag, redelivered, exchange: 'requests', routingKey: 'pool', consumerTag: 'test' }, properties: { headers: {} } } as unknown as ConsumeMessage;
+  return {
+    content,
+    fields: { deliveryTag: tag, redelivered, exchange: 'requests', routingKey: 'pool', consumerTag: 'test' },
+    properties: { headers: {} },
+  } as unknown as ConsumeMessage;
 }
 
 /** A dead letter may carry what was never JSON: keep it as text. */
@@ -21,7 +25,12 @@ function parseOrRaw(text: string): unknown {
   }
 }
 
-export interface Published { exchange: string; routingKey: string; body: unknown; options: PublishOptions }
+export interface Published {
+  exchange: string;
+  routingKey: string;
+  body: unknown;
+  options: PublishOptions;
+}
 
 /**
  * The broker channel in memory: records acks, nacks and confirmed publishes. `failPublishes`
@@ -150,12 +159,19 @@ export class FakeProposals implements ProposalPort {
     this.check('step');
     const room = this.rooms.get(roomId);
     if (!room) return { outcome: 'missing', phase: '', accepted: 0, total: 0 };
-    const lifeEvent = (event === 'accept' || event === 'decline' || event === 'leave' ? { type: event, playerId, now } : event === 'expire' ? { type: event, now } : { type: event }) as RoomLifeEvent;
+    const lifeEvent = (
+      event === 'accept' || event === 'decline' || event === 'leave'
+        ? { type: event, playerId, now }
+        : event === 'expire'
+          ? { type: event, now }
+          : { type: event }
+    ) as RoomLifeEvent;
     const result = step(room.life, lifeEvent);
     const before = room.life.phase;
     room.life = result.room;
     if (result.ok) {
-      for (const [ticketId, state] of ticketStates(room.life)) this.tickets.set(ticketId, state, state === 'matched' || state === 'proposed' ? roomId : undefined);
+      for (const [ticketId, state] of ticketStates(room.life))
+        this.tickets.set(ticketId, state, state === 'matched' || state === 'proposed' ? roomId : undefined);
       if (room.life.phase === 'announced') this.decidedSet.delete(roomId);
       else if (before === 'proposed' && room.life.phase !== 'proposed') this.decidedSet.add(roomId);
       if (room.life.phase === 'final') this.tickets.rooms.set(roomId, room.json);
@@ -168,12 +184,22 @@ export class FakeProposals implements ProposalPort {
     const room = this.rooms.get(roomId);
     if (!room) return null;
     const { life } = room;
-    return { roomId, phase: life.phase, deadline: life.deadline, seats: [...life.seats], accepted: [...life.accepted], json: room.json, ...(life.dissolved ? { dissolved: life.dissolved } : {}) };
+    return {
+      roomId,
+      phase: life.phase,
+      deadline: life.deadline,
+      seats: [...life.seats],
+      accepted: [...life.accepted],
+      json: room.json,
+      ...(life.dissolved ? { dissolved: life.dissolved } : {}),
+    };
   }
 
   async pending(_mode: string, _region: string, dueAt?: number) {
     this.check('pending');
-    return [...this.rooms].filter(([, room]) => room.life.phase === 'proposed' && (dueAt === undefined || room.life.deadline < dueAt)).map(([roomId]) => roomId);
+    return [...this.rooms]
+      .filter(([, room]) => room.life.phase === 'proposed' && (dueAt === undefined || room.life.deadline < dueAt))
+      .map(([roomId]) => roomId);
   }
 
   async decided() {

@@ -30,16 +30,25 @@ export interface StubAnswer {
 export class FleetStub {
   readonly seen: SeenRequest[] = [];
   private answers: StubAnswer[] = [];
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   static async start(options: { path?: string; port?: number; tls?: { cert: string; key: string; ca: string } } = {}): Promise<FleetStub> {
     let stub: FleetStub | undefined;
     const handler = (req: IncomingMessage, res: ServerResponse) => stub!.handle(req, res);
     const server = options.tls
-      ? createHttpsServer({
-        cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key), ca: readFileSync(options.tls.ca),
-        requestCert: true, rejectUnauthorized: true,
-      }, handler)
+      ? createHttpsServer(
+          {
+            cert: readFileSync(options.tls.cert),
+            key: readFileSync(options.tls.key),
+            ca: readFileSync(options.tls.ca),
+            requestCert: true,
+            rejectUnauthorized: true,
+          },
+          handler,
+        )
       : createHttpServer(handler);
     await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -65,8 +74,14 @@ export class FleetStub {
       const socket = req.socket as Partial<TLSSocket>;
       const cn = socket.getPeerCertificate?.()?.subject?.CN;
       const clientCn = Array.isArray(cn) ? cn[0] : cn;
-      this.seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), ...(clientCn ? { clientCn } : {}) });
-      const answer = this.answers.length > 1 ? this.answers.shift()! : this.answers[0] ?? { status: 500 };
+      this.seen.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        ...(clientCn ? { clientCn } : {}),
+      });
+      const answer = this.answers.length > 1 ? this.answers.shift()! : (this.answers[0] ?? { status: 500 });
       const send = () => {
         if (res.destroyed) return;
         const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);

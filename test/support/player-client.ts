@@ -1,5 +1,12 @@
 import { WebSocket } from 'ws';
-import { encodeClientFrame, parseServerFrame, type ClientFrame, type ServerFrame, type ServerFrameOf, type ServerFrameType } from '../../packages/client/src/wire/index.js';
+import {
+  encodeClientFrame,
+  parseServerFrame,
+  type ClientFrame,
+  type ServerFrame,
+  type ServerFrameOf,
+  type ServerFrameType,
+} from '../../packages/client/src/wire/index.js';
 
 export type { ServerFrame };
 
@@ -71,7 +78,10 @@ export class PlayerClient {
       if (left <= 0) throw new Error(`no ${type} within ${timeoutMs} ms; got ${this.types()}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
   }
@@ -81,7 +91,10 @@ export class PlayerClient {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       if (Date.now() > deadline) throw new Error(`socket still open after ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => { this.waiters.push(resolve); setTimeout(resolve, 50); });
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
     }
     return this.closed.code;
   }

@@ -5,7 +5,11 @@ import type { RoomLifeEvent, Seat } from '../../core/room-lifecycle.js';
  * party ticket (p1, p2 on t1) and a solo ticket (p3 on t2), brought to each phase by a
  * sequence of events, and every kind of event applied to it.
  */
-export const SEATS: Seat[] = [{ playerId: 'p1', ticketId: 't1' }, { playerId: 'p2', ticketId: 't1' }, { playerId: 'p3', ticketId: 't2' }];
+export const SEATS: Seat[] = [
+  { playerId: 'p1', ticketId: 't1' },
+  { playerId: 'p2', ticketId: 't1' },
+  { playerId: 'p3', ticketId: 't2' },
+];
 export const DEADLINE = 10_000;
 const BEFORE = 5_000;
 const AFTER = 10_001;

@@ -4,9 +4,20 @@ import type { RoomEvent } from '../../common/messages.js';
 /** A final room event as the matcher makes it, with fresh ids. */
 export function sampleRoom(players = 3): RoomEvent {
   return {
-    v: 1, id: randomUUID(), mode: 'ffa3', region: 'eu', createdAt: new Date().toISOString(), spread: 24, imbalance: 0,
+    v: 1,
+    id: randomUUID(),
+    mode: 'ffa3',
+    region: 'eu',
+    createdAt: new Date().toISOString(),
+    spread: 24,
+    imbalance: 0,
     players: Array.from({ length: players }, (_, index) => ({
-      playerId: randomUUID(), ticketId: randomUUID(), name: `p${index}`, rating: 1500 + index * 12, team: 0, waitedMs: 900 + index,
+      playerId: randomUUID(),
+      ticketId: randomUUID(),
+      name: `p${index}`,
+      rating: 1500 + index * 12,
+      team: 0,
+      waitedMs: 900 + index,
     })),
   };
 }

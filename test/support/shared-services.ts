@@ -38,8 +38,12 @@ export async function watchSharedServices() {
   const redisBefore = await redisServer(redis);
   const connection = await amqplib.connect(AMQP_URL);
   let dropped: string | null = null;
-  connection.on('close', (error?: Error) => { dropped ??= `closed${error ? `: ${error.message}` : ''}`; });
-  connection.on('error', (error: Error) => { dropped ??= `error: ${error.message}`; });
+  connection.on('close', (error?: Error) => {
+    dropped ??= `closed${error ? `: ${error.message}` : ''}`;
+  });
+  connection.on('error', (error: Error) => {
+    dropped ??= `error: ${error.message}`;
+  });
   const processesBefore = { rabbitmq: await listener(amqpPort), redis: await listener(redisPort) };
   return {
     ports: [amqpPort, redisPort],
@@ -47,7 +51,10 @@ export async function watchSharedServices() {
       try {
         expect({ rabbitmq: await listener(amqpPort), redis: await listener(redisPort) }, 'shared service processes').to.deep.equal(processesBefore);
         const redisAfter = await redisServer(redis);
-        expect({ runId: redisAfter.runId, pid: redisAfter.pid }, 'the shared Redis was restarted').to.deep.equal({ runId: redisBefore.runId, pid: redisBefore.pid });
+        expect({ runId: redisAfter.runId, pid: redisAfter.pid }, 'the shared Redis was restarted').to.deep.equal({
+          runId: redisBefore.runId,
+          pid: redisBefore.pid,
+        });
         expect(redisAfter.uptime).to.be.at.least(redisBefore.uptime);
         expect(dropped, 'the connection to the shared RabbitMQ').to.equal(null);
         // Still served: a channel opens and a round trip to the broker succeeds.

@@ -41,10 +41,23 @@ export const silent = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent
 export async function startStack(options: StackOptions = {}) {
   const namespace = newNamespace();
   const databaseUrl = await newDatabase(namespace);
-  const env: NodeJS.ProcessEnv = { ...process.env, MATCHQ_NAMESPACE: namespace, DATABASE_URL: databaseUrl, PORT: '0', METRICS_PORT: '0', TICK_MS: String(options.tickMs ?? 200), QUEUE_TYPE: options.queueType ?? 'classic', ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MATCHQ_NAMESPACE: namespace,
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    METRICS_PORT: '0',
+    TICK_MS: String(options.tickMs ?? 200),
+    QUEUE_TYPE: options.queueType ?? 'classic',
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
+  };
   if (options.match) {
     const file = join(tmpdir(), `${namespace}-match.json`);
-    writeFileSync(file, JSON.stringify(options.match, (_key, value: unknown) => (value === Infinity ? undefined : value)));
+    writeFileSync(
+      file,
+      JSON.stringify(options.match, (_key, value: unknown) => (value === Infinity ? undefined : value)),
+    );
     env.MATCH_CONFIG = file;
   }
   const config = (overrides: NodeJS.ProcessEnv = {}): Config => loadConfig({ ...env, ...overrides });
@@ -55,7 +68,10 @@ export async function startStack(options: StackOptions = {}) {
   const stoppers: (() => Promise<void>)[] = [];
   const gateways: Awaited<ReturnType<typeof startGatewayService>>[] = [];
   for (let index = 0; index < (options.gateways ?? 1); index++) {
-    const gateway = await startGatewayService(config({ GATEWAY_ID: `${namespace}-gw${index}` }), silent, { pingIntervalMs: options.pingIntervalMs, partyIdleSeconds: options.partyIdleSeconds });
+    const gateway = await startGatewayService(config({ GATEWAY_ID: `${namespace}-gw${index}` }), silent, {
+      pingIntervalMs: options.pingIntervalMs,
+      partyIdleSeconds: options.partyIdleSeconds,
+    });
     gateways.push(gateway);
     stoppers.push(gateway.stop);
   }

@@ -19,19 +19,22 @@ describe('allocator answers and budget', () => {
 
   it('http: 5xx is retried, 3xx and every 4xx fail at once', () => {
     for (const status of [500, 502, 503, 504, 599]) expect(judgeHttpAnswer(answer(status)).kind, String(status)).to.equal('retry');
-    for (const status of [301, 302, 307, 400, 403, 404, 408, 429, 499]) expect(judgeHttpAnswer(answer(status)), String(status)).to.deep.include({ kind: 'failed', reason: 'rejected' });
+    for (const status of [301, 302, 307, 400, 403, 404, 408, 429, 499])
+      expect(judgeHttpAnswer(answer(status)), String(status)).to.deep.include({ kind: 'failed', reason: 'rejected' });
   });
 
   it('agones: address and first port, name from gameServerName; 429 and 5xx retried; anything else fails', () => {
-    expect(judgeAgonesAnswer(answer(200, { gameServerName: 'g', address: 'h', ports: [{ port: 2 }, { port: 3 }] })))
-      .to.deep.equal({ kind: 'allocated', server: { address: 'h:2', name: 'g' } });
+    expect(judgeAgonesAnswer(answer(200, { gameServerName: 'g', address: 'h', ports: [{ port: 2 }, { port: 3 }] }))).to.deep.equal({
+      kind: 'allocated',
+      server: { address: 'h:2', name: 'g' },
+    });
     expect(judgeAgonesAnswer(answer(429))).to.deep.include({ kind: 'retry', reason: 'no_capacity' });
     expect(judgeAgonesAnswer(answer(500))).to.deep.include({ kind: 'retry', reason: 'server_error' });
     for (const status of [301, 400, 401, 403, 404, 409]) expect(judgeAgonesAnswer(answer(status)).kind, String(status)).to.equal('failed');
     expect(judgeAgonesAnswer(answer(200, { address: 'h', ports: [{ port: '7000' }] })).kind).to.equal('failed');
   });
 
-  it('agones: the request body is the contract\'s, to the letter', () => {
+  it("agones: the request body is the contract's, to the letter", () => {
     expect(allocationRequest({ id: 'r1', mode: 'ffa3' }, 'default', 'matchq')).to.deep.equal({
       namespace: 'default',
       gameServerSelectors: [{ matchLabels: { 'agones.dev/fleet': 'matchq' } }],
@@ -42,25 +45,35 @@ describe('allocator answers and budget', () => {
   it('backs off exponentially with jitter up to the cap, and stops when the next wait would overrun the budget', async () => {
     const waits: number[] = [];
     const retry: Verdict = { kind: 'retry', reason: 'server_error', detail: 'HTTP 500' };
-    const result = await withinBudget(async () => retry, { timeoutMs: 50, budgetMs: 400, backoffBaseMs: 10, backoffCapMs: 80, random: () => 1 },
-      { onRetry: ({ waitMs }) => waits.push(waitMs) });
+    const result = await withinBudget(
+      async () => retry,
+      { timeoutMs: 50, budgetMs: 400, backoffBaseMs: 10, backoffCapMs: 80, random: () => 1 },
+      { onRetry: ({ waitMs }) => waits.push(waitMs) },
+    );
     expect(result).to.deep.include({ ok: false, reason: 'budget_spent' });
     expect(waits.slice(0, 5)).to.deep.equal([10, 20, 40, 80, 80]);
     expect(result.attempts).to.equal(waits.length + 1);
     const lowest: number[] = [];
-    const half = await withinBudget(async () => retry, { timeoutMs: 50, budgetMs: 100, backoffBaseMs: 40, random: () => 0 },
-      { onRetry: ({ waitMs }) => lowest.push(waitMs) });
+    const half = await withinBudget(
+      async () => retry,
+      { timeoutMs: 50, budgetMs: 100, backoffBaseMs: 40, random: () => 0 },
+      { onRetry: ({ waitMs }) => lowest.push(waitMs) },
+    );
     expect(lowest.slice(0, 2)).to.deep.equal([20, 40]);
     expect(half.ok).to.equal(false);
   });
 
   it('hands each attempt a signal that fires at ALLOCATOR_TIMEOUT_MS', async () => {
     let attempts = 0;
-    const result = await withinBudget((signal) => new Promise<Verdict>((resolve) => {
-      attempts += 1;
-      if (attempts === 2) return resolve({ kind: 'allocated', server: { address: 'x:1' } });
-      signal.addEventListener('abort', () => resolve({ kind: 'retry', reason: 'timeout', detail: 'slow' }));
-    }), { timeoutMs: 30, budgetMs: 1000, backoffBaseMs: 1 });
+    const result = await withinBudget(
+      (signal) =>
+        new Promise<Verdict>((resolve) => {
+          attempts += 1;
+          if (attempts === 2) return resolve({ kind: 'allocated', server: { address: 'x:1' } });
+          signal.addEventListener('abort', () => resolve({ kind: 'retry', reason: 'timeout', detail: 'slow' }));
+        }),
+      { timeoutMs: 30, budgetMs: 1000, backoffBaseMs: 1 },
+    );
     expect(result).to.deep.equal({ ok: true, server: { address: 'x:1' }, attempts: 2 });
   });
 });

@@ -54,7 +54,14 @@ export function partyTicketsArb(rule: ModeRule, maxLength = 12): fc.Arbitrary<Ti
       ts.map(({ ticketId, ratings, joinedAt }): Ticket => {
         if (ratings.length === 1) return { ticketId, playerId: `p-${ticketId}`, rating: ratings[0]!, joinedAt };
         const members = ratings.map((r, m) => ({ playerId: `p-${ticketId}-${m}`, rating: r }));
-        return { ticketId, playerId: members[0]!.playerId, rating: partyRating(ratings, rule.party?.aggregate ?? 'avg'), joinedAt, members, partyId: `party-${ticketId}` };
+        return {
+          ticketId,
+          playerId: members[0]!.playerId,
+          rating: partyRating(ratings, rule.party?.aggregate ?? 'avg'),
+          joinedAt,
+          members,
+          partyId: `party-${ticketId}`,
+        };
       }),
     );
 }

@@ -13,7 +13,17 @@ describe('chaos ledger', () => {
     ['a', 'b', 'c'].forEach((ticket) => ledger.end(ticket, { type: 'matched', roomId: 'r1' }));
     ledger.end('d', { type: 'left', reason: 'cancelled' });
     ledger.end('e', { type: 'left', reason: 'timeout' });
-    expect(ledger.reconcile(RULE)).to.deep.equal({ tickets: 5, matched: 3, cancelled: 1, timedOut: 1, rooms: 1, lost: [], lostDetail: [], doubled: [], invalidRooms: [] });
+    expect(ledger.reconcile(RULE)).to.deep.equal({
+      tickets: 5,
+      matched: 3,
+      cancelled: 1,
+      timedOut: 1,
+      rooms: 1,
+      lost: [],
+      lostDetail: [],
+      doubled: [],
+      invalidRooms: [],
+    });
     expect(ledger.open()).to.equal(0);
   });
 

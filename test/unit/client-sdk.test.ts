@@ -4,12 +4,20 @@ import { MatchqError, reconnectDelay, socketUrl } from '../../packages/client/sr
 
 describe('@matchq/client pieces', () => {
   it('draws each reconnect delay evenly below a ceiling that doubles up to maxMs', () => {
-    fc.assert(fc.property(fc.nat(60), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 60_000 }), (attempt, draw, baseMs, maxMs) => {
-      const delay = reconnectDelay(attempt, { baseMs, maxMs }, () => draw);
-      const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
-      expect(delay).to.be.at.least(0).and.below(Math.max(1, ceiling));
-      expect(delay).to.equal(Math.floor(draw * ceiling));
-    }));
+    fc.assert(
+      fc.property(
+        fc.nat(60),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        (attempt, draw, baseMs, maxMs) => {
+          const delay = reconnectDelay(attempt, { baseMs, maxMs }, () => draw);
+          const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+          expect(delay).to.be.at.least(0).and.below(Math.max(1, ceiling));
+          expect(delay).to.equal(Math.floor(draw * ceiling));
+        },
+      ),
+    );
     expect(reconnectDelay(3, {}, () => 0.999)).to.equal(1998);
     expect(reconnectDelay(99, {}, () => 0.5)).to.equal(5000);
   });
@@ -22,6 +30,8 @@ describe('@matchq/client pieces', () => {
 
   it('turns an error frame into a MatchqError with its code, id and, for cooling_down, retryInMs', () => {
     const error = new MatchqError({ type: 'error', code: 'cooling_down', message: 'you declined', retryInMs: 3000, id: 'c4' });
-    expect(error).to.be.instanceOf(Error).and.include({ name: 'MatchqError', code: 'cooling_down', retryInMs: 3000, requestId: 'c4', message: 'cooling_down: you declined' });
+    expect(error)
+      .to.be.instanceOf(Error)
+      .and.include({ name: 'MatchqError', code: 'cooling_down', retryInMs: 3000, requestId: 'c4', message: 'cooling_down: you declined' });
   });
 });

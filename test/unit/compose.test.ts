@@ -12,7 +12,9 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
 }
 
-const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
 const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
 const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
 const apps = Object.entries(compose.services).filter(([, service]) => service.build);
@@ -40,7 +42,10 @@ describe('docker-compose.yml', () => {
     const known = Object.keys(envSchema.shape);
     for (const [name, service] of apps) {
       const env = service.environment ?? {};
-      expect(Object.keys(env).filter((key) => !known.includes(key)), `${name}: unknown variables`).to.deep.equal([]);
+      expect(
+        Object.keys(env).filter((key) => !known.includes(key)),
+        `${name}: unknown variables`,
+      ).to.deep.equal([]);
       const config = loadConfig(env);
       expect(new URL(config.AMQP_URL[0]!).hostname).to.equal('rabbitmq');
       expect(new URL(config.REDIS_URL).hostname).to.equal('redis');

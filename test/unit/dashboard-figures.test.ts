@@ -1,7 +1,18 @@
 import { expect } from 'chai';
 import type { StatsSnapshot } from '../../services/producer/stats-snapshot.js';
 import {
-  ago, describe as describeCounts, formatDuration, labelledBars, medianBucket, minuteLabels, niceMax, poolSeries, spreadLabels, timeLabel, timeTicks, waitLabels,
+  ago,
+  describe as describeCounts,
+  formatDuration,
+  labelledBars,
+  medianBucket,
+  minuteLabels,
+  niceMax,
+  poolSeries,
+  spreadLabels,
+  timeLabel,
+  timeTicks,
+  waitLabels,
 } from '../../services/producer/web/dashboard/figures.js';
 import { feed, initialState, nextPollMs, update } from '../../services/producer/web/dashboard/state.js';
 
@@ -9,7 +20,11 @@ import { feed, initialState, nextPollMs, update } from '../../services/producer/
 
 function snapshot(overrides: Partial<StatsSnapshot> = {}): StatsSnapshot {
   return {
-    v: 1, at: 100_000, windowMs: 600_000, live: true, matchers: [],
+    v: 1,
+    at: 100_000,
+    windowMs: 600_000,
+    live: true,
+    matchers: [],
     pools: [
       { pool: 'duo.eu', mode: 'duo', region: 'eu', waiting: 3, held: 0, owner: 'm0', lastTickMs: 0.4 },
       { pool: 'duo.us', mode: 'duo', region: 'us', waiting: null, held: null, owner: null, lastTickMs: null },

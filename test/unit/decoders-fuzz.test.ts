@@ -7,22 +7,30 @@ import { parseServerFrame } from '../../packages/client/src/wire/index.js';
 const DECODERS = { joinRequest, leaveRequest, poolRequest, roomEvent, ticketTimeout, delivery } as const;
 
 const validRoom = {
-  v: 1, id: '3f0c1b7e-7a0e-4b8e-9a51-5b8a2f0f6d11', mode: 'ffa3', region: 'global', createdAt: '2026-12-01T10:00:00.000Z', spread: 3, imbalance: 0,
+  v: 1,
+  id: '3f0c1b7e-7a0e-4b8e-9a51-5b8a2f0f6d11',
+  mode: 'ffa3',
+  region: 'global',
+  createdAt: '2026-12-01T10:00:00.000Z',
+  spread: 3,
+  imbalance: 0,
   players: [{ playerId: 'p1', ticketId: 't1', name: 'ada', rating: 1500, team: 0, waitedMs: 10 }],
 };
 
 /** A valid room with one field replaced by anything: the bodies a careless or hostile publisher sends. */
-const spoiledRoom = fc.record({
-  field: fc.constantFrom('v', 'id', 'mode', 'region', 'createdAt', 'spread', 'imbalance', 'players', 'constructor', '__proto__'),
-  seatField: fc.constantFrom('playerId', 'ticketId', 'name', 'rating', 'team', 'waitedMs', 'partyId', 'matchRating'),
-  value: fc.oneof(fc.anything(), fc.double(), fc.string(), fc.constant(2 ** 31), fc.constant('\u0000'), fc.constant('0000-01-01T00:00:00Z')),
-  inSeat: fc.boolean(),
-}).map(({ field, seatField, value, inSeat }) => {
-  const room = structuredClone(validRoom) as unknown as Record<string, unknown>;
-  if (inSeat) (room.players as Record<string, unknown>[])[0]![seatField] = value;
-  else room[field] = value;
-  return Buffer.from(JSON.stringify(room) ?? 'null');
-});
+const spoiledRoom = fc
+  .record({
+    field: fc.constantFrom('v', 'id', 'mode', 'region', 'createdAt', 'spread', 'imbalance', 'players', 'constructor', '__proto__'),
+    seatField: fc.constantFrom('playerId', 'ticketId', 'name', 'rating', 'team', 'waitedMs', 'partyId', 'matchRating'),
+    value: fc.oneof(fc.anything(), fc.double(), fc.string(), fc.constant(2 ** 31), fc.constant('\u0000'), fc.constant('0000-01-01T00:00:00Z')),
+    inSeat: fc.boolean(),
+  })
+  .map(({ field, seatField, value, inSeat }) => {
+    const room = structuredClone(validRoom) as unknown as Record<string, unknown>;
+    if (inSeat) (room.players as Record<string, unknown>[])[0]![seatField] = value;
+    else room[field] = value;
+    return Buffer.from(JSON.stringify(room) ?? 'null');
+  });
 
 const anyBody = fc.oneof(
   fc.uint8Array({ maxLength: 256 }).map((bytes) => Buffer.from(bytes)),
@@ -45,7 +53,10 @@ function decodesOrRefuses(schema: (typeof DECODERS)[keyof typeof DECODERS], body
 describe('fuzzing: every message decoder and the client frame parser take anything', () => {
   for (const [name, schema] of Object.entries(DECODERS)) {
     it(`${name}: any body decodes or is refused as InvalidMessage, never another throw`, () => {
-      fc.assert(fc.property(anyBody, (body) => decodesOrRefuses(schema, body)), { numRuns: 500 });
+      fc.assert(
+        fc.property(anyBody, (body) => decodesOrRefuses(schema, body)),
+        { numRuns: 500 },
+      );
     });
   }
 
@@ -57,9 +68,19 @@ describe('fuzzing: every message decoder and the client frame parser take anythi
   });
 
   it('parseServerFrame (the client side): any text parses or is refused with a reason, never a throw', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.json(), fc.anything().map((value) => JSON.stringify(value) ?? 'null')), (text) => {
-      const parsed = parseServerFrame(text);
-      if (!parsed.ok) expect(['not_json', 'unknown_type', 'invalid']).to.include(parsed.reason);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.anything().map((value) => JSON.stringify(value) ?? 'null'),
+        ),
+        (text) => {
+          const parsed = parseServerFrame(text);
+          if (!parsed.ok) expect(['not_json', 'unknown_type', 'invalid']).to.include(parsed.reason);
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

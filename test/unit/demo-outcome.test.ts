@@ -4,8 +4,17 @@ import { seededRandom } from '../../common/seeded-random.js';
 import { groupPlacements } from '../../core/placements.js';
 
 describe('demo game server: plausible results', () => {
-  const ffa = [{ playerId: 'a', rating: 1500, team: 0 }, { playerId: 'b', rating: 1700, team: 0 }, { playerId: 'c', rating: 1300, team: 0 }];
-  const duo = [{ playerId: 'a', rating: 1600, team: 0 }, { playerId: 'b', rating: 1400, team: 1 }, { playerId: 'c', rating: 1600, team: 0 }, { playerId: 'd', rating: 1400, team: 1 }];
+  const ffa = [
+    { playerId: 'a', rating: 1500, team: 0 },
+    { playerId: 'b', rating: 1700, team: 0 },
+    { playerId: 'c', rating: 1300, team: 0 },
+  ];
+  const duo = [
+    { playerId: 'a', rating: 1600, team: 0 },
+    { playerId: 'b', rating: 1400, team: 1 },
+    { playerId: 'c', rating: 1600, team: 0 },
+    { playerId: 'd', rating: 1400, team: 1 },
+  ];
 
   it('gives every player one rank, a team one shared rank: results the API accepts', () => {
     const random = seededRandom(7);

@@ -22,7 +22,12 @@ describe('join tokens', () => {
     const token = await createJoinTokenSigner(SECRET, 300, () => now)(playerId, roomId);
     expect(part(token, 0)).to.deep.equal({ alg: 'HS256', typ: 'JWT' });
     expect(part(token, 1)).to.deep.equal({ room: roomId, sub: playerId, iat: now / 1000 - 0.7, exp: now / 1000 - 0.7 + 300 });
-    expect(await verifyJoinToken(token, SECRET, () => now + 299_000)).to.deep.equal({ sub: playerId, room: roomId, iat: (now - 700) / 1000, exp: (now - 700) / 1000 + 300 });
+    expect(await verifyJoinToken(token, SECRET, () => now + 299_000)).to.deep.equal({
+      sub: playerId,
+      room: roomId,
+      iat: (now - 700) / 1000,
+      exp: (now - 700) / 1000 + 300,
+    });
   });
 
   it('verifies with nothing but an HMAC-SHA256 of header and payload, as any JWT library does', async () => {

@@ -1,8 +1,19 @@
 import { expect } from 'chai';
 import type { Room, ServerFrame } from '../../packages/client/src/wire/index.js';
 import {
-  connectingText, connectionView, controls, initialState, readyView, RESUME_GRACE_MS, update, visibleAlert, waitedMs, windowView,
-  type Effect, type Event, type State,
+  connectingText,
+  connectionView,
+  controls,
+  initialState,
+  readyView,
+  RESUME_GRACE_MS,
+  update,
+  visibleAlert,
+  waitedMs,
+  windowView,
+  type Effect,
+  type Event,
+  type State,
 } from '../../services/producer/web/lobby/state.js';
 
 /** The lobby's reducer as data: every step of the page without a DOM, a socket or a timer. */
@@ -11,7 +22,12 @@ const player = { id: 'p1', name: 'ada', rating: 1500 };
 const hello: ServerFrame = { type: 'hello', player, modes: ['ffa3', 'duo'], regions: ['eu', 'us'] };
 const queued: ServerFrame = { type: 'queued', ticketId: 't1', mode: 'ffa3', region: 'eu', rating: 1500, id: 'c1' };
 const room: Room = {
-  id: 'r1', mode: 'ffa3', region: 'eu', createdAt: '2026-12-01T00:00:00.000Z', spread: 40, imbalance: 0,
+  id: 'r1',
+  mode: 'ffa3',
+  region: 'eu',
+  createdAt: '2026-12-01T00:00:00.000Z',
+  spread: 40,
+  imbalance: 0,
   players: [{ playerId: 'p1', ticketId: 't1', name: 'ada', rating: 1500, team: 0, waitedMs: 1200 }],
 };
 
@@ -89,7 +105,10 @@ describe('lobby state: update(state, event, now)', () => {
   it('joins only while connected, and says so otherwise', () => {
     const joining = run(signedIn(), { type: 'find', mode: 'duo', region: 'us' });
     expect(joining.state.pending).to.equal('join');
-    expect(joining.effects).to.deep.equal([{ type: 'store-choice', choice: { mode: 'duo', region: 'us' } }, { type: 'join', mode: 'duo', region: 'us' }]);
+    expect(joining.effects).to.deep.equal([
+      { type: 'store-choice', choice: { mode: 'duo', region: 'us' } },
+      { type: 'join', mode: 'duo', region: 'us' },
+    ]);
     expect(controls(joining.state).find).to.deep.equal({ disabled: true, text: 'Joining…' });
 
     const offline = run(initialState(0), { type: 'find', mode: 'duo', region: 'us' });
@@ -121,7 +140,10 @@ describe('lobby state: update(state, event, now)', () => {
 
     const left = run(leaving.state, frame({ type: 'left', ticketId: 't1', reason: 'cancelled', id: 'c2' }));
     expect(left.state).to.include({ phase: 'lobby', ticket: null, search: null, pending: null, alert: null });
-    expect(left.effects).to.deep.equal([{ type: 'announce', text: 'Search cancelled.' }, { type: 'focus', target: 'find' }]);
+    expect(left.effects).to.deep.equal([
+      { type: 'announce', text: 'Search cancelled.' },
+      { type: 'focus', target: 'find' },
+    ]);
   });
 
   it('warns when a search ends without a room', () => {
@@ -133,7 +155,10 @@ describe('lobby state: update(state, event, now)', () => {
   it('shows the room, and "Play again" joins the same mode and region', () => {
     const step = run(searching(), frame({ type: 'matched', ticketId: 't1', room }));
     expect(step.state).to.include({ phase: 'room', room, ticket: null });
-    expect(step.effects).to.deep.equal([{ type: 'announce', text: 'Match found: 1 players in ffa3, eu.' }, { type: 'focus', target: 'room-title' }]);
+    expect(step.effects).to.deep.equal([
+      { type: 'announce', text: 'Match found: 1 players in ffa3, eu.' },
+      { type: 'focus', target: 'room-title' },
+    ]);
     expect(run(step.state, { type: 'again' }).effects).to.deep.include({ type: 'join', mode: 'ffa3', region: 'eu' });
     expect(run(step.state, { type: 'to-lobby' }).state).to.include({ phase: 'lobby', room: null });
   });
@@ -141,7 +166,11 @@ describe('lobby state: update(state, event, now)', () => {
   it('keeps the search through a gateway restart, counting down to each attempt, and resumes the ticket', () => {
     const dropped = run(searching(), [{ type: 'close', code: 1001, reconnectInMs: 2400 }, 5000]);
     expect(dropped.state).to.include({ phase: 'searching', connection: 'connecting', pending: null });
-    expect(visibleAlert(dropped.state)).to.deep.equal({ text: 'The server is restarting. Reconnecting in 3 s… Your place in the queue is kept.', tone: 'warn', action: 'retry' });
+    expect(visibleAlert(dropped.state)).to.deep.equal({
+      text: 'The server is restarting. Reconnecting in 3 s… Your place in the queue is kept.',
+      tone: 'warn',
+      action: 'retry',
+    });
     expect(connectionView(dropped.state).text).to.equal('Reconnecting…');
     expect(controls(dropped.state).cancel.disabled).to.equal(true);
 
@@ -149,12 +178,17 @@ describe('lobby state: update(state, event, now)', () => {
     const failed = run(dropped.state, [{ type: 'close', code: 1006, reconnectInMs: 900 }, 7500], { type: 'probed', health: 'down' });
     expect(types(failed.effects)).to.deep.equal(['probe']);
     expect(visibleAlert(failed.state)?.text).to.equal('The server is restarting. Reconnecting in 1 s… Your place in the queue is kept.');
-    expect(visibleAlert(run(failed.state, [{ type: 'tick' }, 8500]).state)?.text).to.equal('The server is restarting. Reconnecting… Your place in the queue is kept.');
+    expect(visibleAlert(run(failed.state, [{ type: 'tick' }, 8500]).state)?.text).to.equal(
+      'The server is restarting. Reconnecting… Your place in the queue is kept.',
+    );
 
     const back = run(failed.state, { type: 'open' }, frame(hello));
     expect(back.state).to.include({ phase: 'searching', connection: 'online', awaitingResume: 't1', alert: null });
     expect(visibleAlert(back.state)).to.equal(null);
-    expect(back.effects).to.deep.include.members([{ type: 'announce', text: 'Reconnected.' }, { type: 'resume-check', ticketId: 't1', afterMs: RESUME_GRACE_MS }]);
+    expect(back.effects).to.deep.include.members([
+      { type: 'announce', text: 'Reconnected.' },
+      { type: 'resume-check', ticketId: 't1', afterMs: RESUME_GRACE_MS },
+    ]);
 
     const resumed = run(back.state, frame(queued));
     expect(resumed.state.search).to.equal(failed.state.search);
@@ -186,7 +220,12 @@ describe('lobby state: update(state, event, now)', () => {
   });
 
   it('signs out a token refused twice in a row after it had worked (revoked), not once (a restart race)', () => {
-    const once = run(signedIn(), { type: 'close', code: 1001, reconnectInMs: 100 }, { type: 'close', code: 1006, reconnectInMs: 100 }, { type: 'probed', health: 'ready' });
+    const once = run(
+      signedIn(),
+      { type: 'close', code: 1001, reconnectInMs: 100 },
+      { type: 'close', code: 1006, reconnectInMs: 100 },
+      { type: 'probed', health: 'ready' },
+    );
     expect(once.state.token).to.equal('tok');
     const twice = run(once.state, { type: 'close', code: 1006, reconnectInMs: 100 }, { type: 'probed', health: 'ready' });
     expect(twice.state).to.include({ token: null, phase: 'signin', tokenError: 'Your token is no longer accepted. Sign in again.' });
@@ -195,7 +234,11 @@ describe('lobby state: update(state, event, now)', () => {
   it('stops at close 4000 (signed in elsewhere) until the player takes over', () => {
     const replaced = run(signedIn(), { type: 'close', code: 4000 });
     expect(replaced.state.connection).to.equal('replaced');
-    expect(visibleAlert(replaced.state)).to.deep.equal({ text: 'You opened matchq in another tab or window, so this one was disconnected.', tone: 'warn', action: 'play-here' });
+    expect(visibleAlert(replaced.state)).to.deep.equal({
+      text: 'You opened matchq in another tab or window, so this one was disconnected.',
+      tone: 'warn',
+      action: 'play-here',
+    });
     expect(controls(replaced.state).find).to.deep.equal({ disabled: true, text: 'Not connected' });
     expect(connectionView(replaced.state)).to.deep.equal({ kind: 'offline', text: 'Disconnected' });
     // A late probe answer does not sign a replaced page out.
@@ -241,13 +284,25 @@ describe('lobby state: update(state, event, now)', () => {
     expect(run(inParty.state, frame({ type: 'party', party: null })).state.party).to.equal(null);
   });
 
-  const found: ServerFrame = { type: 'found', ticketId: 't1', roomId: 'r1', expiresInMs: 10_000, players: [{ id: 'p1', name: 'ada' }, { id: 'p2', name: 'bob' }] };
+  const found: ServerFrame = {
+    type: 'found',
+    ticketId: 't1',
+    roomId: 'r1',
+    expiresInMs: 10_000,
+    players: [
+      { id: 'p1', name: 'ada' },
+      { id: 'p2', name: 'bob' },
+    ],
+  };
 
   it('ready check: asks to accept a found room with a countdown, counts the accepts, then shows the room', () => {
     const asked = run(searching(), [frame(found), 2000]);
     expect(asked.state.phase).to.equal('found');
     expect(asked.state.readyCheck).to.include({ roomId: 'r1', expiresAt: 12_000, accepted: 0, total: 2, answered: null });
-    expect(asked.effects).to.deep.equal([{ type: 'announce', text: 'Match found. Accept within 10 seconds.' }, { type: 'focus', target: 'accept' }]);
+    expect(asked.effects).to.deep.equal([
+      { type: 'announce', text: 'Match found. Accept within 10 seconds.' },
+      { type: 'focus', target: 'accept' },
+    ]);
     expect(readyView(run(asked.state, [{ type: 'tick' }, 4500]).state)).to.deep.equal({ seconds: 8, left: 75, count: '0 of 2 accepted', waiting: false });
     // Figures that come late do not hide the question.
     expect(run(asked.state, frame({ type: 'searching', ticketId: 't1', waitedMs: 3000, window: 10 })).state.phase).to.equal('found');
@@ -281,7 +336,12 @@ describe('lobby state: update(state, event, now)', () => {
   });
 
   it('ready check: after a reconnect the room comes again with the time left, and what was answered stays', () => {
-    const accepted = run(searching(), [frame(found), 2000], { type: 'answer', answer: 'accept' }, frame({ type: 'ready', roomId: 'r1', accepted: 1, total: 2 })).state;
+    const accepted = run(
+      searching(),
+      [frame(found), 2000],
+      { type: 'answer', answer: 'accept' },
+      frame({ type: 'ready', roomId: 'r1', accepted: 1, total: 2 }),
+    ).state;
     const back = run(accepted, { type: 'close', code: 1001, reconnectInMs: 100 }, { type: 'open' }, frame(hello), frame(queued));
     expect(back.state.phase).to.equal('found');
     const again = run(back.state, [frame({ ...found, expiresInMs: 4000 } as ServerFrame), 6000]);

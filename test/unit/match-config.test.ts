@@ -22,23 +22,40 @@ describe('parseMatchConfig', () => {
 
   it('parses the party options, filling in their defaults, and leaves a mode without them as it was', () => {
     expect(parseMatchConfig(config({ modes: { '5v5': { ...mode, party: {} } } })).modes['5v5']!.party).to.deep.equal({ maxSize: 5, aggregate: 'avg' });
-    expect(parseMatchConfig(config({ modes: { '5v5': { ...mode, party: { maxSize: 3, aggregate: 'max' } } } })).modes['5v5']!.party).to.deep.equal({ maxSize: 3, aggregate: 'max' });
+    expect(parseMatchConfig(config({ modes: { '5v5': { ...mode, party: { maxSize: 3, aggregate: 'max' } } } })).modes['5v5']!.party).to.deep.equal({
+      maxSize: 3,
+      aggregate: 'max',
+    });
     expect(parseMatchConfig(config({})).modes['5v5']).to.not.have.property('party');
   });
 
   it('reads a ready check (accept.seconds, cooldownSeconds default 0); a mode without one has no accept key at all', () => {
-    const parsed = parseMatchConfig(config({ modes: { '5v5': { ...mode, accept: { seconds: 10 } }, duo: { ...mode, accept: { seconds: 120, cooldownSeconds: 30 } }, plain: mode } }));
+    const parsed = parseMatchConfig(
+      config({ modes: { '5v5': { ...mode, accept: { seconds: 10 } }, duo: { ...mode, accept: { seconds: 120, cooldownSeconds: 30 } }, plain: mode } }),
+    );
     expect(parsed.modes['5v5']!.accept).to.deep.equal({ seconds: 10, cooldownSeconds: 0 });
     expect(parsed.modes.duo!.accept).to.deep.equal({ seconds: 120, cooldownSeconds: 30 });
     expect(parsed.modes.plain).to.not.have.property('accept');
   });
 
   const bad: [string, unknown, RegExp][] = [
-    ['a party larger than a team', config({ modes: { '5v5': { ...mode, party: { maxSize: 6 } } } }), /modes\.5v5\.party\.maxSize: party\.maxSize must be at most teamSize/],
-    ['an unknown party aggregate', config({ modes: { '5v5': { ...mode, party: { aggregate: 'sum' } } } }), /modes\.5v5\.party\.aggregate: must be "avg" or "max"/],
+    [
+      'a party larger than a team',
+      config({ modes: { '5v5': { ...mode, party: { maxSize: 6 } } } }),
+      /modes\.5v5\.party\.maxSize: party\.maxSize must be at most teamSize/,
+    ],
+    [
+      'an unknown party aggregate',
+      config({ modes: { '5v5': { ...mode, party: { aggregate: 'sum' } } } }),
+      /modes\.5v5\.party\.aggregate: must be "avg" or "max"/,
+    ],
     ['a ready check over 120 s', config({ modes: { '5v5': { ...mode, accept: { seconds: 121 } } } }), /modes\.5v5\.accept\.seconds: must be <= 120/],
     ['a ready check of 0 s', config({ modes: { '5v5': { ...mode, accept: { seconds: 0 } } } }), /modes\.5v5\.accept\.seconds: must be >= 1/],
-    ['a negative cooldown', config({ modes: { '5v5': { ...mode, accept: { seconds: 5, cooldownSeconds: -1 } } } }), /modes\.5v5\.accept\.cooldownSeconds: must be >= 0/],
+    [
+      'a negative cooldown',
+      config({ modes: { '5v5': { ...mode, accept: { seconds: 5, cooldownSeconds: -1 } } } }),
+      /modes\.5v5\.accept\.cooldownSeconds: must be >= 0/,
+    ],
     ['a negative growth', config({ modes: { '5v5': { ...mode, window: { ...mode.window, perSecond: -1 } } } }), /modes\.5v5\.window\.perSecond: must be >= 0/],
     ['a fractional team size', config({ modes: { '5v5': { ...mode, teamSize: 2.5 } } }), /modes\.5v5\.teamSize: must be an integer/],
     ['a room of one', config({ modes: { solo: { ...mode, teams: 1, teamSize: 1 } } }), /modes\.solo: a room needs at least 2 players/],

@@ -124,7 +124,11 @@ describe('party rooms', () => {
         const firstJoin = Math.min(...tickets.map((x) => x.joinedAt));
         fc.pre(tickets.filter((x) => x.joinedAt === firstJoin).length === 1);
         const oldest = tickets.find((x) => x.joinedAt === firstJoin)!;
-        const best = Math.min(...allRooms(tickets, rule).filter((room) => room.includes(oldest)).map(spreadOf));
+        const best = Math.min(
+          ...allRooms(tickets, rule)
+            .filter((room) => room.includes(oldest))
+            .map(spreadOf),
+        );
         const room = formRooms(tickets, rule, now, oldestFirst).rooms.find((r) => r.tickets.includes(oldest));
         expect(room?.spread ?? Infinity).to.equal(best);
       }),
@@ -155,8 +159,12 @@ describe('party rooms', () => {
   it('seats a five-stack against five solos in 5v5, and seats two pairs where the sums come out even', () => {
     const rule: ModeRule = { teams: 2, teamSize: 5, window: { initial: 1000, perSecond: 0, max: Infinity }, maxWaitSeconds: 60 };
     const party = (id: string, ratings: number[]): Ticket => ({
-      ticketId: id, playerId: `${id}-0`, rating: Math.round(ratings.reduce((a, b) => a + b, 0) / ratings.length), joinedAt: 0,
-      members: ratings.map((rating, m) => ({ playerId: `${id}-${m}`, rating })), partyId: id,
+      ticketId: id,
+      playerId: `${id}-0`,
+      rating: Math.round(ratings.reduce((a, b) => a + b, 0) / ratings.length),
+      joinedAt: 0,
+      members: ratings.map((rating, m) => ({ playerId: `${id}-${m}`, rating })),
+      partyId: id,
     });
     const solo = (id: string, rating: number): Ticket => ({ ticketId: id, playerId: id, rating, joinedAt: 0 });
     const stack = party('stack', [1500, 1500, 1500, 1500, 1500]);
@@ -179,7 +187,14 @@ describe('pools with no party ticket', () => {
     fc.assert(
       fc.property(ruleArb, ticketsArb(), (rule, tickets) => {
         const hashes = Uint32Array.from(tickets, (x) => ticketIdHash(x.ticketId));
-        const solo = new RoomFormer(rule).run(tickets, Float64Array.from(tickets, (x) => x.rating), Float64Array.from(tickets, (x) => x.joinedAt), hashes, tickets.length, now);
+        const solo = new RoomFormer(rule).run(
+          tickets,
+          Float64Array.from(tickets, (x) => x.rating),
+          Float64Array.from(tickets, (x) => x.joinedAt),
+          hashes,
+          tickets.length,
+          now,
+        );
         const pool = createPool({ ...rule, party: { maxSize: rule.teamSize, aggregate: 'max' } });
         for (const x of tickets) pool.add(x);
         expect([...pool.tick(now).rooms]).to.deep.equal([...solo.rooms]);
@@ -206,7 +221,13 @@ describe('pools with no party ticket', () => {
   });
 
   it('refuse a party larger than the mode takes', () => {
-    const pool = createPool({ teams: 2, teamSize: 3, window: { initial: 0, perSecond: 50, max: Infinity }, maxWaitSeconds: 60, party: { maxSize: 2, aggregate: 'avg' } });
+    const pool = createPool({
+      teams: 2,
+      teamSize: 3,
+      window: { initial: 0, perSecond: 50, max: Infinity },
+      maxWaitSeconds: 60,
+      party: { maxSize: 2, aggregate: 'avg' },
+    });
     const members = [1, 2, 3].map((m) => ({ playerId: `p${m}`, rating: 1500 }));
     expect(() => pool.add({ ticketId: 't', playerId: 'p1', rating: 1500, joinedAt: 0, members })).to.throw(RangeError, /parties of 1 to 2/);
     expect(pool.add({ ticketId: 't', playerId: 'p1', rating: 1500, joinedAt: 0, members: members.slice(0, 2) })).to.equal(true);

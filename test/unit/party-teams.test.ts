@@ -50,7 +50,12 @@ const counts = (sizes: number[], maxSize: number) => {
 const shapes = fc.constantFrom([2, 2], [2, 3], [3, 2], [2, 4], [3, 3], [2, 5], [3, 4], [2, 6]);
 const room = shapes.chain(([teams, teamSize]) =>
   sizesArb(teams!, teamSize!, teamSize!).chain((sizes) =>
-    fc.tuple(fc.constant(teams!), fc.constant(teamSize!), fc.constant(sizes), fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: sizes.length, maxLength: sizes.length })),
+    fc.tuple(
+      fc.constant(teams!),
+      fc.constant(teamSize!),
+      fc.constant(sizes),
+      fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: sizes.length, maxLength: sizes.length }),
+    ),
   ),
 );
 
@@ -76,7 +81,14 @@ describe('balancePartyTeams', () => {
 
   it('splits solo rooms exactly as balanceTeams does', () => {
     const ratings = [1500, 1510, 1620, 1480, 1390, 1700, 1555, 1444, 1600, 1499];
-    expect(balancePartyTeams(ratings.map(() => 1), ratings, 2, 5)).to.deep.equal(balanceTeams(ratings, 2, 5));
+    expect(
+      balancePartyTeams(
+        ratings.map(() => 1),
+        ratings,
+        2,
+        5,
+      ),
+    ).to.deep.equal(balanceTeams(ratings, 2, 5));
   });
 
   it('beyond the exact line (4 × 4), still seats every party whole, deterministically', () => {

@@ -5,8 +5,23 @@ import { PoolIntake, ticketOf } from '../../services/matcher/pool-intake.js';
 import type { ModeRule } from '../../core/types.js';
 
 const rule: ModeRule = { teams: 2, teamSize: 3, window: { initial: 0, perSecond: 50, max: Infinity }, maxWaitSeconds: 60 };
-const members = [{ playerId: 'a', name: 'ada', rating: 1500 }, { playerId: 'b', name: 'bob', rating: 1601 }, { playerId: 'c', name: 'cyd', rating: 1400 }];
-const join = (extra: Partial<JoinRequest> = {}): JoinRequest => ({ v: 1, type: 'join', ticketId: 't1', playerId: 'a', name: 'ada', rating: 1500, mode: 'trio', region: 'eu', joinedAt: 7, ...extra });
+const members = [
+  { playerId: 'a', name: 'ada', rating: 1500 },
+  { playerId: 'b', name: 'bob', rating: 1601 },
+  { playerId: 'c', name: 'cyd', rating: 1400 },
+];
+const join = (extra: Partial<JoinRequest> = {}): JoinRequest => ({
+  v: 1,
+  type: 'join',
+  ticketId: 't1',
+  playerId: 'a',
+  name: 'ada',
+  rating: 1500,
+  mode: 'trio',
+  region: 'eu',
+  joinedAt: 7,
+  ...extra,
+});
 
 describe('pool intake', () => {
   it('turns a solo join into a one-player ticket at its own rating', () => {
@@ -16,8 +31,16 @@ describe('pool intake', () => {
   it("turns a party's join into one ticket at the party's rating (avg by default, or max), with its members", () => {
     const party = join({ partyId: 'p1', members });
     expect(ticketOf(party, rule)).to.deep.equal({
-      ticketId: 't1', playerId: 'a', rating: 1500, joinedAt: 7, partyId: 'p1',
-      members: [{ playerId: 'a', rating: 1500 }, { playerId: 'b', rating: 1601 }, { playerId: 'c', rating: 1400 }],
+      ticketId: 't1',
+      playerId: 'a',
+      rating: 1500,
+      joinedAt: 7,
+      partyId: 'p1',
+      members: [
+        { playerId: 'a', rating: 1500 },
+        { playerId: 'b', rating: 1601 },
+        { playerId: 'c', rating: 1400 },
+      ],
     });
     expect(ticketOf(party, { ...rule, party: { maxSize: 3, aggregate: 'max' } }).rating).to.equal(1601);
   });

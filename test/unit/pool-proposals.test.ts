@@ -23,8 +23,17 @@ function setup(shared?: { store: FakeStore; proposals: FakeProposals }) {
   let ids = 0;
   const prefix = shared ? 'again' : 'room';
   const worker = new PoolWorker({
-    mode: 'ffa3', region: 'eu', rule: RULE, channel, store, proposals, names, logger: createLogger('test', 'silent'),
-    metrics: createMatcherMetrics(new Registry(), () => new Map()), clock: () => NOW, newId: () => `${prefix}-${++ids}`,
+    mode: 'ffa3',
+    region: 'eu',
+    rule: RULE,
+    channel,
+    store,
+    proposals,
+    names,
+    logger: createLogger('test', 'silent'),
+    metrics: createMatcherMetrics(new Registry(), () => new Map()),
+    clock: () => NOW,
+    newId: () => `${prefix}-${++ids}`,
   });
   worker.owned = true;
   const send = (body: unknown, redelivered = false) => {
@@ -32,13 +41,19 @@ function setup(shared?: { store: FakeStore; proposals: FakeProposals }) {
     worker.receive(message, 1);
     return message;
   };
-  const onNotifier = <T>(type: string) => channel.published.filter((entry) => entry.routingKey === names.notifier && entry.options.type === type).map((entry) => entry.body as T);
+  const onNotifier = <T>(type: string) =>
+    channel.published.filter((entry) => entry.routingKey === names.notifier && entry.options.type === type).map((entry) => entry.body as T);
   return {
-    channel, store, proposals, worker, send,
+    channel,
+    store,
+    proposals,
+    worker,
+    send,
     rooms: () => channel.published.filter((entry) => entry.exchange === names.rooms),
     found: () => onNotifier<RoomProposal>('proposal.v1'),
     dissolved: () => onNotifier<RoomDissolved>('dissolved.v1'),
-    answer: (roomId: string, type: 'accept' | 'decline' | 'leave', ticket: string, now = NOW + 1000) => proposals.step('ffa3', 'eu', roomId, type, now, `p-${ticket}`),
+    answer: (roomId: string, type: 'accept' | 'decline' | 'leave', ticket: string, now = NOW + 1000) =>
+      proposals.step('ffa3', 'eu', roomId, type, now, `p-${ticket}`),
   };
 }
 
@@ -50,7 +65,11 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     expect(['a', 'b', 'c'].map((id) => store.stateOf(id))).to.deep.equal(['proposed', 'proposed', 'proposed']);
     expect(found()).to.have.length(1);
     expect(found()[0]).to.include({ roomId: 'room-1', deadline: NOW + 10_000, mode: 'ffa3', region: 'eu' });
-    expect(found()[0]!.players.map((player) => player.name).sort()).to.deep.equal(['n-a', 'n-b', 'n-c']);
+    expect(
+      found()[0]!
+        .players.map((player) => player.name)
+        .sort(),
+    ).to.deep.equal(['n-a', 'n-b', 'n-c']);
     expect(rooms()).to.have.length(0);
     expect(channel.acked).to.have.length(0);
     expect(worker.intake.pool.size).to.equal(0);
@@ -83,10 +102,18 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     await answer('room-1', 'accept', 'a');
     await answer('room-1', 'decline', 'b');
     await worker.tick(NOW + 2000);
-    expect(dissolved()).to.deep.equal([{
-      v: 1, roomId: 'room-1', mode: 'ffa3', region: 'eu', reason: 'declined',
-      players: ['a', 'b', 'c'].map((id) => ({ playerId: `p-${id}`, ticketId: id, outcome: id === 'b' ? 'left' : 'requeued' })).sort((x, y) => found()[0]!.players.findIndex((p) => p.ticketId === x.ticketId) - found()[0]!.players.findIndex((p) => p.ticketId === y.ticketId)),
-    }]);
+    expect(dissolved()).to.deep.equal([
+      {
+        v: 1,
+        roomId: 'room-1',
+        mode: 'ffa3',
+        region: 'eu',
+        reason: 'declined',
+        players: ['a', 'b', 'c']
+          .map((id) => ({ playerId: `p-${id}`, ticketId: id, outcome: id === 'b' ? 'left' : 'requeued' }))
+          .sort((x, y) => found()[0]!.players.findIndex((p) => p.ticketId === x.ticketId) - found()[0]!.players.findIndex((p) => p.ticketId === y.ticketId)),
+      },
+    ]);
     expect(channel.acked).to.deep.equal([b]);
     expect(store.stateOf('b')).to.equal('declined');
     expect(worker.intake.pool.get('a')!.joinedAt).to.equal(NOW - 5000);
@@ -94,7 +121,11 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     send(join('d'));
     await worker.tick(NOW + 3000);
     expect(found().map((proposal) => proposal.roomId)).to.deep.equal(['room-1', 'room-2']);
-    expect(found()[1]!.players.map((player) => player.ticketId).sort()).to.deep.equal(['a', 'c', 'd']);
+    expect(
+      found()[1]!
+        .players.map((player) => player.ticketId)
+        .sort(),
+    ).to.deep.equal(['a', 'c', 'd']);
   });
 
   it('dissolves at the deadline: the silent end (with a cooldown), those who accepted go back', async () => {
@@ -107,7 +138,10 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     await worker.tick(NOW + 10_001);
     expect(dissolved()[0]!.reason).to.equal('accept_timeout');
     expect(channel.acked).to.have.members([b, c]);
-    expect([...proposals.cooldowns]).to.have.deep.members([['p-b', 30_000], ['p-c', 30_000]]);
+    expect([...proposals.cooldowns]).to.have.deep.members([
+      ['p-b', 30_000],
+      ['p-c', 30_000],
+    ]);
     expect([...worker.intake.held.keys()]).to.deep.equal(['a']);
     expect(worker.intake.pool.has('a')).to.equal(true);
   });
@@ -160,17 +194,31 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
 
   it("asks each member of a party for their own answer; one member's decline ends the party's ticket, the solo goes back", async () => {
     const { channel, store, worker, send, found, dissolved, answer } = setup();
-    const party = send({ ...join('duo'), playerId: 'p-m1', partyId: 'party-1', members: [{ playerId: 'p-m1', name: 'm1', rating: 1500 }, { playerId: 'p-m2', name: 'm2', rating: 1500 }] });
+    const party = send({
+      ...join('duo'),
+      playerId: 'p-m1',
+      partyId: 'party-1',
+      members: [
+        { playerId: 'p-m1', name: 'm1', rating: 1500 },
+        { playerId: 'p-m2', name: 'm2', rating: 1500 },
+      ],
+    });
     send(join('solo'));
     await worker.tick(NOW);
-    expect(found()[0]!.players.map((player) => [player.playerId, player.ticketId])).to.have.deep.members([['p-m1', 'duo'], ['p-m2', 'duo'], ['p-solo', 'solo']]);
+    expect(found()[0]!.players.map((player) => [player.playerId, player.ticketId])).to.have.deep.members([
+      ['p-m1', 'duo'],
+      ['p-m2', 'duo'],
+      ['p-solo', 'solo'],
+    ]);
     expect(store.stateOf('duo')).to.equal('proposed');
     expect((await answer('room-1', 'accept', 'm1')).accepted).to.equal(1);
     expect((await answer('room-1', 'accept', 'solo')).phase).to.equal('proposed');
     expect((await answer('room-1', 'decline', 'm2')).phase).to.equal('dissolved');
     await worker.tick(NOW + 2000);
     expect(dissolved()[0]!.players).to.have.deep.members([
-      { playerId: 'p-m1', ticketId: 'duo', outcome: 'left' }, { playerId: 'p-m2', ticketId: 'duo', outcome: 'left' }, { playerId: 'p-solo', ticketId: 'solo', outcome: 'requeued' },
+      { playerId: 'p-m1', ticketId: 'duo', outcome: 'left' },
+      { playerId: 'p-m2', ticketId: 'duo', outcome: 'left' },
+      { playerId: 'p-solo', ticketId: 'solo', outcome: 'requeued' },
     ]);
     expect(channel.acked).to.deep.equal([party]);
     expect(worker.intake.pool.has('solo')).to.equal(true);

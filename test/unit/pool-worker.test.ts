@@ -22,8 +22,16 @@ function setup() {
   const rooms: string[] = [];
   let ids = 0;
   const worker = new PoolWorker({
-    mode: 'ffa3', region: 'eu', rule: RULE, channel, store, names, logger: createLogger('test', 'silent'),
-    metrics: createMatcherMetrics(new Registry(), () => new Map()), clock: () => NOW, newId: () => `room-${++ids}`,
+    mode: 'ffa3',
+    region: 'eu',
+    rule: RULE,
+    channel,
+    store,
+    names,
+    logger: createLogger('test', 'silent'),
+    metrics: createMatcherMetrics(new Registry(), () => new Map()),
+    clock: () => NOW,
+    newId: () => `room-${++ids}`,
     onRoom: (event) => rooms.push(event.id),
   });
   worker.owned = true;

@@ -11,15 +11,17 @@ describe('per-socket rate limit', () => {
   });
 
   it('never lets through more than burst + rate × elapsed', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 500 }), { maxLength: 300 }), (gaps) => {
-      const limit = new RateLimit(10, 20, 0);
-      let now = 0;
-      let allowed = 0;
-      for (const gap of gaps) {
-        now += gap;
-        if (limit.take(now)) allowed += 1;
-      }
-      return allowed <= 20 + (now / 1000) * 10;
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 500 }), { maxLength: 300 }), (gaps) => {
+        const limit = new RateLimit(10, 20, 0);
+        let now = 0;
+        let allowed = 0;
+        for (const gap of gaps) {
+          now += gap;
+          if (limit.take(now)) allowed += 1;
+        }
+        return allowed <= 20 + (now / 1000) * 10;
+      }),
+    );
   });
 });

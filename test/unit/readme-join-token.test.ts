@@ -17,12 +17,16 @@ describe('README join token snippet', () => {
     process.env.JOIN_TOKEN_SECRET = secret;
     writeFileSync(file, snippet);
     try {
-      const { admit } = await import(file) as { admit: (token: string, roomId: string) => Promise<string> };
+      const { admit } = (await import(file)) as { admit: (token: string, roomId: string) => Promise<string> };
       const token = await createJoinTokenSigner(secret, 300)('player-7', 'room-7');
       expect(await admit(token, 'room-7')).to.equal('player-7');
       let refused = 0;
-      await admit(token, 'room-8').catch(() => { refused += 1; });
-      await admit(await createJoinTokenSigner('forger', 300)('player-7', 'room-7'), 'room-7').catch(() => { refused += 1; });
+      await admit(token, 'room-8').catch(() => {
+        refused += 1;
+      });
+      await admit(await createJoinTokenSigner('forger', 300)('player-7', 'room-7'), 'room-7').catch(() => {
+        refused += 1;
+      });
       expect(refused).to.equal(2);
     } finally {
       delete process.env.JOIN_TOKEN_SECRET;

@@ -15,7 +15,15 @@ const withAccept = (seconds: number, cooldownSeconds = 0, base: ModeRule = { ...
   regions: ['global'],
   modes: { ffa3: { ...base, accept: { seconds, cooldownSeconds } } },
 });
-const join = (at: number, ticketId: string, rating = 1500, playerId = `p-${ticketId}`): TraceEvent => ({ at, type: 'join', ticketId, playerId, rating, mode: 'ffa3', region: 'global' });
+const join = (at: number, ticketId: string, rating = 1500, playerId = `p-${ticketId}`): TraceEvent => ({
+  at,
+  type: 'join',
+  ticketId,
+  playerId,
+  rating,
+  mode: 'ffa3',
+  region: 'global',
+});
 const mark = (at: number, type: 'decline' | 'silent', ticketId: string): TraceEvent => ({ at, type, ticketId });
 const lines = (outputs: readonly ReplayOutput[]) => outputs.map((o) => JSON.stringify(o) + '\n').join('');
 
@@ -51,7 +59,12 @@ describe('replay with a ready check', () => {
       { type: 'room', at: 4000, mode: 'ffa3', region: 'global', tickets: ['d', 'b', 'a'], spread: 0 },
     ]);
     const waits = Object.fromEntries(result.ends.map((e, i) => [i, e]));
-    expect(Object.values(waits).map((e) => [e.outcome, e.waitedMs])).to.deep.equal([['declined', 2000], ['matched', 2500], ['matched', 4000], ['matched', 4000]]);
+    expect(Object.values(waits).map((e) => [e.outcome, e.waitedMs])).to.deep.equal([
+      ['declined', 2000],
+      ['matched', 2500],
+      ['matched', 4000],
+      ['matched', 4000],
+    ]);
     expect(result.dissolutions).to.deep.equal({ declined: 1, accept_timeout: 0, allocation_failed: 0 });
   });
 
@@ -71,7 +84,11 @@ describe('replay with a ready check', () => {
 
   it('times out every player when --accept-ms is past accept.seconds', () => {
     const result = replay([join(0, 'a'), join(0, 'b'), join(0, 'c')], { config: withAccept(2), tickMs: 1000, acceptMs: 2001 });
-    expect(result.outputs.filter((o) => o.type === 'left').map((o) => (o as { reason: string }).reason)).to.deep.equal(['accept_timeout', 'accept_timeout', 'accept_timeout']);
+    expect(result.outputs.filter((o) => o.type === 'left').map((o) => (o as { reason: string }).reason)).to.deep.equal([
+      'accept_timeout',
+      'accept_timeout',
+      'accept_timeout',
+    ]);
   });
 
   it('takes a leave while the room is pending as a decline', () => {
@@ -83,14 +100,31 @@ describe('replay with a ready check', () => {
     expect(result.ends.map((e) => e.outcome).sort()).to.deep.equal(['declined', 'timeout', 'timeout']);
   });
 
-  it('ends a whole party ticket on one member\'s decline, the room dissolving for the rest', () => {
-    const duo: MatchConfig = { regions: ['eu'], modes: { duo: { teams: 2, teamSize: 2, window: { initial: 300, perSecond: 0, max: Infinity }, maxWaitSeconds: 10, accept: { seconds: 5, cooldownSeconds: 0 } } } };
-    const party: TraceEvent = { at: 0, type: 'join', ticketId: 'pa', players: [{ playerId: 'x', rating: 1500 }, { playerId: 'y', rating: 1500 }], mode: 'duo', region: 'eu' };
+  it("ends a whole party ticket on one member's decline, the room dissolving for the rest", () => {
+    const duo: MatchConfig = {
+      regions: ['eu'],
+      modes: {
+        duo: { teams: 2, teamSize: 2, window: { initial: 300, perSecond: 0, max: Infinity }, maxWaitSeconds: 10, accept: { seconds: 5, cooldownSeconds: 0 } },
+      },
+    };
+    const party: TraceEvent = {
+      at: 0,
+      type: 'join',
+      ticketId: 'pa',
+      players: [
+        { playerId: 'x', rating: 1500 },
+        { playerId: 'y', rating: 1500 },
+      ],
+      mode: 'duo',
+      region: 'eu',
+    };
     const solo = (id: string): TraceEvent => ({ at: 0, type: 'join', ticketId: id, playerId: `p-${id}`, rating: 1500, mode: 'duo', region: 'eu' });
     const result = replay([party, solo('s1'), solo('s2'), mark(0, 'decline', 'pa')], { config: duo, tickMs: 1000 });
     // Ticket order within a room is the former's; the test reads the set.
     const sorted = (outputs: ReplayOutput[]) =>
-      outputs.map((o) => ('tickets' in o ? { ...o, tickets: [...o.tickets].sort(), ...('teams' in o ? { teams: o.teams!.map((t) => [...t].sort()) } : {}) } : o));
+      outputs.map((o) =>
+        'tickets' in o ? { ...o, tickets: [...o.tickets].sort(), ...('teams' in o ? { teams: o.teams!.map((t) => [...t].sort()) } : {}) } : o,
+      );
     expect(sorted(result.outputs.slice(0, 2))).to.deep.equal([
       { type: 'dissolved', at: 2000, tickets: ['pa', 's1', 's2'], reason: 'declined' },
       { type: 'left', at: 2000, ticketId: 'pa', reason: 'declined' },
@@ -114,7 +148,7 @@ describe('replay with a ready check', () => {
 describe('replay with allocation failures', () => {
   const three = [join(0, 'a'), join(0, 'b'), join(0, 'c')];
 
-  it('requeues a failed room\'s tickets with their wait, and ends them on the third failure', () => {
+  it("requeues a failed room's tickets with their wait, and ends them on the third failure", () => {
     const result = replay(three, { config: DEFAULT_MATCH_CONFIG, tickMs: 1000, allocationFail: { share: 1, seed: 1 } });
     const dissolved = { type: 'dissolved', tickets: ['b', 'c', 'a'], reason: 'allocation_failed' };
     expect(result.outputs).to.deep.equal([
@@ -123,7 +157,11 @@ describe('replay with allocation failures', () => {
       { ...dissolved, at: 3000 },
       ...['b', 'c', 'a'].map((ticketId) => ({ type: 'left', at: 3000, ticketId, reason: 'allocation_failed' })),
     ]);
-    expect(result.ends.map((e) => [e.outcome, e.waitedMs])).to.deep.equal([['allocation_failed', 3000], ['allocation_failed', 3000], ['allocation_failed', 3000]]);
+    expect(result.ends.map((e) => [e.outcome, e.waitedMs])).to.deep.equal([
+      ['allocation_failed', 3000],
+      ['allocation_failed', 3000],
+      ['allocation_failed', 3000],
+    ]);
   });
 
   it('fails allocation after the ready check, the same rooms for the same seed', () => {
@@ -137,9 +175,18 @@ describe('replay with allocation failures', () => {
 });
 
 describe('replay properties with the ready check and allocation failures', () => {
-  const rule: ModeRule = { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50, max: Infinity }, maxWaitSeconds: 20, accept: { seconds: 3, cooldownSeconds: 2 } };
+  const rule: ModeRule = {
+    teams: 1,
+    teamSize: 3,
+    window: { initial: 0, perSecond: 50, max: Infinity },
+    maxWaitSeconds: 20,
+    accept: { seconds: 3, cooldownSeconds: 2 },
+  };
   const teamsRule: ModeRule = { teams: 2, teamSize: 2, window: { initial: 100, perSecond: 40, max: 600 }, maxWaitSeconds: 15 };
-  const config: MatchConfig = { regions: ['global'], modes: { ffa3: rule, duo: { ...teamsRule, accept: { seconds: 2, cooldownSeconds: 0 } }, plain: teamsRule } };
+  const config: MatchConfig = {
+    regions: ['global'],
+    modes: { ffa3: rule, duo: { ...teamsRule, accept: { seconds: 2, cooldownSeconds: 0 } }, plain: teamsRule },
+  };
   const traceArb = fc
     .array(
       fc.record({
@@ -159,7 +206,18 @@ describe('replay properties with the ready check and allocation failures', () =>
       rows.forEach((r, i) => {
         const ticketId = `t${i}`;
         // Players repeat across tickets so cooldowns refuse some joins.
-        if (r.party && r.mode !== 'ffa3') push({ at: r.at, type: 'join', ticketId, players: [{ playerId: `p${r.player}`, rating: r.rating }, { playerId: `q${i}`, rating: r.rating + 20 }], mode: r.mode, region: 'global' });
+        if (r.party && r.mode !== 'ffa3')
+          push({
+            at: r.at,
+            type: 'join',
+            ticketId,
+            players: [
+              { playerId: `p${r.player}`, rating: r.rating },
+              { playerId: `q${i}`, rating: r.rating + 20 },
+            ],
+            mode: r.mode,
+            region: 'global',
+          });
         else push({ at: r.at, type: 'join', ticketId, playerId: `p${r.player}`, rating: r.rating, mode: r.mode, region: 'global' });
         if (r.leaveAfter !== null) push({ at: r.at + r.leaveAfter, type: 'leave', ticketId });
         if (r.answer) push({ at: r.at + r.answer.after, type: r.answer.type, ticketId });
@@ -197,7 +255,9 @@ describe('replay properties with the ready check and allocation failures', () =>
         expect(finished.size + cancelled + refused.size).to.equal(joins.size);
         expect(result.ends).to.have.length(joins.size - refused.size);
         const figures = replayFigures(result);
-        expect(figures.matched + figures.cancelled + figures.timeouts + figures.declined + figures.acceptTimeouts + figures.allocationFailed).to.equal(figures.tickets);
+        expect(figures.matched + figures.cancelled + figures.timeouts + figures.declined + figures.acceptTimeouts + figures.allocationFailed).to.equal(
+          figures.tickets,
+        );
       }),
       { numRuns: 150 },
     );

@@ -110,16 +110,62 @@ describe('replay', () => {
 });
 
 describe('replay with parties', () => {
-  const duo = { regions: ['eu'], modes: { duo: { teams: 2, teamSize: 2, window: { initial: 300, perSecond: 0, max: Infinity }, maxWaitSeconds: 10, party: { maxSize: 2, aggregate: 'avg' as const } } } };
+  const duo = {
+    regions: ['eu'],
+    modes: {
+      duo: {
+        teams: 2,
+        teamSize: 2,
+        window: { initial: 300, perSecond: 0, max: Infinity },
+        maxWaitSeconds: 10,
+        party: { maxSize: 2, aggregate: 'avg' as const },
+      },
+    },
+  };
   const party = (at: number, ticketId: string, ratings: number[]): TraceEvent => ({
-    at, type: 'join', ticketId, players: ratings.map((rating, m) => ({ playerId: `${ticketId}-${m}`, rating })), mode: 'duo', region: 'eu',
+    at,
+    type: 'join',
+    ticketId,
+    players: ratings.map((rating, m) => ({ playerId: `${ticketId}-${m}`, rating })),
+    mode: 'duo',
+    region: 'eu',
   });
-  const solo = (at: number, ticketId: string, rating: number): TraceEvent => ({ at, type: 'join', ticketId, playerId: `p-${ticketId}`, rating, mode: 'duo', region: 'eu' });
+  const solo = (at: number, ticketId: string, rating: number): TraceEvent => ({
+    at,
+    type: 'join',
+    ticketId,
+    playerId: `p-${ticketId}`,
+    rating,
+    mode: 'duo',
+    region: 'eu',
+  });
 
   it("parses a party's join line and rates the party by the mode's aggregate", () => {
-    const line = JSON.stringify({ at: 0, type: 'join', ticketId: 'pa', players: [{ playerId: 'a', rating: 1400 }, { playerId: 'b', rating: 1601 }], mode: 'duo', region: 'eu' });
+    const line = JSON.stringify({
+      at: 0,
+      type: 'join',
+      ticketId: 'pa',
+      players: [
+        { playerId: 'a', rating: 1400 },
+        { playerId: 'b', rating: 1601 },
+      ],
+      mode: 'duo',
+      region: 'eu',
+    });
     const events = parseTrace(line, duo);
-    expect(events).to.deep.equal([{ at: 0, type: 'join', ticketId: 'pa', players: [{ playerId: 'a', rating: 1400 }, { playerId: 'b', rating: 1601 }], mode: 'duo', region: 'eu' }]);
+    expect(events).to.deep.equal([
+      {
+        at: 0,
+        type: 'join',
+        ticketId: 'pa',
+        players: [
+          { playerId: 'a', rating: 1400 },
+          { playerId: 'b', rating: 1601 },
+        ],
+        mode: 'duo',
+        region: 'eu',
+      },
+    ]);
     const [room] = replay([...events, solo(0, 's1', 1500), solo(0, 's2', 1500)], { config: duo, tickMs: 1000 }).outputs;
     // avg(1400, 1601) = 1500.5, rounded to 1501: the spread against the solos at 1500 is 1.
     expect(room).to.deep.equal({ type: 'room', at: 1000, mode: 'duo', region: 'eu', tickets: ['pa', 's1', 's2'], spread: 1, teams: [['pa'], ['s1', 's2']] });
@@ -173,11 +219,37 @@ describe('parseTrace', () => {
     ['time going backwards', lines(ok, { ...ok, at: 4, ticketId: 'b' }), /line 2: at 4 is before the previous event's 5/],
     ['an unknown mode', lines({ ...ok, mode: '5v5' }), /line 1: unknown mode "5v5"/],
     ['an unknown region', lines({ ...ok, region: 'mars' }), /line 1: unknown region "mars"/],
-    ['a party with a playerId too', lines({ ...ok, players: [{ playerId: 'x', rating: 1 }] }), /line 1: a join has `playerId` and `rating`, or `players` \(a party\), not both/],
+    [
+      'a party with a playerId too',
+      lines({ ...ok, players: [{ playerId: 'x', rating: 1 }] }),
+      /line 1: a join has `playerId` and `rating`, or `players` \(a party\), not both/,
+    ],
     ['an empty party', lines({ at: 5, type: 'join', ticketId: 'a', players: [], mode: 'ffa3', region: 'global' }), /line 1: `players` must not be empty/],
-    ['a party member without a rating', lines({ at: 5, type: 'join', ticketId: 'a', players: [{ playerId: 'x' }], mode: 'ffa3', region: 'global' }), /line 1: `rating` must be a number/],
-    ['a player twice in a party', lines({ at: 5, type: 'join', ticketId: 'a', players: [{ playerId: 'x', rating: 1 }, { playerId: 'x', rating: 2 }], mode: 'ffa3', region: 'global' }), /line 1: `players` must not repeat a player/],
-    ['a party larger than the mode takes', lines({ at: 5, type: 'join', ticketId: 'a', players: [1, 2, 3, 4].map((n) => ({ playerId: `x${n}`, rating: 1500 })), mode: 'ffa3', region: 'global' }), /line 1: a party of 4, mode "ffa3" takes parties of up to 3/],
+    [
+      'a party member without a rating',
+      lines({ at: 5, type: 'join', ticketId: 'a', players: [{ playerId: 'x' }], mode: 'ffa3', region: 'global' }),
+      /line 1: `rating` must be a number/,
+    ],
+    [
+      'a player twice in a party',
+      lines({
+        at: 5,
+        type: 'join',
+        ticketId: 'a',
+        players: [
+          { playerId: 'x', rating: 1 },
+          { playerId: 'x', rating: 2 },
+        ],
+        mode: 'ffa3',
+        region: 'global',
+      }),
+      /line 1: `players` must not repeat a player/,
+    ],
+    [
+      'a party larger than the mode takes',
+      lines({ at: 5, type: 'join', ticketId: 'a', players: [1, 2, 3, 4].map((n) => ({ playerId: `x${n}`, rating: 1500 })), mode: 'ffa3', region: 'global' }),
+      /line 1: a party of 4, mode "ffa3" takes parties of up to 3/,
+    ],
   ];
   for (const [what, text, message] of bad) {
     it(`rejects ${what}, naming the line`, () => {

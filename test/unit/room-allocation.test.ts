@@ -19,7 +19,11 @@ describe('room allocation (pure)', () => {
 
   it(`requeues a ticket on its first ${MAX_ALLOCATION_FAILURES - 1} failed allocations and ends it on the ${MAX_ALLOCATION_FAILURES}rd`, () => {
     const { record } = begin(null, 0, 10);
-    const released = fail(record, 1, 'budget_spent', [{ ticketId: 'a', failures: 0 }, { ticketId: 'b', failures: 1 }, { ticketId: 'c', failures: 2 }]);
+    const released = fail(record, 1, 'budget_spent', [
+      { ticketId: 'a', failures: 0 },
+      { ticketId: 'b', failures: 1 },
+      { ticketId: 'c', failures: 2 },
+    ]);
     expect(released.action).to.equal('dissolved');
     expect(released.record).to.deep.include({ phase: 'dissolved', reason: 'budget_spent', requeued: ['a', 'b'], ended: ['c'] });
     expect(begin(released.record, 100, 10).action).to.equal('dissolved');

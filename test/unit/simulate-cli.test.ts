@@ -42,7 +42,12 @@ describe('cli/simulate', function () {
     const examples = join(import.meta.dirname, '../../docs/examples');
     const run = simulate(['--trace', join(examples, 'party-trace.ndjson'), '--config', join(examples, 'party-config.json')]);
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).to.deep.equal([
+    expect(
+      run.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).to.deep.equal([
       { type: 'room', at: 1000, mode: 'duo', region: 'eu', tickets: ['t1', 't2', 't3'], spread: 60, teams: [['t1'], ['t2', 't3']] },
       { type: 'room', at: 2000, mode: 'duo', region: 'eu', tickets: ['t4', 't5'], spread: 10, teams: [['t4'], ['t5']] },
       { type: 'timeout', at: 63000, ticketId: 't6' },
@@ -72,7 +77,12 @@ describe('cli/simulate', function () {
     const config = join(import.meta.dirname, '../../docs/examples/ready-check-config.json');
     const run = simulate(['--trace', trace, '--config', config]);
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).to.deep.equal([
+    expect(
+      run.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).to.deep.equal([
       { type: 'dissolved', at: 2000, tickets: ['b', 'c', 'a'], reason: 'declined' },
       { type: 'left', at: 2000, ticketId: 'c', reason: 'declined' },
       { type: 'refused', at: 3000, ticketId: 'c2', reason: 'cooling_down' },

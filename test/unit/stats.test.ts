@@ -3,12 +3,26 @@ import type { MatcherStatus } from '../../common/presence.js';
 import { bucketOf, emptyFigures, recordRoom, RECENT_ROOMS, SPREAD_EDGES, WAIT_EDGES_S, type RoomFigures } from '../../common/room-figures.js';
 import type { RoomEvent } from '../../common/messages.js';
 import {
-  figuresDelta, MAX_SAMPLES, poolViews, prune, roomsPerMinute, sumSamples, summarize, STATS_WINDOW_MS, type RoomsSample,
+  figuresDelta,
+  MAX_SAMPLES,
+  poolViews,
+  prune,
+  roomsPerMinute,
+  sumSamples,
+  summarize,
+  STATS_WINDOW_MS,
+  type RoomsSample,
 } from '../../services/producer/stats.js';
 
 const MINUTE = 60_000;
 const roomEvent = (spread: number, waits: number[]): RoomEvent => ({
-  v: 1, id: '6c1a0b9e-0a47-4c1c-9d59-2f2a3f0c8d11', mode: 'ffa3', region: 'eu', createdAt: '2030-01-01T00:00:00.000Z', spread, imbalance: 0,
+  v: 1,
+  id: '6c1a0b9e-0a47-4c1c-9d59-2f2a3f0c8d11',
+  mode: 'ffa3',
+  region: 'eu',
+  createdAt: '2030-01-01T00:00:00.000Z',
+  spread,
+  imbalance: 0,
   players: waits.map((waitedMs, index) => ({ playerId: `p${index}`, ticketId: `t${index}`, name: 'n', rating: 1500, team: 0, waitedMs })),
 });
 const sample = (at: number, rooms = 1): RoomsSample => ({ at, rooms, waitCounts: WAIT_EDGES_S.map(() => 0), spreadCounts: SPREAD_EDGES.map(() => 0) });
@@ -91,7 +105,10 @@ describe('stats (dashboard figures)', () => {
   });
 
   describe('poolViews', () => {
-    const pools = [{ mode: 'ffa3', region: 'eu' }, { mode: 'ffa3', region: 'us' }];
+    const pools = [
+      { mode: 'ffa3', region: 'eu' },
+      { mode: 'ffa3', region: 'us' },
+    ];
 
     it('names the owner and size of each configured pool, null where no matcher owns it', () => {
       const statuses: MatcherStatus[] = [{ id: 'm1', at: 10, pools: [{ pool: 'ffa3.eu', waiting: 4, lastTickMs: 2 }] }];
@@ -113,13 +130,24 @@ describe('stats (dashboard figures)', () => {
   describe('summarize', () => {
     it('reports rooms of the last ten minutes, the last minute, the distributions and the latest rooms of all matchers', () => {
       const now = 30 * MINUTE;
-      const withWaits = { ...sample(now - 1000, 2), waitCounts: WAIT_EDGES_S.map((_, index) => (index === 1 ? 3 : 0)), spreadCounts: SPREAD_EDGES.map((_, index) => (index === 2 ? 2 : 0)) };
+      const withWaits = {
+        ...sample(now - 1000, 2),
+        waitCounts: WAIT_EDGES_S.map((_, index) => (index === 1 ? 3 : 0)),
+        spreadCounts: SPREAD_EDGES.map((_, index) => (index === 2 ? 2 : 0)),
+      };
       const statuses: MatcherStatus[] = [
         { id: 'm1', at: now, pools: [], figures: { ...emptyFigures(0), recent: [{ at: 5, pool: 'ffa3.eu', spread: 30, players: 3, meanWaitMs: 100 }] } },
         { id: 'm2', at: now, pools: [], figures: { ...emptyFigures(0), recent: [{ at: 9, pool: 'ffa3.us', spread: 120, players: 3, meanWaitMs: 200 }] } },
       ];
       const snapshot = summarize({
-        now, live: true, statuses, pools: [], poolHistory: [{ at: now - STATS_WINDOW_MS - 1, sizes: {} }, { at: now, sizes: { 'ffa3.eu': 2 } }],
+        now,
+        live: true,
+        statuses,
+        pools: [],
+        poolHistory: [
+          { at: now - STATS_WINDOW_MS - 1, sizes: {} },
+          { at: now, sizes: { 'ffa3.eu': 2 } },
+        ],
         rooms: [sample(now - STATS_WINDOW_MS - 1, 7), sample(now - 2 * MINUTE, 1), withWaits],
       });
       expect(snapshot.rooms.total).to.equal(3);

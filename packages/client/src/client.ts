@@ -3,8 +3,19 @@ import { Emitter } from './emitter.js';
 import { MatchqConnectionError, MatchqError, type ConnectionErrorReason } from './errors.js';
 import { findWebSocket, isOpen, watchUpgradeStatus, type WebSocketConstructor, type WebSocketLike } from './socket.js';
 import {
-  CLOSE_REPLACED, encodeClientFrame, parseServerFrame, WS_PATH,
-  type ClientFrame, type HelloFrame, type LeftFrame, type QueuedFrame, type ReadyFrame, type RequestId, type ServerFrame, type ServerFrameOf, type ServerFrameType,
+  CLOSE_REPLACED,
+  encodeClientFrame,
+  parseServerFrame,
+  WS_PATH,
+  type ClientFrame,
+  type HelloFrame,
+  type LeftFrame,
+  type QueuedFrame,
+  type ReadyFrame,
+  type RequestId,
+  type ServerFrame,
+  type ServerFrameOf,
+  type ServerFrameType,
 } from './wire/index.js';
 
 export interface ConnectOptions {
@@ -53,7 +64,10 @@ export class MatchqClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private helloWaiters: { resolve: (hello: HelloFrame) => void; reject: (error: Error) => void }[] = [];
 
-  constructor(readonly url: string, private readonly options: ConnectOptions = {}) {
+  constructor(
+    readonly url: string,
+    private readonly options: ConnectOptions = {},
+  ) {
     super();
   }
 
@@ -127,7 +141,9 @@ export class MatchqClient extends Emitter<ClientEvents> {
     const socket = new Impl(this.url);
     this.socket = socket;
     let status: number | undefined;
-    watchUpgradeStatus(socket, (code) => { status = code; });
+    watchUpgradeStatus(socket, (code) => {
+      status = code;
+    });
     socket.onopen = () => this.emit('open', { attempt: this.attempt });
     socket.onmessage = (event) => this.onText(typeof event.data === 'string' ? event.data : String(event.data));
     // Every error is followed by a close, which is where it is handled.

@@ -30,7 +30,9 @@ export class Emitter<Events extends object> {
         (listener as (event: Events[K]) => void)(event);
       } catch (error) {
         // A listener's bug is the app's to see, not ours to swallow: rethrown outside our loop.
-        setTimeout(() => { throw error; }, 0);
+        setTimeout(() => {
+          throw error;
+        }, 0);
       }
     }
   }

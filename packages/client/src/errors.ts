@@ -40,7 +40,10 @@ export type ConnectionErrorReason = 'disconnected' | 'timeout' | 'replaced' | 'u
 
 export class MatchqConnectionError extends Error {
   override name = 'MatchqConnectionError';
-  constructor(readonly reason: ConnectionErrorReason, message: string) {
+  constructor(
+    readonly reason: ConnectionErrorReason,
+    message: string,
+  ) {
     super(message);
   }
 }

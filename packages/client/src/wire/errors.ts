@@ -1,9 +1,27 @@
 /** Every `code` an `error` frame may carry, grouped by the part of the contract that adds it. */
 
-export const V1_ERROR_CODES = ['bad_request', 'unknown_type', 'unknown_mode', 'unknown_region', 'already_queued', 'not_queued', 'rate_limited', 'unavailable'] as const;
+export const V1_ERROR_CODES = [
+  'bad_request',
+  'unknown_type',
+  'unknown_mode',
+  'unknown_region',
+  'already_queued',
+  'not_queued',
+  'rate_limited',
+  'unavailable',
+] as const;
 
 /** v1.1 parties; `cooling_down` (with `retryInMs`) comes from a ready check's cooldown but answers a join. */
-export const PARTY_ERROR_CODES = ['already_in_party', 'party_not_found', 'party_full', 'not_in_party', 'not_leader', 'party_queued', 'party_too_large', 'cooling_down'] as const;
+export const PARTY_ERROR_CODES = [
+  'already_in_party',
+  'party_not_found',
+  'party_full',
+  'not_in_party',
+  'not_leader',
+  'party_queued',
+  'party_too_large',
+  'cooling_down',
+] as const;
 
 /** v1.1 ready check: an `accept` / `decline` for no pending room of yours, or a second answer. */
 export const READY_CHECK_ERROR_CODES = ['not_pending'] as const;

@@ -1,12 +1,20 @@
 // A namespace import, so that bundlers keep only what is used (`import { z }` drags in every locale: 450 kB).
 import * as z from 'zod';
-import { clientFrameSchemas, requestId, V1_CLIENT_TYPES, type ClientFrameOf, type ClientFrameType, type JoinFrame, type LeaveFrame, type RequestId } from './client-frames.js';
+import {
+  clientFrameSchemas,
+  requestId,
+  V1_CLIENT_TYPES,
+  type ClientFrameOf,
+  type ClientFrameType,
+  type JoinFrame,
+  type LeaveFrame,
+  type RequestId,
+} from './client-frames.js';
 import { serverFrameSchemas, type ServerFrame, type ServerFrameType } from './server-frames.js';
 
 /** A client frame as the server reads it: the frame, or the error reply it earns. */
 export type ParsedFrame<F = ClientFrameOf<ClientFrameType>> =
-  | { ok: true; message: F }
-  | { ok: false; id?: RequestId; code: 'bad_request' | 'unknown_type'; message: string };
+  { ok: true; message: F } | { ok: false; id?: RequestId; code: 'bad_request' | 'unknown_type'; message: string };
 
 const envelope = z.object({ type: z.string().min(1).max(32), id: requestId });
 
@@ -53,7 +61,13 @@ export function createFrameParser<K extends ClientFrameType>(accepted: readonly 
     const { type, id } = head.data;
     if (!types.has(type)) return { ok: false, id, code: 'unknown_type', message: `unknown message type "${type}"; expected ${expected}` };
     const body = clientFrameSchemas[type as K].safeParse(json);
-    if (!body.success) return { ok: false, id, code: 'bad_request', message: `${type}: ${body.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}` };
+    if (!body.success)
+      return {
+        ok: false,
+        id,
+        code: 'bad_request',
+        message: `${type}: ${body.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
+      };
     return { ok: true, message: body.data as ClientFrameOf<K> };
   };
 }
@@ -63,8 +77,7 @@ export const parseFrame = createFrameParser(V1_CLIENT_TYPES);
 
 /** A server frame as a client reads it. `unknown_type`: a frame of a newer protocol, to ignore. */
 export type ParsedServerFrame =
-  | { ok: true; frame: ServerFrame }
-  | { ok: false; reason: 'not_json' | 'unknown_type' | 'invalid'; type?: string; message: string };
+  { ok: true; frame: ServerFrame } | { ok: false; reason: 'not_json' | 'unknown_type' | 'invalid'; type?: string; message: string };
 
 const serverTypes = new Set<string>(Object.keys(serverFrameSchemas));
 
@@ -79,6 +92,12 @@ export function parseServerFrame(text: string): ParsedServerFrame {
   if (typeof type !== 'string') return { ok: false, reason: 'invalid', message: 'a frame needs a string "type"' };
   if (!serverTypes.has(type)) return { ok: false, reason: 'unknown_type', type, message: `unknown frame type "${type}"` };
   const parsed = serverFrameSchemas[type as ServerFrameType].safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'invalid', type, message: `${type}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: 'invalid',
+      type,
+      message: `${type}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
+    };
   return { ok: true, frame: parsed.data };
 }

@@ -49,9 +49,21 @@ export const serverFrameSchemas = {
   /** v1.1: your party after every change, and after `hello` when you are in one; null: you are in none. */
   party: z.object({ type: z.literal('party'), party: partySchema.nullable(), id: requestId }),
   /** v1.1 ready check: a room is proposed; answer `accept` or `decline` within `expiresInMs`. */
-  found: z.object({ type: z.literal('found'), ticketId: z.string(), roomId: z.string(), expiresInMs: z.number().int().nonnegative(), players: z.array(z.object({ id: z.string(), name: z.string() })) }),
+  found: z.object({
+    type: z.literal('found'),
+    ticketId: z.string(),
+    roomId: z.string(),
+    expiresInMs: z.number().int().nonnegative(),
+    players: z.array(z.object({ id: z.string(), name: z.string() })),
+  }),
   /** v1.1 ready check: counts, after each accept. */
-  ready: z.object({ type: z.literal('ready'), roomId: z.string(), accepted: z.number().int().nonnegative(), total: z.number().int().positive(), id: requestId }),
+  ready: z.object({
+    type: z.literal('ready'),
+    roomId: z.string(),
+    accepted: z.number().int().nonnegative(),
+    total: z.number().int().positive(),
+    id: requestId,
+  }),
   /** v1.1: the proposed room fell through, not because of you; your ticket is back in its pool. */
   requeued: z.object({ type: z.literal('requeued'), ticketId: z.string(), reason: z.enum(REQUEUE_REASONS) }),
 };

@@ -4,7 +4,15 @@
 import uPlot from 'uplot';
 import { formatCount, labelledBars, niceMax, timeLabel, timeTicks, type PoolSeries } from './figures.js';
 
-interface Theme { text: string; muted: string; grid: string; border: string; primary: string; series: string[]; font: string }
+interface Theme {
+  text: string;
+  muted: string;
+  grid: string;
+  border: string;
+  primary: string;
+  series: string[];
+  font: string;
+}
 
 const SERIES = 6;
 
@@ -12,7 +20,11 @@ function readTheme(): Theme {
   const css = getComputedStyle(document.documentElement);
   const value = (name: string) => css.getPropertyValue(name).trim();
   return {
-    text: value('--text'), muted: value('--muted'), grid: value('--grid'), border: value('--border'), primary: value('--primary'),
+    text: value('--text'),
+    muted: value('--muted'),
+    grid: value('--grid'),
+    border: value('--border'),
+    primary: value('--primary'),
     series: Array.from({ length: SERIES }, (_, index) => value(`--series-${index}`)),
     font: getComputedStyle(document.body).fontFamily,
   };
@@ -27,8 +39,15 @@ matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
 
 function axis(values: uPlot.Axis['values'], splits: uPlot.Axis['splits'], size: number): uPlot.Axis {
   return {
-    stroke: theme.muted, font: `11px ${theme.font}`, size, gap: 4, values, splits,
-    grid: { stroke: theme.grid, width: 1 }, ticks: { show: false }, border: { show: true, stroke: theme.border, width: 1 },
+    stroke: theme.muted,
+    font: `11px ${theme.font}`,
+    size,
+    gap: 4,
+    values,
+    splits,
+    grid: { stroke: theme.grid, width: 1 },
+    ticks: { show: false },
+    border: { show: true, stroke: theme.border, width: 1 },
   };
 }
 
@@ -71,19 +90,36 @@ export function poolChart(container: HTMLElement) {
   /** The pools with a line on the chart, for the page's tests and tools (`data-series`). */
   let drawnPools: string[] = [];
   const chart = mount(container, (width, height) => ({
-    width, height,
+    width,
+    height,
     legend: { show: false },
     cursor: { show: false },
     scales: { x: { time: false, range: () => [-spanS, 0] }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },
     axes: [
-      axis((_u, splits) => splits.map(timeLabel), () => timeTicks(spanS), 24),
+      axis(
+        (_u, splits) => splits.map(timeLabel),
+        () => timeTicks(spanS),
+        24,
+      ),
       axis(countValues, quarterSplits, 36),
     ],
-    series: [{}, ...pools.map((pool, index) => ({
-      label: pool, stroke: colors[index] ?? theme.primary, width: 2.25,
-      paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false },
-    }))],
-    hooks: { draw: [() => { container.dataset.series = drawnPools.join(' '); }] },
+    series: [
+      {},
+      ...pools.map((pool, index) => ({
+        label: pool,
+        stroke: colors[index] ?? theme.primary,
+        width: 2.25,
+        paths: uPlot.paths.stepped!({ align: 1 }),
+        points: { show: false },
+      })),
+    ],
+    hooks: {
+      draw: [
+        () => {
+          container.dataset.series = drawnPools.join(' ');
+        },
+      ],
+    },
   }));
   return {
     /** `colorOf` gives each pool's CSS colour variable, the legend's. */
@@ -134,12 +170,17 @@ export function barChart(container: HTMLElement, { highlightLast = false }: BarO
   };
   const bars = () => uPlot.paths.bars!({ size: [0.68, 48], radius: [0.15, 0] });
   const chart = mount(container, (width, height) => ({
-    width, height,
+    width,
+    height,
     legend: { show: false },
     cursor: { show: false },
     scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },
     axes: [
-      axis((_u, splits) => splits.map((index) => labels[index] ?? ''), (u) => labelledBars(labels.length, Math.floor(u.bbox.width / uPlot.pxRatio / 48)), 24),
+      axis(
+        (_u, splits) => splits.map((index) => labels[index] ?? ''),
+        (u) => labelledBars(labels.length, Math.floor(u.bbox.width / uPlot.pxRatio / 48)),
+        24,
+      ),
       axis(countValues, quarterSplits, 36),
     ],
     series: [

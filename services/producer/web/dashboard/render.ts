@@ -57,19 +57,21 @@ function renderKpis(stats: StatsSnapshot): void {
 }
 
 function renderLegend(stats: StatsSnapshot): void {
-  element('pool-legend').replaceChildren(...stats.pools.map((pool) => {
-    const item = document.createElement('li');
-    item.dataset.pool = pool.pool;
-    item.style.setProperty('--series-color', colorOf(pool.pool));
-    item.append(
-      span('swatch', ''),
-      span('pool-name', pool.pool),
-      Object.assign(document.createElement('output'), { className: 'pool-waiting', textContent: pool.waiting === null ? '—' : String(pool.waiting) }),
-      span('pool-owner', pool.owner ? '' : 'no matcher'),
-    );
-    item.firstElementChild!.setAttribute('aria-hidden', 'true');
-    return item;
-  }));
+  element('pool-legend').replaceChildren(
+    ...stats.pools.map((pool) => {
+      const item = document.createElement('li');
+      item.dataset.pool = pool.pool;
+      item.style.setProperty('--series-color', colorOf(pool.pool));
+      item.append(
+        span('swatch', ''),
+        span('pool-name', pool.pool),
+        Object.assign(document.createElement('output'), { className: 'pool-waiting', textContent: pool.waiting === null ? '—' : String(pool.waiting) }),
+        span('pool-owner', pool.owner ? '' : 'no matcher'),
+      );
+      item.firstElementChild!.setAttribute('aria-hidden', 'true');
+      return item;
+    }),
+  );
   const first = stats.poolHistory[0];
   setText(element('pools-span'), first ? `last ${formatDuration(Math.max(60_000, stats.at - first.at)).replace(/ 0s$/, '')}` : '');
 }
@@ -82,18 +84,30 @@ function renderCharts(stats: StatsSnapshot): void {
 
   const perMinute = stats.rooms.perMinute.map((bucket) => bucket.count);
   charts.rooms.update(minuteLabels(perMinute.length), perMinute);
-  element('chart-rooms').setAttribute('aria-label', `Rooms per minute over the last 10 minutes: ${stats.rooms.total} in all, ${stats.rooms.lastMinute} in the last minute.`);
-  empty('chart-rooms', perMinute.every((count) => count === 0));
+  element('chart-rooms').setAttribute(
+    'aria-label',
+    `Rooms per minute over the last 10 minutes: ${stats.rooms.total} in all, ${stats.rooms.lastMinute} in the last minute.`,
+  );
+  empty(
+    'chart-rooms',
+    perMinute.every((count) => count === 0),
+  );
 
   const waits = waitLabels(stats.waitSeconds.edges);
   charts.wait.update(waits, stats.waitSeconds.counts);
   element('chart-wait').setAttribute('aria-label', `Wait times of matched players: ${describe(waits, stats.waitSeconds.counts)}.`);
-  empty('chart-wait', stats.waitSeconds.counts.every((count) => count === 0));
+  empty(
+    'chart-wait',
+    stats.waitSeconds.counts.every((count) => count === 0),
+  );
 
   const spreads = spreadLabels(stats.spread.edges);
   charts.spread.update(spreads, stats.spread.counts);
   element('chart-spread').setAttribute('aria-label', `Rating spread of rooms: ${describe(spreads, stats.spread.counts)}.`);
-  empty('chart-spread', stats.spread.counts.every((count) => count === 0));
+  empty(
+    'chart-spread',
+    stats.spread.counts.every((count) => count === 0),
+  );
 }
 
 /** The note over a chart with nothing to show yet ("No rooms yet"). */
@@ -107,7 +121,14 @@ function span(className: string, text: string): HTMLSpanElement {
 }
 
 function renderOwners(stats: StatsSnapshot): void {
-  const cards: HTMLElement[] = stats.matchers.map((matcher) => ownerCard(matcher.id, `beat ${ago(stats.at - matcher.at)}`, stats.pools.filter((pool) => pool.owner === matcher.id), false));
+  const cards: HTMLElement[] = stats.matchers.map((matcher) =>
+    ownerCard(
+      matcher.id,
+      `beat ${ago(stats.at - matcher.at)}`,
+      stats.pools.filter((pool) => pool.owner === matcher.id),
+      false,
+    ),
+  );
   const orphans = stats.pools.filter((pool) => !pool.owner);
   if (orphans.length) cards.push(ownerCard('No matcher', 'unowned', orphans, true));
   if (cards.length === 0) cards.push(Object.assign(document.createElement('p'), { className: 'placeholder', textContent: 'No pools configured.' }));
@@ -145,13 +166,15 @@ function renderRecent(stats: StatsSnapshot): void {
     list.replaceChildren(Object.assign(document.createElement('li'), { className: 'placeholder', textContent: 'No rooms in the last 10 minutes yet.' }));
     return;
   }
-  list.replaceChildren(...stats.rooms.recent.map((room) => {
-    const item = document.createElement('li');
-    item.append(
-      Object.assign(document.createElement('strong'), { textContent: room.pool }),
-      span('', `${room.players} players · spread ${Math.round(room.spread)}`),
-      span('muted', `mean wait ${formatDuration(room.meanWaitMs)} · ${ago(stats.at - room.at)}`),
-    );
-    return item;
-  }));
+  list.replaceChildren(
+    ...stats.rooms.recent.map((room) => {
+      const item = document.createElement('li');
+      item.append(
+        Object.assign(document.createElement('strong'), { textContent: room.pool }),
+        span('', `${room.players} players · spread ${Math.round(room.spread)}`),
+        span('muted', `mean wait ${formatDuration(room.meanWaitMs)} · ${ago(stats.at - room.at)}`),
+      );
+      return item;
+    }),
+  );
 }

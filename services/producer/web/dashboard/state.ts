@@ -17,16 +17,24 @@ export const initialState: State = { stats: null, failures: 0 };
 
 export function update(state: State, event: Event): State {
   switch (event.type) {
-    case 'stats': return { stats: event.stats, failures: 0 };
-    case 'failed': return { ...state, failures: state.failures + 1 };
+    case 'stats':
+      return { stats: event.stats, failures: 0 };
+    case 'failed':
+      return { ...state, failures: state.failures + 1 };
   }
 }
 
 /** The feed pill and the alert under the title. */
 export function feed(state: State): { kind: 'online' | 'connecting' | 'offline'; text: string; alert: string | null } {
-  if (state.failures > 0) return { kind: 'offline', text: 'Offline', alert: "Can't reach the gateway. The figures below are from the last successful update; retrying…" };
+  if (state.failures > 0)
+    return { kind: 'offline', text: 'Offline', alert: "Can't reach the gateway. The figures below are from the last successful update; retrying…" };
   if (!state.stats) return { kind: 'connecting', text: 'Loading…', alert: null };
-  if (!state.stats.live) return { kind: 'connecting', text: 'Stale', alert: "The gateway can't read the matchers' heartbeats from Redis right now; pool figures may be out of date." };
+  if (!state.stats.live)
+    return {
+      kind: 'connecting',
+      text: 'Stale',
+      alert: "The gateway can't read the matchers' heartbeats from Redis right now; pool figures may be out of date.",
+    };
   return { kind: 'online', text: 'Live', alert: null };
 }
 

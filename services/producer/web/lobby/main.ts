@@ -3,7 +3,14 @@
 // carries out the effects it asked for. The connection is @matchq/client's.
 // A namespace import, so that bundlers keep only what is used (`import { z }` drags in every locale: 450 kB).
 import * as z from 'zod';
-import { connect, isMatchqError, MatchqConnectionError, SERVER_FRAME_TYPES, type MatchqClient, type ServerFrame } from '../../../../packages/client/src/index.js';
+import {
+  connect,
+  isMatchqError,
+  MatchqConnectionError,
+  SERVER_FRAME_TYPES,
+  type MatchqClient,
+  type ServerFrame,
+} from '../../../../packages/client/src/index.js';
 import { element, render } from './render.js';
 import { initialState, update, type Choice, type DemoPlayer, type Effect, type Event, type Health } from './state.js';
 
@@ -24,18 +31,26 @@ function dispatch(event: Event): void {
 
 function run(effect: Effect): void {
   switch (effect.type) {
-    case 'connect': return openClient();
-    case 'disconnect': return closeClient();
-    case 'join': return void client?.join(effect.mode, effect.region).catch(unanswered);
-    case 'leave': return void client?.leave().catch(unanswered);
-    case 'answer': return void (effect.answer === 'accept' ? client?.accept(effect.roomId) : client?.decline(effect.roomId))?.catch(unanswered);
-    case 'probe': return void probe().then((health) => dispatch({ type: 'probed', health }));
+    case 'connect':
+      return openClient();
+    case 'disconnect':
+      return closeClient();
+    case 'join':
+      return void client?.join(effect.mode, effect.region).catch(unanswered);
+    case 'leave':
+      return void client?.leave().catch(unanswered);
+    case 'answer':
+      return void (effect.answer === 'accept' ? client?.accept(effect.roomId) : client?.decline(effect.roomId))?.catch(unanswered);
+    case 'probe':
+      return void probe().then((health) => dispatch({ type: 'probed', health }));
     case 'store-token':
       if (effect.token) sessionStorage.setItem(TOKEN_KEY, effect.token);
       else sessionStorage.removeItem(TOKEN_KEY);
       return;
-    case 'store-choice': return localStorage.setItem(CHOICE_KEY, JSON.stringify(effect.choice));
-    case 'resume-check': return void setTimeout(() => dispatch({ type: 'resume-expired', ticketId: effect.ticketId }), effect.afterMs);
+    case 'store-choice':
+      return localStorage.setItem(CHOICE_KEY, JSON.stringify(effect.choice));
+    case 'resume-check':
+      return void setTimeout(() => dispatch({ type: 'resume-expired', ticketId: effect.ticketId }), effect.afterMs);
     case 'focus': {
       const target = element(effect.target);
       // After the frame that shows the view: a hidden element takes no focus.
@@ -45,7 +60,9 @@ function run(effect: Effect): void {
       const status = element('status');
       status.textContent = '';
       // A fresh text after a moment makes screen readers announce even a repeated message.
-      return void setTimeout(() => { status.textContent = effect.text; }, ANNOUNCE_DELAY_MS);
+      return void setTimeout(() => {
+        status.textContent = effect.text;
+      }, ANNOUNCE_DELAY_MS);
     }
   }
 }
@@ -68,10 +85,24 @@ function openClient(): void {
   const next = connect(`${scheme}://${location.host}`, state.token, { reconnect: { baseMs: 500 } });
   client = next;
   // Events of a client we have since replaced or closed are old news.
-  const live = <E>(handler: (event: E) => void) => (event: E) => { if (client === next) handler(event); };
-  next.on('open', live(() => dispatch({ type: 'open' })));
-  next.on('close', live(({ code, reconnectInMs }) => dispatch({ type: 'close', code, ...(reconnectInMs === undefined ? {} : { reconnectInMs }) })));
-  for (const type of SERVER_FRAME_TYPES) next.on(type, live((frame: ServerFrame) => dispatch({ type: 'frame', frame })));
+  const live =
+    <E>(handler: (event: E) => void) =>
+    (event: E) => {
+      if (client === next) handler(event);
+    };
+  next.on(
+    'open',
+    live(() => dispatch({ type: 'open' })),
+  );
+  next.on(
+    'close',
+    live(({ code, reconnectInMs }) => dispatch({ type: 'close', code, ...(reconnectInMs === undefined ? {} : { reconnectInMs }) })),
+  );
+  for (const type of SERVER_FRAME_TYPES)
+    next.on(
+      type,
+      live((frame: ServerFrame) => dispatch({ type: 'frame', frame })),
+    );
   next.on('invalid', ({ message }) => console.warn(`matchq: ignored a frame the protocol does not allow (${message})`));
 }
 
@@ -119,7 +150,9 @@ function wire(): void {
     event.preventDefault();
     dispatch({ type: 'submit-token', token: element<HTMLInputElement>('token-input').value });
   });
-  on('token-input', 'input', () => { if (state.tokenError) dispatch({ type: 'edit-token' }); });
+  on('token-input', 'input', () => {
+    if (state.tokenError) dispatch({ type: 'edit-token' });
+  });
   on('demo-list', 'click', (event) => {
     const button = (event.target as Element).closest<HTMLElement>('[data-demo]');
     const player = button ? state.demoPlayers[Number(button.dataset.demo)] : undefined;
@@ -142,7 +175,9 @@ function wire(): void {
   for (const button of document.querySelectorAll('[data-action="signout"]')) button.addEventListener('click', () => dispatch({ type: 'sign-out' }));
   for (const button of document.querySelectorAll('[data-action="lobby"]')) button.addEventListener('click', () => dispatch({ type: 'to-lobby' }));
   // The clocks: time waited, the time left to accept, and the countdown to the next reconnect.
-  setInterval(() => { if (state.phase === 'searching' || state.phase === 'found' || state.reconnecting?.at) dispatch({ type: 'tick' }); }, TICK_MS);
+  setInterval(() => {
+    if (state.phase === 'searching' || state.phase === 'found' || state.reconnecting?.at) dispatch({ type: 'tick' });
+  }, TICK_MS);
 }
 
 wire();

@@ -74,26 +74,28 @@ function renderSignIn(state: State): void {
   setHidden(element('demo'), state.demoPlayers.length === 0);
   if (drawn.demo === state.demoPlayers) return;
   drawn.demo = state.demoPlayers;
-  element('demo-list').replaceChildren(...state.demoPlayers.map((player, index) => {
-    const item = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'btn demo-player';
-    button.dataset.demo = String(index);
-    const who = document.createElement('span');
-    who.className = 'who';
-    const name = document.createElement('span');
-    name.className = 'name';
-    name.textContent = player.name;
-    const rating = document.createElement('span');
-    rating.className = 'rating';
-    rating.textContent = `Rating ${player.rating}`;
-    who.append(name, rating);
-    button.append(avatar(player.name), who);
-    button.setAttribute('aria-label', `Play as ${player.name}, rating ${player.rating}`);
-    item.append(button);
-    return item;
-  }));
+  element('demo-list').replaceChildren(
+    ...state.demoPlayers.map((player, index) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn demo-player';
+      button.dataset.demo = String(index);
+      const who = document.createElement('span');
+      who.className = 'who';
+      const name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = player.name;
+      const rating = document.createElement('span');
+      rating.className = 'rating';
+      rating.textContent = `Rating ${player.rating}`;
+      who.append(name, rating);
+      button.append(avatar(player.name), who);
+      button.setAttribute('aria-label', `Play as ${player.name}, rating ${player.rating}`);
+      item.append(button);
+      return item;
+    }),
+  );
 }
 
 function renderPlayer(state: State): void {
@@ -152,22 +154,24 @@ function renderFound(state: State): void {
   setText(element('found-count'), view.count);
   if (drawn.found === check.players) return;
   drawn.found = check.players;
-  element('found-players').replaceChildren(...check.players.map((player) => {
-    const item = document.createElement('li');
-    item.dataset.playerId = player.id;
-    const name = document.createElement('span');
-    name.className = 'player-name';
-    name.textContent = player.name;
-    item.append(avatar(player.name), name);
-    if (player.id === state.player?.id) {
-      item.setAttribute('aria-current', 'true');
-      const badge = document.createElement('span');
-      badge.className = 'you';
-      badge.textContent = 'You';
-      item.append(badge);
-    }
-    return item;
-  }));
+  element('found-players').replaceChildren(
+    ...check.players.map((player) => {
+      const item = document.createElement('li');
+      item.dataset.playerId = player.id;
+      const name = document.createElement('span');
+      name.className = 'player-name';
+      name.textContent = player.name;
+      item.append(avatar(player.name), name);
+      if (player.id === state.player?.id) {
+        item.setAttribute('aria-current', 'true');
+        const badge = document.createElement('span');
+        badge.className = 'you';
+        badge.textContent = 'You';
+        item.append(badge);
+      }
+      return item;
+    }),
+  );
 }
 
 function renderRoom(state: State): void {

@@ -35,7 +35,11 @@ export function renderTeam(room: Room, team: number, many: boolean, myId: string
   const table = document.createElement('table');
   table.setAttribute('aria-labelledby', headingId);
   const headRow = table.createTHead().insertRow();
-  for (const [text, className] of [['Player', ''], ['Rating', 'num'], ['Waited', 'num col-waited']] as const) {
+  for (const [text, className] of [
+    ['Player', ''],
+    ['Rating', 'num'],
+    ['Waited', 'num col-waited'],
+  ] as const) {
     const cell = document.createElement('th');
     cell.scope = 'col';
     if (className) cell.className = className;

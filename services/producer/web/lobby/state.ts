@@ -11,18 +11,52 @@ export type Connection = 'offline' | 'connecting' | 'online' | 'replaced';
 export type Tone = 'error' | 'warn' | 'info';
 /** What the alert's button does, if it has one. */
 export type AlertAction = 'play-here' | 'retry';
-export interface Alert { text: string; tone: Tone; action?: AlertAction }
+export interface Alert {
+  text: string;
+  tone: Tone;
+  action?: AlertAction;
+}
 /** What `GET /readyz` said after a socket closed before it opened. */
 export type Health = 'ready' | 'starting' | 'down';
-export interface DemoPlayer { id: string; name: string; rating: number; token: string }
-export interface Choice { mode?: string; region?: string }
-export interface Ticket { ticketId: string; mode: string; region: string; rating: number }
+export interface DemoPlayer {
+  id: string;
+  name: string;
+  rating: number;
+  token: string;
+}
+export interface Choice {
+  mode?: string;
+  region?: string;
+}
+export interface Ticket {
+  ticketId: string;
+  mode: string;
+  region: string;
+  rating: number;
+}
 /** The latest `searching` figures; the clock runs on from `receivedAt` between frames. */
-export interface Search { waitedMs: number; window: number | undefined; receivedAt: number }
+export interface Search {
+  waitedMs: number;
+  window: number | undefined;
+  receivedAt: number;
+}
 /** Why the connection is down and when the client tries again (null: it is trying now). */
-export interface Reconnecting { reason: string | null; at: number | null; dismissed: boolean }
+export interface Reconnecting {
+  reason: string | null;
+  at: number | null;
+  dismissed: boolean;
+}
 /** v1.1 ready check: the room proposed to this player, until it forms or falls through. */
-export interface ReadyCheck { roomId: string; ticketId: string; expiresAt: number; expiresInMs: number; players: FoundFrame['players']; accepted: number; total: number; answered: Answer | null }
+export interface ReadyCheck {
+  roomId: string;
+  ticketId: string;
+  expiresAt: number;
+  expiresInMs: number;
+  players: FoundFrame['players'];
+  accepted: number;
+  total: number;
+  answered: Answer | null;
+}
 export type Answer = 'accept' | 'decline';
 export type FocusTarget = 'signin-title' | 'find' | 'searching-title' | 'accept' | 'room-title' | 'connecting-title' | 'token-input';
 
@@ -103,18 +137,46 @@ export type Event =
 export const RESUME_GRACE_MS = 4000;
 
 const FOCUS: Record<Phase, FocusTarget> = {
-  signin: 'signin-title', lobby: 'find', searching: 'searching-title', found: 'accept', room: 'room-title', connecting: 'connecting-title',
+  signin: 'signin-title',
+  lobby: 'find',
+  searching: 'searching-title',
+  found: 'accept',
+  room: 'room-title',
+  connecting: 'connecting-title',
 };
 
 export function initialState(now: number): State {
   return {
-    now, phase: 'signin', token: null, accepted: false, refusals: 0, player: null, modes: [], regions: [], choice: {}, demoPlayers: [],
-    connection: 'offline', opened: false, dropped: false, reconnecting: null, ticket: null, search: null, room: null,
-    awaitingResume: null, pending: null, alert: null, tokenError: null, party: null, readyCheck: null,
+    now,
+    phase: 'signin',
+    token: null,
+    accepted: false,
+    refusals: 0,
+    player: null,
+    modes: [],
+    regions: [],
+    choice: {},
+    demoPlayers: [],
+    connection: 'offline',
+    opened: false,
+    dropped: false,
+    reconnecting: null,
+    ticket: null,
+    search: null,
+    room: null,
+    awaitingResume: null,
+    pending: null,
+    alert: null,
+    tokenError: null,
+    party: null,
+    readyCheck: null,
   };
 }
 
-interface Step { state: State; effects: Effect[] }
+interface Step {
+  state: State;
+  effects: Effect[];
+}
 
 /**
  * The one place the lobby changes. A change of phase moves the focus to the new view's
@@ -154,7 +216,10 @@ function reduce(state: State, event: Event): Step {
       const check = state.readyCheck;
       if (!check || check.answered || state.phase !== 'found') return { state, effects: [] };
       if (state.connection !== 'online') return notConnected(state);
-      return { state: { ...state, readyCheck: { ...check, answered: event.answer } }, effects: [{ type: 'answer', answer: event.answer, roomId: check.roomId }] };
+      return {
+        state: { ...state, readyCheck: { ...check, answered: event.answer } },
+        effects: [{ type: 'answer', answer: event.answer, roomId: check.roomId }],
+      };
     }
     case 'to-lobby':
       return { state: { ...state, room: null, phase: 'lobby' }, effects: [] };
@@ -178,7 +243,15 @@ function reduce(state: State, event: Event): Step {
     case 'resume-expired':
       if (state.awaitingResume !== event.ticketId || (state.phase !== 'searching' && state.phase !== 'found')) return { state, effects: [] };
       return {
-        state: { ...state, awaitingResume: null, ticket: null, search: null, readyCheck: null, phase: 'lobby', alert: { text: 'Your search ended while you were away. Start a new one when you are ready.', tone: 'info' } },
+        state: {
+          ...state,
+          awaitingResume: null,
+          ticket: null,
+          search: null,
+          readyCheck: null,
+          phase: 'lobby',
+          alert: { text: 'Your search ended while you were away. Start a new one when you are ready.', tone: 'info' },
+        },
         effects: [],
       };
     case 'tick':
@@ -196,8 +269,24 @@ function connecting(state: State): Step {
 function signedOut(state: State): Step {
   return {
     state: {
-      ...state, phase: 'signin', token: null, accepted: false, refusals: 0, player: null, connection: 'offline', opened: false, dropped: false,
-      reconnecting: null, ticket: null, search: null, room: null, awaitingResume: null, pending: null, alert: null, party: null, readyCheck: null,
+      ...state,
+      phase: 'signin',
+      token: null,
+      accepted: false,
+      refusals: 0,
+      player: null,
+      connection: 'offline',
+      opened: false,
+      dropped: false,
+      reconnecting: null,
+      ticket: null,
+      search: null,
+      room: null,
+      awaitingResume: null,
+      pending: null,
+      alert: null,
+      party: null,
+      readyCheck: null,
     },
     effects: [{ type: 'disconnect' }, { type: 'store-token', token: null }],
   };
@@ -210,7 +299,13 @@ function notConnected(state: State): Step {
 function join(state: State, mode: string, region: string): Step {
   const choice = { mode, region };
   if (state.connection !== 'online') return { ...notConnected({ ...state, choice }), effects: [{ type: 'store-choice', choice }] };
-  return { state: { ...state, choice, alert: null, pending: 'join' }, effects: [{ type: 'store-choice', choice }, { type: 'join', mode, region }] };
+  return {
+    state: { ...state, choice, alert: null, pending: 'join' },
+    effects: [
+      { type: 'store-choice', choice },
+      { type: 'join', mode, region },
+    ],
+  };
 }
 
 function closed(state: State, code: number, reconnectInMs: number | undefined): Step {
@@ -218,13 +313,20 @@ function closed(state: State, code: number, reconnectInMs: number | undefined): 
   const opened = state.opened;
   // A live ticket keeps waiting on the server while we are away; the view and its clock stay as they are.
   state = { ...state, opened: false, pending: null };
-  if (code === 4000) return { state: { ...state, connection: 'replaced', reconnecting: null, alert: { text: CLOSE_TEXT[4000]!, tone: 'warn', action: 'play-here' } }, effects: [] };
+  if (code === 4000)
+    return {
+      state: { ...state, connection: 'replaced', reconnecting: null, alert: { text: CLOSE_TEXT[4000]!, tone: 'warn', action: 'play-here' } },
+      effects: [],
+    };
   const at = reconnectInMs === undefined ? null : state.now + reconnectInMs;
   const connection = reconnectInMs === undefined ? 'offline' : 'connecting';
   if (!opened) {
     // The browser hides the upgrade's HTTP status: /readyz tells a wrong token from an outage.
     // The reason of an earlier drop stays: "the server is restarting" says more than "can't reach it".
-    return { state: { ...state, connection, reconnecting: { reason: state.reconnecting?.reason ?? null, at, dismissed: state.reconnecting?.dismissed ?? false } }, effects: [{ type: 'probe' }] };
+    return {
+      state: { ...state, connection, reconnecting: { reason: state.reconnecting?.reason ?? null, at, dismissed: state.reconnecting?.dismissed ?? false } },
+      effects: [{ type: 'probe' }],
+    };
   }
   const reason = CLOSE_TEXT[code] ?? 'The connection to the server was lost.';
   return { state: { ...state, connection, dropped: true, reconnecting: { reason, at, dismissed: false } }, effects: [] };
@@ -239,9 +341,17 @@ function probed(state: State, health: Health): Step {
     const out = signedOut(state);
     return { state: { ...out.state, tokenError: text }, effects: [...out.effects, { type: 'focus', target: 'token-input' }] };
   }
-  const reason = health === 'starting' ? 'Matchmaking is starting up or partly unavailable.' : health === 'down' ? "Can't reach the matchmaking server." : 'The server refused the connection.';
+  const reason =
+    health === 'starting'
+      ? 'Matchmaking is starting up or partly unavailable.'
+      : health === 'down'
+        ? "Can't reach the matchmaking server."
+        : 'The server refused the connection.';
   const reconnecting = state.reconnecting ?? { reason: null, at: null, dismissed: false };
-  return { state: { ...state, refusals: health === 'ready' ? state.refusals + 1 : 0, reconnecting: { ...reconnecting, reason: reconnecting.reason ?? reason } }, effects: [] };
+  return {
+    state: { ...state, refusals: health === 'ready' ? state.refusals + 1 : 0, reconnecting: { ...reconnecting, reason: reconnecting.reason ?? reason } },
+    effects: [],
+  };
 }
 
 function onFrame(state: State, frame: ServerFrame): Step {
@@ -250,8 +360,16 @@ function onFrame(state: State, frame: ServerFrame): Step {
       const effects: Effect[] = [{ type: 'store-token', token: state.token }];
       if (state.dropped) effects.push({ type: 'announce', text: 'Reconnected.' });
       let next: State = {
-        ...state, accepted: true, refusals: 0, player: frame.player, modes: frame.modes, regions: frame.regions,
-        connection: 'online', dropped: false, reconnecting: null, alert: null,
+        ...state,
+        accepted: true,
+        refusals: 0,
+        player: frame.player,
+        modes: frame.modes,
+        regions: frame.regions,
+        connection: 'online',
+        dropped: false,
+        reconnecting: null,
+        alert: null,
       };
       if ((state.phase === 'searching' || state.phase === 'found') && state.ticket) {
         // The server answers a live ticket with `queued` (or `matched`, if a room formed meanwhile).
@@ -271,7 +389,12 @@ function onFrame(state: State, frame: ServerFrame): Step {
       const phase = resumed && state.phase === 'found' ? 'found' : 'searching';
       return {
         state: { ...state, awaitingResume: null, pending: null, ticket, search, room: null, phase, readyCheck: phase === 'found' ? state.readyCheck : null },
-        effects: [{ type: 'announce', text: resumed ? 'Still searching; your place in the queue was kept.' : `Searching for a ${frame.mode} match in ${frame.region}.` }],
+        effects: [
+          {
+            type: 'announce',
+            text: resumed ? 'Still searching; your place in the queue was kept.' : `Searching for a ${frame.mode} match in ${frame.region}.`,
+          },
+        ],
       };
     }
     case 'searching': {
@@ -295,15 +418,19 @@ function onFrame(state: State, frame: ServerFrame): Step {
       return { state: { ...next, alert: { text, tone: frame.reason === 'declined' ? 'info' : 'warn' } }, effects: [] };
     }
     case 'error': {
-      const text = frame.code === 'cooling_down'
-        ? `You declined a match a moment ago. You can search again in ${Math.max(1, Math.ceil(frame.retryInMs / 1000))} s.`
-        : (ERROR_TEXT[frame.code] ?? 'Something went wrong. Please try again.');
+      const text =
+        frame.code === 'cooling_down'
+          ? `You declined a match a moment ago. You can search again in ${Math.max(1, Math.ceil(frame.retryInMs / 1000))} s.`
+          : (ERROR_TEXT[frame.code] ?? 'Something went wrong. Please try again.');
       const wasPending = state.pending;
       let next: State = { ...state, pending: null };
       if (frame.code === 'not_queued' && state.phase === 'searching') next = { ...next, ticket: null, search: null, phase: 'lobby' };
       // Our view fell behind the server: a new connection makes it resend `queued` for the live ticket.
       if (frame.code === 'already_queued' && state.phase !== 'searching') return connecting(next);
-      next = { ...next, alert: { text, tone: frame.code === 'rate_limited' || frame.code === 'already_queued' || frame.code === 'cooling_down' ? 'warn' : 'error' } };
+      next = {
+        ...next,
+        alert: { text, tone: frame.code === 'rate_limited' || frame.code === 'already_queued' || frame.code === 'cooling_down' ? 'warn' : 'error' },
+      };
       return { state: next, effects: wasPending === 'join' && next.phase === 'lobby' ? [{ type: 'focus', target: 'find' }] : [] };
     }
     // v1.1 seams: what the gateway sends once parties and the ready check are turned on.
@@ -313,8 +440,14 @@ function onFrame(state: State, frame: ServerFrame): Step {
       // Again after a reconnect, with the time left: what we answered and the count stay.
       const same = state.readyCheck?.roomId === frame.roomId ? state.readyCheck : null;
       const readyCheck: ReadyCheck = {
-        roomId: frame.roomId, ticketId: frame.ticketId, expiresAt: state.now + frame.expiresInMs, expiresInMs: same?.expiresInMs ?? frame.expiresInMs,
-        players: frame.players, accepted: same?.accepted ?? 0, total: frame.players.length, answered: same?.answered ?? null,
+        roomId: frame.roomId,
+        ticketId: frame.ticketId,
+        expiresAt: state.now + frame.expiresInMs,
+        expiresInMs: same?.expiresInMs ?? frame.expiresInMs,
+        players: frame.players,
+        accepted: same?.accepted ?? 0,
+        total: frame.players.length,
+        answered: same?.answered ?? null,
       };
       const effects: Effect[] = same ? [] : [{ type: 'announce', text: `Match found. Accept within ${Math.ceil(frame.expiresInMs / 1000)} seconds.` }];
       return { state: { ...state, awaitingResume: null, pending: null, readyCheck, phase: 'found' }, effects };
@@ -360,7 +493,12 @@ export function windowView(state: State): { figure: string; range: string; left:
   const rounded = Math.round(window);
   const rating = state.ticket?.rating ?? state.player?.rating ?? 0;
   const width = Math.min(100, Math.max(2, (rounded / 1000) * 100));
-  return { figure: `±${rounded}`, range: `players rated ${Math.max(0, Math.round(rating - rounded))}–${Math.round(rating + rounded)}`, left: 50 - width / 2, width };
+  return {
+    figure: `±${rounded}`,
+    range: `players rated ${Math.max(0, Math.round(rating - rounded))}–${Math.round(rating + rounded)}`,
+    left: 50 - width / 2,
+    width,
+  };
 }
 
 /** The three buttons that talk to the server: whether they work now, and their words. */
@@ -370,7 +508,10 @@ export function controls(state: State): Record<'find' | 'cancel' | 'again' | 'ac
   const answered = state.readyCheck?.answered ?? null;
   return {
     // After a 4000 nothing reconnects by itself: say so instead of promising a connection.
-    find: { disabled: !online || joining, text: joining ? 'Joining…' : online ? 'Find match' : state.connection === 'replaced' ? 'Not connected' : 'Waiting for connection…' },
+    find: {
+      disabled: !online || joining,
+      text: joining ? 'Joining…' : online ? 'Find match' : state.connection === 'replaced' ? 'Not connected' : 'Waiting for connection…',
+    },
     cancel: { disabled: !online || state.pending === 'leave', text: state.pending === 'leave' ? 'Cancelling…' : 'Cancel' },
     again: { disabled: !online || joining, text: joining ? 'Joining…' : 'Play again' },
     accept: { disabled: !online || answered !== null, text: answered === 'accept' ? 'Accepted' : 'Accept' },
@@ -381,10 +522,14 @@ export function controls(state: State): Record<'find' | 'cancel' | 'again' | 'ac
 /** The connection pill. */
 export function connectionView(state: State): { kind: 'offline' | 'connecting' | 'online'; text: string } {
   switch (state.connection) {
-    case 'online': return { kind: 'online', text: 'Connected' };
-    case 'connecting': return { kind: 'connecting', text: state.reconnecting ? 'Reconnecting…' : 'Connecting…' };
-    case 'replaced': return { kind: 'offline', text: 'Disconnected' };
-    case 'offline': return { kind: 'offline', text: state.token ? 'Disconnected' : 'Not connected' };
+    case 'online':
+      return { kind: 'online', text: 'Connected' };
+    case 'connecting':
+      return { kind: 'connecting', text: state.reconnecting ? 'Reconnecting…' : 'Connecting…' };
+    case 'replaced':
+      return { kind: 'offline', text: 'Disconnected' };
+    case 'offline':
+      return { kind: 'offline', text: state.token ? 'Disconnected' : 'Not connected' };
   }
 }
 

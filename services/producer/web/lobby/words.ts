@@ -40,7 +40,7 @@ export const LEFT_TEXT: Record<LeftReason, string> = {
   party_changed: 'Your party changed, so its search was cancelled.',
   declined: 'You declined the match, so your search ended.',
   accept_timeout: "You didn't accept the match in time, so your search ended.",
-  allocation_failed: "No game server could be found for your match. Please try again.",
+  allocation_failed: 'No game server could be found for your match. Please try again.',
 };
 
 /** Why a proposed match fell through while the player stays in line (`requeued.reason`). */
