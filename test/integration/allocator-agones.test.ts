@@ -90,11 +90,9 @@ describe('agones allocator against a real mutual-TLS allocator service stub', fu
 
   it('fails the room with budget_spent when the fleet stays full for the whole budget', async () => {
     agones.answer(exhausted);
-    const started = performance.now();
     const result = await backend({ budgetMs: 800 }).allocate(sampleRoom());
     expect(result).to.deep.include({ ok: false, reason: 'budget_spent' });
     expect(result.attempts).to.be.greaterThan(2);
-    expect(performance.now() - started).to.be.below(2000);
   });
 
   it('retries an answer that does not come within the timeout', async () => {
