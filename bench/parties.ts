@@ -13,7 +13,7 @@ import { createPool, type Pool } from '../core/pool.js';
 import { replay, type ReplayResult } from '../core/replay.js';
 import { quantile } from '../core/replay-figures.js';
 import type { MatchConfig, ModeRule, Ticket } from '../core/types.js';
-import { seededRandom } from '../common/seeded-random.js';
+import { seededRandom } from '../core/seeded-random.js';
 import { collector } from './matcher/gc.js';
 import { gaussian, type TraceShape } from './matcher/traces.js';
 import { createPartyBaselinePool } from './parties/baseline.js';

@@ -6,7 +6,7 @@ import amqp from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import { openMigratedDb } from '../common/db.js';
 import { hashToken } from '../common/players.js';
-import { seededRandom } from '../common/seeded-random.js';
+import { seededRandom } from '../core/seeded-random.js';
 import { amqpNames, redisKeys } from '../common/names.js';
 import { Redis } from '../common/redis.js';
 import { dropDatabase } from '../common/namespace-cleanup.js';

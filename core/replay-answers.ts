@@ -61,15 +61,3 @@ export function answersOf(seats: readonly Seat[], behaviourOf: (ticketId: string
   // The decline first: a party's other members accepting in the same instant must not make the room final.
   return answers.sort((a, b) => a.at - b.at || Number(b.type === 'decline') - Number(a.type === 'decline'));
 }
-
-/** mulberry32: a small seeded PRNG, so a share of failed allocations is the same rooms every run. */
-export function seededDraw(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -9,7 +9,8 @@
  */
 import { partyRating, partyRule, ticketSize } from './party.js';
 import { createPool, type Pool } from './pool.js';
-import { answersOf, proposalSeats, seatsOf, seededDraw, type Answer, type Behaviour } from './replay-answers.js';
+import { answersOf, proposalSeats, seatsOf, type Answer, type Behaviour } from './replay-answers.js';
+import { seededRandom } from './seeded-random.js';
 import { fail } from './room-allocation.js';
 import { finalRoom, propose, step, type DissolveReason, type RoomLife } from './room-lifecycle.js';
 import { poolKey } from './rule.js';
@@ -116,7 +117,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
   const coolingUntil = new Map<string, number>();
   /** Per ticket, the failed allocations of its rooms so far. */
   const failures = new Map<string, number>();
-  const draw = options.allocationFail && options.allocationFail.share > 0 ? seededDraw(options.allocationFail.seed) : undefined;
+  const draw = options.allocationFail && options.allocationFail.share > 0 ? seededRandom(options.allocationFail.seed) : undefined;
   const outputs: ReplayOutput[] = [];
   const ends: TicketEnd[] = [];
   const spreads: number[] = [];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashToken } from '../../common/players.js';
-import { normal, seededRandom } from '../../common/seeded-random.js';
+import { normal, seededRandom } from '../../core/seeded-random.js';
 
 export interface LoadPlayer {
   id: string;

@@ -4,7 +4,7 @@
  */
 import { createPool } from '../../core/pool.js';
 import type { ModeRule, Ticket } from '../../core/types.js';
-import { seededRandom } from '../../common/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { gaussian } from './traces.js';
 
 export interface MemoryFigures {

@@ -5,7 +5,7 @@
  * and with 10% of final rooms failing allocation, all in the same run. Waits are the matched
  * tickets' time from join to final room, so a requeue's lost time shows in them.
  */
-import { seededRandom } from '../../common/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { replay, type ReplayOptions, type ReplayResult } from '../../core/replay.js';
 import { replayFigures, type ReplayFigures } from '../../core/replay-figures.js';
 import { DEFAULT_MATCH_CONFIG } from '../../core/rule.js';

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from '../../core/pool.js';
 import type { ModeRule } from '../../core/types.js';
-import { seededRandom } from '../../common/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { gaussian } from './traces.js';
 
 export interface TickTime {

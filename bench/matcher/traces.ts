@@ -4,7 +4,7 @@
  * same mean rate, a tenth of the time at ten times the rate); some players leave early.
  */
 import type { TraceEvent } from '../../core/trace.js';
-import { seededRandom } from '../../common/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 
 export interface TraceShape {
   name: string;

@@ -5,7 +5,7 @@
  * within ~N(0, 100) of it.
  */
 import type { TraceEvent } from '../../core/trace.js';
-import { seededRandom } from '../../common/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { gaussian, type TraceShape } from '../matcher/traces.js';
 
 /** Share of arrivals per party size (index = size, 0 unused); sums to 1. */

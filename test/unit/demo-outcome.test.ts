@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { demoPlacements } from '../../cli/demo-outcome.js';
-import { seededRandom } from '../../common/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { groupPlacements } from '../../core/placements.js';
 
 describe('demo game server: plausible results', () => {
