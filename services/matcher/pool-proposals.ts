@@ -1,15 +1,7 @@
 import type { AcceptRule } from '../../core/types.js';
 import type { MessageChannel } from '../../common/amqp.js';
 import type { Logger } from '../../common/logger.js';
-import {
-  DISSOLVED_EVENT_TYPE,
-  encode,
-  PROPOSAL_EVENT_TYPE,
-  ROOM_EVENT_TYPE,
-  type RoomDissolved,
-  type RoomEvent,
-  type RoomProposal,
-} from '../../common/messages.js';
+import { DISSOLVED_EVENT_TYPE, encode, PROPOSAL_EVENT_TYPE, type RoomDissolved, type RoomEvent, type RoomProposal } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { ProposalStore, StoredProposal } from '../../common/proposal-store.js';
 import type { MatcherMetrics } from './metrics.js';
@@ -29,6 +21,8 @@ export interface PoolProposalsDeps {
   logger: Logger;
   metrics: MatcherMetrics;
   ackAll: (held: HeldRequest[]) => void;
+  /** Sends a final room on its way: to the rooms exchange, or with an allocator to allocation (the pool worker's own way). */
+  sendFinal: (roomId: string, json: string, ticketIds: string[]) => Promise<void>;
   onRoom?: (event: RoomEvent) => void;
 }
 
@@ -176,11 +170,16 @@ export class PoolProposals {
     );
   }
 
-  /** Every player accepted: the room goes out on the rooms exchange like any v1 room, then its joins are acked. */
+  /**
+   * Every player accepted: the room goes on like any final room (to the rooms exchange, or with an
+   * allocator to allocation, which then owns its way to the players), then its joins are acked.
+   */
   private async publishFinal(proposal: StoredProposal, now: number): Promise<void> {
-    const { intake, channel, names, store, metrics, ackAll, onRoom } = this.deps;
-    await channel.publish(names.rooms, '', Buffer.from(proposal.json), { messageId: proposal.roomId, type: ROOM_EVENT_TYPE });
-    ackAll(intake.release(proposal.seats.map((seat) => seat.ticketId)));
+    const { intake, store, metrics, ackAll, onRoom, sendFinal } = this.deps;
+    // A party's members hold one seat each on the party's one ticket.
+    const ticketIds = [...new Set(proposal.seats.map((seat) => seat.ticketId))];
+    await sendFinal(proposal.roomId, proposal.json, ticketIds);
+    ackAll(intake.release(ticketIds));
     const answer = await store.step(intake.mode, intake.region, proposal.roomId, 'announce', now);
     this.known.delete(proposal.roomId);
     if (answer.outcome !== 'ok') return;

@@ -76,6 +76,7 @@ export class PoolWorker {
         logger: deps.logger,
         metrics: deps.metrics,
         ackAll: (held) => this.ackAll(held),
+        sendFinal: (roomId, json, ticketIds) => this.sendFinal(roomId, json, this.joinsOf(ticketIds)),
         onRoom: deps.onRoom,
       });
     }

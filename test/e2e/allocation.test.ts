@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { verifyJoinToken } from '../../common/join-token.js';
 import { redisKeys } from '../../common/names.js';
+import type { MatchConfig } from '../../core/types.js';
 import type { JoinFrame } from '../../packages/client/src/wire/index.js';
 import { eventually } from '../support/broker.js';
 import { FleetStub } from '../support/fleet-stub.js';
@@ -26,9 +27,10 @@ describe('the pipeline with an http allocator, end to end', function () {
     await fleet.stop();
   });
 
-  const start = (env: NodeJS.ProcessEnv = {}) =>
+  const start = (env: NodeJS.ProcessEnv = {}, match?: MatchConfig) =>
     startStack({
       tickMs: 200,
+      match,
       env: {
         ALLOCATOR: 'http',
         ALLOCATOR_URL: fleet.url,
@@ -120,5 +122,36 @@ describe('the pipeline with an http allocator, end to end', function () {
     // The ticket is over: the player may queue again at once.
     players[0]!.client.send(JOIN);
     expect((await players[0]!.client.next('queued')).ticketId).to.not.equal(players[0]!.queued.ticketId);
+  });
+  it('allocates a room of a ready-check mode once every player accepted: found, ready, then matched with the server and a join token, same room id', async () => {
+    const READY: MatchConfig = {
+      regions: ['global'],
+      modes: {
+        rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 10, cooldownSeconds: 0 } },
+      },
+    };
+    await start({}, READY);
+    fleet.answer({ status: 201, body: { address: '203.0.113.60:7777' } });
+    const players = await Promise.all(
+      [1500, 1510, 1520].map(async (rating) => {
+        const player = await stack.addPlayer(`ar${++seq}`, rating);
+        const client = await stack.connect(player.token);
+        client.send({ type: 'join', mode: 'rc3', region: 'global' });
+        return { player, client, queued: await client.next('queued') };
+      }),
+    );
+    const found = await Promise.all(players.map(({ client }) => client.next('found', 20_000)));
+    const roomId = found[0]!.roomId;
+    // Nothing is allocated for a room still waiting for its players' answers.
+    expect(fleet.seen).to.have.length(0);
+    for (const { client } of players) client.send({ type: 'accept', roomId });
+    const matched = await Promise.all(players.map(({ client }) => client.next('matched', 20_000)));
+    for (const [index, frame] of matched.entries()) {
+      expect(frame.room.id).to.equal(roomId);
+      expect(frame.room.server).to.deep.equal({ address: '203.0.113.60:7777' });
+      expect(await verifyJoinToken(frame.joinToken!, SECRET)).to.include({ sub: players[index]!.player.id, room: roomId });
+    }
+    expect(fleet.seen).to.have.length(1);
+    expect(fleet.seen[0]!.headers['idempotency-key']).to.equal(roomId);
   });
 });
