@@ -133,3 +133,50 @@ describe('@matchq/client with the ready check on', () => {
     expect(isMatchqError(cooling, 'cooling_down') && cooling.retryInMs).to.be.within(1, 30_000);
   });
 });
+
+describe('@matchq/client with parties on', () => {
+  let stack: Stack;
+  const clients: MatchqClient[] = [];
+  const MATCH: MatchConfig = {
+    regions: ['eu'],
+    modes: {
+      duo: { teams: 2, teamSize: 2, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, party: { maxSize: 2, aggregate: 'avg' } },
+    },
+  };
+
+  before(async () => {
+    stack = await startStack({ tickMs: 100, match: MATCH, without: ['recorder'] });
+  });
+  afterEach(() => clients.splice(0).forEach((client) => client.close()));
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('creates, joins, kicks and leaves a party, and the leader queues one ticket for both', async () => {
+    const players = [await stack.addPlayer('pa-a'), await stack.addPlayer('pa-b'), await stack.addPlayer('pa-c')];
+    const [ada, bob, cyd] = players.map((player) => {
+      const client = connect(stack.gatewayUrl(), player.token, { WebSocket });
+      clients.push(client);
+      return client;
+    }) as [MatchqClient, MatchqClient, MatchqClient];
+    const created = await ada.createParty();
+    expect(created.party).to.include({ leader: players[0]!.id });
+    const code = created.party!.code;
+    expect(code).to.match(/^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{6}$/);
+    const joined = await bob.joinParty(code);
+    expect(joined.party!.members.map((member) => member.id)).to.deep.equal([players[0]!.id, players[1]!.id]);
+    const wrong = await cyd.joinParty('ZZZZZZ').catch((error: unknown) => error);
+    expect(isMatchqError(wrong, 'party_not_found')).to.equal(true);
+    const notLeader = await bob.kickFromParty(players[0]!.id).catch((error: unknown) => error);
+    expect(isMatchqError(notLeader, 'not_leader')).to.equal(true);
+
+    const bobQueued = new Promise<ClientEvents['queued']>((resolve) => bob.once('queued', resolve));
+    const queued = await ada.join('duo', 'eu');
+    expect((await bobQueued).ticketId, 'one ticket for the party').to.equal(queued.ticketId);
+    expect((await ada.leave()).reason).to.equal('cancelled');
+
+    const kicked = await ada.kickFromParty(players[1]!.id);
+    expect(kicked.party!.members.map((member) => member.id)).to.deep.equal([players[0]!.id]);
+    expect((await ada.leaveParty()).party).to.equal(null);
+  });
+});

@@ -10,6 +10,7 @@ import {
   type ClientFrame,
   type HelloFrame,
   type LeftFrame,
+  type PartyFrame,
   type QueuedFrame,
   type ReadyFrame,
   type RequestId,
@@ -108,10 +109,29 @@ export class MatchqClient extends Emitter<ClientEvents> {
     return (await this.request((id) => ({ type: 'decline', roomId, id }), ['left'])) as LeftFrame;
   }
 
+  /** Parties (modes with `party`): creates a party you lead; resolves with its `party` frame (its `code` is what friends join with). */
+  async createParty(): Promise<PartyFrame> {
+    return (await this.request((id) => ({ type: 'party.create', id }), ['party'])) as PartyFrame;
+  }
+
+  /** Joins a friend's party by its code; rejects with `party_not_found`, `party_full`, `party_queued` or `already_in_party`. */
+  async joinParty(code: string): Promise<PartyFrame> {
+    return (await this.request((id) => ({ type: 'party.join', code, id }), ['party'])) as PartyFrame;
+  }
+
+  /** Leaves your party: resolves with `party: null`; a live party ticket ends first (`left party_changed` to every member). */
+  async leaveParty(): Promise<PartyFrame> {
+    return (await this.request((id) => ({ type: 'party.leave', id }), ['party'])) as PartyFrame;
+  }
+
+  /** The leader removes a member; resolves with the party as it is now. Rejects with `not_leader` for anyone else. */
+  async kickFromParty(playerId: string): Promise<PartyFrame> {
+    return (await this.request((id) => ({ type: 'party.kick', playerId, id }), ['party'])) as PartyFrame;
+  }
+
   /**
    * The seam every request helper is built on: sends the frame with a fresh `id`, and settles
-   * with the first reply that echoes it, one of `replies` or an `error`. Helpers for parties go
-   * here as the server turns them on.
+   * with the first reply that echoes it, one of `replies` or an `error`.
    */
   async request(build: (id: RequestId) => ClientFrame, replies: readonly ServerFrameType[]): Promise<ServerFrame> {
     await this.ready();
