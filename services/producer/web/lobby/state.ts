@@ -266,28 +266,11 @@ function connecting(state: State): Step {
   return { state: { ...state, phase, connection: 'connecting', opened: false, pending: null }, effects: [{ type: 'connect' }] };
 }
 
+/** Signing out forgets the session (every field back to its initial value); what the page learned stays. */
 function signedOut(state: State): Step {
+  const { now, modes, regions, choice, demoPlayers, tokenError } = state;
   return {
-    state: {
-      ...state,
-      phase: 'signin',
-      token: null,
-      accepted: false,
-      refusals: 0,
-      player: null,
-      connection: 'offline',
-      opened: false,
-      dropped: false,
-      reconnecting: null,
-      ticket: null,
-      search: null,
-      room: null,
-      awaitingResume: null,
-      pending: null,
-      alert: null,
-      party: null,
-      readyCheck: null,
-    },
+    state: { ...initialState(now), modes, regions, choice, demoPlayers, tokenError },
     effects: [{ type: 'disconnect' }, { type: 'store-token', token: null }],
   };
 }
