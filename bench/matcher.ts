@@ -5,6 +5,8 @@
  * run. A table on stdout, progress on stderr, JSON and an HTML chart in bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 import { createPool } from '../core/pool.js';
 import { DEFAULT_MATCH_CONFIG } from '../core/rule.js';
 import { createBaselinePool } from './matcher/baseline-matcher.js';
@@ -28,10 +30,18 @@ const SIZES = [
 
 const progress = (text: string) => process.stderr.write(`bench matcher: ${text}\n`);
 
-export async function main(): Promise<void> {
+/**
+ * `--note TEXT` is kept in the JSON beside the machine's load, for a run whose tick times the
+ * load distorts (the replayed figures are deterministic and are not).
+ */
+export async function main(args: string[] = []): Promise<void> {
+  const { note } = parseArgs({ args, options: { note: { type: 'string' } } }).values;
+  const loadAtStart = loadavg();
   const gc = collector();
   const referenceMs = referenceSortMs();
-  progress(`Float64Array.sort(100k) takes ${referenceMs.toFixed(1)} ms on this machine`);
+  progress(
+    `Float64Array.sort(100k) takes ${referenceMs.toFixed(1)} ms on this machine; load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`,
+  );
 
   const ticks: { n: number; ours: TickTime; baseline: TickTime | null }[] = [];
   for (const size of SIZES) {
@@ -61,7 +71,19 @@ export async function main(): Promise<void> {
   printQuality(quality);
   printReadyCheck(readyCheck);
 
-  const result = { bench: 'matcher', at: new Date().toISOString(), node: process.version, referenceSortMs: referenceMs, ticks, memory, quality, readyCheck };
+  const machine = { cpus: cpus().length, loadAverage: { start: loadAtStart, end: loadavg() } };
+  const result = {
+    bench: 'matcher',
+    at: new Date().toISOString(),
+    node: process.version,
+    ...(note ? { note } : {}),
+    machine,
+    referenceSortMs: referenceMs,
+    ticks,
+    memory,
+    quality,
+    readyCheck,
+  };
   mkdirSync(RESULTS, { recursive: true });
   const json = JSON.stringify(result, null, 2) + '\n';
   const stamp = result.at.replace(/[:.]/g, '-');
@@ -113,7 +135,9 @@ function printQuality(rows: QualityRow[]): void {
 }
 
 function printReadyCheck(rows: ReadyCheckRow[]): void {
-  console.log('\nwhat a ready check (accept.seconds 10) and failed allocations cost, replayed on the same traces (waits in s, join to final room)');
+  console.log(
+    '\nwhat a ready check (accept.seconds 10) and failed allocations cost, replayed on the same traces (waits in s, join to final room; ratio = the case over no ready check)',
+  );
   const s = (ms: number) => +(ms / 1000).toFixed(1);
   console.table(
     rows.flatMap(({ trace, cases }) =>
@@ -124,6 +148,7 @@ function printReadyCheck(rows: ReadyCheckRow[]): void {
         'wait p50': s(figures.waitP50),
         'wait p95': s(figures.waitP95),
         'wait p99': s(figures.waitP99),
+        'p50 / p95 vs no ready check': `${(figures.waitP50 / cases[0]!.figures.waitP50).toFixed(2)} / ${(figures.waitP95 / cases[0]!.figures.waitP95).toFixed(2)}`,
         'dissolved / 100 rooms': `${dissolvedPer100.declined} declined, ${dissolvedPer100.accept_timeout} silent, ${dissolvedPer100.allocation_failed} alloc`,
         'left declined / silent / alloc': `${figures.declined} / ${figures.acceptTimeouts} / ${figures.allocationFailed}`,
         timeouts: figures.timeouts,

@@ -3,11 +3,14 @@
  * mix, in ffa3 (parties up to 3) and in a 5v5 mode (parties up to 5), the core against a
  * baseline that fills rooms first-come-first-served with parties whole, both in the same run
  * through the same replay: matched share, wait p50 / p95 / max by party size, spread, team
- * imbalance. Then the tick over 100k tickets with the party mix, arrived at once. Solo-only
- * pools run the unchanged solo code, so the solo figures are `npm run bench -- matcher`'s.
+ * imbalance. Then the tick over 100k tickets with the party mix, arrived at once, beside the
+ * same tick with solo tickets only (the solo path) in the same run. Solo-only pools run the
+ * unchanged solo code, so the solo quality figures are `npm run bench -- matcher`'s. Each timed
+ * tick follows a gc() and a pause for the concurrent sweepers (SETTLE_MS), so CPU time is the tick's.
  * A table on stdout, progress on stderr, JSON in bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createPool, type Pool } from '../core/pool.js';
 import { replay, type ReplayResult } from '../core/replay.js';
@@ -85,11 +88,31 @@ function figuresOf(results: ReplayResult[]): Figures {
   };
 }
 
-/** The tick over n party-mix tickets arrived at once, a second later (median of `repetitions`). */
-function tickTime(rule: ModeRule, mix: PartyMix, n: number, repetitions: number, gc: () => void): { medianMs: number; maxMs: number; rooms: number } {
+/** Repetitions of each 100k tick. */
+const TICK_REPETITIONS = 11;
+/**
+ * How long the bench sleeps between the gc() before a measured tick and the tick: the process's
+ * CPU time counts every thread, and V8's concurrent sweepers go on freeing the setup's garbage
+ * after gc() returns, which billed 5–10 ms of sweeping to a 15 ms tick on a quiet machine.
+ */
+const SETTLE_MS = 200;
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * The tick over n party-mix tickets arrived at once, a second later (median of `repetitions`):
+ * wall time, and the process's CPU time, which a machine shared with other work inflates less.
+ */
+function tickTime(
+  rule: ModeRule,
+  mix: PartyMix,
+  n: number,
+  repetitions: number,
+  gc: () => void,
+): { medianMs: number; maxMs: number; cpuMedianMs: number; cpuMinMs: number; cpuMs: number[]; rooms: number } {
   const pool: Pool = createPool(rule);
   const rand = seededRandom(n);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let rooms = 0;
   for (let rep = -1; rep < repetitions; rep++) {
     const t0 = (rep + 1) * 10_000_000;
@@ -116,20 +139,27 @@ function tickTime(rule: ModeRule, mix: PartyMix, n: number, repetitions: number,
       pool.add(ticket);
     }
     gc();
+    sleep(SETTLE_MS);
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const result = pool.tick(t0 + 1000);
     const ms = performance.now() - start;
+    const used = process.cpuUsage(cpu);
     if (rep >= 0) {
       times.push(ms);
+      cpuTimes.push((used.user + used.system) / 1000);
       rooms = result.rooms.length;
     }
     pool.tick(t0 + rule.maxWaitSeconds * 1000);
   }
+  const cpuMs = cpuTimes.slice();
   times.sort(ascending);
-  return { medianMs: times[times.length >> 1]!, maxMs: times.at(-1)!, rooms };
+  cpuTimes.sort(ascending);
+  return { medianMs: times[times.length >> 1]!, maxMs: times.at(-1)!, cpuMedianMs: cpuTimes[cpuTimes.length >> 1]!, cpuMinMs: cpuTimes[0]!, cpuMs, rooms };
 }
 
 export async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   const gc = collector();
   const quality = [];
   for (const { mode, rule, mix } of MODES) {
@@ -148,8 +178,10 @@ export async function main(): Promise<void> {
   }
   const ticks = [];
   for (const { mode, rule, mix } of MODES) {
-    progress(`tick over 100k ${mode} tickets with the party mix`);
-    ticks.push({ mode, n: 100_000, ...tickTime(rule, mix, 100_000, 5, gc) });
+    progress(`tick over 100k ${mode} tickets with the party mix, and solo only`);
+    // The same tick with solo tickets only (the solo path, RoomFormer) as the baseline, in the same run.
+    const solo = tickTime(rule, [0, 1], 100_000, TICK_REPETITIONS, gc);
+    ticks.push({ mode, n: 100_000, ...tickTime(rule, mix, 100_000, TICK_REPETITIONS, gc), solo });
   }
 
   const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -183,12 +215,24 @@ export async function main(): Promise<void> {
       'imbalance p95': `${ours.imbalanceP95.toFixed(0)} / ${baseline.imbalanceP95.toFixed(0)}`,
     })),
   );
-  console.log('\ntick over 100k party-mix tickets arrived at once, 1 s later (median of 5)');
+  const machine = { cpus: cpus().length, loadAverage: { start: loadAtStart, end: loadavg() } };
+  console.log(
+    `\ntick over 100k tickets arrived at once, 1 s later (median of ${TICK_REPETITIONS}): party mix / solo only (the solo path), wall and CPU time; load average ${machine.loadAverage.end.map((l) => l.toFixed(1)).join(' ')} on ${machine.cpus} cores`,
+  );
   console.table(
-    ticks.map(({ mode, n, medianMs, maxMs, rooms }) => ({ mode, tickets: n, 'median ms': +medianMs.toFixed(1), 'max ms': +maxMs.toFixed(1), rooms })),
+    ticks.map(({ mode, n, medianMs, maxMs, cpuMedianMs, cpuMinMs, rooms, solo }) => ({
+      mode,
+      tickets: n,
+      'median ms': `${medianMs.toFixed(1)} / ${solo.medianMs.toFixed(1)}`,
+      'max ms': `${maxMs.toFixed(1)} / ${solo.maxMs.toFixed(1)}`,
+      'CPU median ms': `${cpuMedianMs.toFixed(1)} / ${solo.cpuMedianMs.toFixed(1)}`,
+      'CPU min ms': `${cpuMinMs.toFixed(1)} / ${solo.cpuMinMs.toFixed(1)}`,
+      'party / solo (CPU)': +(cpuMedianMs / solo.cpuMedianMs).toFixed(2),
+      rooms: `${rooms} / ${solo.rooms}`,
+    })),
   );
 
-  const result = { bench: 'parties', at: new Date().toISOString(), node: process.version, quality, ticks };
+  const result = { bench: 'parties', at: new Date().toISOString(), node: process.version, machine, settleMs: SETTLE_MS, quality, ticks };
   mkdirSync(RESULTS, { recursive: true });
   const json = JSON.stringify(result, null, 2) + '\n';
   writeFileSync(new URL(`parties-${result.at.replace(/[:.]/g, '-')}.json`, RESULTS), json);

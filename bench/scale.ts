@@ -10,8 +10,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqplib from 'amqplib';
-import { Cluster } from '../chaos/cluster.js';
 import { loadConfig } from '../common/config.js';
+import { freePort } from '../common/free-port.js';
+import { Launcher, serviceSpec } from '../common/launcher.js';
 import { amqpNames } from '../common/names.js';
 import { dropNamespace } from '../common/namespace-cleanup.js';
 import { page, pairedBars, table } from '../common/html-report.js';
@@ -34,15 +35,16 @@ async function startMatchers(matchers: number, pools: number) {
   const regions = Array.from({ length: pools }, (_, index) => `r${index}`);
   const matchFile = join(tmpdir(), `${namespace}-match.json`);
   writeFileSync(matchFile, JSON.stringify({ regions, modes: { ffa3: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 300 } } }));
-  const cluster = new Cluster(
-    { ...process.env, MATCHQ_NAMESPACE: namespace, MATCH_CONFIG: matchFile, TICK_MS: String(TICK_MS), LOG_LEVEL: 'warn' },
-    join(tmpdir(), `${namespace}.log`),
-  );
-  for (let index = 0; index < matchers; index++) await cluster.add(`matcher-${index}`, 'matcher');
+  const cluster = new Launcher({
+    env: { ...process.env, MATCHQ_NAMESPACE: namespace, MATCH_CONFIG: matchFile, TICK_MS: String(TICK_MS), LOG_LEVEL: 'warn' },
+    logFile: join(tmpdir(), `${namespace}.log`),
+  });
+  for (let index = 0; index < matchers; index++) cluster.start(serviceSpec('matcher', `matcher-${index}`, await freePort()));
   const view = async (member = 'matcher-0'): Promise<PoolView[]> => {
     try {
-      return (await (await fetch(`http://127.0.0.1:${cluster.members.get(member)!.port}/pools`)).json()) as PoolView[];
+      return (await (await fetch(`http://127.0.0.1:${cluster.specs.get(member)!.port}/pools`)).json()) as PoolView[];
     } catch {
+      // Not answering yet (starting, or restarting after a kill): no pools seen, and the caller polls again.
       return [];
     }
   };
@@ -96,8 +98,9 @@ async function startMatchers(matchers: number, pools: number) {
       return matched;
     },
     async stop(): Promise<void> {
+      // Already closed by the broker, or by a node the bench stopped: nothing left to close.
       await connection.close().catch(() => undefined);
-      await cluster.stop();
+      await cluster.stopAll();
       await dropNamespace(
         namespace,
         regions.map((region) => ({ mode: 'ffa3', region })),

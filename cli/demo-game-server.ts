@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { TopologyChannel, connectAmqp, type AmqpConnectionManager } from '../common/amqp.js';
-import { ConfigError, type Config } from '../common/config.js';
+import { ConfigError } from '../common/config.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { decode, InvalidMessage, roomEvent, type RoomEvent } from '../common/messages.js';
-import { amqpNames } from '../common/names.js';
+import { amqpNames, type AmqpNames } from '../common/names.js';
 import { runService, stopInOrder } from '../common/run-service.js';
-import { topologyFor } from '../common/topology.js';
-import { demoPlacements } from './demo-outcome.js';
+import { topologyFor, type Topology } from '../common/topology.js';
+import { drawPlacements } from '../core/game-outcome.js';
+import type { MatchConfig } from '../core/types.js';
 
 export interface DemoGameServerOptions {
-  config: Config;
+  /** The matching rule (MATCH_CONFIG): whether a room's mode plays in teams. */
+  match: MatchConfig;
+  /** The AMQP names of this namespace (common/names.ts) and the topology asserted on each connect. */
+  names: AmqpNames;
+  topology: Topology;
   amqp: AmqpConnectionManager;
   /** The server API's base URL, e.g. http://127.0.0.1:8080. */
   apiUrl: string;
@@ -32,11 +37,21 @@ const RETRY_MS = 1000;
  * higher-rated side wins more often) through the server API with its own key, so ratings move
  * in the lobby without anyone writing a game server.
  */
-export function createDemoGameServer({ config, amqp, apiUrl, key, playerIds, logger, gameMs = [3000, 6000], random = Math.random }: DemoGameServerOptions) {
-  const names = amqpNames(config.MATCHQ_NAMESPACE);
+export function createDemoGameServer({
+  match,
+  names,
+  topology,
+  amqp,
+  apiUrl,
+  key,
+  playerIds,
+  logger,
+  gameMs = [3000, 6000],
+  random = Math.random,
+}: DemoGameServerOptions) {
   const games = new Set<NodeJS.Timeout>();
   let stopped = false;
-  const channel = new TopologyChannel(amqp, 'demo-game', topologyFor(config), async (ch) => {
+  const channel = new TopologyChannel(amqp, 'demo-game', topology, async (ch) => {
     // Its own queue, gone with it: a room formed while the demo server is down is simply not played.
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
     await ch.bindQueue(queue, names.rooms, '');
@@ -87,8 +102,8 @@ export function createDemoGameServer({ config, amqp, apiUrl, key, playerIds, log
     // What a real game server does first: fetch the room it was given.
     const recorded = await call(`/v1/rooms/${room.id}`);
     if (recorded.status !== 200) throw new Error(`GET /v1/rooms answered ${recorded.status}`);
-    const teamMode = (config.match.modes[room.mode]?.teams ?? 1) > 1;
-    const placements = demoPlacements(room.players, teamMode, random);
+    const teamMode = (match.modes[room.mode]?.teams ?? 1) > 1;
+    const placements = drawPlacements(room.players, teamMode, random);
     const posted = await call('/v1/results', { roomId: room.id, placements });
     // 409: this room was reported before (a restart); nothing to do.
     if (posted.status !== 200 && posted.status !== 409) throw new Error(`POST /v1/results answered ${posted.status}: ${String(posted.json.error)}`);
@@ -116,7 +131,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const players = JSON.parse(readFileSync(config.DEMO_PLAYERS_FILE, 'utf8')) as { id: string }[];
     const amqp = await connectAmqp(config.AMQP_URL, logger);
     const server = createDemoGameServer({
-      config,
+      match: config.match,
+      names: amqpNames(config.MATCHQ_NAMESPACE),
+      topology: topologyFor(config),
       amqp,
       apiUrl: `http://127.0.0.1:${config.PORT}`,
       key,
@@ -124,6 +141,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       logger,
     });
     await server.start();
-    return { stop: () => stopInOrder([() => server.stop(), () => amqp.close()]) };
+    return { stop: () => stopInOrder([() => server.stop(), () => amqp.close()], logger) };
   });
 }

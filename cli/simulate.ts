@@ -1,20 +1,25 @@
 /**
  * `npm run simulate -- --trace FILE [--config FILE] [--report FILE.html] [--accept-ms MS]
- * [--allocation-fail SHARE] [--seed N]`: replays a trace through the production matcher core
- * on a virtual clock (contract, "Replay"; README "Replay" for the ready check and allocation).
+ * [--allocation-fail SHARE] [--seed N] [--true-skill]`: replays a trace through the production
+ * matcher core on a virtual clock (contract, "Replay"; README "Replay" for the ready check,
+ * allocation, and `--true-skill`: games decided by the players' hidden skill, ratings learning
+ * from every result as in production).
  * Rooms and timeouts as NDJSON on stdout, a summary on stderr; a bad input is one line on
  * stderr naming it, and exit code 1.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseMatchConfig } from '../core/match-config.js';
+import { learningFigures } from '../core/learning-figures.js';
 import { replay } from '../core/replay.js';
+import { createLearning } from '../core/replay-learning.js';
 import { replayFigures } from '../core/replay-figures.js';
 import { DEFAULT_MATCH_CONFIG } from '../core/rule.js';
-import { parseTrace } from '../core/trace.js';
+import { parseTrace, trueSkillsOf } from '../core/trace.js';
 import { replayReport } from './simulate-report.js';
 
-const USAGE = 'usage: npm run simulate -- --trace FILE [--config FILE] [--report FILE.html] [--accept-ms MS] [--allocation-fail SHARE] [--seed N]';
+const USAGE =
+  'usage: npm run simulate -- --trace FILE [--config FILE] [--report FILE.html] [--accept-ms MS] [--allocation-fail SHARE] [--seed N] [--true-skill]';
 
 function fail(message: string): never {
   process.stderr.write(`simulate: ${message}\n`);
@@ -63,6 +68,7 @@ try {
       'accept-ms': { type: 'string' },
       'allocation-fail': { type: 'string' },
       seed: { type: 'string' },
+      'true-skill': { type: 'boolean' },
     },
   }).values;
 } catch (error) {
@@ -95,7 +101,21 @@ try {
   fail(`${args.trace}: ${(error as Error).message}`);
 }
 
-const result = replay(events, { config, tickMs: tick, acceptMs, ...(allocationFail > 0 ? { allocationFail: { share: allocationFail, seed } } : {}) });
+let learning;
+if (args['true-skill']) {
+  try {
+    learning = createLearning({ trueSkills: trueSkillsOf(events), seed });
+  } catch (error) {
+    fail(`${args.trace}: ${(error as Error).message}`);
+  }
+}
+const result = replay(events, {
+  config,
+  tickMs: tick,
+  acceptMs,
+  ...(allocationFail > 0 ? { allocationFail: { share: allocationFail, seed } } : {}),
+  ...(learning ? { learning } : {}),
+});
 process.stdout.write(result.outputs.map((o) => JSON.stringify(o) + '\n').join(''));
 const figures = replayFigures(result);
 const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -111,9 +131,22 @@ if (Object.values(config.modes).some((rule) => rule.accept) || allocationFail > 
       `tickets left: ${figures.declined} declined, ${figures.acceptTimeouts} accept_timeout, ${figures.allocationFailed} allocation_failed\n`,
   );
 }
+const learned = learning
+  ? Object.keys(config.modes)
+      .map((mode) => learningFigures(learning, mode))
+      .filter((f) => f.games > 0)
+  : [];
+for (const f of learned) {
+  const points = f.convergence.map((p) => `${p.games}: ${p.spearman.toFixed(3)}`).join(', ');
+  const slices = f.spreadBySlice.map((v) => v.toFixed(0)).join(' ');
+  process.stderr.write(
+    `simulate: ${f.mode}: ${f.games} games, ${f.players} players; Spearman of rating with true skill after N games (N: rho) ${points}; ` +
+      `final ${f.finalSpearman.toFixed(3)}; true-skill spread in rooms by tenth of the run: ${slices}\n`,
+  );
+}
 if (args.report) {
   try {
-    writeFileSync(args.report, replayReport(args.trace, result, figures));
+    writeFileSync(args.report, replayReport(args.trace, result, figures, learned));
   } catch (error) {
     fail(`cannot write report ${args.report}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }

@@ -1,23 +1,27 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { connectAmqp } from '../common/amqp.js';
 import { DEFAULT_METRICS_PORTS } from '../common/config.js';
 import { openMigratedDb } from '../common/db.js';
+import { Launcher } from '../common/launcher.js';
+import { repoRoot } from '../common/layout.js';
 import { createLogger } from '../common/logger.js';
 import { connectRedis } from '../common/redis.js';
 import { assertPortFree } from '../common/ops-http.js';
 import { runCommand } from '../common/run-service.js';
 import { ensureDemoPlayers, ensureDemoServerKey } from './demo-players.js';
-import { supervise } from './supervisor.js';
-
-const demoFile = fileURLToPath(new URL('../var/demo-players.json', import.meta.url));
-const demoServerKeyFile = fileURLToPath(new URL('../var/demo-server-key.json', import.meta.url));
 
 /** `npm start`: migrations, a check of every backing service, demo players, then all services. */
 await runCommand('start', async (config) => {
+  // In the repository's var/ whether this runs built or not (a rebuild must not forget the demo's
+  // tokens), unless set: a run of its own (a test) keeps its demo players elsewhere.
+  const demoFile = config.DEMO_PLAYERS_FILE ?? join(repoRoot, 'var/demo-players.json');
+  const demoServerKeyFile = config.DEMO_SERVER_KEY_FILE ?? join(repoRoot, 'var/demo-server-key.json');
+  // METRICS_PORT=0: every service picks a free port of its own (several stacks on one machine); else each its default.
+  const metricsPort = (service: keyof typeof DEFAULT_METRICS_PORTS) => String(config.METRICS_PORT === 0 ? 0 : DEFAULT_METRICS_PORTS[service]);
   const say = (line: string) => process.stderr.write(`matchq: ${line}\n`);
   // A second `npm start` must stop here, in one line, not after the banner in a restart loop of its children.
   if (config.PORT !== 0) await assertPortFree(config.PORT, 'stop it or set PORT');
-  for (const port of Object.values(DEFAULT_METRICS_PORTS)) await assertPortFree(port, 'stop it');
+  if (config.METRICS_PORT !== 0) for (const port of Object.values(DEFAULT_METRICS_PORTS)) await assertPortFree(port, 'stop it');
   const quiet = createLogger('start', 'error');
   const { db, applied } = await openMigratedDb(config.DATABASE_URL, 1);
   try {
@@ -35,21 +39,19 @@ await runCommand('start', async (config) => {
 
   // The demo is for reading the banner; services speak up only on warnings unless LOG_LEVEL says otherwise.
   const logLevel = process.env.LOG_LEVEL ?? 'warn';
-  const supervisor = supervise(
-    [
-      { name: 'producer', script: 'services/producer/main.ts', env: { DEMO_PLAYERS_FILE: demoFile } },
-      { name: 'matcher', script: 'services/matcher/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.matcher) } },
-      { name: 'notifier', script: 'services/notifier/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.notifier) } },
-      { name: 'recorder', script: 'services/recorder/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.recorder) } },
-      // The allocation stage exists only with an allocator; without one the pipeline is v1's.
-      ...(config.ALLOCATOR === 'none'
-        ? []
-        : [{ name: 'allocator', script: 'services/allocator/main.ts', env: { METRICS_PORT: String(DEFAULT_METRICS_PORTS.allocator) } }]),
-      // Plays the demo players' rooms and reports results, so ratings move; never in a deployment.
-      { name: 'demo-game', script: 'cli/demo-game-server.ts', env: { DEMO_PLAYERS_FILE: demoFile, DEMO_SERVER_KEY_FILE: demoServerKeyFile } },
-    ].map((spec) => ({ ...spec, env: { ...spec.env, LOG_LEVEL: logLevel } })),
-    say,
-  );
+  // A supervisor: a child that crashes is started again (with backoff); Ctrl-C stops them all.
+  const supervisor = new Launcher({ restart: 'on-exit', say });
+  for (const spec of [
+    { name: 'producer', script: 'services/producer/main.ts', env: { DEMO_PLAYERS_FILE: demoFile } },
+    { name: 'matcher', script: 'services/matcher/main.ts', env: { METRICS_PORT: metricsPort('matcher') } },
+    { name: 'notifier', script: 'services/notifier/main.ts', env: { METRICS_PORT: metricsPort('notifier') } },
+    { name: 'recorder', script: 'services/recorder/main.ts', env: { METRICS_PORT: metricsPort('recorder') } },
+    // The allocation stage exists only with an allocator; without one the pipeline is v1's.
+    ...(config.ALLOCATOR === 'none' ? [] : [{ name: 'allocator', script: 'services/allocator/main.ts', env: { METRICS_PORT: metricsPort('allocator') } }]),
+    // Plays the demo players' rooms and reports results, so ratings move; never in a deployment.
+    { name: 'demo-game', script: 'cli/demo-game-server.ts', env: { DEMO_PLAYERS_FILE: demoFile, DEMO_SERVER_KEY_FILE: demoServerKeyFile } },
+  ])
+    supervisor.start({ ...spec, env: { ...spec.env, LOG_LEVEL: logLevel } });
   say(`lobby http://localhost:${config.PORT}/  dashboard http://localhost:${config.PORT}/dashboard  (Ctrl-C stops everything)`);
 
   await new Promise<void>((resolve) => {
@@ -57,5 +59,5 @@ await runCommand('start', async (config) => {
     process.once('SIGTERM', resolve);
   });
   say('stopping');
-  await supervisor.stop();
+  await supervisor.stopAll();
 });

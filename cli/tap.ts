@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { connectAmqp, TopologyChannel } from '../common/amqp.js';
 import { createLogger } from '../common/logger.js';
 import { amqpNames } from '../common/names.js';
 import { runCommand, UsageError } from '../common/run-service.js';
-import { topologyFor } from '../common/topology.js';
+import { ANALYST_QUEUE_PREFIX } from '../common/provision/roles.js';
 
 /** An analyst's live view: every room on the rooms exchange (or, with --results, every game result), one JSON line each, until Ctrl-C. */
 await runCommand('tap', async (config) => {
@@ -17,13 +18,17 @@ await runCommand('tap', async (config) => {
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const exchange = values.results ? names.results : names.rooms;
-  // A private queue bound afresh on each reconnect, as any analyst's own queue would be.
+  // A private queue bound afresh on each reconnect, as any analyst's own queue would be. The tap
+  // declares nothing of matchq's topology, only checks the exchange is there: it runs with an
+  // analyst's rights (`analyst.*` queues, bound to the rooms and results fanouts, no publishing).
+  const queue = `${ANALYST_QUEUE_PREFIX}tap.${randomUUID()}`;
   const channel = new TopologyChannel(
     amqp,
     'tap',
-    topologyFor(config),
+    { exchanges: [], queues: [], bindings: [] },
     async (ch) => {
-      const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+      await ch.checkExchange(exchange);
+      await ch.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false });
       await ch.bindQueue(queue, exchange, '');
       await ch.consume(
         queue,

@@ -1,4 +1,4 @@
-import { InvalidJoinToken, verifyJoinToken } from '../common/join-token.js';
+import { InvalidJoinToken, verifyJoinToken } from '../packages/client/src/join-token.js';
 import { runCommand, UsageError } from '../common/run-service.js';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MAX_ALLOCATION_FAILURES, type AllocationPhase } from '../core/room-allocation.js';
-import { redisKeys } from './names.js';
+import type { RedisKeys } from './names.js';
 import type { RedisClient } from './redis.js';
 import { OUTCOME_TTL_SECONDS } from './ticket-store.js';
 
@@ -51,8 +51,7 @@ const answerOf = ([action, starts, leaseUntil, server, reason, requeued, ended]:
  * Lua script (common/lua/*-allocation.lua), the mirror of core/room-allocation.ts, on keys
  * in the room's pool slot, so the record and the tickets change together.
  */
-export function createAllocationStore(redis: RedisClient, namespace: string) {
-  const keys = redisKeys(namespace);
+export function createAllocationStore(redis: RedisClient, keys: RedisKeys) {
   const commands = redis as unknown as RedisClient & AllocationCommands;
   if (!('beginAllocation' in commands)) {
     redis.defineCommand('beginAllocation', { numberOfKeys: 1, lua: script('begin-allocation') });

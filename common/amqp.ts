@@ -1,5 +1,6 @@
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { AckCoalescer, type AckFlush, type PassHeld } from './ack-coalescer.js';
 import { BackingServiceUnavailable, HOW_TO_START, redactUrl, TopologyRefused } from './backing.js';
 import type { Logger } from './logger.js';
 import { assertTopology, validateTopology, type Topology } from './topology.js';
@@ -14,11 +15,20 @@ export async function connectAmqp(urls: string[], logger: Logger, startTimeoutMs
   const manager = amqp.connect(urls, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 });
   manager.on('disconnect', ({ err }) => logger.warn({ err: err?.message }, 'RabbitMQ disconnected; reconnecting'));
   manager.on('connect', ({ url }) => logger.info({ url: typeof url === 'string' ? redactUrl(url) : 'amqp' }, 'RabbitMQ connected'));
+  // The start timeout says only "connect timeout": the last refusal says why (a certificate not trusted, a wrong password).
+  let lastFailure: unknown;
+  const onFailure = ({ err }: { err: Error }) => {
+    lastFailure = err;
+  };
+  manager.on('connectFailed', onFailure);
   try {
     await manager.connect({ timeout: startTimeoutMs });
   } catch (error) {
+    // The connect failure is what start reports; closing a manager that never connected has nothing to fail on that matters.
     await manager.close().catch(() => undefined);
-    throw new BackingServiceUnavailable('RabbitMQ', urls.join(','), HOW_TO_START.RabbitMQ, error);
+    throw new BackingServiceUnavailable('RabbitMQ', urls.join(','), HOW_TO_START.RabbitMQ, lastFailure ?? error);
+  } finally {
+    manager.off('connectFailed', onFailure);
   }
   return manager;
 }
@@ -43,6 +53,24 @@ export interface MessageChannel {
   publish(exchange: string, routingKey: string, content: Buffer, options?: PublishOptions): Promise<void>;
 }
 
+/** Options of a TopologyChannel beyond its setup. */
+export interface TopologyChannelOptions {
+  /**
+   * Coalesce acks (common/ack-coalescer.ts): the acks of one event-loop turn go out after it,
+   * a run at the head of the unacked deliveries as one multiple ack. Only for a channel whose
+   * every delivery comes through `consume`. Defaults to off: one ack frame per `ack`.
+   */
+  coalesceAcks?: boolean;
+  /** Called after each coalesced flush with the frames it sent and the deliveries they settled. */
+  onAckFlush?: (sent: AckFlush) => void;
+  /**
+   * With coalesced acks: held deliveries a flush may requeue so that a multiple ack passes them
+   * (common/ack-coalescer.ts PassHeld). `mayRequeue` says whether one may go now, `requeued` tells
+   * its owner it went (the nack is sent), so that it takes the delivery back when it comes again.
+   */
+  passHeld?: { mayRequeue(message: ConsumeMessage): boolean; requeued(message: ConsumeMessage): void };
+}
+
 /**
  * A confirm channel that asserts the whole topology on every (re)connect, then runs the
  * caller's own setup. Each reconnect starts a new generation: delivery tags of an older
@@ -51,6 +79,7 @@ export interface MessageChannel {
 export class TopologyChannel implements MessageChannel {
   readonly wrapper: ChannelWrapper;
   private generationCount = 0;
+  private readonly acks: AckCoalescer | undefined;
   /** The last setup failure (the broker refusing a declaration), until a setup succeeds. */
   private setupError: Error | undefined;
   private readonly setupFailed: Promise<never>;
@@ -62,13 +91,27 @@ export class TopologyChannel implements MessageChannel {
     setup?: (channel: ConfirmChannel) => Promise<void>,
     onReconnect?: () => void,
     logger?: Logger,
+    options: TopologyChannelOptions = {},
   ) {
     validateTopology(topology);
+    const { passHeld } = options;
+    const pass: PassHeld | undefined = passHeld && {
+      mayRequeue: (message) => passHeld.mayRequeue(message),
+      requeue: (message) => {
+        this.wrapper.nack(message, false, true);
+        passHeld.requeued(message);
+      },
+    };
+    this.acks = options.coalesceAcks
+      ? new AckCoalescer((message, allUpTo) => this.wrapper.ack(message, allUpTo), undefined, options.onAckFlush, pass)
+      : undefined;
     this.wrapper = manager.createChannel({
       name,
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
         this.generationCount += 1;
+        // The old channel's tags are void; its unacked deliveries come again on this one.
+        this.acks?.reset();
         if (this.generationCount > 1) onReconnect?.();
         await assertTopology(channel, topology);
         await setup?.(channel);
@@ -79,6 +122,7 @@ export class TopologyChannel implements MessageChannel {
     this.setupFailed = new Promise<never>((_resolve, reject) => {
       fail = reject;
     });
+    // Marked handled so no unhandledRejection fires: waitForSetup rejects with it, and 'error' below logs it.
     this.setupFailed.catch(() => undefined);
     // Without a listener an 'error' event would kill the process with a stack trace. A setup
     // the broker refuses (PRECONDITION_FAILED) fails start in one line; later, it is logged once.
@@ -102,11 +146,17 @@ export class TopologyChannel implements MessageChannel {
 
   /** Acks only deliveries of the current channel; older ones the broker redelivers anyway. */
   ack(message: ConsumeMessage, generation: number): void {
-    if (generation === this.generationCount && this.connected) this.wrapper.ack(message);
+    if (generation !== this.generationCount || !this.connected) return;
+    if (this.acks) this.acks.ack(message);
+    else this.wrapper.ack(message);
   }
 
+  /** A delivery already settled (a coalesced flush requeued it, an ack went) is not nacked again: that would close the channel. */
   nack(message: ConsumeMessage, generation: number, requeue: boolean): void {
-    if (generation === this.generationCount && this.connected) this.wrapper.nack(message, false, requeue);
+    if (generation !== this.generationCount || !this.connected) return;
+    if (this.acks && !this.acks.isOutstanding(message)) return;
+    this.wrapper.nack(message, false, requeue);
+    this.acks?.nacked(message);
   }
 
   /** Consumes with a handler that learns the generation the message belongs to. */
@@ -116,7 +166,14 @@ export class TopologyChannel implements MessageChannel {
     onMessage: (message: ConsumeMessage, generation: number) => void,
     options: { exclusive?: boolean; consumerTag?: string } = {},
   ): Promise<void> {
-    await this.wrapper.consume(queue, (message) => onMessage(message, this.generationCount), { ...(prefetch === undefined ? {} : { prefetch }), ...options });
+    await this.wrapper.consume(
+      queue,
+      (message) => {
+        this.acks?.delivered(message);
+        onMessage(message, this.generationCount);
+      },
+      { ...(prefetch === undefined ? {} : { prefetch }), ...options },
+    );
   }
 
   /** Publishes persistent JSON and resolves once the broker confirmed it. */
@@ -133,6 +190,8 @@ export class TopologyChannel implements MessageChannel {
   }
 
   async close(): Promise<void> {
+    // Acks still held for this turn go out before the channel does.
+    if (this.connected) this.acks?.flush();
     await this.wrapper.close();
   }
 }

@@ -48,6 +48,7 @@ export function redactUrl(url: string): string {
     if (parsed.password) parsed.password = '***';
     return parsed.toString().replace(/\/$/, '');
   } catch {
+    // Not a URL (no scheme): there is no password field to hide.
     return url;
   }
 }

@@ -9,7 +9,9 @@ import type { MatchConfig } from '../core/types.js';
 export const BROKER_CONSUMER_TIMEOUT_SECONDS = 30 * 60;
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-const safeId = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The one rule for ids and names that become routing keys or key parts (gateway, matcher, server key names). */
+export const SAFE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const safeId = SAFE_ID;
 
 /**
  * Every environment variable matchq reads, with its default. The README's configuration
@@ -72,6 +74,15 @@ export const envSchema = z
       .max(64)
       .default(5)
       .describe('Most members a party may have (party_full beyond); parties are on only when a mode sets `party`'),
+    ACCEPT_WAIT_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(0)
+      .describe(
+        'Ready check on a Redis with replicas: after an accept, wait up to this long (Redis WAIT 1) for a replica to hold it before the player hears ready, else unavailable (retry the accept); the matcher acts on a decided room only once a replica holds the decision; 0 (default) waits for none',
+      ),
     QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic').describe('Type of the durable queues; quorum for a RabbitMQ cluster'),
     ALLOCATOR: z
       .enum(['none', 'http', 'agones'])

@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import { fileURLToPath } from 'node:url';
 import { BackingServiceUnavailable, HOW_TO_START } from './backing.js';
+import { migrationFiles } from './migration-files.js';
 
 export type { Knex };
 
@@ -85,7 +86,12 @@ export async function openMigratedDb(url: string, poolMax = 10): Promise<{ db: K
 }
 
 export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = await db.migrate.latest({ directory: migrationsDirectory, loadExtensions: ['.ts'] });
+  const options = { migrationSource: migrationFiles(migrationsDirectory) };
+  // Reading the list needs only SELECT on knex's tables; latest() takes the migration lock (an
+  // UPDATE). A service role that owns nothing (npm run provision) starts on a current schema.
+  const [, pending] = (await db.migrate.list(options)) as [unknown[], unknown[]];
+  if (pending.length === 0) return [];
+  const [, applied] = await db.migrate.latest(options);
   return applied as string[];
 }
 

@@ -27,3 +27,15 @@ export async function deadLetter(
   });
   channel.ack(message, generation);
 }
+
+/**
+ * deadLetter that never rejects, for callers that cannot handle a failure (a consumer's
+ * callback, a batch): when the broker does not take the copy the original stays unacked and
+ * comes back on the next channel, and that is logged once with its cause.
+ */
+export function deadLetterOrLog(...args: Parameters<typeof deadLetter>): Promise<void> {
+  const [, , , , reason, logger] = args;
+  return deadLetter(...args).catch((error: Error) =>
+    logger.error({ err: error.message, reason }, 'dead-lettering failed; the message stays unacked and comes back'),
+  );
+}

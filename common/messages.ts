@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAME } from '../core/match-config.js';
 import { partySchema, roomPlayerSchema, roomSchema } from '../packages/client/src/wire/index.js';
 
 /**
@@ -14,7 +15,7 @@ const pgText = (max: number) =>
     .max(max)
     .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters');
 const id = pgText(64).min(1);
-const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/);
+const name = z.string().regex(NAME);
 const INT4_MAX = 2_147_483_647;
 /** A number stored rounded in an int4 column. */
 const roundsToInt4 = z
@@ -193,18 +194,82 @@ export function roomDelivery(playerIds: string[], roomBytes: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`{"kind":"room","playerIds":${JSON.stringify(playerIds)},"room":`), roomBytes, Buffer.from('}')]);
 }
 
+/** Most deliveries one batch carries; a notifier with more for one gateway in one turn sends several batches. */
+export const MAX_BATCH_DELIVERIES = 256;
+
+/**
+ * Several deliveries for one gateway in one AMQP message: what the notifier routes to a gateway
+ * in one event-loop turn (services/notifier/delivery-batcher.ts). A gateway takes a batch and
+ * every single delivery above alike (a notifier of the version before batches sends singles);
+ * a notifier sends batches only to gateways whose who-is-where entry says they take them
+ * (DELIVERY_BATCHES_WORD), so gateways and notifiers may be upgraded in any order.
+ */
+export const deliveryBatch = z.object({
+  kind: z.literal('batch'),
+  deliveries: z.array(delivery).min(1).max(MAX_BATCH_DELIVERIES),
+});
+export type DeliveryBatch = z.infer<typeof deliveryBatch>;
+
+/** The word a gateway that takes batches adds to its players' who-is-where entries (TicketStore.setGateway). */
+export const DELIVERY_BATCHES_WORD = 'batches';
+
+const BATCH_OPENING = Buffer.from('{"kind":"batch","deliveries":[');
+const BATCH_CLOSING = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
+/** A batch around deliveries already encoded (each `encode`d or a `roomDelivery`). Equal to `encode` of the batch. */
+export function batchDelivery(encoded: Buffer[]): Buffer {
+  const parts: Buffer[] = [BATCH_OPENING];
+  encoded.forEach((item, index) => {
+    if (index > 0) parts.push(COMMA);
+    parts.push(item);
+  });
+  parts.push(BATCH_CLOSING);
+  return Buffer.concat(parts);
+}
+
+/**
+ * What a gateway reads off its delivery queue: one delivery, or a batch's deliveries in order.
+ * A batch's deliveries are checked one by one, so one that breaks the schema (listed in
+ * `invalid` with why) does not cost the others their telling. A message that is no delivery
+ * and no batch at all throws InvalidMessage.
+ */
+export function decodeDeliveries(content: Buffer): { deliveries: Delivery[]; invalid: string[] } {
+  const json = parseJson(content);
+  if (typeof json !== 'object' || json === null || (json as { kind?: unknown }).kind !== 'batch') return { deliveries: [check(delivery, json)], invalid: [] };
+  const items = (json as { deliveries?: unknown }).deliveries;
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH_DELIVERIES)
+    throw new InvalidMessage(`deliveries: a batch holds 1 to ${MAX_BATCH_DELIVERIES} deliveries`);
+  const deliveries: Delivery[] = [];
+  const invalid: string[] = [];
+  items.forEach((item, index) => {
+    try {
+      deliveries.push(check(delivery, item));
+    } catch (error) {
+      invalid.push(`deliveries.${index}: ${(error as Error).message}`);
+    }
+  });
+  return { deliveries, invalid };
+}
+
 /** A message that can never be processed; it goes to the dead queue with the reason. */
 export class InvalidMessage extends Error {
   override name = 'InvalidMessage';
 }
 
 export function decode<T>(schema: z.ZodType<T>, content: Buffer): T {
-  let json: unknown;
+  return check(schema, parseJson(content));
+}
+
+function parseJson(content: Buffer): unknown {
   try {
-    json = JSON.parse(content.toString('utf8'));
+    return JSON.parse(content.toString('utf8'));
   } catch {
     throw new InvalidMessage('not JSON');
   }
+}
+
+function check<T>(schema: z.ZodType<T>, json: unknown): T {
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

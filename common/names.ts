@@ -34,10 +34,20 @@ export function redisKeys(namespace: string) {
     roomNotified: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:notified:${roomId}`,
     /** A final room's allocation (core/room-allocation.ts): phase, starts, lease, server or released tickets. */
     allocation: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:allocation:${roomId}`,
+    /**
+     * The pool's Redis epoch, "ID BORN_AT_MS": written by the pool's matcher when missing, so a
+     * new value means Redis lost the pool's data (a restart without persistence) since then.
+     */
+    poolEpoch: (mode: string, region: string) => `${namespace}:${pool(mode, region)}:epoch`,
     /** Prefix of a pool's ticket hashes, for Lua that reaches a proposal's tickets by id. */
     ticketPrefix: (mode: string, region: string) => `${namespace}:${pool(mode, region)}:ticket:`,
     /** A proposed room of the ready check (core/room-lifecycle.ts): phase, seats, answers, room JSON. */
     proposal: (mode: string, region: string, roomId: string) => `${namespace}:${pool(mode, region)}:proposal:${roomId}`,
+    /**
+     * A pool's replica probe: a write of a reader's own on the pool's slot, then WAIT for it, tells
+     * that a replica holds everything that node held when the reader read it (proposal-store.ts).
+     */
+    replicaProbe: (mode: string, region: string) => `${namespace}:${pool(mode, region)}:replica-probe`,
     /** A pool's proposals still waiting for answers, scored by deadline (ms). */
     pendingProposals: (mode: string, region: string) => `${namespace}:${pool(mode, region)}:proposals`,
     /** A pool's proposals decided (final or dissolved) whose outcome its owner has not announced yet. */
@@ -48,6 +58,9 @@ export function redisKeys(namespace: string) {
     matchers: `${namespace}:{matchers}:live`,
     /** One matcher's latest status (pools it owns, their sizes and tick times). */
     matcherStatus: (matcherId: string) => `${namespace}:{matchers}:status:${matcherId}`,
+    /** Live allocators, scored by their last status (ms); each one's figures (common/allocator-figures.ts). */
+    allocators: `${namespace}:{allocators}:live`,
+    allocatorStatus: (allocatorId: string) => `${namespace}:{allocators}:status:${allocatorId}`,
     playerTicket: (playerId: string) => `${namespace}:{p:${playerId}}:ticket`,
     playerGateway: (playerId: string) => `${namespace}:{p:${playerId}}:gateway`,
     /** Pub/sub channel: ratings a result changed, so every gateway's signed-in players join with them. */

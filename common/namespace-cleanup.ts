@@ -18,16 +18,17 @@ export interface CleanupTargets {
 export async function dropNamespace(namespace: string, pools: { mode: string; region: string }[], targets: CleanupTargets): Promise<void> {
   const connection = await amqplib.connect(targets.amqpUrl);
   const topology = buildTopology(amqpNames(namespace), pools, 'classic', { allocation: true });
-  // A failed delete closes its channel, so each gets its own.
+  // A failed delete closes its channel, so each gets its own. Best effort: what is already gone is
+  // what we want, and a channel a failed delete closed has nothing left to close.
   for (const queue of [...topology.queues.map((spec) => spec.name), ...(targets.extraQueues ?? [])]) {
     const channel = await connection.createChannel();
-    await channel.deleteQueue(queue).catch(() => undefined);
-    await channel.close().catch(() => undefined);
+    await channel.deleteQueue(queue).catch(() => undefined); // gone already: as wanted
+    await channel.close().catch(() => undefined); // closed by the failed delete
   }
   for (const exchange of topology.exchanges) {
     const channel = await connection.createChannel();
-    await channel.deleteExchange(exchange.name).catch(() => undefined);
-    await channel.close().catch(() => undefined);
+    await channel.deleteExchange(exchange.name).catch(() => undefined); // gone already: as wanted
+    await channel.close().catch(() => undefined); // closed by the failed delete
   }
   await connection.close();
 
@@ -49,6 +50,7 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   const name = server.pathname.slice(1);
   server.pathname = '/postgres';
   const admin = createDb(server.toString(), 1);
+  // Best effort after a run: a database left behind (PostgreSQL away) costs only space and is named by its run.
   await admin.raw(`drop database if exists "${name}" with (force)`).catch(() => undefined);
   await admin.destroy();
 }

@@ -68,6 +68,7 @@ export async function startOpsServer(
     sendJson(res, 404, { error: 'not found' });
   });
   if (typeof port === 'number') await listen(server, port, '0.0.0.0', 'set METRICS_PORT (0 picks a free port)');
+  // The default port taken (another service of a local stack): any free one; the caller reads and reports the port it got.
   else await listen(server, port.fallback).catch(() => listen(server, 0));
   return server;
 }

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Party } from '../packages/client/src/wire/index.js';
-import { redisKeys } from './names.js';
+import type { RedisKeys } from './names.js';
 import type { RedisClient } from './redis.js';
 import type { TicketRef } from './ticket-store.js';
 
@@ -77,8 +77,7 @@ export function partyView(party: StoredParty): Party {
   };
 }
 
-export function createPartyStore(redis: RedisClient, namespace: string, idleSeconds = 3600) {
-  const keys = redisKeys(namespace);
+export function createPartyStore(redis: RedisClient, keys: RedisKeys, idleSeconds = 3600) {
   const commands = redis as unknown as RedisClient & PartyCommands;
   if (!('partyCreate' in commands)) {
     redis.defineCommand('partyCreate', { numberOfKeys: 1, lua: script('party-create') });

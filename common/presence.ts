@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RedisClient } from './redis.js';
-import { redisKeys } from './names.js';
+import type { RedisKeys } from './names.js';
 import type { RecentRoom, RoomFigures } from './room-figures.js';
 
 /** A matcher that has not beaten for this long is gone: its pools move to the others. */
@@ -14,6 +14,8 @@ const roomFigures: z.ZodType<RoomFigures> = z.object({
   waitCounts: z.array(z.number()),
   spreadCounts: z.array(z.number()),
   recent: z.array(recentRoom),
+  makeups: z.record(z.string(), z.number()).optional(),
+  proposals: z.object({ proposed: z.number(), accepted: z.number(), declined: z.number(), timedOut: z.number(), other: z.number() }).optional(),
 });
 
 export const poolStatus = z.object({
@@ -24,6 +26,8 @@ export const poolStatus = z.object({
   owner: z.string().optional(),
   /** Requests of the pool the matcher holds unacked. */
   held: z.number().optional(),
+  /** Players waiting (a party ticket counts its members); `waiting` counts tickets. */
+  players: z.number().optional(),
 });
 export type PoolStatus = z.infer<typeof poolStatus>;
 
@@ -41,8 +45,7 @@ export type MatcherStatus = z.infer<typeof matcherStatus>;
  * Matchers announce themselves in Redis every second with the pools they own. The set
  * of live matchers decides pool ownership; the dashboard reads the statuses.
  */
-export function createPresence(redis: RedisClient, namespace: string, matcherId: string) {
-  const keys = redisKeys(namespace);
+export function createPresence(redis: RedisClient, keys: RedisKeys, matcherId: string) {
   return {
     async beat(pools: PoolStatus[], figures?: RoomFigures, now = Date.now()): Promise<void> {
       const status: MatcherStatus = { id: matcherId, at: now, pools, figures };
@@ -60,8 +63,8 @@ export function createPresence(redis: RedisClient, namespace: string, matcherId:
 }
 
 /** Ids of matchers whose lease has not lapsed, sorted. */
-export async function liveMatchers(redis: RedisClient, namespace: string, now = Date.now()): Promise<string[]> {
-  return (await redis.zrangebyscore(redisKeys(namespace).matchers, now - LEASE_MS, '+inf')).sort();
+export async function liveMatchers(redis: RedisClient, keys: RedisKeys, now = Date.now()): Promise<string[]> {
+  return (await redis.zrangebyscore(keys.matchers, now - LEASE_MS, '+inf')).sort();
 }
 
 /** Parses one heartbeat, or says why it is not one. */
@@ -70,6 +73,7 @@ export function parseMatcherStatus(text: string): { status: MatcherStatus } | { 
   try {
     json = JSON.parse(text);
   } catch {
+    // Said to the caller, which logs it and leaves the heartbeat out.
     return { error: 'not JSON' };
   }
   const parsed = matcherStatus.safeParse(json);
@@ -81,13 +85,12 @@ export function parseMatcherStatus(text: string): { status: MatcherStatus } | { 
 /** The latest status of every live matcher; one that does not parse is left out and handed to `onInvalid`. */
 export async function matcherStatuses(
   redis: RedisClient,
-  namespace: string,
+  keys: RedisKeys,
   onInvalid: (matcherId: string, error: string) => void,
   now = Date.now(),
 ): Promise<MatcherStatus[]> {
-  const ids = await liveMatchers(redis, namespace, now);
+  const ids = await liveMatchers(redis, keys, now);
   if (ids.length === 0) return [];
-  const keys = redisKeys(namespace);
   const values = await redis.mget(ids.map((id) => keys.matcherStatus(id)));
   return values.flatMap((value, index) => {
     if (!value) return [];

@@ -8,6 +8,14 @@ export { Cluster, Redis };
 export type RedisClient = Redis | Cluster;
 
 const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
+/**
+ * How often a Redis Cluster client reads the slot map again (CLUSTER SLOTS). ioredis updates it
+ * on a MOVED only when every command of a pipeline got the same one, and auto-pipelining batches
+ * commands of many slots: a client that sent nothing to a failed primary's slots during its
+ * failover, then met the old node back as a replica, got a MOVED for each slot of a batch, forever
+ * (the notifier, routing rooms after the kill). Read on a timer the map is at most this stale.
+ */
+const SLOTS_REFRESH_MS = 2000;
 
 export interface RedisOptions {
   /** Reconnect attempts a command waits through before it fails (ioredis maxRetriesPerRequest). Defaults to 3. */
@@ -34,7 +42,15 @@ export async function connectRedis(url: string, logger: Logger, options: RedisOp
           {
             ...common,
             clusterRetryStrategy: retryStrategy,
-            redisOptions: { connectTimeout: 5000, ...perRequest, password: new URL(nodes[0]!).password || undefined },
+            slotsRefreshInterval: SLOTS_REFRESH_MS,
+            // Credentials and TLS (rediss://) from the first node's URL: one ACL user for the whole cluster.
+            redisOptions: {
+              connectTimeout: 5000,
+              ...perRequest,
+              username: decodeURIComponent(new URL(nodes[0]!).username) || undefined,
+              password: decodeURIComponent(new URL(nodes[0]!).password) || undefined,
+              ...(nodes[0]!.startsWith('rediss://') ? { tls: {} } : {}),
+            },
           },
         )
       : new Redis(url, { ...common, connectTimeout: 5000, ...perRequest, retryStrategy });

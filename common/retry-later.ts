@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { MessageChannel } from './amqp.js';
-import { deadLetter } from './dead-letter.js';
+import { deadLetterOrLog } from './dead-letter.js';
 import type { Logger } from './logger.js';
 
 /** Pause before the first retry of a transiently failed message, so a down dependency is not hammered. */
@@ -19,6 +19,8 @@ export interface RetryTarget {
   queue: string;
   dead: string;
   logger: Logger;
+  /** The caller's clock, for the first-delivery time a retry carries; the wall clock when absent. */
+  clock?: () => number;
 }
 
 const header = (message: ConsumeMessage, name: string): number => Number(message.properties.headers?.[name]);
@@ -47,11 +49,11 @@ export const retryDelayMs = (attempt: number) => Math.min(RETRY_DELAY_MS * 2 ** 
 export function retryLater(channel: MessageChannel, message: ConsumeMessage, generation: number, target: RetryTarget, reason: string): void {
   const attempt = attemptsOf(message) + 1;
   if (attempt > RETRY_LIMIT) {
-    deadLetter(channel, target.dead, message, generation, `gave up after ${RETRY_LIMIT} retries: ${reason}`, target.logger).catch(() => undefined);
+    void deadLetterOrLog(channel, target.dead, message, generation, `gave up after ${RETRY_LIMIT} retries: ${reason}`, target.logger);
     return;
   }
   const { properties } = message;
-  const firstDelivery = firstDeliveryOf(message);
+  const firstDelivery = firstDeliveryOf(message, target.clock?.());
   setTimeout(() => {
     channel
       .publish('', target.queue, message.content, {

@@ -31,6 +31,46 @@ export interface RoomFigures {
   spreadCounts: number[];
   /** Newest first. */
   recent: RecentRoom[];
+  /** v1.1: rooms per party make-up (`makeupOf`). */
+  makeups?: Record<string, number>;
+  /** v1.1 ready check: rooms proposed, and their outcomes so far (beside the matcher's Prometheus counters). */
+  proposals?: ProposalCounts;
+}
+
+export interface ProposalCounts {
+  proposed: number;
+  accepted: number;
+  declined: number;
+  timedOut: number;
+  /** Dissolved for another reason (a room of a party whose member left meanwhile, say). */
+  other: number;
+}
+
+export const emptyProposals = (): ProposalCounts => ({ proposed: 0, accepted: 0, declined: 0, timedOut: 0, other: 0 });
+
+/**
+ * A room's party make-up: its tickets' sizes, largest first, joined by "+" ("2+1+1": a pair and
+ * two solos; "1+1+1": three solos). A party's members share a `partyId`; a solo player has none.
+ */
+export function makeupOf(room: Pick<RoomEvent, 'players'>): string {
+  const parties = new Map<string, number>();
+  let solos = 0;
+  for (const player of room.players) {
+    if (player.partyId) parties.set(player.partyId, (parties.get(player.partyId) ?? 0) + 1);
+    else solos++;
+  }
+  const sizes = [...parties.values(), ...Array.from({ length: solos }, () => 1)].sort((a, b) => b - a);
+  return sizes.join('+');
+}
+
+/** Counts one ready-check step in. */
+export function recordProposal(figures: RoomFigures, outcome: 'proposed' | 'accepted' | 'declined' | 'accept_timeout' | 'allocation_failed'): void {
+  const counts = (figures.proposals ??= emptyProposals());
+  if (outcome === 'proposed') counts.proposed++;
+  else if (outcome === 'accepted') counts.accepted++;
+  else if (outcome === 'declined') counts.declined++;
+  else if (outcome === 'accept_timeout') counts.timedOut++;
+  else counts.other++;
 }
 
 /** The bucket of `value`: [edges[i], edges[i+1]), the last one open-ended, below the first edge the first. */
@@ -41,12 +81,23 @@ export function bucketOf(value: number, edges: readonly number[]): number {
 }
 
 export function emptyFigures(since: number): RoomFigures {
-  return { since, rooms: 0, waitCounts: WAIT_EDGES_S.map(() => 0), spreadCounts: SPREAD_EDGES.map(() => 0), recent: [] };
+  return {
+    since,
+    rooms: 0,
+    waitCounts: WAIT_EDGES_S.map(() => 0),
+    spreadCounts: SPREAD_EDGES.map(() => 0),
+    recent: [],
+    makeups: {},
+    proposals: emptyProposals(),
+  };
 }
 
 /** Counts one confirmed room in. */
 export function recordRoom(figures: RoomFigures, room: RoomEvent, at: number): void {
   figures.rooms += 1;
+  const makeup = makeupOf(room);
+  const makeups = (figures.makeups ??= {});
+  makeups[makeup] = (makeups[makeup] ?? 0) + 1;
   figures.spreadCounts[bucketOf(room.spread, SPREAD_EDGES)]! += 1;
   let waited = 0;
   for (const player of room.players) {

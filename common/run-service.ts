@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { BackingServiceUnavailable, PortInUse, TopologyRefused } from './backing.js';
+import type { Logger } from './logger.js';
 
 export interface RunningService {
   stop(): Promise<void>;
@@ -60,13 +61,14 @@ export async function runCommand(command: string, body: (config: Config) => Prom
   }
 }
 
-/** Runs each cleanup step even if an earlier one fails; bullmq's close() does the same. */
-export async function stopInOrder(steps: (() => Promise<unknown> | unknown)[]): Promise<void> {
-  for (const step of steps) {
+/** Runs each cleanup step even if an earlier one fails (logged with its cause); bullmq's close() does the same. */
+export async function stopInOrder(steps: (() => Promise<unknown> | unknown)[], logger: Pick<Logger, 'warn'>): Promise<void> {
+  for (const [index, step] of steps.entries()) {
     try {
       await step();
-    } catch {
+    } catch (error) {
       // One broken dependency must not keep the others open.
+      logger.warn({ err: (error as Error).message, step: index + 1 }, 'a stop step failed; stopping the rest');
     }
   }
 }

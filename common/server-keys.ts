@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { SAFE_ID } from './config.js';
 import { hashToken } from './players.js';
 
 export interface ServerKey {
@@ -10,7 +11,7 @@ export interface ServerKey {
 }
 
 /** Names a game server may go by: what an operator would type, safe in a log line. */
-export const SERVER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+export const SERVER_NAME = SAFE_ID;
 
 /** A name that already has a live key. */
 export class DuplicateServerName extends Error {

@@ -65,9 +65,15 @@ export function buildTopology(
   };
 }
 
-/** The topology a service asserts: the contract's names in its namespace, a pool queue per mode and region. */
-export function topologyFor(config: Pick<Config, 'MATCHQ_NAMESPACE' | 'match' | 'QUEUE_TYPE'> & Partial<Pick<Config, 'ALLOCATOR'>>): Topology {
-  return buildTopology(amqpNames(config.MATCHQ_NAMESPACE), poolsOf(config.match), config.QUEUE_TYPE, { allocation: (config.ALLOCATOR ?? 'none') !== 'none' });
+/**
+ * The topology a service asserts: the contract's names in its namespace, a pool queue per mode
+ * and region. A service passes the names it built for its components, so they are built once.
+ */
+export function topologyFor(
+  config: Pick<Config, 'MATCHQ_NAMESPACE' | 'match' | 'QUEUE_TYPE'> & Partial<Pick<Config, 'ALLOCATOR'>>,
+  names: AmqpNames = amqpNames(config.MATCHQ_NAMESPACE),
+): Topology {
+  return buildTopology(names, poolsOf(config.match), config.QUEUE_TYPE, { allocation: (config.ALLOCATOR ?? 'none') !== 'none' });
 }
 
 /** Fails at start, naming the culprit, when a binding refers to an undeclared queue or exchange. */

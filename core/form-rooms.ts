@@ -27,16 +27,15 @@
  *
  * Why this shape. Consecutive runs keep the median down: a room that skips a fresh player
  * strands it far from everyone left, while a second or two of window growth would have put it
- * in the same room (skipping everywhere costs 5-6% of median wait on sparse pools). So a room
+ * in the same room (skipping everywhere lengthens the median wait on sparse pools). So a room
  * may skip only a player it does not strand, and of two allowed runs the one that strands less
- * is taken: both lower the median and p95 in crowds (-1.6% and -5% on dense pools). What runs
- * cannot do is finish the rating extremes: their neighbours are matched toward the middle the
- * moment they can be. Serving the long-waiting first, letting them skip, and holding their
- * players back is what cuts the tail (p95 at the extremes 12-17% shorter on sparse pools, max
- * 6-44% shorter pooled). Its price falls on sparse pools, and is less than what the two other
- * changes gain there as long as only the longest-waiting hold (a held player waits): sparse
- * medians and p95 end 0.0-0.6% below the baseline's on every set of traces measured.
- * docs/matching.md has the figures and every variant measured.
+ * is taken: both lower the median and p95 in crowds. What runs cannot do is finish the rating
+ * extremes: their neighbours are matched toward the middle the moment they can be. Serving the
+ * long-waiting first, letting them skip, and holding their players back is what cuts the tail.
+ * Its price falls on sparse pools, and is less than what the two other changes gain there as
+ * long as only the longest-waiting hold (a held player waits): sparse medians and p95 end no
+ * worse than the baseline's. docs/matching.md ("Why this shape", "What the bench shows") has
+ * the figures and every variant measured.
  *
  * Wait versus spread. Every room forms the first tick the rule allows it: holding a player
  * back for a closer room later trades a certain wait for a possible gain the window already
@@ -44,7 +43,7 @@
  * further but widens rooms (spread) and lengthens the median, by holding more players longer.
  */
 import { RoomBuffer } from './formed-rooms.js';
-import { balanceTeams } from './teams.js';
+import { balanceTeams, teamSearch, type TeamSearch } from './teams.js';
 import { roomSize, windowAt } from './rule.js';
 import { Prospect } from './prospect.js';
 import { RoomSearch } from './room-search.js';
@@ -83,6 +82,9 @@ export class RoomFormer {
   private leaving = new Uint8Array(0);
   /** The tick's rooms, copied out once at the end: no object per room (core/formed-rooms.ts). */
   private readonly formed: RoomBuffer;
+  /** The team split's search (balanceTeams'), and its team sums. */
+  private readonly teams: TeamSearch;
+  private readonly teamSums: Float64Array;
 
   constructor(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLICY) {
     this.rule = rule;
@@ -93,6 +95,8 @@ export class RoomFormer {
     this.runMembers = new Int32Array(this.k);
     this.overlap = new Int32Array(2 * this.k - 1);
     this.formed = new RoomBuffer(this.k, rule.teams);
+    this.teams = teamSearch(rule.teams, rule.teamSize);
+    this.teamSums = new Float64Array(rule.teams);
   }
 
   /**
@@ -285,11 +289,37 @@ export class RoomFormer {
       for (let j = 0; j < k; j++) formed.setTicket(at + j, tickets[byRating[members[k - 1 - j]!]!]!, 0);
       return;
     }
-    const ratingsDown = new Array<number>(k);
-    for (let j = 0; j < k; j++) ratingsDown[j] = rating[members[k - 1 - j]!]!;
-    const { order, teamOf, imbalance } = splitTeams(ratingsDown, rule);
-    const at = formed.open(spread, imbalance);
-    for (let j = 0; j < k; j++) formed.setTicket(at + j, tickets[byRating[members[k - 1 - order[j]!]!]!]!, teamOf[order[j]!]!);
+    const search = this.teams;
+    if (!search.exact) {
+      const ratingsDown = new Array<number>(k);
+      for (let j = 0; j < k; j++) ratingsDown[j] = rating[members[k - 1 - j]!]!;
+      const { order, teamOf, imbalance } = splitTeams(ratingsDown, rule);
+      const at = formed.open(spread, imbalance);
+      for (let j = 0; j < k; j++) formed.setTicket(at + j, tickets[byRating[members[k - 1 - order[j]!]!]!]!, teamOf[order[j]!]!);
+      return;
+    }
+    // balanceTeams' exact split without its arrays: the ratings are already strongest first (its
+    // order), so its search runs on them as they are; the same split, imbalance and room order.
+    for (let j = 0; j < k; j++) {
+      search.size[j] = 1;
+      search.rating[j] = rating[members[k - 1 - j]!]!;
+    }
+    search.run(k);
+    const teamOf = search.best;
+    const sums = this.teamSums;
+    sums.fill(0);
+    for (let j = 0; j < k; j++) sums[teamOf[j]!]! += search.rating[j]!;
+    let high = -Infinity;
+    let low = Infinity;
+    for (let t = 0; t < rule.teams; t++) {
+      high = Math.max(high, sums[t]!);
+      low = Math.min(low, sums[t]!);
+    }
+    const at = formed.open(spread, high - low);
+    let w = at;
+    for (let t = 0; t < rule.teams; t++) {
+      for (let j = 0; j < k; j++) if (teamOf[j] === t) formed.setTicket(w++, tickets[byRating[members[k - 1 - j]!]!]!, t);
+    }
   }
 
   private unlink(p: number, n: number): void {

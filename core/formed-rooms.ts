@@ -1,8 +1,8 @@
 /**
  * The rooms of one tick, flat. A 1M-ticket burst forms a third of a million rooms; built as one
  * object and one `tickets` array each, they were the tick's main allocation, and the young-
- * generation GC copied them (all alive) inside the tick: the 1M tick went from ~160 to ~110 ms
- * median here without them. Now the tick writes tickets and figures into buffers it reuses
+ * generation GC copied them (all alive) inside the tick (the gain: docs/matching.md, "Cost").
+ * Now the tick writes tickets and figures into buffers it reuses
  * (RoomBuffer) and copies them out once into a few arrays; a FormedRoom object is built only
  * when a caller asks for one, outside the tick.
  */
@@ -92,8 +92,7 @@ export class FormedRooms implements Iterable<FormedRoom> {
 /**
  * Where RoomFormer writes a tick's rooms, reused from tick to tick so a tick allocates only the
  * few arrays finish() copies out. Tickets are written as the rooms form, not gathered by index
- * at the end: a gather is a second pass of cache misses over the pool's tickets (+1.5 ms at
- * 100k here), while reading them as each room forms overlaps the misses with the search.
+ * at the end: a gather is a second pass of cache misses over the pool's tickets, while reading them as each room forms overlaps the misses with the search.
  */
 export class RoomBuffer {
   private tickets: (Ticket | undefined)[] = [];

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { MatchConfig, ModeRule } from './types.js';
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+/** The one rule for mode and region names (the broker's messages check it too, common/messages.ts). */
+export const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const NAME_RULE = "lowercase letters, digits, '_' or '-', starting with a letter or digit, at most 32 characters";
 
 const name = z.string().regex(NAME, { message: `must be ${NAME_RULE}` });

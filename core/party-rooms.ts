@@ -30,7 +30,7 @@ import { DEFAULT_POLICY, EXPIRED, KEPT, MATCHED, type FormingPolicy, type TickOu
 import { FormedRooms } from './formed-rooms.js';
 import { partyRule } from './party.js';
 import { TicketOrderer } from './ticket-order.js';
-import { balancePartyTeams, SeatPlans } from './party-teams.js';
+import { PartyTeamSplitter, SeatPlans } from './party-teams.js';
 import { roomSize, windowAt } from './rule.js';
 import type { ModeRule, Ticket } from './types.js';
 
@@ -50,6 +50,17 @@ export class PartyRoomFormer {
   private readonly lPos: Int32Array;
   private readonly rPos: Int32Array;
   private readonly available: Int32Array;
+  // The candidate walks of the find() in progress: next position, nodes walked, candidates gathered.
+  private lx = -1;
+  private rx = 0;
+  private lSteps = 0;
+  private rSteps = 0;
+  private nl = 0;
+  private nr = 0;
+  /** A room's tickets' sizes and ratings, for its split. */
+  private readonly sizes: Int32Array;
+  private readonly ratings: Float64Array;
+  private readonly splitter: PartyTeamSplitter;
   // Per rating position, set at each run.
   private rating = new Float64Array(0);
   private window = new Float64Array(0);
@@ -74,6 +85,9 @@ export class PartyRoomFormer {
     this.lPos = new Int32Array(this.sideCap);
     this.rPos = new Int32Array(this.sideCap);
     this.available = new Int32Array(this.maxSize + 1);
+    this.sizes = new Int32Array(this.k);
+    this.ratings = new Float64Array(this.k);
+    this.splitter = new PartyTeamSplitter(rule.teams, rule.teamSize);
   }
 
   /**
@@ -102,23 +116,28 @@ export class PartyRoomFormer {
       size[p] = sizeOf[i]!;
       prev[p] = p - 1;
       next[p] = p + 1;
-      positionOf[i] = p;
     }
     this.head = 0;
     fate.fill(KEPT, 0, n);
-    this.out.reset();
+    this.out.reset(n);
 
     const priorityWaitMs = this.policy.priorityAfter * rule.maxWaitSeconds * 1000;
+    // Rating positions by ticket, for the priority pass only: a tick where nobody waited that long (a burst) skips the scatter.
+    if (n > 0 && now - joinedAtOf[byWait[0]!]! >= priorityWaitMs) for (let p = 0; p < n; p++) positionOf[byRating[p]!] = p;
     for (let q = 0; q < n; q++) {
       const anchor = byWait[q]!;
       if (now - joinedAtOf[anchor]! < priorityWaitMs) break; // the rest waited less
-      if (fate[anchor] === KEPT && this.find(positionOf[anchor]!, true, n)) this.form(tickets, n);
+      if (fate[anchor] === KEPT && this.find(positionOf[anchor]!, true, n)) this.form(n);
     }
     for (let p = this.head; p < n;) {
-      const above = next[p]!;
-      if (this.find(p, false, n)) this.form(tickets, n);
-      p = above;
-      while (p < n && fate[byRating[p]!] !== KEPT) p = next[p]!;
+      if (!this.findAbove(p, n)) {
+        p = next[p]!;
+        continue;
+      }
+      // p is the room's lowest member, so the free ticket below it stays free: the walk goes on from there.
+      const below = prev[p]!;
+      this.form(n);
+      p = below >= 0 ? next[below]! : this.head;
     }
 
     const expired: Ticket[] = [];
@@ -130,44 +149,80 @@ export class PartyRoomFormer {
       fate[i] = EXPIRED;
       expired.push(tickets[i]!);
     }
-    return { rooms: this.out.finish(this.k, rule.teams), expired, fate };
+    return { rooms: this.out.finish(tickets, this.k, rule.teams), expired, fate };
   }
 
   /**
    * The closest allowed room with the ticket at position p (with `below` false: p is its lowest
    * member), into members; false when there is none among the candidates.
+   *
+   * Candidates are gathered as the spans reach them, nearest first on each side (the same lists
+   * a full walk would give), and the counts per size of a span are kept as it widens: a ticket
+   * is added when the span reaches it, and the span's counts are taken again only when it
+   * outgrows the window of a ticket counted (never in a burst, where every window is the same).
+   * The seat plan of a span is a look-up of its counts' code (SeatPlans.firstAt).
    */
   private find(p: number, below: boolean, n: number): boolean {
-    const { rating, window, size, prev, next, lPos, rPos, available, seats } = this;
+    const { rating, window, size, lPos, rPos, available, seats, maxSize } = this;
+    const { cap, stride } = seats;
     const ra = rating[p]!;
     const wa = window[p]!;
     const sa = size[p]!;
-    let nl = 0;
-    let nr = 0;
-    for (let x = below ? prev[p]! : -1, steps = 0; x >= 0 && nl < this.sideCap && steps < MAX_STEPS && ra - rating[x]! <= wa; x = prev[x]!, steps++) {
-      if (window[x]! >= ra - rating[x]!) lPos[nl++] = x;
-    }
-    for (let x = next[p]!, steps = 0; x < n && nr < this.sideCap && steps < MAX_STEPS && rating[x]! - ra <= wa; x = next[x]!, steps++) {
-      if (window[x]! >= rating[x]! - ra) rPos[nr++] = x;
-    }
+    this.nl = 0;
+    this.nr = 0;
+    this.lx = below ? this.prev[p]! : -1;
+    this.rx = this.next[p]!;
+    this.lSteps = 0;
+    this.rSteps = 0;
     let bestSpread = Infinity;
-    let bestPlan: Int32Array | null = null;
+    let bestPlan = -1;
     let bestI = 0;
     let bestJ = 0;
-    for (let i = 0; i <= nl; i++) {
+    for (let i = 0; ; i++) {
+      if (i > this.nl && !this.gatherLeft(ra, wa)) break;
       const low = i > 0 ? rating[lPos[i - 1]!]! : ra;
-      for (let j = 0; j <= nr; j++) {
+      // Lower ends only go down: every span from here on is at least this wide.
+      if (ra - low >= bestSpread) break;
+      let spread = ra - low;
+      let code = 0;
+      let narrowest = wa; // the least window among the tickets counted
+      for (let s = 0; s <= maxSize; s++) available[s] = 0;
+      code += stride[sa]!;
+      available[sa]!++;
+      for (let m = 0; m < i; m++) {
+        const x = lPos[m]!;
+        if (window[x]! < spread) continue;
+        if (available[size[x]!]!++ < cap[size[x]!]!) code += stride[size[x]!]!;
+        if (window[x]! < narrowest) narrowest = window[x]!;
+      }
+      for (let j = 0; ; j++) {
+        if (j > this.nr && !this.gatherRight(ra, wa, n)) break;
         const high = j > 0 ? rating[rPos[j - 1]!]! : ra;
-        const spread = high - low;
+        spread = high - low;
         // Spans only widen with j: past the anchor's window, the best so far, or the low end's window, nothing more here.
         if (spread > wa || spread >= bestSpread || (i > 0 && window[lPos[i - 1]!]! < spread)) break;
-        if (j > 0 && window[rPos[j - 1]!]! < spread) continue; // a narrower span holds the same room
-        available.fill(0);
-        available[sa]!++;
-        for (let m = 0; m < i; m++) if (window[lPos[m]!]! >= spread) available[size[lPos[m]!]!]!++;
-        for (let m = 0; m < j; m++) if (window[rPos[m]!]! >= spread) available[size[rPos[m]!]!]!++;
-        const plan = seats.first(available, sa);
-        if (!plan) continue;
+        if (spread > narrowest) {
+          // A ticket counted no longer covers the span: count it again.
+          narrowest = wa;
+          for (let s = 0; s <= maxSize; s++) available[s] = 0;
+          code = stride[sa]!;
+          available[sa]!++;
+          for (let m = 0; m < i + j - 1; m++) {
+            const x = m < i ? lPos[m]! : rPos[m - i]!;
+            if (window[x]! < spread) continue;
+            if (available[size[x]!]!++ < cap[size[x]!]!) code += stride[size[x]!]!;
+            if (window[x]! < narrowest) narrowest = window[x]!;
+          }
+        }
+        if (j > 0) {
+          const x = rPos[j - 1]!;
+          // A narrower span holds the same room; its window stays below every wider span, so it is never counted.
+          if (window[x]! < spread) continue;
+          if (available[size[x]!]!++ < cap[size[x]!]!) code += stride[size[x]!]!;
+          if (window[x]! < narrowest) narrowest = window[x]!;
+        }
+        const plan = seats.firstAt(available, sa, code);
+        if (plan < 0) continue;
         bestSpread = spread;
         bestPlan = plan;
         bestI = i;
@@ -175,10 +230,11 @@ export class PartyRoomFormer {
         break;
       }
     }
-    if (!bestPlan) return false;
+    if (bestPlan < 0) return false;
     // Per size, the eligible tickets nearest the anchor; the anchor first.
     const need = available;
-    for (let s = 1; s <= this.maxSize; s++) need[s] = bestPlan[s]!;
+    const plan = seats.plans[bestPlan]!;
+    for (let s = 0; s <= maxSize; s++) need[s] = plan[s]!;
     need[sa]!--;
     let count = 0;
     this.members[count++] = p;
@@ -194,30 +250,113 @@ export class PartyRoomFormer {
     return true;
   }
 
-  /** Writes the room of `members` with its teams (by team, then rating descending), and takes its tickets out. */
-  private form(tickets: readonly Ticket[], n: number): void {
-    const { rule, rating, size, fate, byRating, out } = this;
-    const chosen = this.members.subarray(0, this.count).sort().reverse(); // rating positions, descending
-    for (let j = 0; j < chosen.length; j++) {
-      fate[byRating[chosen[j]!]!] = MATCHED;
-      this.unlink(chosen[j]!, n);
+  /**
+   * find(p, false) where no ticket the walk reaches has a narrower window than p's (every one
+   * in a burst, where all windows are the same; most in a pool where windows reached their
+   * max): then every ticket within p's window above it is a candidate, every span holds all
+   * the candidates up to its high end, and the closest room is the first prefix of the walk
+   * that holds a seat plan, which one pass finds. The same room as find(); any other case
+   * goes to find().
+   */
+  private findAbove(p: number, n: number): boolean {
+    const { rating, window, size, next, rPos, available, seats, maxSize, members } = this;
+    const { cap, stride } = seats;
+    const ra = rating[p]!;
+    const wa = window[p]!;
+    const sa = size[p]!;
+    if (wa < 0) return false; // a ticket from the future (clock skew) holds no room, even alone
+    for (let s = 0; s <= maxSize; s++) available[s] = 0;
+    available[sa] = 1;
+    let code = stride[sa]!;
+    let plan = seats.firstAt(available, sa, code);
+    let nr = 0;
+    // The walk's bounds are find()'s: every node walked is a candidate here, so sideCap binds before MAX_STEPS.
+    for (let x = next[p]!; plan < 0; x = next[x]!) {
+      if (x >= n || nr === this.sideCap || nr === MAX_STEPS || rating[x]! - ra > wa) return false;
+      if (window[x]! < wa) return this.find(p, false, n);
+      rPos[nr++] = x;
+      const sx = size[x]!;
+      if (available[sx]!++ < cap[sx]!) code += stride[sx]!;
+      plan = seats.firstAt(available, sa, code);
     }
-    const spread = rating[chosen[0]!]! - rating[chosen[chosen.length - 1]!]!;
+    // Per size, the candidates nearest p; p first.
+    const need = available;
+    const sizes = seats.plans[plan]!;
+    for (let s = 0; s <= maxSize; s++) need[s] = sizes[s]!;
+    need[sa]!--;
+    let count = 0;
+    members[count++] = p;
+    for (let r = 0; r < nr; r++) {
+      const x = rPos[r]!;
+      if (need[size[x]!]! > 0) {
+        need[size[x]!]!--;
+        members[count++] = x;
+      }
+    }
+    this.count = count;
+    return true;
+  }
+
+  /** The next candidate below the anchor into lPos (one whose window covers its distance to it); false when the walk ends. */
+  private gatherLeft(ra: number, wa: number): boolean {
+    const { rating, window, prev } = this;
+    while (this.lx >= 0 && this.nl < this.sideCap && this.lSteps < MAX_STEPS && ra - rating[this.lx]! <= wa) {
+      const x = this.lx;
+      this.lx = prev[x]!;
+      this.lSteps++;
+      if (window[x]! >= ra - rating[x]!) {
+        this.lPos[this.nl++] = x;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The next candidate above the anchor into rPos; false when the walk ends. */
+  private gatherRight(ra: number, wa: number, n: number): boolean {
+    const { rating, window, next } = this;
+    while (this.rx < n && this.nr < this.sideCap && this.rSteps < MAX_STEPS && rating[this.rx]! - ra <= wa) {
+      const x = this.rx;
+      this.rx = next[x]!;
+      this.rSteps++;
+      if (window[x]! >= rating[x]! - ra) {
+        this.rPos[this.nr++] = x;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Writes the room of `members` with its teams (by team, then rating descending), and takes its tickets out. */
+  private form(n: number): void {
+    const { rule, rating, size, fate, byRating, out, members, count } = this;
+    // Rating positions, descending (insertion: a room holds a few tickets).
+    for (let j = 1; j < count; j++) {
+      const x = members[j]!;
+      let at = j;
+      for (; at > 0 && members[at - 1]! < x; at--) members[at] = members[at - 1]!;
+      members[at] = x;
+    }
+    for (let j = 0; j < count; j++) {
+      fate[byRating[members[j]!]!] = MATCHED;
+      this.unlink(members[j]!, n);
+    }
+    const spread = rating[members[0]!]! - rating[members[count - 1]!]!;
     if (rule.teams === 1) {
       out.open(spread, 0);
-      for (let j = 0; j < chosen.length; j++) out.push(tickets[byRating[chosen[j]!]!]!, 0);
+      for (let j = 0; j < count; j++) out.push(byRating[members[j]!]!, 0);
       return;
     }
-    const sizes: number[] = [];
-    const ratings: number[] = [];
-    for (let j = 0; j < chosen.length; j++) {
-      sizes.push(size[chosen[j]!]!);
-      ratings.push(rating[chosen[j]!]!);
+    const { sizes, ratings, splitter } = this;
+    for (let j = 0; j < count; j++) {
+      sizes[j] = size[members[j]!]!;
+      ratings[j] = rating[members[j]!]!;
     }
-    const { teamOf, imbalance } = balancePartyTeams(sizes, ratings, rule.teams, rule.teamSize);
+    const imbalance = splitter.split(sizes, ratings, count);
+    const { teamOf } = splitter;
     out.open(spread, imbalance);
     for (let team = 0; team < rule.teams; team++) {
-      for (let j = 0; j < chosen.length; j++) if (teamOf[j] === team) out.push(tickets[byRating[chosen[j]!]!]!, team);
+      for (let j = 0; j < count; j++) if (teamOf[j] === team) out.push(byRating[members[j]!]!, team);
     }
   }
 
@@ -240,43 +379,60 @@ export class PartyRoomFormer {
   }
 }
 
-/** A tick's rooms of varying ticket counts, appended as they form and copied out once. */
+/**
+ * A tick's rooms of varying ticket counts, written as they form into buffers reused from tick
+ * to tick (a tick over n tickets has at most n rooms) and copied out once, as RoomBuffer does.
+ * Rooms are written as ticket indices; finish() reads the ticket objects in one pass, which
+ * keeps many of the loads (cache misses: the pool's order is not the rating order) in flight
+ * at once, where a read per room as it forms waits on each (docs/matching.md, "Parties on the bench").
+ */
 class PartyRoomBuffer {
-  private tickets: Ticket[] = [];
-  private teamOf: number[] = [];
-  private spreads: number[] = [];
-  private imbalances: number[] = [];
-  private starts: number[] = [];
+  private ticketAt = new Int32Array(0);
+  private teamOf = new Int32Array(0);
+  private spreads = new Float64Array(0);
+  private imbalances = new Float64Array(0);
+  private starts = new Int32Array(1);
+  private rooms = 0;
+  private length = 0;
 
-  reset(): void {
-    this.tickets = [];
-    this.teamOf = [];
-    this.spreads = [];
-    this.imbalances = [];
-    this.starts = [];
+  reset(n: number): void {
+    this.rooms = 0;
+    this.length = 0;
+    if (this.spreads.length >= n) return;
+    const capacity = Math.max(n, this.spreads.length * 2);
+    this.ticketAt = new Int32Array(capacity);
+    this.teamOf = new Int32Array(capacity);
+    this.spreads = new Float64Array(capacity);
+    this.imbalances = new Float64Array(capacity);
+    this.starts = new Int32Array(capacity + 1);
   }
 
   open(spread: number, imbalance: number): void {
-    this.starts.push(this.tickets.length);
-    this.spreads.push(spread);
-    this.imbalances.push(imbalance);
+    this.starts[this.rooms] = this.length;
+    this.spreads[this.rooms] = spread;
+    this.imbalances[this.rooms++] = imbalance;
   }
 
-  push(ticket: Ticket, team: number): void {
-    this.tickets.push(ticket);
-    this.teamOf.push(team);
+  /** Adds ticket index `ticket` to the room opened last. */
+  push(ticket: number, team: number): void {
+    this.ticketAt[this.length] = ticket;
+    this.teamOf[this.length++] = team;
   }
 
-  finish(roomSize: number, teams: number): FormedRooms {
-    this.starts.push(this.tickets.length);
+  /** The tick's rooms, their tickets read from `from` by index. */
+  finish(from: readonly Ticket[], roomSize: number, teams: number): FormedRooms {
+    this.starts[this.rooms] = this.length;
+    const { ticketAt, length } = this;
+    const tickets = new Array<Ticket>(length);
+    for (let j = 0; j < length; j++) tickets[j] = from[ticketAt[j]!]!;
     const many = teams > 1;
     return new FormedRooms(
       roomSize,
-      this.tickets,
-      Float64Array.from(this.spreads),
-      many ? Int32Array.from(this.teamOf) : null,
-      many ? Float64Array.from(this.imbalances) : null,
-      Int32Array.from(this.starts),
+      tickets,
+      this.spreads.slice(0, this.rooms),
+      many ? this.teamOf.slice(0, this.length) : null,
+      many ? this.imbalances.slice(0, this.rooms) : null,
+      this.starts.slice(0, this.rooms + 1),
     );
   }
 }

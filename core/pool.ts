@@ -5,9 +5,10 @@
  *
  * Layout: tickets sit in dense arrays that a tick reads as they are, and an id index points at
  * their slots. A tick that ends tens of thousands of tickets does not delete them from the
- * index (a Map delete costs ~0.2 µs here, 20 ms per 100k): it marks their entries dead and
- * later add() / remove() calls delete a few each, so the tick stays within its budget and
- * the index stays within a constant factor of the pool.
+ * index (Map deletes would take a good part of its budget; docs/matching.md, "Cost"), nor even
+ * write to their entries: it lists them as dead, their slots no longer point back at them, and
+ * later add() / remove() calls delete a few each, so the tick stays within its budget and the
+ * index stays within a constant factor of the pool.
  *
  * Parties: the pool counts the party tickets it holds (more than one player). A tick with none
  * runs the solo RoomFormer, the same code and the same rooms as before parties existed; a tick
@@ -26,13 +27,19 @@ export interface Pool {
   has(ticketId: string): boolean;
   get(ticketId: string): Ticket | undefined;
   readonly size: number;
+  /** Players waiting: the tickets' sizes added up (a party ticket counts its members). The bench's baselines leave it out. */
+  readonly players?: number;
   /** Forms rooms, then expires; both leave the pool. */
   tick(now: number): TickResult;
 }
 
 interface Entry {
   readonly ticketId: string;
-  /** Index in the dense arrays; -1 once the ticket left the pool. */
+  /**
+   * Index in the dense arrays while the ticket waits (then entries[slot] is this entry). A tick
+   * does not write to the entries of the tickets it ends (a cache miss each: docs/matching.md,
+   * "Cost"): their slot is left as it was, and entries[slot] is another entry or none.
+   */
   slot: number;
 }
 
@@ -45,6 +52,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
   let partyFormer: PartyRoomFormer | undefined;
   /** Tickets of more than one player now in the pool. */
   let parties = 0;
+  let players = 0;
   const tickets: Ticket[] = [];
   const entries: Entry[] = [];
   // Per slot, beside `tickets`: what the tick sorts on, so it need not visit the objects.
@@ -54,14 +62,15 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
   let sizes = new Uint8Array(64);
   const dead: Entry[] = [];
 
+  const waiting = (entry: Entry): boolean => entry.slot >= 0 && entry.slot < entries.length && entries[entry.slot] === entry;
   const live = (ticketId: string): Entry | undefined => {
     const entry = index.get(ticketId);
-    return entry && entry.slot >= 0 ? entry : undefined;
+    return entry && waiting(entry) ? entry : undefined;
   };
   const sweep = (): void => {
     for (let s = 0; s < SWEEP_PER_CALL && dead.length > 0; s++) {
       const entry = dead.pop()!;
-      if (entry.slot < 0 && index.get(entry.ticketId) === entry) index.delete(entry.ticketId);
+      if (!waiting(entry) && index.get(entry.ticketId) === entry) index.delete(entry.ticketId);
     }
   };
 
@@ -74,6 +83,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       }
       checkTicketSize(ticket, rule);
       if (ticketSize(ticket) > 1) parties++;
+      players += ticketSize(ticket);
       const slot = tickets.length;
       if (hashes.length === slot) {
         hashes = grow(hashes, new Uint32Array(slot * 2));
@@ -98,6 +108,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
       const slot = entry.slot;
       const ticket = tickets[slot]!;
       if (ticketSize(ticket) > 1) parties--;
+      players -= ticketSize(ticket);
       // Move the last ticket into the freed slot.
       const last = tickets.length - 1;
       tickets[slot] = tickets[last]!;
@@ -121,6 +132,9 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
     get size() {
       return tickets.length;
     },
+    get players() {
+      return players;
+    },
     tick(now) {
       const n = tickets.length;
       const { rooms, expired, fate } =
@@ -133,7 +147,7 @@ export function createPool(rule: ModeRule, policy: FormingPolicy = DEFAULT_POLIC
         const entry = entries[j]!;
         if (fate[j] !== KEPT) {
           if (sizes[j]! > 1) parties--;
-          entry.slot = -1;
+          players -= sizes[j]!;
           dead.push(entry);
           continue;
         }

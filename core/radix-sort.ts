@@ -1,8 +1,8 @@
 /**
  * Stable LSD radix sort of index permutations by keys made of 32-bit words, for the per-tick
- * orders. A tick orders the whole pool twice; a comparison sort over objects costs ~18 ms per
- * 100k tickets, far over the tick budget, while counting passes over typed arrays cost about
- * a millisecond each. Each word is three 11-bit digits, so the histograms stay in L1, and a
+ * orders. A tick orders the whole pool twice; a comparison sort over objects is far over the
+ * tick budget at 100k tickets, while counting passes over typed arrays are a small part of it
+ * (docs/matching.md, "Cost"). Each word is three 11-bit digits, so the histograms stay in L1, and a
  * digit shared by every element costs no pass: integer ratings skip their low word, a burst
  * with one arrival time skips the whole wait sort.
  */

@@ -10,6 +10,7 @@
 import { partyRating, partyRule, ticketSize } from './party.js';
 import { createPool, type Pool } from './pool.js';
 import { answersOf, proposalSeats, seatsOf, type Answer, type Behaviour } from './replay-answers.js';
+import type { Learning, LearningSeat, ResultLine } from './replay-learning.js';
 import { seededRandom } from './seeded-random.js';
 import { fail } from './room-allocation.js';
 import { finalRoom, propose, step, type DissolveReason, type RoomLife } from './room-lifecycle.js';
@@ -25,8 +26,13 @@ export type ReplayOutput =
   /** Contract v1.1: a proposed room that fell through, or (this project's) a final room whose allocation failed. */
   | { type: 'dissolved'; at: number; tickets: string[]; reason: DissolveReason }
   | { type: 'left'; at: number; ticketId: string; reason: DissolveReason }
-  /** A join during its player's accept.cooldownSeconds: refused as the gateway refuses it (`cooling_down`), no ticket. */
-  | { type: 'refused'; at: number; ticketId: string; reason: 'cooling_down' };
+  /**
+   * A join during its player's accept.cooldownSeconds: refused as the gateway refuses it (`cooling_down`), no ticket;
+   * with learning, a join of a player who still holds a live ticket (`already_queued`).
+   */
+  | { type: 'refused'; at: number; ticketId: string; reason: 'cooling_down' | 'already_queued' }
+  /** With learning: the result of a final room, played from its players' true skills. */
+  | ResultLine;
 
 export interface ReplayOptions {
   config: MatchConfig;
@@ -36,6 +42,11 @@ export interface ReplayOptions {
   acceptMs?: number;
   /** This share (0-1) of final rooms fails allocation, drawn from a PRNG seeded with `seed`; absent: every room is allocated. */
   allocationFail?: { share: number; seed: number };
+  /**
+   * Replay with learning (core/replay-learning.ts): every final room is played and its result
+   * rated, joins use their players' current ratings, and a player holds one live ticket at a time.
+   */
+  learning?: Learning;
 }
 
 /** How each ticket ended, for figures and reports. */
@@ -73,16 +84,21 @@ interface Proposal {
   tickets: Ticket[];
   /** The formed room's team imbalance, for a mode with more than one team. */
   imbalance: number | undefined;
+  /** Team index per ticket. */
+  teamOf: readonly number[];
   answers: Answer[];
   /** The player of each seat key (core/replay-answers.ts, proposalSeats). */
   players: Map<string, string>;
 }
 
-/** The core ticket of a join line: one player, or a party at its rating. */
-export function traceTicket(event: TraceJoin, rule: ModeRule): Ticket {
+/**
+ * The core ticket of a join line: one player, or a party at its rating. `ratingOf` gives a
+ * player's rating from the line's (with learning: their current one, the line's before a first game).
+ */
+export function traceTicket(event: TraceJoin, rule: ModeRule, ratingOf = (_playerId: string, rating: number) => rating): Ticket {
   const { at, ticketId } = event;
-  if (!event.players) return { ticketId, playerId: event.playerId, rating: event.rating, joinedAt: at };
-  const members = event.players.map(({ playerId, rating }) => ({ playerId, rating }));
+  if (!event.players) return { ticketId, playerId: event.playerId, rating: ratingOf(event.playerId, event.rating), joinedAt: at };
+  const members = event.players.map(({ playerId, rating }) => ({ playerId, rating: ratingOf(playerId, rating) }));
   const rating = partyRating(
     members.map((member) => member.rating),
     partyRule(rule).aggregate,
@@ -118,6 +134,9 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
   /** Per ticket, the failed allocations of its rooms so far. */
   const failures = new Map<string, number>();
   const draw = options.allocationFail && options.allocationFail.share > 0 ? seededRandom(options.allocationFail.seed) : undefined;
+  const { learning } = options;
+  /** With learning: the ticket each player holds, one at a time. */
+  const liveTicketOf = new Map<string, string>();
   const outputs: ReplayOutput[] = [];
   const ends: TicketEnd[] = [];
   const spreads: number[] = [];
@@ -128,6 +147,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
   const end = (ticket: Ticket, now: number, outcome: TicketEnd['outcome']): void => {
     ends.push({ rating: ticket.rating, size: ticketSize(ticket), waitedMs: now - ticket.joinedAt, outcome });
     waiting--;
+    if (learning) for (const seat of seatsOf([ticket])) liveTicketOf.delete(seat.playerId);
   };
   const requeue = (slot: PoolSlot, ticket: Ticket): void => {
     slot.pool.add(ticket);
@@ -151,7 +171,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
   };
 
   /** A final room: allocated (its room line), or, drawn to fail, dissolved as the allocator's record says. */
-  const finish = (slot: PoolSlot, line: RoomLine, tickets: Ticket[], imbalance: number | undefined, now: number): void => {
+  const finish = (slot: PoolSlot, line: RoomLine, tickets: Ticket[], imbalance: number | undefined, teamOf: readonly number[], now: number): void => {
     if (draw && draw() < options.allocationFail!.share) {
       const life = step(step(finalRoom(seatsOf(tickets)), { type: 'allocate' }).room, { type: 'allocation_failed' }).room;
       const held = tickets.map((t) => ({ ticketId: t.ticketId, failures: failures.get(t.ticketId) ?? 0 }));
@@ -164,6 +184,16 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
     spreads.push(line.spread);
     if (imbalance !== undefined) imbalances.push(imbalance);
     for (const t of tickets) end(t, now, 'matched');
+    if (learning) {
+      const seats: LearningSeat[] = tickets.flatMap((ticket, i) =>
+        (ticket.members ?? [{ playerId: ticket.playerId, rating: ticket.rating }]).map(({ playerId, rating }) => ({
+          playerId,
+          team: teamOf[i]!,
+          joinedRating: rating,
+        })),
+      );
+      outputs.push(learning.play(slot.mode, slot.rule.teams > 1, seats, line.tickets, now));
+    }
   };
 
   const behaviourOf = (ticketId: string): Behaviour => marks.get(ticketId)?.shift() ?? 'accept';
@@ -193,7 +223,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
         continue;
       }
       for (const t of proposal.tickets) proposedIn.delete(t.ticketId);
-      if (life.phase === 'final') finish(slot, proposal.line, proposal.tickets, proposal.imbalance, now);
+      if (life.phase === 'final') finish(slot, proposal.line, proposal.tickets, proposal.imbalance, proposal.teamOf, now);
       else dissolve(slot, life, proposal.tickets, now);
     }
     slot.proposals = pending;
@@ -210,12 +240,15 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
         const slot = slots.get(poolKey(event.mode, event.region))!;
         const { pool, rule } = slot;
         if (poolOf.has(event.ticketId) || proposedIn.has(event.ticketId)) continue;
-        const ticket = traceTicket(event, rule);
+        const ticket = learning ? traceTicket(event, rule, (playerId, base) => learning.ratingOf(slot.mode, playerId, base)) : traceTicket(event, rule);
         if (coolingUntil.size > 0 && seatsOf([ticket]).some((seat) => (coolingUntil.get(seat.playerId) ?? 0) > event.at)) {
           outputs.push({ type: 'refused', at: now, ticketId: event.ticketId, reason: 'cooling_down' });
+        } else if (learning && seatsOf([ticket]).some((seat) => liveTicketOf.has(seat.playerId))) {
+          outputs.push({ type: 'refused', at: now, ticketId: event.ticketId, reason: 'already_queued' });
         } else if (pool.add(ticket)) {
           poolOf.set(event.ticketId, pool);
           waiting++;
+          if (learning) for (const seat of seatsOf([ticket])) liveTicketOf.set(seat.playerId, ticket.ticketId);
         }
       } else if (event.type === 'leave') {
         const proposal = proposedIn.get(event.ticketId);
@@ -244,14 +277,16 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
           const tickets = rooms.ticketsOf(r);
           const line: RoomLine = { type: 'room', at: now, mode, region, tickets: tickets.map((t) => t.ticketId), spread: rooms.spreadOf(r) };
           let imbalance: number | undefined;
+          let teamOf: readonly number[] = tickets.map(() => 0);
           if (rule.teams > 1) {
             const room = rooms.room(r);
             line.teams = teamsOf(room.teams, line.tickets, rule.teams);
             imbalance = room.imbalance;
+            teamOf = room.teams;
           }
           for (const t of tickets) poolOf.delete(t.ticketId);
           if (!rule.accept) {
-            finish(slot, line, tickets, imbalance, now);
+            finish(slot, line, tickets, imbalance, teamOf, now);
             continue;
           }
           const { seats, players } = proposalSeats(tickets);
@@ -260,6 +295,7 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
             line,
             tickets,
             imbalance,
+            teamOf,
             answers: answersOf(seats, behaviourOf, now, acceptMs),
             players,
           };

@@ -2,15 +2,22 @@
  * Splits a room into teams whose rating sums are as even as possible (contract: "With teams,
  * the room is split into T teams whose rating sums are as even as possible").
  *
- * Exact where it is affordable: a depth-first search over the distinct partitions, players
- * placed strongest first, with two prunings that keep real rooms to a few hundred nodes:
- *  - symmetry: teams are interchangeable, so a player may open only the first empty team
- *    (5v5 visits C(10,5)/2 = 126 splits, not 252);
- *  - bound: the fullest team only grows and the weakest can at most take the strongest players
- *    left, so a branch whose best case is no better than the best split found is cut.
- * Rooms with more distinct partitions than EXACT_LIMIT (e.g. 4 teams × 4) use largest-first
- * greedy followed by pairwise swaps until no swap lowers the imbalance: not proven optimal,
- * but within one swap of every neighbour and fast.
+ * One branch-and-bound (TeamSearch) for solo rooms and for rooms of parties (core/party-teams.ts):
+ * items of 1 … teamSize seats (a solo player is an item of one seat), placed in a fixed order,
+ * each into every team with the seats, depth first, with two prunings:
+ *  - symmetry: a team with the same free seats and sum as an earlier one gives the same splits,
+ *    so only the first of them is tried (the empty teams above all: 5v5 visits at most
+ *    C(10,5)/2 = 126 solo splits, not 252);
+ *  - bound: every team's final sum is at least its sum plus its free seats at the lowest player
+ *    rating left, and at most its sum plus the highest ratings left that fit its seats; a
+ *    branch whose fullest team's least sum minus the emptiest's greatest cannot beat the best
+ *    split found is cut.
+ * Neither pruning can cut the first best split in the search's order, so the result is that split
+ * however tight the bound is; the search stops once it reaches a split no split can beat (0, or
+ * 1 when integer sums cannot all be equal).
+ * Exact where it is affordable: rooms with at most EXACT_LIMIT distinct solo splits. Larger solo
+ * rooms (e.g. 4 teams × 4) use largest-first greedy followed by pairwise swaps until no swap
+ * lowers the imbalance: not proven optimal, but within one swap of every neighbour and fast.
  */
 
 export interface TeamSplit {
@@ -30,7 +37,18 @@ export function balanceTeams(ratings: readonly number[], teams: number, teamSize
   // Strongest first, ties by input position, so equal inputs give equal splits.
   const order = ratings.map((_, i) => i).sort((a, b) => ratings[b]! - ratings[a]! || a - b);
   const sorted = order.map((i) => ratings[i]!);
-  const byTeam = partitionCount(teams, teamSize) <= EXACT_LIMIT ? exactSplit(sorted, teams, teamSize) : greedySwapSplit(sorted, teams, teamSize);
+  let byTeam: ArrayLike<number>;
+  const search = teamSearch(teams, teamSize);
+  if (search.exact) {
+    for (let j = 0; j < n; j++) {
+      search.size[j] = 1;
+      search.rating[j] = sorted[j]!;
+    }
+    search.run(n);
+    byTeam = search.best;
+  } else {
+    byTeam = greedySwapSplit(sorted, teams, teamSize);
+  }
   const teamOf = new Array<number>(n);
   for (let j = 0; j < n; j++) teamOf[order[j]!] = byTeam[j]!;
   return { teamOf, imbalance: imbalanceOf(ratings, teamOf, teams) };
@@ -61,55 +79,156 @@ function binomial(n: number, k: number): number {
   return Math.round(r);
 }
 
-/** `sorted` is descending; returns the team of each sorted position. */
-function exactSplit(sorted: readonly number[], teams: number, teamSize: number): number[] {
-  const n = sorted.length;
-  // suffixTop[j][c]: sum of the c strongest players from position j on (they are sorted[j..j+c)).
-  const prefix = [0];
-  for (const r of sorted) prefix.push(prefix[prefix.length - 1]! + r);
-  const topFrom = (j: number, c: number) => prefix[Math.min(n, j + c)]! - prefix[j]!;
+/**
+ * The branch-and-bound above, with its buffers, for rooms of `teams` × `teamSize`: the caller
+ * writes items 0 … n into `size` and `rating` (a ticket's seats and its rating per player), in
+ * the order to place them (largest first, then strongest: ties by the caller's order), and reads
+ * the best split's team per item from `best`. Nothing is allocated per room.
+ */
+export class TeamSearch {
+  /** Whether rooms of this shape are split exactly (at most EXACT_LIMIT distinct solo splits). */
+  readonly exact: boolean;
+  readonly size: Int32Array;
+  readonly rating: Float64Array;
+  /** The best split found: team per item. */
+  readonly best: Int32Array;
+  private readonly current: Int32Array;
+  private readonly sums: Float64Array;
+  private readonly seats: Int32Array;
+  /** The lowest player rating of items j … n. */
+  private readonly minFrom: Float64Array;
+  /** top[j·(teamSize+1) + c]: the sum of the c highest player ratings of items j … n (all of them when fewer). */
+  private readonly top: Float64Array;
+  private readonly highest: Float64Array;
+  private n = 0;
+  private budget = Infinity;
+  private nodes = 0;
+  private bestImbalance = Infinity;
+  /** No split has a lower imbalance than this: the search stops when it finds one. */
+  private floor = 0;
 
-  const sums = new Array<number>(teams).fill(0);
-  const sizes = new Array<number>(teams).fill(0);
-  const current = new Array<number>(n).fill(0);
-  let best: number[] = [];
-  let bestImbalance = Infinity;
+  constructor(
+    readonly teams: number,
+    readonly teamSize: number,
+  ) {
+    const items = teams * teamSize;
+    this.exact = partitionCount(teams, teamSize) <= EXACT_LIMIT;
+    this.size = new Int32Array(items);
+    this.rating = new Float64Array(items);
+    this.best = new Int32Array(items);
+    this.current = new Int32Array(items);
+    this.sums = new Float64Array(teams);
+    this.seats = new Int32Array(teams);
+    this.minFrom = new Float64Array(items + 1);
+    this.top = new Float64Array((items + 1) * (teamSize + 1));
+    this.highest = new Float64Array(teamSize);
+  }
 
-  const place = (j: number): void => {
-    if (j === n) {
-      const imbalance = Math.max(...sums) - Math.min(...sums);
-      if (imbalance < bestImbalance) {
-        bestImbalance = imbalance;
-        best = current.slice();
+  /**
+   * Searches the splits of items 0 … n (all of them, or `budget` nodes) for one better than
+   * `seed`, the imbalance of a split already in `best` (Infinity: none). Returns the best
+   * imbalance, Infinity when the items cannot be seated.
+   */
+  run(n: number, budget = Infinity, seed = Infinity): number {
+    const { teams, teamSize, size, rating, minFrom, top, highest, sums, seats } = this;
+    let total = 0;
+    let integers = true;
+    for (let j = 0; j < n; j++) {
+      total += size[j]! * rating[j]!;
+      integers &&= Number.isInteger(rating[j]!);
+    }
+    // Equal sums need a total that divides evenly; integer sums that cannot be equal differ by 1 at least.
+    // (total - teams·⌊total / teams⌋ is total % teams for integers, without a floating-point modulo call per room.)
+    this.floor = integers && total - teams * Math.floor(total / teams) !== 0 ? 1 : 0;
+    if (seed <= this.floor) return seed; // the seed is a best split already: no search, so no bounds to build
+    const width = teamSize + 1;
+    minFrom[n] = Infinity;
+    for (let c = 0; c < width; c++) top[n * width + c] = 0;
+    let kept = 0; // highest[0 … kept): the highest player ratings of the items from j on, descending
+    for (let j = n - 1; j >= 0; j--) {
+      const r = rating[j]!;
+      minFrom[j] = Math.min(minFrom[j + 1]!, r);
+      for (let copy = 0; copy < size[j]!; copy++) {
+        if (kept === teamSize && highest[kept - 1]! >= r) break; // the other copies would not enter either
+        let at = kept < teamSize ? kept++ : kept - 1; // the lowest drops out when full
+        for (; at > 0 && highest[at - 1]! < r; at--) highest[at] = highest[at - 1]!;
+        highest[at] = r;
+      }
+      const row = j * width;
+      top[row] = 0;
+      for (let c = 1; c <= teamSize; c++) top[row + c] = top[row + c - 1]! + (c <= kept ? highest[c - 1]! : 0);
+    }
+    for (let t = 0; t < teams; t++) {
+      sums[t] = 0;
+      seats[t] = teamSize;
+    }
+    this.n = n;
+    this.budget = budget;
+    this.nodes = 0;
+    this.bestImbalance = seed;
+    this.place(0);
+    return this.bestImbalance;
+  }
+
+  private place(j: number): void {
+    const { teams, sums, seats } = this;
+    if (j === this.n) {
+      let high = -Infinity;
+      let low = Infinity;
+      for (let t = 0; t < teams; t++) {
+        if (sums[t]! > high) high = sums[t]!;
+        if (sums[t]! < low) low = sums[t]!;
+      }
+      if (high - low < this.bestImbalance) {
+        this.bestImbalance = high - low;
+        this.best.set(this.current.subarray(0, this.n));
       }
       return;
     }
-    // Lower bound of the final imbalance from here.
+    const least = this.minFrom[j]!;
+    const row = j * (this.teamSize + 1);
     let high = -Infinity;
-    let lowCeiling = Infinity;
+    let low = Infinity;
     for (let t = 0; t < teams; t++) {
-      high = Math.max(high, sums[t]!);
-      lowCeiling = Math.min(lowCeiling, sums[t]! + topFrom(j, teamSize - sizes[t]!));
+      high = Math.max(high, sums[t]! + seats[t]! * least);
+      low = Math.min(low, sums[t]! + this.top[row + seats[t]!]!);
     }
-    if (high - lowCeiling >= bestImbalance) return;
+    if (high - low >= this.bestImbalance) return;
+    const s = this.size[j]!;
+    const w = s * this.rating[j]!;
     for (let t = 0; t < teams; t++) {
-      if (sizes[t] === teamSize) continue;
-      current[j] = t;
-      sums[t]! += sorted[j]!;
-      sizes[t]!++;
-      place(j + 1);
-      sums[t]! -= sorted[j]!;
-      sizes[t]!--;
-      if (bestImbalance === 0) return;
-      if (sizes[t] === 0) break; // the other empty teams would give the same splits
+      if (seats[t]! < s || this.sameAsEarlier(t)) continue;
+      if (++this.nodes > this.budget) return;
+      this.current[j] = t;
+      sums[t]! += w;
+      seats[t]! -= s;
+      this.place(j + 1);
+      sums[t]! -= w;
+      seats[t]! += s;
+      if (this.bestImbalance <= this.floor) return;
     }
-  };
-  place(0);
-  return best;
+  }
+
+  /** Teams with the same free seats and sum give the same splits: only the first of them is tried. */
+  private sameAsEarlier(t: number): boolean {
+    const { sums, seats } = this;
+    for (let u = 0; u < t; u++) if (seats[u] === seats[t] && sums[u] === sums[t]) return true;
+    return false;
+  }
+}
+
+const searches = new Map<number, TeamSearch>();
+
+/** One TeamSearch per room shape, reused (the core runs on one thread and a search does not nest). */
+export function teamSearch(teams: number, teamSize: number): TeamSearch {
+  const key = teams * 1024 + teamSize;
+  let search = searches.get(key);
+  if (!search) searches.set(key, (search = new TeamSearch(teams, teamSize)));
+  return search;
 }
 
 /** `sorted` is descending; returns the team of each sorted position. */
-function greedySwapSplit(sorted: readonly number[], teams: number, teamSize: number): number[] {
+export function greedySwapSplit(sorted: readonly number[], teams: number, teamSize: number): number[] {
   const n = sorted.length;
   const teamOf = new Array<number>(n).fill(0);
   const sums = new Array<number>(teams).fill(0);

@@ -5,8 +5,8 @@
  *    in for the id so the sorts stay on typed arrays; it is still a function of the id alone,
  *    so redelivered or reordered messages give the same rooms. Older first among equal ratings
  *    matters: a run's spread is the same either way, but the older player's wider window makes
- *    the run allowed sooner (hash order instead cost 0.4% of p95 wait and 6 of 71,502 matches
- *    on the dense bench traces).
+ *    the run allowed sooner (hash order instead cost p95 wait and matches on the dense bench
+ *    traces: docs/matching.md, "One tick").
  *  - by wait: joinedAt ascending, ties by the rating order. Tickets that arrived together
  *    (a burst) are then served as a sweep up the rating scale, which packs them into rooms of
  *    neighbours and walks memory in order, instead of a random scatter.
@@ -81,7 +81,7 @@ export class TicketOrderer {
         // A burst: one word of rating offset and top hash bits, then exact ties by insertion.
         const hashBits = Math.max(0, BURST_KEY_BITS - bitLength(maxR - minR));
         // Scale and shift hoisted: `2 ** hashBits` inside the loop is a Math.pow call per
-        // ticket, 39 ms of a 1M tick here against 1.5 ms for the whole loop without it.
+        // ticket, most of the loop's time (docs/matching.md, "Cost").
         const scale = 2 ** hashBits;
         const shift = 32 - hashBits;
         if (hashBits === 0) for (let i = 0; i < n; i++) hi[i] = ratings[i]! - minR;
@@ -89,7 +89,7 @@ export class TicketOrderer {
         this.sortBurst(tickets, hashes, n);
         byWait.set(byRating.subarray(0, n));
         // The sorted keys hold the ratings: read in sequence, not gathered through byRating
-        // (a cache miss per ticket, ~25 ms of a 1M tick here). -0 and 0 share a key, so a
+        // (a cache miss per ticket; docs/matching.md, "Cost"). -0 and 0 share a key, so a
         // zero is read from the ticket's own rating to keep its sign.
         for (let p = 0; p < n; p++) {
           const r = minR + (hi[p]! >>> hashBits);

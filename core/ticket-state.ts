@@ -3,7 +3,13 @@
  * Redis scripts mirror: one `queued` state, three terminal ones, and every other move refused.
  */
 
-export type TicketState = 'queued' | 'matched' | 'cancelled' | 'timeout';
+/**
+ * Every state a ticket can be in, the one declaration (common/ticket-store.ts re-exports it).
+ * `proposed`, `declined` and `accept_timeout` come only from a ready check (common/proposal-store.ts),
+ * `allocation_failed` only from an allocator (common/allocation-store.ts); for the three events
+ * below, as for the Lua scripts, every state but `queued` has ended.
+ */
+export type TicketState = 'queued' | 'proposed' | 'matched' | 'cancelled' | 'timeout' | 'declined' | 'accept_timeout' | 'allocation_failed';
 export type TicketEvent = 'match' | 'leave' | 'expire';
 
 export type Transition =

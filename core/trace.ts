@@ -13,11 +13,18 @@ import type { MatchConfig } from './types.js';
 export interface TracePlayer {
   playerId: string;
   rating: number;
+  /** Replay with learning (`--true-skill`): the player's hidden skill, on the rating scale. */
+  trueSkill?: number;
 }
 
-/** A join is one player (`playerId`, `rating`) or, contract v1.1, a party ticket (`players`). */
+/**
+ * A join is one player (`playerId`, `rating`) or, contract v1.1, a party ticket (`players`).
+ * This project's replay with learning adds `trueSkill` (the player's, or each party member's):
+ * the hidden skill games are decided by; `rating` is then the base rating the player starts from.
+ */
 export type TraceJoin = { at: number; type: 'join'; ticketId: string; mode: string; region: string } & (
-  { playerId: string; rating: number; players?: undefined } | { players: TracePlayer[]; playerId?: undefined; rating?: undefined }
+  | { playerId: string; rating: number; trueSkill?: number; players?: undefined }
+  | { players: TracePlayer[]; playerId?: undefined; rating?: undefined; trueSkill?: undefined }
 );
 
 /** Contract v1.1, ready check: how a ticket answers the next time it is proposed after `at`. */
@@ -28,6 +35,7 @@ export type TraceEvent = TraceJoin | { at: number; type: 'leave'; ticketId: stri
 const at = z.number({ message: '`at` must be a number (ms)' }).finite().min(0, { message: '`at` must be >= 0' });
 const id = (field: string) => z.string({ message: `\`${field}\` must be a string` }).min(1, { message: `\`${field}\` must not be empty` });
 const rating = z.number({ message: '`rating` must be a number' }).finite();
+const trueSkill = z.number({ message: '`trueSkill` must be a number' }).finite();
 
 const eventSchema = z.discriminatedUnion(
   'type',
@@ -39,17 +47,24 @@ const eventSchema = z.discriminatedUnion(
         ticketId: id('ticketId'),
         playerId: id('playerId').optional(),
         rating: rating.optional(),
+        trueSkill: trueSkill.optional(),
         players: z
-          .array(z.object({ playerId: id('players[].playerId'), rating }, { message: '`players` must list {"playerId","rating"} objects' }), {
-            message: '`players` must be an array',
-          })
+          .array(
+            z.object(
+              { playerId: id('players[].playerId'), rating, trueSkill: trueSkill.optional() },
+              { message: '`players` must list {"playerId","rating"} objects' },
+            ),
+            {
+              message: '`players` must be an array',
+            },
+          )
           .min(1, { message: '`players` must not be empty' })
           .optional(),
         mode: id('mode'),
         region: id('region'),
       })
       .superRefine((join, ctx) => {
-        if (join.players && (join.playerId !== undefined || join.rating !== undefined)) {
+        if (join.players && (join.playerId !== undefined || join.rating !== undefined || join.trueSkill !== undefined)) {
           ctx.addIssue({ code: 'custom', message: 'a join has `playerId` and `rating`, or `players` (a party), not both' });
         } else if (!join.players && join.playerId === undefined) ctx.addIssue({ code: 'custom', message: '`playerId` must be a string' });
         else if (!join.players && join.rating === undefined) ctx.addIssue({ code: 'custom', message: '`rating` must be a number' });
@@ -65,11 +80,12 @@ const eventSchema = z.discriminatedUnion(
 );
 
 export class TraceError extends Error {
+  /** `line` null: a problem across lines, named by its ticket instead. */
   constructor(
-    readonly line: number,
+    readonly line: number | null,
     problem: string,
   ) {
-    super(`trace line ${line}: ${problem}`);
+    super(line === null ? `trace: ${problem}` : `trace line ${line}: ${problem}`);
     this.name = 'TraceError';
   }
 }
@@ -105,4 +121,25 @@ export function parseTrace(text: string, config: MatchConfig): TraceEvent[] {
     events.push(event as TraceEvent);
   }
   return events;
+}
+
+/**
+ * Replay with learning: every player's hidden true skill, from the joins' `trueSkill`. A join
+ * without one, or a player whose true skill differs between joins, is a TraceError naming the
+ * ticket (events carry no line numbers).
+ */
+export function trueSkillsOf(events: readonly TraceEvent[]): Map<string, number> {
+  const skills = new Map<string, number>();
+  for (const event of events) {
+    if (event.type !== 'join') continue;
+    const players = event.players ?? [{ playerId: event.playerId, rating: event.rating, trueSkill: event.trueSkill }];
+    for (const { playerId, trueSkill } of players) {
+      if (trueSkill === undefined) throw new TraceError(null, `join of ticket ${event.ticketId}: --true-skill needs \`trueSkill\` on every player`);
+      const known = skills.get(playerId);
+      if (known !== undefined && known !== trueSkill)
+        throw new TraceError(null, `join of ticket ${event.ticketId}: player ${playerId} has trueSkill ${trueSkill}, earlier ${known}`);
+      skills.set(playerId, trueSkill);
+    }
+  }
+  return skills;
 }

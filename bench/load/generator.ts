@@ -1,6 +1,6 @@
-import { performance } from 'node:perf_hooks';
-import { WebSocket } from 'ws';
-import { joinFrame, SEARCHING_PREFIX, type ServerFrame } from '../../packages/client/src/wire/index.js';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { MatchqClient } from '../../packages/client/src/index.js';
+import { closeAll, signInAll } from './connections.js';
 import type { LoadPlayer } from './players.js';
 import { NumberSeries, percentiles, perSecond, round, type Percentiles, type SecondPoint } from './stats.js';
 
@@ -53,6 +53,13 @@ export interface LoadReport {
   /** Joins the schedule wanted but no idle player could make (too few players for the rate). */
   starvedJoins: number;
   latencyMs: { joinToQueued: Percentiles; joinToMatched: Percentiles };
+  /**
+   * How late the generator's own event loop ran during the run and drain (ms). A frame that
+   * arrives while the loop is busy is read only when it is free again, so this much of each
+   * latency above can be the generator's, not matchq's: sharing the cores with the stack, its
+   * p99 here bounds how far below it a latency p99 can be measured at all.
+   */
+  generatorLoopDelayMs: { p50: number; p99: number; max: number };
   spread: Percentiles & { mean: number | null };
   errors: Record<string, number>;
   disconnects: number;
@@ -64,16 +71,17 @@ type Phase = 'idle' | 'joining' | 'queued';
 
 interface Sim {
   player: LoadPlayer;
-  socket: WebSocket;
+  client: MatchqClient;
   phase: Phase;
   sentAt: number;
   joinId: number;
+  /** Not to be given joins: true until signed in, and from its socket's close or the end of the run. */
   closing: boolean;
 }
 
 /**
- * Drives simulated players over real WebSockets: each signs in, joins, waits for its room
- * and joins again. Joins are paced to `rate` (an even schedule, bursts capped at 50 ms);
+ * Drives simulated players over real WebSockets, each a @matchq/client (connections.ts: its
+ * lean path): each signs in, joins, waits for its room and joins again. Joins are paced to `rate` (an even schedule, bursts capped at 50 ms);
  * latency is from the moment a join frame is sent to the frame that answers it.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
@@ -113,42 +121,40 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       errors: Object.values(errors).reduce((a, b) => a + b, 0),
     });
 
-  function onFrame(sim: Sim, text: string): void {
-    // `searching` is the most frequent frame and carries nothing the report needs.
-    if (text.startsWith(SEARCHING_PREFIX)) return;
-    // Not checked against the schemas: the generator must not spend its CPU on that (the tests do).
-    const frame = JSON.parse(text) as ServerFrame;
-    const now = performance.now();
-    switch (frame.type) {
-      case 'queued':
-        if (sim.phase !== 'joining' || frame.id !== sim.joinId) return; // a resumed ticket after reconnect
-        sim.phase = 'queued';
-        queued += 1;
-        queuedAt.push((sim.sentAt - runStart) / 1000);
-        queuedMs.push(now - sim.sentAt);
-        return;
-      case 'matched': {
-        if (sim.phase === 'idle') return;
-        matched += 1;
-        matchedAt.push((sim.sentAt - runStart) / 1000);
-        matchedMs.push(now - sim.sentAt);
-        const { room } = frame;
-        if (!roomsSeen.has(room.id)) {
-          roomsSeen.add(room.id);
-          spreads.push(room.spread);
-        }
-        return rejoin(sim);
+  /** What the report needs from a player's frames; `searching`, sent most, is left unread by the SDK. */
+  function listen(sim: Sim): void {
+    const { client } = sim;
+    client.on('queued', (frame) => {
+      if (sim.phase !== 'joining' || frame.id !== sim.joinId) return; // a resumed ticket after reconnect
+      sim.phase = 'queued';
+      queued += 1;
+      queuedAt.push((sim.sentAt - runStart) / 1000);
+      queuedMs.push(performance.now() - sim.sentAt);
+    });
+    client.on('matched', ({ room }) => {
+      if (sim.phase === 'idle') return;
+      matched += 1;
+      matchedAt.push((sim.sentAt - runStart) / 1000);
+      matchedMs.push(performance.now() - sim.sentAt);
+      if (!roomsSeen.has(room.id)) {
+        roomsSeen.add(room.id);
+        spreads.push(room.spread);
       }
-      case 'left':
-        if (frame.reason === 'timeout') timeouts += 1;
-        return rejoin(sim);
-      case 'error':
-        bump(frame.code);
-        // `rate_limited` carries no id: it answers the join in flight all the same.
-        if (sim.phase === 'joining' && (frame.id === sim.joinId || frame.id === undefined)) rejoin(sim);
-        return;
-      default:
-    }
+      rejoin(sim);
+    });
+    client.on('left', ({ reason }) => {
+      if (reason === 'timeout') timeouts += 1;
+      rejoin(sim);
+    });
+    client.on('error', (frame) => {
+      bump(frame.code);
+      // `rate_limited` carries no id: it answers the join in flight all the same.
+      if (sim.phase === 'joining' && (frame.id === sim.joinId || frame.id === undefined)) rejoin(sim);
+    });
+    client.on('close', () => {
+      if (!sim.closing) disconnects += 1;
+      sim.closing = true;
+    });
   }
 
   function rejoin(sim: Sim): void {
@@ -156,59 +162,36 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     if (running && !sim.closing) ready.push(sim);
   }
 
-  function connect(player: LoadPlayer, index: number): Promise<void> {
-    const base = options.gateways[index % options.gateways.length]!;
-    return new Promise((resolve) => {
-      const socket = new WebSocket(`${base}/ws?token=${encodeURIComponent(player.token)}`, { perMessageDeflate: false });
-      const sim: Sim = { player, socket, phase: 'idle', sentAt: 0, joinId: 0, closing: false };
-      let hello = false;
-      socket.on('message', (data) => {
-        const text = data.toString();
-        if (!hello) {
-          hello = true;
-          sims.push(sim);
-          ready.push(sim);
-          return resolve();
-        }
-        onFrame(sim, text);
-      });
-      socket.on('unexpected-response', (_req, res) => {
-        connectFailures += 1;
-        bump(`http_${res.statusCode}`);
-        socket.terminate();
-      });
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        if (!hello) {
-          connectFailures += 1;
-          return resolve();
-        }
-        if (!sim.closing) disconnects += 1;
-        sim.closing = true;
-      });
-    });
-  }
-
   // Sign every player in, a bounded number of handshakes at a time.
   const connectStart = performance.now();
-  const concurrency = options.connectConcurrency ?? 200;
-  let nextPlayer = 0;
   let connected = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, players.length) }, async () => {
-      while (nextPlayer < players.length) {
-        const index = nextPlayer++;
-        await connect(players[index]!, index);
-        connected += 1;
-        if (connected % 500 === 0) progress('connect', connected, players.length);
-      }
-    }),
-  );
+  await signInAll(options.gateways, players, {
+    concurrency: options.connectConcurrency ?? 200,
+    open: (client, player) => {
+      const sim: Sim = { player, client, phase: 'idle', sentAt: 0, joinId: 0, closing: true };
+      listen(sim);
+      return sim;
+    },
+    onSignedIn: (sim) => {
+      sim.closing = !sim.client.connected;
+      sims.push(sim);
+      ready.push(sim);
+      connected += 1;
+      if (connected % 500 === 0) progress('connect', connected, players.length);
+    },
+    onFailure: (_sim, status) => {
+      connectFailures += 1;
+      if (status !== undefined) bump(`http_${status}`);
+    },
+  });
   const connectMs = performance.now() - connectStart;
   progress('connect', connected, players.length);
 
   // The run: an even schedule of joins, paced every 5 ms.
   running = true;
+  // Sampled every 10 ms from the first join to the end of the drain.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   runStart = performance.now();
   let sent = 0;
   const endAt = runStart + durationS * 1000;
@@ -227,7 +210,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         sim.phase = 'joining';
         sim.joinId = nextJoinId++;
         sim.sentAt = performance.now();
-        sim.socket.send(joinFrame(mode, region, sim.joinId));
+        sim.client.send({ type: 'join', mode, region, id: sim.joinId });
         joinTimes.push((sim.sentAt - runStart) / 1000);
         joins += 1;
         sent += 1;
@@ -257,28 +240,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     progress('drain', Math.round(options.drainMs - (drainEnd - performance.now())), options.drainMs);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  loopDelay.disable();
   const waiting = sims.filter((sim) => sim.phase === 'queued').length;
   const unanswered = sims.filter((sim) => sim.phase === 'joining').length;
-  for (const sim of sims) {
-    sim.closing = true;
-    sim.socket.close(1000, 'load run over');
-  }
-  await Promise.all(
-    sims.map((sim) =>
-      sim.socket.readyState === WebSocket.CLOSED
-        ? undefined
-        : new Promise((resolve) => {
-            const timer = setTimeout(() => {
-              sim.socket.terminate();
-              resolve(undefined);
-            }, 2000);
-            sim.socket.once('close', () => {
-              clearTimeout(timer);
-              resolve(undefined);
-            });
-          }),
-    ),
-  );
+  for (const sim of sims) sim.closing = true;
+  await closeAll(sims.map((sim) => sim.client));
 
   const spreadValues = spreads.values();
   const seconds = Math.max(1, Math.ceil(durationS));
@@ -302,6 +268,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     joinsPerSecond: round(joins / (runMs / 1000)),
     starvedJoins: starved,
     latencyMs: { joinToQueued: percentiles(queuedMs.values()), joinToMatched: percentiles(matchedMs.values()) },
+    // The histogram counts in ns, from the resolution on: the delay beyond the 10 ms sampling.
+    generatorLoopDelayMs: {
+      p50: round(Math.max(0, loopDelay.percentile(50) / 1e6 - 10)),
+      p99: round(Math.max(0, loopDelay.percentile(99) / 1e6 - 10)),
+      max: round(Math.max(0, loopDelay.max / 1e6 - 10)),
+    },
     spread: { ...percentiles(spreadValues), mean: spreadValues.length ? round(spreadValues.reduce((a, b) => a + b, 0) / spreadValues.length) : null },
     errors,
     disconnects,

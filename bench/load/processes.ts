@@ -15,6 +15,7 @@ function cpuTicks(pid: number): number | null {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]);
   } catch {
+    // The process has exited since it was listed: no figure for it, which the meter shows as none.
     return null;
   }
 }
@@ -24,6 +25,7 @@ export function rssBytes(pid: number): number | null {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : null;
   } catch {
+    // The process has exited: no figure, as for a process never seen.
     return null;
   }
 }
@@ -39,6 +41,7 @@ export function pidsNamed(name: string): number[] {
   try {
     return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
+    // pgrep exits 1 when nothing has the name (that service is not on this machine): none to meter.
     return [];
   }
 }
@@ -83,7 +86,8 @@ export function startMeter(groups: Record<string, () => number[]>, sampleMs = 10
         for (const pid of pids()) ticks += (cpuTicks(pid) ?? 0) - (startTicks.get(pid) ?? 0);
         const cpuSeconds = ticks / TICKS_PER_SECOND;
         result[group] = {
-          cpuSeconds: Math.round(cpuSeconds * 10) / 10,
+          // To the tick (10 ms): the cost per matched player divides it by thousands.
+          cpuSeconds: Math.round(cpuSeconds * 100) / 100,
           cpuShare: Math.round((cpuSeconds / elapsedS) * 100) / 100,
           peakRssMiB: Math.round((peak.get(group) ?? 0) / 1048576),
         };

@@ -4,8 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { checkDb, createDb, type Knex } from '../../common/db.js';
 import type { Config } from '../../common/config.js';
 import { reportHtml } from './chart.js';
+import { cpuCostPerMatchedPlayer, describeCpuCost, type CpuCost } from './cpu-cost.js';
 import { runLoad, type LoadReport } from './generator.js';
 import { createLoadPlayers, removeLoadPlayers } from './players.js';
+import { describeProfiles, profilesByProcess, type ProcessProfile } from './profile-summary.js';
+import { localPort, pidsListeningOn, withDescendants } from './listeners.js';
 import { pidsNamed, startMeter, type MachineUsage } from './processes.js';
 import { progressBar } from './progress.js';
 import { startOwnStack } from './own-stack.js';
@@ -36,6 +39,10 @@ export interface LoadSessionResult {
   seed: number;
   report: LoadReport;
   usage: MachineUsage;
+  /** CPU ms per matched player, by process and in total; null when nobody was matched. */
+  cost: CpuCost | null;
+  /** With --profile: each service's top frames (its profile is written when it stops). */
+  profiles?: ProcessProfile[];
   files?: { json: string; html: string };
 }
 
@@ -44,6 +51,13 @@ export interface LoadSessionResult {
  * given, the run with CPU / RSS metered per process, players and stack removed after.
  */
 export async function runLoadSession(config: Config, options: LoadSessionOptions): Promise<LoadSessionResult> {
+  const result = await runMetered(config, options);
+  // Read once the stack has stopped: each service writes its profile on the way out.
+  if (options.profileDir && result.stack === 'own') result.profiles = profilesByProcess(options.profileDir, 10, Date.parse(result.startedAt));
+  return result;
+}
+
+async function runMetered(config: Config, options: LoadSessionOptions): Promise<LoadSessionResult> {
   const startedAt = new Date().toISOString();
   const tag = `ld${randomBytes(3).toString('hex')}`;
   const own =
@@ -56,11 +70,12 @@ export async function runLoadSession(config: Config, options: LoadSessionOptions
     const players = await createLoadPlayers(db, options.players, options.seed, tag);
     const groups: Record<string, () => number[]> = {
       loadgen: () => [process.pid],
-      rabbitmq: () => pidsNamed('beam.smp'),
-      redis: () => pidsNamed('redis-server'),
-      postgresql: () => pidsNamed('postgres'),
+      rabbitmq: backingService(config.AMQP_URL, 'beam.smp'),
+      redis: backingService(config.REDIS_URL.split(','), 'redis-server'),
+      postgresql: backingService([config.DATABASE_URL], 'postgres'),
     };
-    if (own) for (const name of ['producer', 'matcher', 'notifier', 'recorder']) groups[name] = () => own.pids(name);
+    // Every gateway counts as `producer`; the allocator only when the stack runs one.
+    if (own) for (const name of ['producer', 'matcher', 'notifier', 'recorder', 'allocator']) if (own.pids(name).length) groups[name] = () => own.pids(name);
     const meter = startMeter(groups);
     const report = await runLoad({
       gateways: own ? own.gatewayUrls : options.gateways,
@@ -75,12 +90,26 @@ export async function runLoadSession(config: Config, options: LoadSessionOptions
     bar?.done();
     const usage = meter.stop();
     if (!own) await removeLoadPlayers(db, tag);
-    return { kind: 'load', startedAt, stack: own ? 'own' : 'external', tickMs: own ? options.tickMs : null, seed: options.seed, report, usage };
+    const cost = cpuCostPerMatchedPlayer(usage.groups, report.matched);
+    return { kind: 'load', startedAt, stack: own ? 'own' : 'external', tickMs: own ? options.tickMs : null, seed: options.seed, report, usage, cost };
   } finally {
     bar?.done();
     if (!own) await db?.destroy();
     await own?.stop();
   }
+}
+
+/**
+ * The processes of the backing service the stack uses (its URLs): what listens on their ports on
+ * this machine and everything under it, not every RabbitMQ or Redis a shared machine runs. Only
+ * when none is found here by port (no /proc access) does it fall back to every process named so;
+ * a service on another host is not metered.
+ */
+function backingService(urls: string[], name: string): () => number[] {
+  const ports = urls.map(localPort);
+  if (ports.every((port) => port === undefined)) return () => [];
+  const roots = ports.flatMap((port) => (port === undefined ? [] : pidsListeningOn(port)));
+  return roots.length > 0 ? () => withDescendants(roots) : () => pidsNamed(name);
 }
 
 /** Writes the JSON and the HTML chart of a run into bench/results/. */
@@ -107,9 +136,12 @@ export function describeLoad(result: LoadSessionResult): string {
     `matched players/s   ${r.matchedPerSecond}   (joins/s ${r.joinsPerSecond}, starved joins ${r.starvedJoins})`,
     `join→queued  ms     p50 ${q.p50}  p95 ${q.p95}  p99 ${q.p99}  max ${q.max}`,
     `join→matched ms     p50 ${m.p50}  p95 ${m.p95}  p99 ${m.p99}  max ${m.max}`,
+    `generator's own event-loop delay ms  p50 ${r.generatorLoopDelayMs.p50}  p99 ${r.generatorLoopDelayMs.p99}  max ${r.generatorLoopDelayMs.max} (part of the latencies above)`,
     `rooms ${r.rooms}, spread p50 ${r.spread.p50}  p99 ${r.spread.p99}  mean ${r.spread.mean}`,
     `joins ${r.joins} = queued ${r.queued} + unanswered ${r.unanswered} + refused ${r.joins - r.queued - r.unanswered}; queued → matched ${r.matched}, timeouts ${r.timeouts}, still waiting ${r.waiting}`,
     `errors ${JSON.stringify(r.errors)}, disconnects ${r.disconnects}, connect failures ${r.connectFailures}`,
     `machine busy ${Math.round(usage.busyShare * 100)}%, load ${usage.loadAverage.join(' ')}; CPU cores used: ${cpu}`,
+    ...(result.cost ? [`CPU per matched player ${describeCpuCost(result.cost)}`] : []),
+    ...(result.profiles ? ['top frames per process (--profile, share of its samples):', describeProfiles(result.profiles)] : []),
   ].join('\n');
 }

@@ -24,9 +24,9 @@ export interface QualityShape extends TraceShape {
 }
 
 /**
- * Pooled over enough seeds that every figure rests on 200,000+ players: one sparse trace of two
- * hours holds ~3,600, whose median moves by 1-3% between seeds from chance alone (who happens to
- * arrive next to whom), more than the effects measured; 64 of them move it by about 0.2%.
+ * Pooled over many seeds: one short sparse trace's median moves between seeds from chance alone
+ * (who happens to arrive next to whom) by more than the effects measured; pooled, it holds still.
+ * The figures: docs/matching.md, "What the bench shows".
  */
 export const QUALITY_TRACES: QualityShape[] = [
   { name: 'steady-sparse', seconds: 7200, rate: 0.5, bursty: false, leaveShare: 0.05, seed: 1000, traces: 64 },

@@ -3,6 +3,9 @@
 
   KEYS[1]  ticket hash
   ARGV[1]  ttl in seconds
+  ARGV[2]  '1': nobody is to be told (the player never heard `queued`), so mark it told now;
+           '0': the caller tells `left` through claim-delivery, which marks it told once the
+           socket took the frame (a gateway killed before that leaves it for the reconnect)
 
   Returns: 'cancelled' when this call ended it, otherwise the state that won
   ('matched', 'timeout' or 'cancelled'). A missing hash (Redis restarted empty)
@@ -12,6 +15,9 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if state and state ~= 'queued' then
   return state
 end
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'delivered', '1')
+redis.call('HSET', KEYS[1], 'state', 'cancelled')
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], 'delivered', '1')
+end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 'cancelled'

@@ -2,7 +2,6 @@ import type { ConsumeMessage } from 'amqplib';
 import type { Registry } from 'prom-client';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
 import type { AllocationAnswer, AllocationRoom, AllocationStore } from '../../common/allocation-store.js';
-import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import {
@@ -16,14 +15,21 @@ import {
   type RoomDissolved,
   type RoomEvent,
 } from '../../common/messages.js';
-import { amqpNames } from '../../common/names.js';
+import type { AmqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
-import { topologyFor } from '../../common/topology.js';
+import type { Topology } from '../../common/topology.js';
 import { AllocationAborted, type AllocatorBackend, type Server } from './allocation.js';
 import { createAllocatorMetrics } from './metrics.js';
+import { emptyAllocatorFigures, recordAllocation, recordRetry } from '../../common/allocator-figures.js';
 
 export interface AllocatorDeps {
-  config: Config;
+  /** Milliseconds one room's allocation may take, retries included (ALLOCATOR_BUDGET_MS, default 30000). */
+  budgetMs: number;
+  /** Milliseconds one allocation request may take (ALLOCATOR_TIMEOUT_MS, default 5000). */
+  timeoutMs: number;
+  /** The AMQP names of this namespace (common/names.ts) and the topology asserted on each connect. */
+  names: AmqpNames;
+  topology: Topology;
   amqp: AmqpConnectionManager;
   store: AllocationStore;
   backend: AllocatorBackend;
@@ -51,11 +57,12 @@ const BUSY_RECHECK_MS = 2000;
  * time. Every step is decided in Redis first (common/allocation-store.ts) and acked only once
  * its announcement is confirmed, so a crash anywhere repeats an announcement, never an allocation decision.
  */
-export function createAllocator({ config, amqp, store, backend, logger, registry, holder, clock = Date.now }: AllocatorDeps) {
-  const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const channel = new TopologyChannel(amqp, 'allocator', topologyFor(config));
+export function createAllocator({ budgetMs, timeoutMs, names, topology, amqp, store, backend, logger, registry, holder, clock = Date.now }: AllocatorDeps) {
+  const channel = new TopologyChannel(amqp, 'allocator', topology);
   const metrics = createAllocatorMetrics(registry);
-  const leaseMs = leaseFor(config.ALLOCATOR_BUDGET_MS, config.ALLOCATOR_TIMEOUT_MS);
+  // The same counts for the dashboard, written to Redis by the service's status beat.
+  const figures = emptyAllocatorFigures(clock());
+  const leaseMs = leaseFor(budgetMs, timeoutMs);
   const stopping = new AbortController();
   const waiting = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
@@ -112,24 +119,31 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
         signal: stopping.signal,
         onRetry: ({ reason, detail, attempt, waitMs }) => {
           metrics.retries.inc({ reason });
+          recordRetry(figures, reason);
           logger.info({ room: room.id, reason, detail, attempt, waitMs }, 'allocation retried');
         },
       });
     } catch (error) {
       if (!(error instanceof AllocationAborted)) throw error;
       // Stopping: the room goes back unallocated, and the next allocator need not wait for our lease.
-      await store.yield(ref, starts).catch(() => undefined);
+      await store
+        .yield(ref, starts)
+        .catch((failure: Error) =>
+          logger.warn({ err: failure.message, room: room.id }, 'yielding the allocation failed; the next allocator waits for our lease'),
+        );
       return null;
     }
     const seconds = (performance.now() - started) / 1000;
     if (result.ok) {
       metrics.seconds.observe({ outcome: 'allocated' }, seconds);
       metrics.allocated.inc();
+      recordAllocation(figures, seconds);
       logger.info({ room: room.id, attempts: result.attempts, address: result.server.address }, 'room allocated');
       return store.finish(ref, JSON.stringify(result.server), JSON.stringify({ ...room, server: result.server }));
     }
     metrics.seconds.observe({ outcome: 'failed' }, seconds);
     metrics.failures.inc({ reason: result.reason });
+    recordAllocation(figures, seconds, result.reason);
     logger.warn({ room: room.id, reason: result.reason, detail: result.detail, attempts: result.attempts }, 'allocation failed; releasing the room');
     const decided = await store.fail(ref, starts, result.reason);
     if (decided.action === 'dissolved') {
@@ -188,6 +202,8 @@ export function createAllocator({ config, amqp, store, backend, logger, registry
     get ready(): boolean {
       return channel.connected;
     },
+    /** Rooms allocated and failed since start, for the status beat (the dashboard's figures). */
+    figures,
     /** Stops taking rooms; rooms in flight go back unallocated (their messages unacked, their leases dropped). */
     async stop(): Promise<void> {
       stopping.abort();

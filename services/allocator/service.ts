@@ -5,9 +5,12 @@ import { createAllocationStore } from '../../common/allocation-store.js';
 import { ConfigError, DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
+import { amqpNames, redisKeys } from '../../common/names.js';
 import { closeServer, startOpsServer } from '../../common/ops-http.js';
 import { connectRedis } from '../../common/redis.js';
 import { stopInOrder } from '../../common/run-service.js';
+import { topologyFor } from '../../common/topology.js';
+import { ALLOCATOR_BEAT_MS, createAllocatorPresence } from '../../common/allocator-figures.js';
 import { createAllocator } from './allocator.js';
 import { createBackend } from './backends.js';
 
@@ -20,9 +23,28 @@ export async function startAllocatorService(config: Config, logger?: Logger) {
   if (!backend) throw new ConfigError('invalid ALLOCATOR: none; the allocator needs ALLOCATOR=http or ALLOCATOR=agones');
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const redis = await connectRedis(config.REDIS_URL, logger);
+  // AMQP names and Redis keys, built once for every component of this process.
+  const names = amqpNames(config.MATCHQ_NAMESPACE);
+  const keys = redisKeys(config.MATCHQ_NAMESPACE);
   const registry = createRegistry('allocator', holder);
-  const allocator = createAllocator({ config, amqp, store: createAllocationStore(redis, config.MATCHQ_NAMESPACE), backend, logger, registry, holder });
+  const allocator = createAllocator({
+    budgetMs: config.ALLOCATOR_BUDGET_MS,
+    timeoutMs: config.ALLOCATOR_TIMEOUT_MS,
+    names,
+    topology: topologyFor(config, names),
+    amqp,
+    store: createAllocationStore(redis, keys),
+    backend,
+    logger,
+    registry,
+    holder,
+  });
   await allocator.start();
+  // Its figures for every gateway's dashboard, in Redis every second.
+  const presence = createAllocatorPresence(redis, keys, holder);
+  const beat = () => presence.beat(allocator.figures).catch((error: Error) => logger.warn({ err: error.message }, 'writing the allocator status failed'));
+  await beat();
+  const beating = setInterval(() => void beat(), ALLOCATOR_BEAT_MS);
   const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.allocator }, registry, () => ({
     rabbitmq: allocator.ready,
     redis: redis.status === 'ready',
@@ -30,6 +52,20 @@ export async function startAllocatorService(config: Config, logger?: Logger) {
   return {
     allocator,
     port: (server.address() as AddressInfo).port,
-    stop: () => stopInOrder([() => closeServer(server), () => allocator.stop(), () => backend.close(), () => amqp.close(), () => redis.quit()]),
+    stop: () =>
+      stopInOrder(
+        [
+          () => closeServer(server),
+          () => allocator.stop(),
+          async () => {
+            clearInterval(beating);
+            await presence.leave();
+          },
+          () => backend.close(),
+          () => amqp.close(),
+          () => redis.quit(),
+        ],
+        logger,
+      ),
   };
 }

@@ -44,6 +44,7 @@ export async function postJson(
         size += chunk.byteLength;
         if (size > MAX_ANSWER_BYTES) {
           oversized = true;
+          // The rest of the body is dropped either way: a cancel that fails (the stream already ended) leaves nothing to free.
           await response.body.cancel().catch(() => undefined);
           break;
         }
@@ -68,6 +69,7 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    // Not JSON is an answer too: the caller judges undefined (and logs the excerpt).
     return undefined;
   }
 }

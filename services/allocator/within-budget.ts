@@ -47,6 +47,7 @@ export async function withinBudget(
     try {
       await sleep(waitMs, undefined, { signal: outer });
     } catch {
+      // sleep rejects only when `outer` aborts (the allocator stopping): that is the AllocationAborted the caller handles.
       throw new AllocationAborted('allocation aborted');
     }
   }

@@ -1,17 +1,29 @@
 import type { Registry } from 'prom-client';
+import type { ConsumeMessage } from 'amqplib';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
-import { poolsOf, type Config } from '../../common/config.js';
+import { poolsOf } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
-import { amqpNames } from '../../common/names.js';
-import { emptyFigures, recordRoom } from '../../common/room-figures.js';
+import type { AmqpNames } from '../../common/names.js';
+import { emptyFigures, recordProposal, recordRoom } from '../../common/room-figures.js';
 import type { ProposalStore } from '../../common/proposal-store.js';
 import type { TicketStore } from '../../common/ticket-store.js';
-import { topologyFor } from '../../common/topology.js';
+import type { Topology } from '../../common/topology.js';
+import type { MatchConfig } from '../../core/types.js';
 import { createMatcherMetrics } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
 
 export interface MatcherDeps {
-  config: Config;
+  /** The matching rule: its modes and regions are the pools (MATCH_CONFIG). */
+  match: MatchConfig;
+  /** This matcher's id, the prefix of its consumer tags and the owner its heartbeat reports (MATCHER_ID). */
+  matcherId: string;
+  /** Milliseconds between two ticks (TICK_MS, default 1000). */
+  tickMs: number;
+  /** Final rooms go to allocation (ALLOCATOR is not none) instead of straight to the rooms exchange. */
+  allocation: boolean;
+  /** The AMQP names of this namespace (common/names.ts) and the topology asserted on each connect. */
+  names: AmqpNames;
+  topology: Topology;
   amqp: AmqpConnectionManager;
   store: TicketStore;
   /** The ready check's Redis side, for modes with `accept`. */
@@ -25,16 +37,31 @@ export interface MatcherDeps {
  * The matcher: schedules a tick of every pool it owns each TICK_MS and follows ownership
  * (consume a pool's queue, or hand it back). What a pool does at a tick is its PoolWorker's.
  */
-export function createMatcher({ config, amqp, store, proposals, logger, registry, clock = Date.now }: MatcherDeps) {
-  const names = amqpNames(config.MATCHQ_NAMESPACE);
+export function createMatcher({
+  match,
+  matcherId,
+  tickMs,
+  allocation,
+  names,
+  topology,
+  amqp,
+  store,
+  proposals,
+  logger,
+  registry,
+  clock = Date.now,
+}: MatcherDeps) {
   const figures = emptyFigures(clock());
   const workers: PoolWorker[] = [];
+  /** Each pool's worker by the consumer tag of its queue's deliveries. */
+  const byConsumerTag = new Map<string, PoolWorker>();
+  const workerOf = (message: ConsumeMessage) => byConsumerTag.get(message.fields.consumerTag);
   const metrics = createMatcherMetrics(registry, () => new Map(workers.map((worker) => [worker.key, worker.intake.pool.size])));
 
   const channel = new TopologyChannel(
     amqp,
     'matcher',
-    topologyFor(config),
+    topology,
     undefined,
     () => {
       // The broker redelivers every unacked request to whichever matcher consumes next.
@@ -42,13 +69,28 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
       logger.warn('channel reopened; pools rebuilt from redeliveries');
     },
     logger,
+    {
+      // Every delivery of this channel comes through consume (the pools' queues): the acks of a
+      // turn (a tick's confirmed rooms) go out together, a run of them as one multiple ack.
+      coalesceAcks: true,
+      onAckFlush: ({ frames, messages, requeued }) => {
+        metrics.ackFrames.inc(frames);
+        metrics.acked.inc(messages);
+        if (requeued > 0) metrics.requeuedToPass.inc(requeued);
+      },
+      // A pool holds its waiting tickets' joins unacked: a multiple ack may pass them by requeuing them.
+      passHeld: {
+        mayRequeue: (message) => workerOf(message)?.mayRequeue(message) ?? false,
+        requeued: (message) => workerOf(message)?.requeued(message),
+      },
+    },
   );
-  for (const { mode, region } of poolsOf(config.match)) {
+  for (const { mode, region } of poolsOf(match)) {
     workers.push(
       new PoolWorker({
         mode,
         region,
-        rule: config.match.modes[mode]!,
+        rule: match.modes[mode]!,
         channel,
         store,
         proposals,
@@ -56,8 +98,10 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
         logger,
         metrics,
         clock,
-        allocation: config.ALLOCATOR !== 'none',
+        allocation,
+        requeueToPass: topology.queues.find((queue) => queue.name === names.pool(mode, region))?.arguments['x-queue-type'] === 'classic',
         onRoom: (event) => recordRoom(figures, event, clock()),
+        onProposal: (outcome) => recordProposal(figures, outcome),
       }),
     );
   }
@@ -77,7 +121,8 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
     );
   }
 
-  const consumerTag = (worker: PoolWorker) => `${config.MATCHER_ID}.${worker.key}`;
+  const consumerTag = (worker: PoolWorker) => `${matcherId}.${worker.key}`;
+  for (const worker of workers) byConsumerTag.set(consumerTag(worker), worker);
 
   async function acquire(worker: PoolWorker): Promise<void> {
     worker.owned = true;
@@ -107,7 +152,7 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
     if (stopped) return;
     timer = setTimeout(() => {
       serially(tick).finally(schedule);
-    }, config.TICK_MS);
+    }, tickMs);
   }
 
   return {
@@ -115,7 +160,7 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
     async start(): Promise<void> {
       await channel.waitForSetup();
       schedule();
-      logger.info({ pools: workers.map((worker) => worker.key), tickMs: config.TICK_MS }, 'matcher started');
+      logger.info({ pools: workers.map((worker) => worker.key), tickMs }, 'matcher started');
     },
     /** Consumes exactly the pools in `wanted` (keys MODE.REGION), releasing the others. */
     own(wanted: Set<string>): Promise<void> {
@@ -130,10 +175,12 @@ export function createMatcher({ config, amqp, store, proposals, logger, registry
     figures,
     /** Every pool of the config, by key. */
     poolKeys: workers.map((worker) => worker.key),
+    /** Every pool of the config, by mode and region. */
+    poolList: workers.map(({ intake }) => ({ mode: intake.mode, region: intake.region })),
     /** Runs one tick now; the tests drive the matcher this way. */
     tick: () => serially(tick),
     /** The pools this matcher owns, with their figures. */
-    pools: () => owned().map((worker) => worker.status(config.MATCHER_ID)),
+    pools: () => owned().map((worker) => worker.status(matcherId)),
     get ready(): boolean {
       return channel.connected;
     },

@@ -29,6 +29,12 @@ export function createMatcherMetrics(registry: Registry, poolSizes: () => Map<st
       labelNames: ['pool'],
       registers,
     }),
+    reclaimedRooms: new Counter({
+      name: 'matchq_reclaimed_rooms_total',
+      help: 'Rooms claimed again after Redis lost the pool data, by outcome (claimed, lost: its other tickets went back to the pool)',
+      labelNames: ['pool', 'outcome'],
+      registers,
+    }),
     waitSeconds: new Histogram({
       name: 'matchq_wait_seconds',
       help: 'Wait from join to room',
@@ -57,6 +63,17 @@ export function createMatcherMetrics(registry: Registry, poolSizes: () => Map<st
       registers,
     }),
     deadLetters: new Counter({ name: 'matchq_dead_letters_total', help: 'Messages moved to the dead queue', registers }),
+    ackFrames: new Counter({
+      name: 'matchq_ack_frames_total',
+      help: 'AMQP ack frames sent (a multiple ack settles a run of requests in one), and the requeues that let a run pass held joins',
+      registers,
+    }),
+    acked: new Counter({ name: 'matchq_acked_requests_total', help: 'Requests acked', registers }),
+    requeuedToPass: new Counter({
+      name: 'matchq_requeued_to_pass_total',
+      help: 'Held joins requeued (nack, requeue: delivered again at once) so that a multiple ack could pass them',
+      registers,
+    }),
   };
 }
 

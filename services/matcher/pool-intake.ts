@@ -39,6 +39,14 @@ export class PoolIntake {
   readonly held = new Map<string, HeldRequest>();
   /** Leaves seen before their join (possible after a redelivery), kept until the join shows up. */
   private readonly leftEarly = new Map<string, number>();
+  /**
+   * Tickets whose leave came while they sat in a room in flight (a decline of a proposed room,
+   * told `left declined` at once by the gateway): Redis decides their end, unless it loses the
+   * room (a restart, empty), and then they must not wait again.
+   */
+  private readonly leftInRoom = new Set<string>();
+  /** The ticket of each held delivery, for the ack coalescer's question about a delivery (PoolWorker.mayRequeue). */
+  private readonly ticketOfMessage = new WeakMap<ConsumeMessage, string>();
 
   constructor(
     readonly mode: string,
@@ -67,6 +75,7 @@ export class PoolIntake {
     this.pool.add(ticket);
     const names = request.members && new Map(request.members.map((member) => [member.playerId, member.name]));
     this.held.set(request.ticketId, { message, generation, name: request.name, ticket, ...(names && { names }) });
+    this.ticketOfMessage.set(message, request.ticketId);
     return 'kept';
   }
 
@@ -75,7 +84,27 @@ export class PoolIntake {
     if (this.held.has(request.ticketId)) return 'duplicate';
     const names = request.members && new Map(request.members.map((member) => [member.playerId, member.name]));
     this.held.set(request.ticketId, { message, generation, name: request.name, ticket: ticketOf(request, this.rule), ...(names && { names }) });
+    this.ticketOfMessage.set(message, request.ticketId);
     return 'kept';
+  }
+
+  /** The held request whose delivery this is, if it is the one held now (not one requeued or settled). */
+  heldFor(message: ConsumeMessage): HeldRequest | undefined {
+    const ticketId = this.ticketOfMessage.get(message);
+    const held = ticketId === undefined ? undefined : this.held.get(ticketId);
+    return held?.message === message ? held : undefined;
+  }
+
+  /** The ticket held on this delivery, if any. */
+  ticketIdHeldOn(message: ConsumeMessage): string | undefined {
+    return this.heldFor(message) ? this.ticketOfMessage.get(message) : undefined;
+  }
+
+  /** The same join delivered again (a requeue of ours): the held request now stands on the new delivery, the ticket unchanged. */
+  redeliveredAs(held: HeldRequest, ticketId: string, message: ConsumeMessage, generation: number): void {
+    held.message = message;
+    held.generation = generation;
+    this.ticketOfMessage.set(message, ticketId);
   }
 
   /** A held ticket whose proposed room dissolved goes back to the pool with its original join time. */
@@ -86,7 +115,8 @@ export class PoolIntake {
 
   /**
    * A leave: the waiting ticket leaves the pool and its join can be acked. A ticket inside
-   * a room being claimed stays: the Redis claim decides which of the two won.
+   * a room being claimed or proposed stays: Redis decides which of the two won (`hasLeft`
+   * remembers the leave, for a room Redis loses).
    */
   withdraw(ticketId: string, now: number): HeldRequest | undefined {
     if (this.pool.remove(ticketId)) {
@@ -94,8 +124,14 @@ export class PoolIntake {
       this.held.delete(ticketId);
       return held;
     }
-    if (!this.held.has(ticketId)) this.leftEarly.set(ticketId, now);
+    if (this.held.has(ticketId)) this.leftInRoom.add(ticketId);
+    else this.leftEarly.set(ticketId, now);
     return undefined;
+  }
+
+  /** Whether the ticket's leave came while it sat in a room in flight. */
+  hasLeft(ticketId: string): boolean {
+    return this.leftInRoom.has(ticketId);
   }
 
   /** Removes and returns the held requests of tickets that ended. */
@@ -105,6 +141,7 @@ export class PoolIntake {
       const held = this.held.get(ticketId);
       if (held) released.push(held);
       this.held.delete(ticketId);
+      this.leftInRoom.delete(ticketId);
     }
     return released;
   }
@@ -125,5 +162,6 @@ export class PoolIntake {
   reset(): void {
     for (const ticketId of this.held.keys()) this.pool.remove(ticketId);
     this.held.clear();
+    this.leftInRoom.clear();
   }
 }

@@ -10,7 +10,10 @@ import type { SerializedRoom } from './pool-outbox.js';
 import { ticketIdsOf } from './room-event.js';
 
 /** What a pool's ready check needs of Redis: the real ProposalStore, or its in-memory twin in unit tests. */
-export type ProposalPort = Pick<ProposalStore, 'propose' | 'step' | 'get' | 'pending' | 'decided' | 'settle' | 'setCooldown'>;
+export type ProposalPort = Pick<ProposalStore, 'propose' | 'step' | 'get' | 'getHeld' | 'pending' | 'decided' | 'settle' | 'setCooldown'>;
+
+/** How long a new owner waits for the redelivered joins of a final room before sending it on without them. */
+export const JOINS_WAIT_MS = 10_000;
 
 export interface PoolProposalsDeps {
   intake: PoolIntake;
@@ -24,7 +27,11 @@ export interface PoolProposalsDeps {
   /** Sends a final room on its way: to the rooms exchange, or with an allocator to allocation (the pool worker's own way). */
   sendFinal: (roomId: string, json: string, ticketIds: string[]) => Promise<void>;
   onRoom?: (event: RoomEvent) => void;
+  /** Beside each ready-check counter (the heartbeat's figures, for the dashboard): proposed, accepted, or dissolved with its reason. */
+  onProposal?: (outcome: ProposalOutcome) => void;
 }
+
+export type ProposalOutcome = 'proposed' | 'accepted' | RoomDissolved['reason'];
 
 /** A proposal whose outcome Redis lost (it restarted empty) is given up this long after its deadline. */
 const LOST_GRACE_MS = 5000;
@@ -40,6 +47,8 @@ const LOST_GRACE_MS = 5000;
 export class PoolProposals {
   /** Proposals this owner made or recovered: deadline and tickets, to give up one Redis lost. */
   private readonly known = new Map<string, { deadline: number; ticketIds: string[] }>();
+  /** Final rooms waiting for their tickets' joins to be redelivered, since when (ms). */
+  private readonly awaitingJoins = new Map<string, number>();
   /** `found` announcements the broker has not confirmed yet. */
   private unfound: RoomProposal[] = [];
   /** Set until the proposals pending in Redis were announced again after taking the pool over. */
@@ -51,8 +60,8 @@ export class PoolProposals {
     return this.known.size;
   }
 
-  /** Proposes claimed rooms in Redis; per room, the indexes of the tickets it lost (empty: proposed). */
-  async propose(rooms: SerializedRoom[], now: number): Promise<number[][]> {
+  /** Proposes claimed rooms in Redis under the pool's epoch as last read; per room, the indexes of the tickets it lost (empty: proposed). */
+  async propose(rooms: SerializedRoom[], now: number, epoch: string): Promise<number[][]> {
     const { intake, store } = this.deps;
     const deadline = now + this.deps.accept.seconds * 1000;
     const lost = await store.propose(
@@ -68,11 +77,13 @@ export class PoolProposals {
           deadline,
         };
       }),
+      epoch,
     );
     rooms.forEach(({ event }, index) => {
       if (lost[index]!.length > 0) return;
       this.known.set(event.id, { deadline, ticketIds: ticketIdsOf(event) });
       this.deps.metrics.proposals.inc({ pool: intake.key });
+      this.deps.onProposal?.('proposed');
       this.unfound.push(proposalOf(event, deadline));
     });
     return lost;
@@ -114,6 +125,12 @@ export class PoolProposals {
    * Whether a matched ticket's room came from a proposal, which its decided entry publishes
    * (final) or already published (announced): a redelivered join must not publish it again.
    */
+  /** A final room not sent on yet: its redelivered joins are to be held, so it goes on with them. */
+  async finalNotSent(roomId: string): Promise<boolean> {
+    const { intake, store } = this.deps;
+    return (await store.get(intake.mode, intake.region, roomId))?.phase === 'final';
+  }
+
   async publishesItself(roomId: string): Promise<boolean> {
     const { intake, store } = this.deps;
     const proposal = await store.get(intake.mode, intake.region, roomId);
@@ -158,7 +175,10 @@ export class PoolProposals {
     await Promise.all(
       decided.map(async (roomId) => {
         try {
-          const proposal = await store.get(intake.mode, intake.region, roomId);
+          // Acted on only once a replica holds the decision (ACCEPT_WAIT_MS): a final room published
+          // from a primary that then died unreplicated went to its players while Redis, after the
+          // failover, still waited on an accept (the room then dissolved too, at its deadline).
+          const proposal = await store.getHeld(intake.mode, intake.region, roomId);
           if (!proposal) await store.settle(intake.mode, intake.region, roomId);
           else if (proposal.phase === 'final') await this.publishFinal(proposal, now);
           else if (proposal.phase === 'dissolved') await this.announceDissolved(proposal);
@@ -175,9 +195,21 @@ export class PoolProposals {
    * allocator to allocation, which then owns its way to the players), then its joins are acked.
    */
   private async publishFinal(proposal: StoredProposal, now: number): Promise<void> {
-    const { intake, store, metrics, ackAll, onRoom, sendFinal } = this.deps;
+    const { intake, store, metrics, ackAll, onRoom, sendFinal, logger } = this.deps;
     // A party's members hold one seat each on the party's one ticket.
     const ticketIds = [...new Set(proposal.seats.map((seat) => seat.ticketId))];
+    // An owner that took the pool over holds the room's joins only once the broker redelivered
+    // them (they stay unacked until this publish). Sent on without them, a room the allocator
+    // then releases could not put its tickets back in the pool: they would wait in Redis, in no
+    // pool, forever. So wait for them, a while (the chaos run found this after a kill -9).
+    const missing = ticketIds.filter((ticketId) => !intake.held.has(ticketId));
+    if (missing.length > 0) {
+      const since = this.awaitingJoins.get(proposal.roomId) ?? now;
+      this.awaitingJoins.set(proposal.roomId, since);
+      if (now - since < JOINS_WAIT_MS) return;
+      logger.warn({ room: proposal.roomId, missing }, 'a final room goes on without the joins of some tickets; they were not redelivered in time');
+    }
+    this.awaitingJoins.delete(proposal.roomId);
     await sendFinal(proposal.roomId, proposal.json, ticketIds);
     ackAll(intake.release(ticketIds));
     const answer = await store.step(intake.mode, intake.region, proposal.roomId, 'announce', now);
@@ -186,6 +218,7 @@ export class PoolProposals {
     const event = JSON.parse(proposal.json) as RoomEvent;
     const pool = intake.key;
     metrics.proposalsAccepted.inc({ pool });
+    this.deps.onProposal?.('accepted');
     metrics.rooms.inc({ pool });
     metrics.matchedPlayers.inc({ pool }, event.players.length);
     metrics.spread.observe({ pool }, event.spread);
@@ -218,10 +251,17 @@ export class PoolProposals {
     await store.settle(intake.mode, intake.region, proposal.roomId);
     for (const ticketId of requeued) intake.requeue(ticketId);
     ackAll(intake.release(ended));
-    if (this.known.delete(proposal.roomId)) metrics.proposalsDissolved.inc({ pool: intake.key, reason });
+    if (this.known.delete(proposal.roomId)) {
+      metrics.proposalsDissolved.inc({ pool: intake.key, reason });
+      this.deps.onProposal?.(reason);
+    }
   }
 
-  /** Redis restarted empty under a proposal: its tickets count as queued there, so they wait here again. */
+  /**
+   * Redis restarted empty under a proposal: its tickets count as queued there, so they wait here
+   * again; but not one whose player declined (its gateway said `left declined` and sent a leave):
+   * that decision went with Redis, and the ticket ends here, its join acked.
+   */
   private async giveUpLost(now: number): Promise<void> {
     const { intake, store } = this.deps;
     for (const [roomId, { deadline, ticketIds }] of this.known) {
@@ -229,10 +269,13 @@ export class PoolProposals {
       try {
         if (await store.get(intake.mode, intake.region, roomId)) continue;
       } catch {
+        // Redis away: look again next tick. Not logged here: the tick's own Redis calls report the outage.
         return;
       }
       this.known.delete(roomId);
-      for (const ticketId of ticketIds) intake.requeue(ticketId);
+      const left = ticketIds.filter((ticketId) => intake.hasLeft(ticketId));
+      for (const ticketId of ticketIds) if (!intake.hasLeft(ticketId)) intake.requeue(ticketId);
+      this.deps.ackAll(intake.release(left));
       this.deps.logger.warn({ room: roomId, pool: intake.key }, 'a proposal was lost from Redis; its tickets wait again');
     }
   }

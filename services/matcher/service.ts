@@ -7,7 +7,9 @@ import { closeServer, sendJson, startOpsServer } from '../../common/ops-http.js'
 import { connectRedis } from '../../common/redis.js';
 import { stopInOrder } from '../../common/run-service.js';
 import { createProposalStore } from '../../common/proposal-store.js';
+import { amqpNames, redisKeys } from '../../common/names.js';
 import { createTicketStore } from '../../common/ticket-store.js';
+import { topologyFor } from '../../common/topology.js';
 import { createMatcher } from './matcher.js';
 import { startMembership } from './membership.js';
 
@@ -16,17 +18,25 @@ export async function startMatcherService(config: Config, logger?: Logger) {
   logger ??= createLogger('matcher', config.LOG_LEVEL, { matcherId: config.MATCHER_ID });
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const redis = await connectRedis(config.REDIS_URL, logger);
+  // AMQP names and Redis keys, built once for every component of this process.
+  const names = amqpNames(config.MATCHQ_NAMESPACE);
+  const keys = redisKeys(config.MATCHQ_NAMESPACE);
   const registry = createRegistry('matcher', config.MATCHER_ID);
   const matcher = createMatcher({
-    config,
+    match: config.match,
+    matcherId: config.MATCHER_ID,
+    tickMs: config.TICK_MS,
+    allocation: config.ALLOCATOR !== 'none',
+    names,
+    topology: topologyFor(config, names),
     amqp,
-    store: createTicketStore(redis, config.MATCHQ_NAMESPACE),
-    proposals: createProposalStore(redis, config.MATCHQ_NAMESPACE),
+    store: createTicketStore(redis, keys),
+    proposals: createProposalStore(redis, keys, { acceptWaitMs: config.ACCEPT_WAIT_MS }),
     logger,
     registry,
   });
   await matcher.start();
-  const membership = startMembership(redis, config.MATCHQ_NAMESPACE, config.MATCHER_ID, matcher, logger);
+  const membership = startMembership(redis, keys, config.MATCHER_ID, matcher, logger);
   await membership.first;
   const server = await startOpsServer(
     config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.matcher },
@@ -48,6 +58,6 @@ export async function startMatcherService(config: Config, logger?: Logger) {
     port,
     membership,
     // Leave the live set first, so the other matchers take our pools as we hand them back.
-    stop: () => stopInOrder([() => membership.stop(), () => closeServer(server), () => matcher.stop(), () => amqp.close(), () => redis.quit()]),
+    stop: () => stopInOrder([() => membership.stop(), () => closeServer(server), () => matcher.stop(), () => amqp.close(), () => redis.quit()], logger),
   };
 }

@@ -1,7 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { Counter, type Registry } from 'prom-client';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
-import type { Config } from '../../common/config.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import {
@@ -22,18 +21,24 @@ import {
   type RoomProposal,
   type TicketTimeout,
 } from '../../common/messages.js';
-import { amqpNames } from '../../common/names.js';
+import type { AmqpNames } from '../../common/names.js';
 import { firstDeliveryOf, retryLater } from '../../common/retry-later.js';
-import { unclaimedReason } from '../../common/room-claims.js';
-import type { TicketStore } from '../../common/ticket-store.js';
-import { topologyFor } from '../../common/topology.js';
+import { checkClaim, checkDissolved, checkTimeout, unclaimedFate, type ClaimVerdict } from '../../common/room-claims.js';
+import type { GatewayRoute, TicketStore } from '../../common/ticket-store.js';
+import type { Topology } from '../../common/topology.js';
+import { createDeliveryBatcher } from './delivery-batcher.js';
 
 export interface NotifierDeps {
-  config: Config;
+  /** The AMQP names of this namespace (common/names.ts) and the topology asserted on each connect. */
+  names: AmqpNames;
+  topology: Topology;
+  /** Every pool of the config (common/config.ts poolsOf): their Redis epochs are dated at start and on reconnect. */
+  pools: { mode: string; region: string }[];
   amqp: AmqpConnectionManager;
   store: TicketStore;
   logger: Logger;
   registry: Registry;
+  clock?: () => number;
 }
 
 /**
@@ -50,10 +55,19 @@ const PREFETCH = 64;
  * Routes each outcome (a room, a timeout) to the gateway that holds each player's socket.
  * A player with no socket is not lost: the outcome waits in Redis for their reconnect.
  */
-export function createNotifier({ config, amqp, store, logger, registry }: NotifierDeps) {
-  const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const channel = new TopologyChannel(amqp, 'notifier', topologyFor(config), undefined, undefined, logger);
-  const retry = { queue: names.notifier, dead: names.dead, logger };
+export function createNotifier({ names, topology, pools, amqp, store, logger, registry, clock = Date.now }: NotifierDeps) {
+  const ackFrames = new Counter({
+    name: 'matchq_notifier_ack_frames_total',
+    help: 'AMQP ack frames sent for the outcomes taken off the queue (a multiple ack settles a run of them in one)',
+    registers: [registry],
+  });
+  // Every delivery of this channel comes through consume: the acks of one turn go out together,
+  // a run of them as one multiple ack (common/ack-coalescer.ts).
+  const channel = new TopologyChannel(amqp, 'notifier', topology, undefined, undefined, logger, {
+    coalesceAcks: true,
+    onAckFlush: ({ frames }) => ackFrames.inc(frames),
+  });
+  const retry = { queue: names.notifier, dead: names.dead, logger, clock };
   const routed = new Counter({ name: 'matchq_notifier_deliveries_total', help: 'Outcomes routed to gateways', labelNames: ['kind'], registers: [registry] });
   const duplicates = new Counter({
     name: 'matchq_notifier_duplicate_rooms_total',
@@ -66,55 +80,100 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
     registers: [registry],
   });
 
-  const sendTo = (gatewayId: string, body: Delivery) =>
-    // Gateway queues are transient by design: an outcome is durable in Redis, not in flight.
-    channel.publish(names.deliveries, gatewayId, encode(body), { persistent: false });
+  const awaitingClaim = new Counter({
+    name: 'matchq_notifier_rooms_awaiting_claim_total',
+    help: 'Times a room or timeout was held back because Redis may have lost its claim (it lost its data); retried until its matcher makes it again',
+    registers: [registry],
+  });
 
-  /** Routes the room; false when some player had no gateway and the room is young enough to retry. */
-  async function routeRoom(room: RoomEvent, raw: Buffer, firstDelivery: number): Promise<boolean> {
+  /**
+   * What a room or timeout no matcher decided comes to: why it is retried while Redis may have lost
+   * its decision (`what` the matcher will do again), or a throw that dead-letters it.
+   */
+  function holdBack(verdict: Extract<ClaimVerdict, { claimed: false }>, message: ConsumeMessage, what: string): string {
+    if (unclaimedFate(verdict, message) === 'dead') throw new InvalidMessage(verdict.reason);
+    awaitingClaim.inc();
+    return `${verdict.reason}; waiting for its matcher to ${what}`;
+  }
+
+  const messages = new Counter({
+    name: 'matchq_notifier_delivery_messages_total',
+    help: 'AMQP messages published to gateways, each one delivery or a batch of those routed to one gateway in one event-loop turn',
+    registers: [registry],
+  });
+
+  const batcher = createDeliveryBatcher((gatewayId, content) => {
+    messages.inc();
+    // Gateway queues are transient by design: an outcome is durable in Redis, not in flight.
+    return channel.publish(names.deliveries, gatewayId, content, { persistent: false });
+  });
+
+  /** The players of an outcome grouped by gateway; a gateway takes batches only if every entry routing there says so. */
+  function byGatewayOf(playerIds: string[], routes: (GatewayRoute | null)[]): Map<string, { playerIds: string[]; batches: boolean }> {
+    const byGateway = new Map<string, { playerIds: string[]; batches: boolean }>();
+    routes.forEach((route, index) => {
+      if (!route) return unrouted.inc();
+      const forGateway = byGateway.get(route.gatewayId);
+      if (forGateway) {
+        forGateway.playerIds.push(playerIds[index]!);
+        forGateway.batches &&= route.batches;
+      } else byGateway.set(route.gatewayId, { playerIds: [playerIds[index]!], batches: route.batches });
+    });
+    return byGateway;
+  }
+
+  /**
+   * Routes the room; false when some player had no gateway and the room is young enough to retry.
+   * A room no matcher claimed (forged by anyone who may publish on the rooms exchange) reaches no
+   * one: it is dead-lettered, after a few retries when Redis may have lost a real claim.
+   */
+  async function routeRoom(room: RoomEvent, message: ConsumeMessage, firstDelivery: number): Promise<boolean | string> {
     const playerIds = room.players.map((player) => player.playerId);
-    // One round trip for both (the connection auto-pipelines): a room already routed is rare.
-    const [notified, gateways, unclaimed] = await Promise.all([
+    // One round trip for all three (the connection auto-pipelines): a room already routed is rare.
+    const [notified, routes, verdict] = await Promise.all([
       store.roomNotified(room.mode, room.region, room.id),
-      store.gatewaysOf(playerIds),
-      unclaimedReason(store, room),
+      store.routesOf(playerIds),
+      checkClaim(store, room),
     ]);
     if (notified) {
       duplicates.inc();
       return true;
     }
-    // A room no matcher claimed (forged by anyone who may publish on the rooms exchange) reaches no one.
-    if (unclaimed) throw new InvalidMessage(unclaimed);
-    const byGateway = new Map<string, string[]>();
-    gateways.forEach((gatewayId, index) => {
-      if (!gatewayId) return unrouted.inc();
-      byGateway.set(gatewayId, [...(byGateway.get(gatewayId) ?? []), playerIds[index]!]);
-    });
-    await Promise.all([...byGateway].map(([gatewayId, ids]) => sendRoomTo(gatewayId, raw, ids)));
+    if (!verdict.claimed) return holdBack(verdict, message, 'claim it again');
+    const byGateway = byGatewayOf(playerIds, routes);
+    // A room delivery around the room's bytes as they came: the room is not serialised again.
+    await Promise.all([...byGateway].map(([gatewayId, { playerIds: ids, batches }]) => batcher.send(gatewayId, roomDelivery(ids, message.content), batches)));
     routed.inc({ kind: 'room' }, byGateway.size);
     // Gateways drop a room they already delivered, so routing it again is harmless.
-    if (gateways.includes(null) && Date.now() - firstDelivery < UNROUTED_RETRY_MS) return false;
+    if (routes.includes(null) && clock() - firstDelivery < UNROUTED_RETRY_MS) return false;
     await store.markRoomNotified(room.mode, room.region, room.id);
     return true;
   }
 
-  /** A room delivery around the room's bytes as they came: the room is not serialised again. */
-  const sendRoomTo = (gatewayId: string, raw: Buffer, playerIds: string[]) =>
-    channel.publish(names.deliveries, gatewayId, roomDelivery(playerIds, raw), { persistent: false });
-
   /**
    * Routes the timeout to the gateway of its player (a party's ticket: of each member); false
-   * when someone had no gateway and the timeout was first delivered recently enough to retry.
-   * Gateways tell each player once, so routing it again is harmless.
+   * when someone had no gateway and the timeout was first delivered recently enough to retry
+   * (why, when it waits for its matcher). Gateways tell each player once, so routing it again is
+   * harmless.
    */
-  async function routeTimeout(timeout: TicketTimeout, firstDelivery: number): Promise<boolean> {
-    const gateways = await store.gatewaysOf(timeout.playerIds ?? [timeout.playerId]);
-    const targets = new Set(gateways.filter((gatewayId): gatewayId is string => gatewayId !== null));
-    await Promise.all([...targets].map((gatewayId) => sendTo(gatewayId, { kind: 'timeout', timeout })));
+  async function routeTimeout(timeout: TicketTimeout, message: ConsumeMessage, firstDelivery: number): Promise<boolean | string> {
+    const stamp = Number(message.properties.timestamp);
+    const [routes, verdict] = await Promise.all([
+      store.routesOf(timeout.playerIds ?? [timeout.playerId]),
+      // An AMQP timestamp is whole seconds: the latest instant it may stand for, so a timeout made
+      // in the second Redis's data began is never taken for one made before.
+      checkTimeout(store, timeout, Number.isFinite(stamp) ? stamp * 1000 + 999 : null),
+    ]);
+    // A timeout no matcher decided (forged) tells no one; one Redis may have lost waits for its matcher.
+    if (!verdict.claimed) return holdBack(verdict, message, 'end it again');
+    const targets = new Map<string, boolean>();
+    for (const route of routes) if (route) targets.set(route.gatewayId, (targets.get(route.gatewayId) ?? true) && route.batches);
+    const body = encode({ kind: 'timeout', timeout } satisfies Delivery);
+    await Promise.all([...targets].map(([gatewayId, batches]) => batcher.send(gatewayId, body, batches)));
     if (targets.size > 0) routed.inc({ kind: 'timeout' }, targets.size);
-    if (gateways.includes(null)) {
+    if (routes.includes(null)) {
       unrouted.inc();
-      return Date.now() - firstDelivery >= UNROUTED_RETRY_MS;
+      return clock() - firstDelivery >= UNROUTED_RETRY_MS;
     }
     return true;
   }
@@ -125,43 +184,42 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
    * (and the proposal) from Redis and tells them then.
    */
   async function routeReadyCheck(kind: 'found' | 'dissolved', news: RoomProposal | RoomDissolved): Promise<true> {
+    if (kind === 'dissolved') {
+      const verdict = await checkDissolved(store, news as RoomDissolved);
+      if (!verdict.claimed) throw new InvalidMessage(verdict.reason);
+    }
     const playerIds = news.players.map((player) => player.playerId);
-    const gateways = await store.gatewaysOf(playerIds);
-    const byGateway = new Map<string, string[]>();
-    gateways.forEach((gatewayId, index) => {
-      if (!gatewayId) return unrouted.inc();
-      byGateway.set(gatewayId, [...(byGateway.get(gatewayId) ?? []), playerIds[index]!]);
-    });
+    const byGateway = byGatewayOf(playerIds, await store.routesOf(playerIds));
     await Promise.all(
-      [...byGateway].map(([gatewayId, ids]) =>
-        sendTo(
-          gatewayId,
-          kind === 'found' ? { kind, proposal: news as RoomProposal, playerIds: ids } : { kind, dissolved: news as RoomDissolved, playerIds: ids },
-        ),
-      ),
+      [...byGateway].map(([gatewayId, { playerIds: ids, batches }]) => {
+        const body: Delivery =
+          kind === 'found' ? { kind, proposal: news as RoomProposal, playerIds: ids } : { kind, dissolved: news as RoomDissolved, playerIds: ids };
+        return batcher.send(gatewayId, encode(body), batches);
+      }),
     );
     routed.inc({ kind }, byGateway.size);
     return true;
   }
 
-  function route(message: ConsumeMessage, firstDelivery: number): Promise<boolean> {
+  /** True when handled; false, or why, when the message is to be retried later. */
+  function route(message: ConsumeMessage, firstDelivery: number): Promise<boolean | string> {
     switch (message.properties.type) {
       case TIMEOUT_EVENT_TYPE:
-        return routeTimeout(decode(ticketTimeout, message.content), firstDelivery);
+        return routeTimeout(decode(ticketTimeout, message.content), message, firstDelivery);
       case PROPOSAL_EVENT_TYPE:
         return routeReadyCheck('found', decode(roomProposal, message.content));
       case DISSOLVED_EVENT_TYPE:
         return routeReadyCheck('dissolved', decode(roomDissolved, message.content));
       default:
-        return routeRoom(decode(roomEvent, message.content), message.content, firstDelivery);
+        return routeRoom(decode(roomEvent, message.content), message, firstDelivery);
     }
   }
 
   async function onMessage(message: ConsumeMessage, generation: number): Promise<void> {
-    const firstDelivery = firstDeliveryOf(message);
+    const firstDelivery = firstDeliveryOf(message, clock());
     try {
       const handled = await route(message, firstDelivery);
-      if (!handled) return retryLater(channel, message, generation, retry, 'a player had no gateway');
+      if (handled !== true) return retryLater(channel, message, generation, retry, handled || 'a player had no gateway');
       channel.ack(message, generation);
     } catch (error) {
       if (error instanceof InvalidMessage) return deadLetter(channel, names.dead, message, generation, error.message, logger);
@@ -172,6 +230,7 @@ export function createNotifier({ config, amqp, store, logger, registry }: Notifi
 
   return {
     async start(): Promise<void> {
+      await store.keepEpochsDated(pools, clock, logger);
       await channel.waitForSetup();
       await channel.consume(names.notifier, PREFETCH, (message, generation) => {
         onMessage(message, generation).catch((error: Error) => logger.error({ err: error.message }, 'notifier message failed'));

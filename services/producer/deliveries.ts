@@ -30,15 +30,12 @@ export async function handleDelivery(delivery: Delivery, sessions: Map<string, S
       return;
     }
     case 'party':
-      await each(delivery.playerIds, async (session) => {
-        session.partyCode = delivery.party?.code ?? null;
-        session.send({ type: 'party', party: delivery.party });
-      });
+      await each(delivery.playerIds, async (session) => session.tellParty(delivery.party));
       return;
     case 'queued': {
       const { ticket } = delivery;
       await each(delivery.playerIds, async (session) => {
-        if (session.ticket?.ticketId === ticket.ticketId) return;
+        if (session.ticket?.ticketId === ticket.ticketId || session.hasEnded(ticket.ticketId)) return;
         session.ticket = { ...ticket };
         session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
       });

@@ -1,4 +1,6 @@
+import type { Counter } from 'prom-client';
 import type { TopologyChannel } from '../../common/amqp.js';
+import type { Logger } from '../../common/logger.js';
 import { encode, type Delivery } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { TicketRef, TicketStore } from '../../common/ticket-store.js';
@@ -6,15 +8,28 @@ import type { Party } from '../../packages/client/src/wire/index.js';
 import type { LiveTicket } from './session.js';
 
 /**
+ * A fanout whose Redis read or publish failed is retried after these waits (the last one
+ * repeated) until FANOUT_BUDGET_MS have passed since its first try, longer than a Redis
+ * reconnect under ioredis's backoff; then it is given up (logged, counted). A Redis away for
+ * longer is covered by the gateways settling every session from Redis when it returns.
+ */
+export const FANOUT_RETRY_MS = [250, 500, 1000, 2000];
+export const FANOUT_BUDGET_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/**
  * Tells party members what changed, wherever their socket is: one delivery per gateway on
  * matchq.deliveries (routing key = gateway id), as the notifier routes rooms, this gateway
  * included (its own queue keeps the order). A member with no gateway is offline and learns
  * the state on reconnect (`party` after `hello`, the ticket by resume); deliveries are
  * transient for the same reason: the state is in Redis, not in flight.
+ *
+ * A fanout that fails (Redis away when the members' gateways are looked up, or the publish) is
+ * retried (FANOUT_RETRY_MS, within FANOUT_BUDGET_MS) in the caller's chain, so a member's frames keep their order.
  */
-export function createFanout(store: TicketStore, channel: TopologyChannel, names: AmqpNames) {
-  async function send(playerIds: string[], body: (ids: string[]) => Delivery): Promise<void> {
-    if (playerIds.length === 0) return;
+export function createFanout(store: TicketStore, channel: TopologyChannel, names: AmqpNames, logger: Logger, failures: Counter<'kind'>) {
+  async function sendOnce(playerIds: string[], body: (ids: string[]) => Delivery): Promise<void> {
     const gateways = await store.gatewaysOf(playerIds);
     const byGateway = new Map<string, string[]>();
     gateways.forEach((gatewayId, index) => {
@@ -23,14 +38,36 @@ export function createFanout(store: TicketStore, channel: TopologyChannel, names
     await Promise.all([...byGateway].map(([gatewayId, ids]) => channel.publish(names.deliveries, gatewayId, encode(body(ids)), { persistent: false })));
   }
 
+  async function send(kind: Delivery['kind'], playerIds: string[], body: (ids: string[]) => Delivery): Promise<void> {
+    if (playerIds.length === 0) return;
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await sendOnce(playerIds, body);
+      } catch (error) {
+        if (Date.now() - started >= FANOUT_BUDGET_MS) {
+          failures.inc({ kind });
+          throw error;
+        }
+        logger.debug({ err: (error as Error).message, kind, attempt }, 'a party fanout failed; retrying');
+        await sleep(FANOUT_RETRY_MS[Math.min(attempt, FANOUT_RETRY_MS.length - 1)]!);
+      }
+    }
+  }
+
   return {
     /** A `party` frame to each player (null: they are in none now). */
-    party: (playerIds: string[], party: Party | null) => send(playerIds, (ids) => ({ kind: 'party', playerIds: ids, party })),
+    party: (playerIds: string[], party: Party | null) => send('party', playerIds, (ids) => ({ kind: 'party', playerIds: ids, party })),
     /** The party's new ticket: `queued` to each member. */
-    queued: (playerIds: string[], ticket: LiveTicket) => send(playerIds, (ids) => ({ kind: 'queued', playerIds: ids, ticket })),
+    queued: (playerIds: string[], ticket: LiveTicket) => send('queued', playerIds, (ids) => ({ kind: 'queued', playerIds: ids, ticket })),
     /** The party's ticket ended without a room: `left` with the reason to each member, once. */
     ended: (playerIds: string[], ticket: TicketRef, reason: 'cancelled' | 'party_changed') =>
-      send(playerIds, (ids) => ({ kind: 'ended', playerIds: ids, ticket: { ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region }, reason })),
+      send('ended', playerIds, (ids) => ({
+        kind: 'ended',
+        playerIds: ids,
+        ticket: { ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region },
+        reason,
+      })),
   };
 }
 

@@ -7,16 +7,17 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { windowAt } from '../../core/rule.js';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
-import type { Config } from '../../common/config.js';
+import { poolsOf } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
-import { decode, delivery, encode, InvalidMessage, type Delivery } from '../../common/messages.js';
-import { amqpNames } from '../../common/names.js';
+import { decodeDeliveries, encode, InvalidMessage, type Delivery } from '../../common/messages.js';
+import type { AmqpNames } from '../../common/names.js';
 import { closeServer, handleOpsRoute, listen, refuseUnlessRead, sendJson } from '../../common/ops-http.js';
 import type { Player } from '../../common/players.js';
 import { retryLater } from '../../common/retry-later.js';
 import type { ProposalStore } from '../../common/proposal-store.js';
-import { OUTCOME_TTL_SECONDS, type TicketStore } from '../../common/ticket-store.js';
-import { topologyFor } from '../../common/topology.js';
+import { OUTCOME_TTL_SECONDS, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
+import type { Topology } from '../../common/topology.js';
+import type { MatchConfig } from '../../core/types.js';
 import { authenticate } from './auth.js';
 import { handleDelivery } from './deliveries.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -27,6 +28,7 @@ import {
   MAX_FRAME_BYTES,
   PARTY_CLIENT_TYPES,
   READY_CHECK_CLIENT_TYPES,
+  requestIdOf,
   searchingFrame,
   V1_CLIENT_TYPES,
   type ErrorFrame,
@@ -37,11 +39,24 @@ import { createFanout } from './fanout.js';
 import { ratingsOf } from './results-ledger.js';
 import { createPartyDesk } from './party-desk.js';
 import { Session } from './session.js';
+import { TurnWrites } from './turn-writes.js';
 import { serveStatic } from './static-files.js';
-import { createTicketDesk } from './ticket-desk.js';
+import { createTicketDesk, type TicketDeskOptions } from './ticket-desk.js';
 
 export interface GatewayDeps {
-  config: Config;
+  /** This gateway's id, the routing key of its deliveries (GATEWAY_ID). */
+  gatewayId: string;
+  /** The HTTP + WebSocket port (PORT, default 8080; 0 picks a free one). */
+  port: number;
+  /** The matching rule (MATCH_CONFIG): modes, regions, each mode's wait, ready check and parties. */
+  match: MatchConfig;
+  /** Most members a party may have (PARTY_MAX_SIZE, default 5). */
+  partyMaxSize: number;
+  /** Join tokens for allocated rooms; null without an allocator. */
+  joinTokens: TicketDeskOptions['joinTokens'];
+  /** The AMQP names of this namespace (common/names.ts) and the topology asserted on each connect. */
+  names: AmqpNames;
+  topology: Topology;
   amqp: AmqpConnectionManager;
   store: TicketStore;
   /** The ready check's Redis side, used only when a mode has `accept`. */
@@ -63,9 +78,19 @@ export interface GatewayDeps {
 const SEARCHING_INTERVAL_MS = 1000;
 /** WebSocket close code 1013, Try Again Later: the gateway cannot serve this socket now. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
-/** After a broker reconnect, when to look in Redis for outcomes whose delivery was lost: the notifier may lag. */
-const SETTLE_AFTER_RECONNECT_MS = [1000, 3000, 8000];
+/**
+ * After a broker reconnect, when to look in Redis for outcomes whose delivery was lost: the
+ * notifier may lag, and so may the allocator, whose room held by a holder that lost its channel
+ * waits out its lease (8 s in the chaos run, 44 s with the default budget) before it is announced.
+ * (The cluster chaos run lost one party member's room around a RabbitMQ node's kill, held in Redis
+ * as matched and never told; a decision later than the last look at 8 s is the likeliest way.)
+ */
+const SETTLE_AFTER_RECONNECT_MS = [1000, 3000, 8000, 20_000, 50_000];
 const DELIVERY_PREFETCH = 256;
+/** A leave that failed part-way is finished again after 1, 2, 4, 8, 8, 8 s: through a Redis Cluster failover (about 8 s here). */
+const LEAVE_FINISH_TRIES = 6;
+const LEAVE_FINISH_FIRST_MS = 1000;
+const LEAVE_FINISH_MAX_MS = 8000;
 /** How often a connected member keeps their party alive (it ends an hour after the last touch). */
 const PARTY_TOUCH_MS = 60_000;
 
@@ -75,7 +100,13 @@ const PARTY_TOUCH_MS = 60_000;
  * every ticket lives in Redis and the broker, so any gateway can serve any player.
  */
 export function createGateway({
-  config,
+  gatewayId,
+  port: listenPort,
+  match,
+  partyMaxSize,
+  joinTokens,
+  names,
+  topology,
   amqp,
   store,
   proposals,
@@ -88,15 +119,13 @@ export function createGateway({
   handlers = [],
   parties,
 }: GatewayDeps) {
-  const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const gatewayId = config.GATEWAY_ID;
   const sessions = new Map<string, Session>();
   const metrics = createGatewayMetrics(registry, () => sessions.size);
   const myQueue = names.gateway(gatewayId);
   const channel = new TopologyChannel(
     amqp,
     'gateway',
-    topologyFor(config),
+    topology,
     async (ch) => {
       // Our own delivery queue lives and dies with this process: outcomes are durable in Redis.
       await ch.assertQueue(myQueue, { exclusive: true, autoDelete: true, durable: false });
@@ -113,14 +142,24 @@ export function createGateway({
     return new Map([...byPlayer].flatMap(([playerId, ratings]) => (ratings[mode] === undefined ? [] : [[playerId, ratings[mode]!] as const])));
   };
   // v1.1 parties only where an operator turned them on: otherwise party frames are unknown_type, as in v1.
-  const partiesOn = partiesEnabled(config.match) && parties !== undefined;
-  const fanout = createFanout(store, channel, names);
-  const desk = createTicketDesk(config, store, channel, names, clock, logger, proposals, partiesOn ? { parties: parties!, fanout, ratingsIn } : undefined);
-  const partyDesk = partiesOn ? createPartyDesk(config, parties!, store, desk, fanout, logger) : undefined;
+  const partiesOn = partiesEnabled(match) && parties !== undefined;
+  const fanout = createFanout(store, channel, names, logger, metrics.fanoutFailures);
+  const desk = createTicketDesk(
+    { match, joinTokens },
+    store,
+    channel,
+    names,
+    clock,
+    logger,
+    proposals,
+    partiesOn ? { parties: parties!, fanout, ratingsIn } : undefined,
+  );
+  const partyDesk = partiesOn ? createPartyDesk(partyMaxSize, parties!, store, desk, fanout, logger) : undefined;
   // accept / decline and the party frames are v1.1: a gateway without their feature answers them unknown_type, as v1 does.
   const parseFrame = createFrameParser([...V1_CLIENT_TYPES, ...(desk.readyCheck ? READY_CHECK_CLIENT_TYPES : []), ...(partiesOn ? PARTY_CLIENT_TYPES : [])]);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const dbWatch = watchDb(db);
+  const turnWrites = new TurnWrites();
   let accepting = true;
 
   const server = createServer((req, res) => {
@@ -168,7 +207,7 @@ export function createGateway({
       (signedIn) => {
         dbWatch.health.saw(true);
         if (!signedIn) return refuse(socket, '401 Unauthorized');
-        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, signedIn.player, signedIn.ratings));
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, signedIn.player, signedIn.ratings));
       },
       (error: Error) => {
         dbWatch.health.saw(false);
@@ -178,8 +217,9 @@ export function createGateway({
     );
   }
 
-  function onConnection(ws: WebSocket, player: Player, ratings: Record<string, number>): void {
-    const session = new Session(ws, player, randomUUID(), clock(), reportError);
+  function onConnection(ws: WebSocket, tcp: Duplex, player: Player, ratings: Record<string, number>): void {
+    // `tcp` is the socket ws took over in handleUpgrade: the one its frames are written to.
+    const session = new Session(ws, player, randomUUID(), clock(), reportError, { tcp, writes: turnWrites });
     session.ratings = ratings;
     const previous = sessions.get(player.id);
     sessions.set(player.id, session);
@@ -194,12 +234,12 @@ export function createGateway({
       // The party's idle hour counts from its last member's disconnect.
       partyDesk?.touch(session);
     });
-    const modes = Object.keys(config.match.modes);
+    const modes = Object.keys(match.modes);
     session.send({
       type: 'hello',
       player: { id: player.id, name: player.name, rating: player.rating, ratings: Object.fromEntries(modes.map((mode) => [mode, session.ratingIn(mode)])) },
       modes,
-      regions: config.match.regions,
+      regions: match.regions,
     });
     void session.serial(async () => {
       try {
@@ -221,7 +261,14 @@ export function createGateway({
 
   function onFrame(session: Session, data: RawData, isBinary: boolean): void {
     const now = clock();
-    if (!session.allow(now)) return session.send({ type: 'error', code: 'rate_limited', message: 'too many messages; slow down' });
+    // Refused before the parser, but the reply still echoes the frame's id, as every reply does.
+    if (!session.allow(now))
+      return session.send({
+        type: 'error',
+        code: 'rate_limited',
+        message: 'too many messages; slow down',
+        id: isBinary ? undefined : requestIdOf(data.toString()),
+      });
     const parsed = isBinary ? { ok: false as const, code: 'bad_request' as const, message: 'frames must be JSON text' } : parseFrame(data.toString());
     if (!parsed.ok) return session.send({ type: 'error', code: parsed.code, message: parsed.message, id: 'id' in parsed ? parsed.id : undefined });
     const { message } = parsed;
@@ -229,6 +276,8 @@ export function createGateway({
     // Shutting down: nothing new may start once the drain began, or it would outlive our connections.
     if (!accepting) return session.send({ type: 'error', code: 'unavailable', message: 'this server is restarting; you will be reconnected', id: message.id });
     void session.serial(async () => {
+      // A leave under way, with the ticket it is for, to finish it if it fails part-way.
+      let leaving: { ref: TicketRef | null } | undefined;
       try {
         // Redis away: say so now rather than queue the request behind ioredis's reconnects.
         if (!store.ready()) throw new Error('Redis is not connected');
@@ -237,6 +286,7 @@ export function createGateway({
           await desk.join(session, message.mode, message.region, message.id);
           timer();
         } else if (message.type === 'leave') {
+          leaving = { ref: session.ticket };
           await desk.leave(session, message.id);
         } else if (message.type === 'party.create' || message.type === 'party.join' || message.type === 'party.leave' || message.type === 'party.kick') {
           // Parsed only when parties are on, so partyDesk is there.
@@ -254,29 +304,57 @@ export function createGateway({
           { type: 'error', code: 'unavailable', message: 'matchmaking is unavailable right now; try again in a moment', id: message.id },
           new Error(`${message.type} failed: ${(error as Error).message}`),
         );
+        if (leaving) finishLeaveLater(session, leaving.ref);
       }
     });
   }
 
-  /** After Redis comes back (perhaps empty), writes back who is here and their live tickets. */
+  /**
+   * A leave that failed part-way may have cancelled the ticket in Redis already (a primary that
+   * ran the script and died before answering): finished in the background, with backoff, until it
+   * completes or LEAVE_FINISH_TRIES run out (then the player is told on reconnect).
+   */
+  function finishLeaveLater(session: Session, ref: TicketRef | null, attempt = 0): void {
+    const timer = setTimeout(
+      () => {
+        finishing.delete(timer);
+        session
+          .serial(() => desk.finishLeave(session, ref))
+          .catch((error: Error) => {
+            if (attempt + 1 < LEAVE_FINISH_TRIES) return finishLeaveLater(session, ref, attempt + 1);
+            logger.warn({ err: error.message, playerId: session.player.id }, 'finishing a leave failed after its retries; the player is told on reconnect');
+          });
+      },
+      Math.min(LEAVE_FINISH_FIRST_MS * 2 ** attempt, LEAVE_FINISH_MAX_MS),
+    );
+    finishing.add(timer);
+  }
+
+  /** After Redis comes back (perhaps empty), writes back who is here and their live tickets, then settles every session. */
   function resync(): void {
     for (const session of sessions.values()) {
       void session
         .serial(async () => {
           await store.setGateway(session.player.id, gatewayId, session.connectionId);
           if (session.ticket)
-            await store.restore(
-              { ...session.ticket, playerId: session.player.id },
-              config.match.modes[session.ticket.mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS,
-            );
+            await store.restore({ ...session.ticket, playerId: session.player.id }, match.modes[session.ticket.mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS);
         })
         .catch((error: Error) => logger.warn({ err: error.message }, 'resync after a Redis reconnect failed'));
     }
+    // What failed while Redis was away (a party member's `queued` or `left` fanned out from
+    // another gateway, an outcome's claim) is told from what Redis holds now, as after a broker reconnect.
+    settleAll();
   }
 
   function settleAll(): void {
     for (const session of sessions.values()) {
-      if (session.ticket) session.serial(() => desk.settle(session)).catch((error: Error) => logger.warn({ err: error.message }, 'settling a ticket failed'));
+      // A member whose `party` fanout was lost the same way is told the party first, as after `hello`.
+      if (partyDesk)
+        session.serial(() => partyDesk.retell(session)).catch((error: Error) => logger.warn({ err: error.message }, 'telling the party again failed'));
+      // A session with no ticket may be a party member whose `queued` was lost the same way (and
+      // then its room): resuming tells what Redis holds for the player, as on a reconnect.
+      const work = session.ticket ? () => desk.settle(session) : () => desk.resume(session);
+      session.serial(work).catch((error: Error) => logger.warn({ err: error.message }, 'settling a ticket failed'));
     }
   }
 
@@ -288,7 +366,7 @@ export function createGateway({
       if (!ticket || session.pending) continue;
       const waitedMs = Math.max(0, now - ticket.joinedAt);
       // Sent to every waiting player each second: a template, not a JSON.stringify per player.
-      session.sendText(searchingFrame(ticket.ticketId, waitedMs, windowAt(config.match.modes[ticket.mode]!, waitedMs)));
+      session.sendText(searchingFrame(ticket.ticketId, waitedMs, windowAt(match.modes[ticket.mode]!, waitedMs)));
     }
   }
 
@@ -303,18 +381,33 @@ export function createGateway({
     }
   }
 
+  /**
+   * One delivery, or a batch of them (the notifier's of one turn): each handed to its sessions'
+   * chains at once, in order. Resolves once every one was handled, each outcome written to its
+   * socket or left in Redis for the player's reconnect, so the message is acked only then; if
+   * any failed the whole message is retried, and what was told already is not told again
+   * (claim-delivery.lua).
+   */
   async function onDelivery(content: Buffer): Promise<void> {
-    let body: Delivery;
+    let deliveries: Delivery[];
     try {
-      body = decode(delivery, content);
+      const decoded = decodeDeliveries(content);
+      for (const reason of decoded.invalid) logger.warn({ err: reason }, 'dropped an invalid delivery of a batch');
+      deliveries = decoded.deliveries;
     } catch (error) {
       if (error instanceof InvalidMessage) return logger.warn({ err: error.message }, 'dropped an invalid delivery');
       throw error;
     }
-    await handleDelivery(body, sessions, desk);
+    if (deliveries.length === 1) return handleDelivery(deliveries[0]!, sessions, desk);
+    const failed = (await Promise.allSettled(deliveries.map((body) => handleDelivery(body, sessions, desk)))).find(
+      (result): result is PromiseRejectedResult => result.status === 'rejected',
+    );
+    if (failed) throw failed.reason;
   }
 
   const timers: NodeJS.Timeout[] = [];
+  /** Leaves being finished in the background (finishLeaveLater). */
+  const finishing = new Set<NodeJS.Timeout>();
   return {
     server,
     sessions,
@@ -329,10 +422,11 @@ export function createGateway({
           },
         );
       });
+      await store.keepEpochsDated(poolsOf(match), clock, logger);
       store.onReconnect(resync);
       timers.push(setInterval(tellSearching, SEARCHING_INTERVAL_MS), setInterval(pingAll, pingIntervalMs));
       if (partyDesk) timers.push(setInterval(() => sessions.forEach((session) => partyDesk.touch(session)), PARTY_TOUCH_MS));
-      const port = await listen(server, config.PORT);
+      const port = await listen(server, listenPort);
       logger.info({ port, gatewayId }, 'gateway listening');
       return port;
     },
@@ -343,6 +437,7 @@ export function createGateway({
     async stop(): Promise<void> {
       accepting = false;
       timers.forEach(clearInterval);
+      finishing.forEach(clearTimeout);
       dbWatch.stop();
       const closing = closeServer(server);
       // No more outcomes in: what arrives from now on waits in Redis for the players' reconnect.

@@ -14,6 +14,12 @@ export function createGatewayMetrics(registry: Registry, socketCount: () => numb
     frames: new Counter({ name: 'matchq_gateway_frames_total', help: 'Client frames received, by type', labelNames: ['type'], registers }),
     errors: new Counter({ name: 'matchq_gateway_errors_total', help: 'Error replies, by code', labelNames: ['code'], registers }),
     rejectedUpgrades: new Counter({ name: 'matchq_gateway_rejected_upgrades_total', help: 'WebSocket upgrades refused (bad token, wrong path)', registers }),
+    fanoutFailures: new Counter({
+      name: 'matchq_gateway_fanout_failures_total',
+      help: 'Party fanouts (party, queued, ended) given up after their retries; the members learn the state when Redis returns or on reconnect',
+      labelNames: ['kind'],
+      registers,
+    }),
     joinSeconds: new Histogram({
       name: 'matchq_gateway_join_seconds',
       help: 'From join frame to queued (confirmed by the broker)',

@@ -1,8 +1,7 @@
-import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { CODE_PATTERN, partyView, AlreadyInParty, type PartyStore, type StoredParty } from '../../common/party-store.js';
 import type { TicketRef, TicketStore } from '../../common/ticket-store.js';
-import type { RequestId } from '../../packages/client/src/wire/index.js';
+import type { Party, RequestId } from '../../packages/client/src/wire/index.js';
 import type { Fanout } from './fanout.js';
 import type { Session } from './session.js';
 import type { TicketDesk } from './ticket-desk.js';
@@ -13,9 +12,8 @@ import type { TicketDesk } from './ticket-desk.js';
  * it (a `party` frame to every member, a live ticket ended with party_changed) reaches members
  * on other gateways through matchq.deliveries (Fanout).
  */
-export function createPartyDesk(config: Config, parties: PartyStore, store: TicketStore, desk: TicketDesk, fanout: Fanout, logger: Logger) {
-  const maxSize = config.PARTY_MAX_SIZE;
-
+/** `maxSize`: most members a party may have (PARTY_MAX_SIZE, default 5). */
+export function createPartyDesk(maxSize: number, parties: PartyStore, store: TicketStore, desk: TicketDesk, fanout: Fanout, logger: Logger) {
   const error = (
     session: Session,
     code: 'already_in_party' | 'party_not_found' | 'party_full' | 'not_in_party' | 'not_leader' | 'party_queued' | 'already_queued' | 'bad_request',
@@ -36,11 +34,27 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
     return ticket?.state === 'queued' ? party.ticket : null;
   }
 
+  /**
+   * A `party` frame to members on any gateway. One given up after the fanout's retries (Redis away
+   * longer) is not the acting player's failure, their change is made: the members are told when
+   * Redis returns (retell), or on reconnect.
+   */
+  async function tellMembers(playerIds: string[], view: Party | null): Promise<void> {
+    await fanout
+      .party(playerIds, view)
+      .catch((failure: Error) =>
+        logger.warn(
+          { err: failure.message, party: view?.code ?? null, playerIds },
+          'telling party members the party failed after its retries; they are told when Redis returns, or on reconnect',
+        ),
+      );
+  }
+
   /** Tells every member the party as it is now; `you` gets the reply with its id. */
   async function tellAll(party: StoredParty, you: Session, id?: RequestId): Promise<void> {
     const view = partyView(party);
-    you.send({ type: 'party', party: view, id });
-    await fanout.party(
+    you.tellParty(view, id);
+    await tellMembers(
       party.members.map((member) => member.id).filter((playerId) => playerId !== you.player.id),
       view,
     );
@@ -55,7 +69,7 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
       if (failure instanceof AlreadyInParty) return error(session, 'already_in_party', 'you are in a party already; leave it first', id);
       throw failure;
     }
-    session.send({ type: 'party', party: partyView(party), id });
+    session.tellParty(partyView(party), id);
   }
 
   async function join(session: Session, code: string, id?: RequestId): Promise<void> {
@@ -69,10 +83,7 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
       if (await liveTicketOf(party)) return error(session, 'party_queued', 'that party is searching for a match; join once it stops', id);
       if (!(await parties.claimPointer(session.player.id, code))) return error(session, 'already_in_party', 'you are in a party already; leave it first', id);
       const result = await parties.join(code, session.player, maxSize, party.ticket);
-      if (result.ok) {
-        session.partyCode = code;
-        return tellAll(result.party, session, id);
-      }
+      if (result.ok) return tellAll(result.party, session, id);
       await parties.releasePointer(session.player.id, code);
       if (result.reason === 'not_found') return error(session, 'party_not_found', `no party has the code "${code}"`, id);
       if (result.reason === 'full') return error(session, 'party_full', `that party has ${maxSize} members, the most a party may have`, id);
@@ -98,16 +109,15 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
     }
     // A live ticket built from the old membership ends first, for everyone who was on it.
     if (result.detached) await desk.endPartyTicket(result.detached, 'party_changed', session);
-    if (!kick) session.partyCode = null;
     const rest = result.party;
     if (kick) {
-      await fanout.party([playerId], null);
+      await tellMembers([playerId], null);
       if (rest) await tellAll(rest, session, id);
       return;
     }
-    session.send({ type: 'party', party: null, id });
+    session.tellParty(null, id);
     if (rest)
-      await fanout.party(
+      await tellMembers(
         rest.members.map((member) => member.id),
         partyView(rest),
       );
@@ -126,7 +136,19 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
     session.partyCode = party?.code ?? null;
     if (!party) return;
     await parties.touch(party.code, session.player.id);
-    session.send({ type: 'party', party: partyView(party) });
+    session.tellParty(partyView(party));
+  }
+
+  /**
+   * After Redis or the broker was away: the player's party as Redis holds it now, told only if it
+   * differs from the last `party` frame this connection got, so a member whose party changed
+   * while its fanout could not reach them (given up, or its delivery lost with the gateway's
+   * queue) sees it now, without reconnecting; everyone else is sent nothing.
+   */
+  async function retell(session: Session): Promise<void> {
+    const party = await parties.partyOf(session.player.id);
+    const view = party ? partyView(party) : null;
+    if (!session.toldParty(view)) session.tellParty(view);
   }
 
   /** Keeps the parties of connected members alive; called on a timer and when a member disconnects. */
@@ -138,7 +160,7 @@ export function createPartyDesk(config: Config, parties: PartyStore, store: Tick
         .catch((failure: Error) => logger.warn({ err: failure.message, playerId: session.player.id }, 'touching a party failed'));
   }
 
-  return { create, join, leave, kick, greet, touch };
+  return { create, join, leave, kick, greet, retell, touch };
 }
 
 export type PartyDesk = ReturnType<typeof createPartyDesk>;

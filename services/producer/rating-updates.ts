@@ -50,8 +50,8 @@ export function createRatingUpdates({
   subscriber.on('message', (_channel: string, text: string) => {
     try {
       apply(JSON.parse(text) as RatingChange);
-    } catch {
-      logger.warn('dropped a rating change that is not JSON');
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'dropped a rating change that is not JSON');
     }
   });
   subscriber.on('ready', () => {
@@ -70,6 +70,7 @@ export function createRatingUpdates({
       await redis.publish(channel, JSON.stringify(change));
     },
     async stop(): Promise<void> {
+      // quit() rejects only when the connection already ended (Redis away at stop): nothing is left to close.
       await subscriber.quit().catch(() => undefined);
     },
   };

@@ -1,15 +1,21 @@
 import type { MessageChannel } from '../../common/amqp.js';
-import type { Config } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { encode, type Delivery, type RoomDissolved, type RoomEvent, type RoomProposal } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { ProposalStore } from '../../common/proposal-store.js';
 import type { StoredTicket, TicketRef, TicketStore } from '../../common/ticket-store.js';
 import type { LeftReason, RequestId } from '../../packages/client/src/wire/index.js';
+import type { MatchConfig } from '../../core/types.js';
 import type { PendingRoom, Session } from './session.js';
 
-/** Tells the player a ticket's end once (the ticket desk's `deliver`). */
-export type DeliverLeft = (session: Session, ref: TicketRef, reason: LeftReason, id?: RequestId) => Promise<void>;
+/**
+ * Tells the player a ticket's end once (the ticket desk's `deliver`): once per ticket, or, for a
+ * party's ticket (`party`), once per member, so every member hears the end and not just the first.
+ */
+export type DeliverLeft = (session: Session, ref: TicketRef, reason: LeftReason, party: boolean, id?: RequestId) => Promise<void>;
+
+/** Tells the ticket's pool that Redis ended it (the ticket desk's `publishLeave`): the matcher drops it. */
+export type PublishLeave = (ref: TicketRef, playerId: string) => Promise<void>;
 
 /**
  * The gateway's side of the ready check (contract v1.1): tells players `found`, takes their
@@ -18,7 +24,8 @@ export type DeliverLeft = (session: Session, ref: TicketRef, reason: LeftReason,
  * a dissolved room into `requeued` or `left` per player. Only modes with `accept` get here.
  */
 export function createReadyCheck(
-  config: Config,
+  /** The matching rule (MATCH_CONFIG): each mode's accept.cooldownSeconds. */
+  match: MatchConfig,
   tickets: TicketStore,
   proposals: ProposalStore,
   channel: MessageChannel,
@@ -26,14 +33,16 @@ export function createReadyCheck(
   clock: () => number,
   logger: Logger,
   deliverLeft: DeliverLeft,
+  publishLeave: PublishLeave,
 ) {
   const notPending = (session: Session, id?: RequestId) =>
     session.send({ type: 'error', code: 'not_pending', message: 'no room is waiting for your answer', id });
 
-  /** Remembers the proposal and sends `found` with the time left, unless the ticket is no longer this session's. */
+  /** Remembers the proposal and sends `found` with the time left, unless the ticket is no longer this session's or a newer proposal was told. */
   function found(session: Session, proposal: RoomProposal): void {
     const seat = proposal.players.find((player) => player.playerId === session.player.id);
     if (!seat || session.ticket?.ticketId !== seat.ticketId) return;
+    if (session.foundIsStale(seat.ticketId, proposal.roomId, proposal.deadline)) return;
     session.pending = {
       roomId: proposal.roomId,
       ticketId: seat.ticketId,
@@ -66,6 +75,25 @@ export function createReadyCheck(
     });
   }
 
+  /**
+   * After the gateway's broker link came back: a `found` or `requeued` routed meanwhile was lost
+   * with the gateway's delivery queue. Tells what Redis holds instead: the ticket's room proposed
+   * (`found`, with the time left), or the room this session was waiting on dissolved, the ticket
+   * back in its pool (`requeued` with the proposal's reason).
+   */
+  async function settle(session: Session, ticket: StoredTicket): Promise<void> {
+    if (ticket.state === 'proposed') {
+      if (session.pending?.roomId !== ticket.roomId) await resume(session, ticket);
+      return;
+    }
+    const pending = session.pending;
+    if (ticket.state !== 'queued' || pending?.ticketId !== ticket.ticketId) return;
+    const proposal = await proposals.get(pending.mode, pending.region, pending.roomId);
+    if (proposal?.phase !== 'dissolved' || !proposal.dissolved) return;
+    session.pending = null;
+    session.send({ type: 'requeued', ticketId: ticket.ticketId, reason: proposal.dissolved.reason });
+  }
+
   /** The session's pending room with this id: from memory, or from Redis after a reconnect or a missed `found`. */
   async function pendingOf(session: Session, roomId: string): Promise<PendingRoom | null> {
     if (session.pending?.roomId === roomId) return session.pending;
@@ -93,12 +121,15 @@ export function createReadyCheck(
     );
   }
 
-  /** A decline (or a leave while pending) that Redis took: cooldown, then `left declined` to the player. */
-  async function declined(session: Session, pending: PendingRoom, id?: RequestId): Promise<void> {
-    const cooldown = config.match.modes[pending.mode]?.accept?.cooldownSeconds ?? 0;
+  /** A decline (or a leave while pending) that Redis took: cooldown, then `left declined` to the player (the rest of a party hear it from the dissolved room). */
+  async function declined(session: Session, pending: PendingRoom, party: boolean, id?: RequestId): Promise<void> {
+    const cooldown = match.modes[pending.mode]?.accept?.cooldownSeconds ?? 0;
     await proposals.setCooldown(session.player.id, cooldown * 1000);
     session.pending = null;
-    await deliverLeft(session, pending, 'declined', id);
+    // The pool's matcher learns of it from Redis (the dissolved room), unless Redis restarts empty
+    // first: then it would put the ticket, told `left declined`, back in the pool. The leave says so.
+    await publishLeave(pending, session.player.id);
+    await deliverLeft(session, pending, 'declined', party, id);
   }
 
   async function answer(session: Session, type: 'accept' | 'decline', roomId: string, id?: RequestId): Promise<void> {
@@ -106,7 +137,11 @@ export function createReadyCheck(
     if (!pending) return notPending(session, id);
     const result = await proposals.step(pending.mode, pending.region, roomId, type, clock(), session.player.id);
     if (result.outcome !== 'ok') return notPending(session, id);
-    if (type === 'decline') return declined(session, pending, id);
+    if (type === 'decline') return declined(session, pending, session.ticket?.partyId !== undefined, id);
+    // Told only once a replica holds the accept (ACCEPT_WAIT_MS): else a failover could lose it after
+    // `ready`. Unavailable instead: a retried accept is taken again if it was lost, not_pending if not.
+    if (!(await proposals.replicated(pending.mode, pending.region, roomId, session.player.id)))
+      return session.send({ type: 'error', code: 'unavailable', message: 'your accept is not safely stored yet; send it again', id });
     session.send({ type: 'ready', roomId, accepted: result.accepted, total: result.total, id });
     await tellOthers(pending, session.player.id, result.accepted, result.total).catch((error: Error) =>
       logger.warn({ err: error.message, room: roomId }, 'telling the room of an accept failed; the counts come with the next one'),
@@ -125,7 +160,7 @@ export function createReadyCheck(
     };
     const result = await proposals.step(ticket.mode, ticket.region, ticket.roomId, 'leave', clock(), session.player.id);
     if (result.outcome !== 'ok') return false;
-    await declined(session, pending, id);
+    await declined(session, pending, ticket.partyId !== undefined, id);
     return true;
   }
 
@@ -135,7 +170,9 @@ export function createReadyCheck(
     if (!seat) return;
     if (session.pending?.roomId === news.roomId) session.pending = null;
     const ref = { ticketId: seat.ticketId, mode: news.mode, region: news.region };
-    if (seat.outcome === 'left') return deliverLeft(session, ref, news.reason);
+    // A party's ticket has a seat per member, each told once.
+    const party = news.players.filter((player) => player.ticketId === seat.ticketId).length > 1;
+    if (seat.outcome === 'left') return deliverLeft(session, ref, news.reason, party);
     if (session.ticket?.ticketId === seat.ticketId) session.send({ type: 'requeued', ticketId: seat.ticketId, reason: news.reason });
   }
 
@@ -146,7 +183,7 @@ export function createReadyCheck(
   /** Milliseconds before this player may join again after declining or staying silent; 0 when free. */
   const cooldownLeft = (playerId: string) => proposals.cooldownLeft(playerId);
 
-  return { found, resume, answer, leave, dissolved, ready, cooldownLeft };
+  return { found, resume, settle, answer, leave, dissolved, ready, cooldownLeft };
 }
 
 export type ReadyCheck = ReturnType<typeof createReadyCheck>;

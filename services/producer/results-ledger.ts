@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { RoomEvent } from '../../common/messages.js';
 import { placementsKey, type Placement, type RatedTeam } from '../../core/placements.js';
-import { initialSkill, rateGame, ratingOf, type Skill } from '../../core/ratings.js';
+import { initialSkill, rateTeams, ratingOf, type Skill } from '../../core/ratings.js';
 
 /** The `result.v1` message on `matchq.results` (contract, "Ratings"), as kept in `results.event`. */
 export interface ResultEvent {
@@ -76,12 +76,7 @@ export async function applyResult(
     const rows = await trx('ratings').where({ mode }).whereIn('player_id', ids).orderBy('player_id').forUpdate().select('player_id', 'mu', 'sigma');
     const skills = new Map<string, Skill>(rows.map((row) => [row.player_id as string, { mu: row.mu as number, sigma: row.sigma as number }]));
 
-    const rated = rateGame(
-      teams.map((team) => team.playerIds.map((id) => skills.get(id)!)),
-      teams.map((team) => team.rank),
-    );
-    const after = new Map<string, Skill>();
-    teams.forEach((team, t) => team.playerIds.forEach((id, p) => after.set(id, rated[t]![p]!)));
+    const after = rateTeams(teams, (id) => skills.get(id)!);
     const event: ResultEvent = {
       v: 1,
       roomId: room.id,

@@ -3,13 +3,15 @@ import type { Knex } from 'knex';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
-import type { Config } from '../../common/config.js';
+import { announcedRoom } from '../../common/announced-room.js';
+import { poolsOf } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
-import { amqpNames, redisKeys } from '../../common/names.js';
+import type { AmqpNames, RedisKeys } from '../../common/names.js';
 import { sendJson } from '../../common/ops-http.js';
 import type { RedisClient } from '../../common/redis.js';
 import { serverByKey } from '../../common/server-keys.js';
-import { topologyFor } from '../../common/topology.js';
+import type { Topology } from '../../common/topology.js';
+import type { MatchConfig } from '../../core/types.js';
 import { groupPlacements } from '../../core/placements.js';
 import { createRatingUpdates } from './rating-updates.js';
 import { answerOf, applyResult, recordedRoom } from './results-ledger.js';
@@ -28,7 +30,14 @@ const resultBody = z.object({
 });
 
 export interface ServerApiDeps {
-  config: Config;
+  /** The matching rule (MATCH_CONFIG): its pools and each mode's teams. */
+  match: MatchConfig;
+  /** Final rooms get a game server (ALLOCATOR is not none): a room is announced only once it has one. */
+  allocation: boolean;
+  /** The AMQP names and Redis keys of this namespace (common/names.ts), and the topology asserted on each connect. */
+  names: AmqpNames;
+  keys: RedisKeys;
+  topology: Topology;
   db: Knex;
   amqp: AmqpConnectionManager;
   redis: RedisClient;
@@ -66,11 +75,10 @@ const bearer = (req: IncomingMessage): string | undefined => /^Bearer\s+(\S+)\s*
  * before a byte of the body is read. A new result moves ratings in one transaction, tells
  * every gateway the new ratings before answering, then goes out on `matchq.results`.
  */
-export function createServerApi({ config, db, amqp, redis, logger, registry, sessions, clock = Date.now }: ServerApiDeps) {
-  const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const channel = new TopologyChannel(amqp, 'results', topologyFor(config));
+export function createServerApi({ match, allocation, names, keys, topology, db, amqp, redis, logger, registry, sessions, clock = Date.now }: ServerApiDeps) {
+  const channel = new TopologyChannel(amqp, 'results', topology);
   const outbox = createResultsOutbox({ db, channel, exchange: names.results, logger });
-  const updates = createRatingUpdates({ redis, db, channel: redisKeys(config.MATCHQ_NAMESPACE).ratingsChannel, sessions, logger });
+  const updates = createRatingUpdates({ redis, db, channel: keys.ratingsChannel, sessions, logger });
   const answered = new Counter({
     name: 'matchq_server_api_responses_total',
     help: 'Server API answers, by route and status',
@@ -78,14 +86,22 @@ export function createServerApi({ config, db, amqp, redis, logger, registry, ses
     registers: [registry],
   });
 
+  const pools = poolsOf(match);
+  /**
+   * The room a game server asks about: as recorded, or, when the recorder has not caught up
+   * (a game server asking right after its allocation), as Redis keeps it once announced. An
+   * announced room exists, so it is never a 404 (contract: 404 is an unknown room).
+   */
+  const roomOf = async (roomId: string) => (await recordedRoom(db, roomId)) ?? (await announcedRoom(redis, keys, pools, roomId, allocation));
+
   const reply = (res: ServerResponse, route: string, status: number, body: unknown) => {
     answered.inc({ route, status });
     sendJson(res, status, body);
   };
 
   async function getRoom(res: ServerResponse, roomId: string): Promise<void> {
-    const room = await recordedRoom(db, roomId);
-    if (!room) return reply(res, 'rooms', 404, { error: `no recorded room ${roomId}` });
+    const room = await roomOf(roomId);
+    if (!room) return reply(res, 'rooms', 404, { error: `no room ${roomId}` });
     reply(res, 'rooms', 200, room);
   }
 
@@ -108,9 +124,9 @@ export function createServerApi({ config, db, amqp, redis, logger, registry, ses
       return bad(`${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
     const { roomId, placements } = parsed.data;
-    const room = await recordedRoom(db, roomId);
-    if (!room) return reply(res, 'results', 404, { error: `no recorded room ${roomId}` });
-    const teams = config.match.modes[room.mode]?.teams ?? new Set(room.players.map((player) => player.team)).size;
+    const room = await roomOf(roomId);
+    if (!room) return reply(res, 'results', 404, { error: `no room ${roomId}` });
+    const teams = match.modes[room.mode]?.teams ?? new Set(room.players.map((player) => player.team)).size;
     const grouped = groupPlacements(room.players, teams > 1, placements);
     if (!grouped.ok) return bad(grouped.error);
 

@@ -1,8 +1,10 @@
+import type { Writable } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { Player } from '../../common/players.js';
 import type { TicketRef } from '../../common/ticket-store.js';
 import { RateLimit } from './rate-limit.js';
-import { encodeServerFrame, type ErrorFrame, type ServerFrame } from '../../packages/client/src/wire/index.js';
+import type { TurnWrites } from './turn-writes.js';
+import { encodeServerFrame, type ErrorFrame, type Party, type RequestId, type ServerFrame } from '../../packages/client/src/wire/index.js';
 
 export interface LiveTicket extends TicketRef {
   rating: number;
@@ -21,6 +23,12 @@ export interface PendingRoom extends TicketRef {
 /** Messages a player may send per second, and in a burst. */
 const RATE_PER_SECOND = 10;
 const RATE_BURST = 20;
+/** Ended tickets a session remembers: enough for the party fanouts still in flight. */
+const ENDED_TICKETS_KEPT = 8;
+
+/** A party view in one string, its members in order: two views are the same frame exactly when their keys are. */
+const partyKey = (party: Party | null): string =>
+  party ? JSON.stringify([party.id, party.code, party.leader, party.members.map((member) => [member.id, member.name, member.rating])]) : 'null';
 
 /** Told of every error frame a session sends, with its cause, to count and log it once. */
 export type ErrorReport = (session: Session, frame: ErrorFrame, cause?: unknown) => void;
@@ -30,12 +38,18 @@ export type ErrorReport = (session: Session, frame: ErrorFrame, cause?: unknown)
  * after another, so a leave never overtakes its join and `queued` always precedes `matched`.
  */
 export class Session {
+  /** The tickets whose end this connection told last, newest last. */
+  private readonly ended: string[] = [];
   /** The live ticket, set once `queued` was sent for it. */
   ticket: LiveTicket | null = null;
   /** The proposed room waiting for this player's answer; `searching` pauses meanwhile. */
   pending: PendingRoom | null = null;
+  /** The latest proposal told (`found`) for the live ticket: a ticket's proposals come one after another, each with a later deadline. */
+  private latestFound: { ticketId: string; roomId: string; deadline: number } | null = null;
   /** v1.1: the code of the player's party as last seen here (kept alive while connected). */
   partyCode: string | null = null;
+  /** v1.1: the last `party` frame this connection was sent (partyKey), to tell the party again only where it changed. */
+  private partyTold = partyKey(null);
   alive = true;
   /** Current rating per mode (round μ), read at sign-in and kept current by rating-updates.ts; a mode not in it: the base rating. */
   ratings: Record<string, number> = {};
@@ -48,6 +62,8 @@ export class Session {
     readonly connectionId: string,
     now: number,
     private readonly report: ErrorReport,
+    /** The TCP socket under `socket` and the gateway's turn writes: a turn's frames to this socket leave in one write. */
+    private readonly wire?: { tcp: Writable; writes: TurnWrites },
   ) {
     this.rate = new RateLimit(RATE_PER_SECOND, RATE_BURST, now);
   }
@@ -55,12 +71,31 @@ export class Session {
   /** Sends a frame; an `error` frame is also reported, with `cause` (what went wrong on our side) when there is one. */
   send(frame: ServerFrame, cause?: unknown): void {
     if (frame.type === 'error') this.report(this, frame, cause);
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(encodeServerFrame(frame));
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.wire?.writes.hold(this.wire.tcp);
+    this.socket.send(encodeServerFrame(frame));
   }
 
-  /** Sends a frame already serialised (one room's JSON shared by its players). */
-  sendText(frame: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
+  /**
+   * Sends a frame already serialised (one room's JSON shared by its players); `written` is called
+   * once the socket took it (ws's send callback), with an error when it could not.
+   */
+  sendText(frame: string, written?: (error?: Error) => void): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return written?.(new Error('the socket is closed'));
+    this.wire?.writes.hold(this.wire.tcp);
+    this.socket.send(frame, written);
+  }
+
+  /** Sends a `party` frame (null: in no party) and remembers it as what this player sees. */
+  tellParty(party: Party | null, id?: RequestId): void {
+    this.partyCode = party?.code ?? null;
+    this.partyTold = partyKey(party);
+    this.send({ type: 'party', party, id });
+  }
+
+  /** Whether this player was last told `party` (null: none) as it is, so telling it again would change nothing. */
+  toldParty(party: Party | null): boolean {
+    return this.partyTold === partyKey(party);
   }
 
   get open(): boolean {
@@ -82,8 +117,39 @@ export class Session {
     return this.ratings[mode] ?? this.player.rating;
   }
 
-  endTicket(ticketId: string): void {
+  /**
+   * The ticket whose end this connection told last: Redis holds it ended, so a join that finds
+   * the player's pointer still naming it may open the next ticket without reading the pointer
+   * and the ticket first (ticket-desk.ts join). Null until an end was told here.
+   */
+  lastEnded: TicketRef | null = null;
+
+  /**
+   * Whether a `found` is older than the latest one told for its ticket (a delivery retried or
+   * overtaken: its room dissolved before the newer one formed), else records it as the latest.
+   * Told, it would ask the player to accept a room long gone, after the one that is waiting.
+   */
+  foundIsStale(ticketId: string, roomId: string, deadline: number): boolean {
+    const latest = this.latestFound;
+    if (latest?.ticketId === ticketId && latest.roomId !== roomId && deadline <= latest.deadline) return true;
+    this.latestFound = { ticketId, roomId, deadline };
+    return false;
+  }
+
+  endTicket(ref: TicketRef): void {
+    const { ticketId } = ref;
     if (this.ticket?.ticketId === ticketId) this.ticket = null;
     if (this.pending?.ticketId === ticketId) this.pending = null;
+    this.lastEnded = { ticketId, mode: ref.mode, region: ref.region };
+    this.ended.push(ticketId);
+    if (this.ended.length > ENDED_TICKETS_KEPT) this.ended.shift();
+  }
+
+  /**
+   * This connection already told the ticket's end: a party's `queued` fanout that arrives after
+   * it (the room formed before the fanout got here) is stale and must not reopen the ticket.
+   */
+  hasEnded(ticketId: string): boolean {
+    return this.ended.includes(ticketId);
   }
 }

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { TopologyChannel } from '../../common/amqp.js';
-import type { Config } from '../../common/config.js';
 import { createJoinTokenSigner } from '../../common/join-token.js';
 import type { Logger } from '../../common/logger.js';
 import { modeRule } from '../../core/match-config.js';
+import type { MatchConfig } from '../../core/types.js';
 import { decode, encode, roomEvent, roomForPlayer, type JoinRequest, type LeaveRequest, type RoomDissolved, type RoomEvent } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import type { ProposalStore } from '../../common/proposal-store.js';
-import { OUTCOME_TTL_SECONDS, type StoredTicket, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
-import { matchedFrame, type LeftReason, type RequestId } from '../../packages/client/src/wire/index.js';
+import { OUTCOME_TTL_SECONDS, pointerTo, type StoredTicket, type TicketRef, type TicketStore } from '../../common/ticket-store.js';
+import { encodeServerFrame, matchedFrame, type LeftReason, type RequestId } from '../../packages/client/src/wire/index.js';
 import { createReadyCheck } from './ready-check.js';
 import { partyRating, partyRule } from '../../core/party.js';
 import type { PartyStore, StoredParty } from '../../common/party-store.js';
@@ -22,6 +22,8 @@ const CONFIRM_TIMEOUT_MS = 5000;
  * it): the gateway ends it as a timeout rather than keep its player from playing again.
  */
 const STALE_GRACE_SECONDS = 60;
+/** How far back through a party member's earlier tickets a reconnect looks for outcomes it missed. */
+const EARLIER_TICKETS_TOLD = 5;
 
 /**
  * `roomJson`: the room as players see it, serialised once for all of its players. `party`: the
@@ -39,13 +41,21 @@ export interface PartyHooks {
   ratingsIn(playerIds: string[], mode: string): Promise<Map<string, number>>;
 }
 
+/** What the ticket desk takes of the configuration. */
+export interface TicketDeskOptions {
+  /** The matching rule (MATCH_CONFIG): modes, regions, each mode's wait, ready check and parties. */
+  match: MatchConfig;
+  /** With an allocator (ALLOCATOR not none): the key and lifetime of players' join tokens (JOIN_TOKEN_SECRET, JOIN_TOKEN_TTL_SECONDS, default 300); null without one. */
+  joinTokens: { secret: string; ttlSeconds: number } | null;
+}
+
 /**
  * Joins, leaves, resumes and outcomes of tickets: the gateway's side of the ticket state
  * machine. Redis decides every race (one live ticket per player, leave against room);
  * the broker holds the requests; the player is told only what is durable.
  */
 export function createTicketDesk(
-  config: Config,
+  { match, joinTokens }: TicketDeskOptions,
   store: TicketStore,
   channel: TopologyChannel,
   names: AmqpNames,
@@ -56,15 +66,22 @@ export function createTicketDesk(
 ) {
   // Only a config with a ready check gets one: without it every path below is v1's.
   const readyCheck =
-    proposals && Object.values(config.match.modes).some((rule) => rule.accept)
-      ? createReadyCheck(config, store, proposals, channel, names, clock, logger, (session, ref, reason, id) =>
-          deliver(session, ref, { kind: 'left', reason, id }),
+    proposals && Object.values(match.modes).some((rule) => rule.accept)
+      ? createReadyCheck(
+          match,
+          store,
+          proposals,
+          channel,
+          names,
+          clock,
+          logger,
+          (session, ref, reason, party, id) => deliver(session, ref, { kind: 'left', reason, party, id }),
+          publishLeave,
         )
       : undefined;
-  const ticketTtl = (mode: string) => config.match.modes[mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS;
+  const ticketTtl = (mode: string) => match.modes[mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS;
   // With an allocator each player's `matched` carries a join token for the room's game server.
-  const signJoinToken =
-    config.ALLOCATOR !== 'none' && config.JOIN_TOKEN_SECRET ? createJoinTokenSigner(config.JOIN_TOKEN_SECRET, config.JOIN_TOKEN_TTL_SECONDS, clock) : null;
+  const signJoinToken = joinTokens ? createJoinTokenSigner(joinTokens.secret, joinTokens.ttlSeconds, clock) : null;
 
   async function liveTicketOf(playerId: string) {
     const pointer = await store.livePointer(playerId);
@@ -87,10 +104,10 @@ export function createTicketDesk(
     session.send({ type: 'error', code: 'already_queued', message: 'you already have a ticket; leave it first', id });
 
   /**
-   * Puts the ticket's join durably in the broker, records that in Redis, then tells the player
-   * `queued`: in that order, so a gateway dying anywhere in between leaves a ticket that the
-   * player's next connection completes (the matcher drops a second copy of a join).
-   * Returns why the broker or Redis did not take it, or undefined once the player was told.
+   * Puts the ticket's join durably in the broker, then tells the player `queued` and records
+   * the confirm in Redis (`confirmed`), so a gateway dying anywhere before that record leaves a
+   * ticket that the player's next connection completes (the matcher drops a second copy of a join).
+   * Returns why the broker did not take it, or undefined once the player was told.
    */
   async function announce(
     session: Session,
@@ -118,10 +135,17 @@ export function createTicketDesk(
         type: 'join.v1',
         timeoutMs: CONFIRM_TIMEOUT_MS,
       });
-      await store.confirm(ticket);
     } catch (error) {
       return error as Error;
     }
+    // Recorded in Redis without waiting for it: the flag only spares the player's next
+    // connection announcing again a join the broker already holds (the matcher drops the copy),
+    // so the player need not wait a round trip for it, and a write that fails changes no outcome.
+    store
+      .confirm(ticket)
+      .catch((error: Error) =>
+        logger.warn({ err: error.message, ticketId: ticket.ticketId }, "recording a join's confirm failed; a reconnect announces it again"),
+      );
     session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating, id });
     session.ticket = { ...ticket };
     // Every other member hears `queued` for the same ticket, on whichever gateway holds them.
@@ -132,7 +156,10 @@ export function createTicketDesk(
           ticket,
         )
         .catch((error: Error) =>
-          logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'telling party members queued failed; they see it on reconnect'),
+          logger.warn(
+            { err: error.message, ticketId: ticket.ticketId },
+            'telling party members queued failed after its retries; they are told when Redis returns, or on reconnect',
+          ),
         );
     return undefined;
   }
@@ -142,7 +169,7 @@ export function createTicketDesk(
 
   /** Ends a queued ticket that outlived any matcher's timeout, telling the player; true if it did. */
   async function endIfStale(session: Session, ticket: StoredTicket): Promise<boolean> {
-    const limitMs = (config.match.modes[ticket.mode]!.maxWaitSeconds + STALE_GRACE_SECONDS) * 1000;
+    const limitMs = (match.modes[ticket.mode]!.maxWaitSeconds + STALE_GRACE_SECONDS) * 1000;
     if (ticket.state !== 'queued' || clock() - ticket.joinedAt < limitMs) return false;
     // The same script a matcher's timeout runs: if a matcher ends it first, that one wins.
     await store.expire(ticket.mode, ticket.region, [ticket.ticketId]);
@@ -151,10 +178,10 @@ export function createTicketDesk(
   }
 
   async function join(session: Session, mode: string, region: string, id?: string | number): Promise<void> {
-    if (!modeRule(config.match, mode))
-      return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(config.match.modes).join(', ')}`, id });
-    if (!config.match.regions.includes(region))
-      return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${config.match.regions.join(', ')}`, id });
+    if (!modeRule(match, mode))
+      return session.send({ type: 'error', code: 'unknown_mode', message: `unknown mode "${mode}"; modes: ${Object.keys(match.modes).join(', ')}`, id });
+    if (!match.regions.includes(region))
+      return session.send({ type: 'error', code: 'unknown_region', message: `unknown region "${region}"; regions: ${match.regions.join(', ')}`, id });
     // In a party only the leader queues, and for everyone (contract v1.1).
     const myParty = party && (await party.parties.partyOf(session.player.id));
     if (myParty && myParty.leader !== session.player.id)
@@ -164,6 +191,16 @@ export function createTicketDesk(
       const retryInMs = await readyCheck.cooldownLeft(session.player.id);
       if (retryInMs > 0)
         return session.send({ type: 'error', code: 'cooling_down', message: 'you declined or missed a match; you may join again shortly', retryInMs, id });
+    }
+    // A rejoin on the connection that told the last ticket's end: that ticket is ended in Redis,
+    // so when the player's pointer still names it there is nothing to read first, and open()'s
+    // compare-and-set on the pointer says whether it does. Two round trips fewer than reading
+    // the pointer and its ticket, on every join but a connection's first. Anything else (the
+    // pointer moved: another connection, a party, Redis lost it) takes the full path below.
+    const told = myParty ? null : session.lastEnded;
+    if (told) {
+      session.lastEnded = null;
+      if (await openAndAnnounce(session, mode, region, pointerTo(told), id)) return;
     }
     const { pointer, ticket: current } = await liveTicketOf(session.player.id);
     if (current?.state === 'proposed') return alreadyQueued(session, id);
@@ -176,8 +213,16 @@ export function createTicketDesk(
     }
     if (myParty) return joinAsParty(session, myParty, mode, region, pointer?.raw ?? null, id);
 
+    if (!(await openAndAnnounce(session, mode, region, pointer?.raw ?? null, id))) alreadyQueued(session, id);
+  }
+
+  /**
+   * Opens a solo ticket if the player's pointer still holds `seen`, then announces it; false
+   * (nothing written, nothing told) when the pointer changed.
+   */
+  async function openAndAnnounce(session: Session, mode: string, region: string, seen: string | null, id?: string | number): Promise<boolean> {
     const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.ratingIn(mode), joinedAt: clock() };
-    if (!(await store.open(ticket, pointer?.raw ?? null, ticketTtl(mode)))) return alreadyQueued(session, id);
+    if (!(await store.open(ticket, seen, ticketTtl(mode)))) return false;
     const failed = await announce(session, ticket, id);
     if (failed) {
       // Not confirmed: the ticket must not live on in a matcher the player does not know about.
@@ -188,6 +233,7 @@ export function createTicketDesk(
         );
       unavailable(session, failed, id);
     }
+    return true;
   }
 
   async function leave(session: Session, id?: string | number): Promise<void> {
@@ -197,7 +243,28 @@ export function createTicketDesk(
       if (ticket?.state === 'queued' || ticket?.state === 'proposed') ref = ticket;
     }
     if (!ref) return session.send({ type: 'error', code: 'not_queued', message: 'you have no ticket to leave', id });
-    const winner = await store.cancel(ref);
+    return leaveTicket(session, ref, id);
+  }
+
+  /**
+   * A leave cut short by Redis or the broker (the player was answered `unavailable`), done again
+   * from what Redis holds: every step is idempotent (the cancel, the leave for the matcher, each
+   * member's `left` claimed once), so the player and their party hear `left` without asking
+   * again; an outcome that won the race meanwhile is told instead. The cluster chaos run found a
+   * cancel that ran on a Redis primary killed before it answered: nobody was ever told.
+   */
+  async function finishLeave(session: Session, known: TicketRef | null): Promise<void> {
+    const ref = known ?? (await liveTicketOf(session.player.id)).ticket;
+    const ticket = ref && (await store.get(ref));
+    if (!ref || !ticket) return;
+    const ours = ticket.state === 'cancelled' && ticket.reason !== 'party_changed';
+    if (ticket.state === 'queued' || ticket.state === 'proposed' || ours) return leaveTicket(session, ref, undefined, { quiet: true });
+    await deliverStored(session, ticket);
+  }
+
+  /** Leaves `ref`; `quiet` (finishing a leave): an outcome that won is told as such, no error frame. */
+  async function leaveTicket(session: Session, ref: TicketRef, id?: string | number, { quiet = false } = {}): Promise<void> {
+    const winner = await store.cancel(ref, { untold: true });
     // In a proposed room a leave is a decline, decided by the room's script, not the ticket's.
     if (winner === 'proposed' && readyCheck) {
       const ticket = await store.get(ref);
@@ -205,13 +272,17 @@ export function createTicketDesk(
     }
     if (winner !== 'cancelled') {
       // The room (or the timeout) won the race; its outcome is on its way to the player.
+      if (quiet) {
+        const ticket = await store.get(ref);
+        return ticket ? deliverStored(session, ticket) : undefined;
+      }
       return session.send({ type: 'error', code: 'not_queued', message: `your ticket already ended (${winner})`, id });
     }
     await publishLeave(ref, session.player.id);
     const stored = party ? await store.get(ref) : null;
     if (stored?.partyId) return tellPartyEnded(stored, 'cancelled', session, id);
-    session.endTicket(ref.ticketId);
-    session.send({ type: 'left', ticketId: ref.ticketId, reason: 'cancelled', id });
+    // Told like any outcome: a gateway killed before the write leaves `left` for the reconnect.
+    await deliver(session, ref, { kind: 'left', reason: 'cancelled', party: false, id });
   }
 
   /** Redis already ended the ticket; the leave lets the matcher drop it and ack its join now. */
@@ -241,7 +312,7 @@ export function createTicketDesk(
     id?: string | number,
   ): Promise<void> {
     const hooks = party!;
-    const rule = config.match.modes[mode]!;
+    const rule = match.modes[mode]!;
     const { maxSize, aggregate } = partyRule(rule);
     if (current.members.length > maxSize)
       return session.send({
@@ -276,7 +347,9 @@ export function createTicketDesk(
       return session.send({ type: 'error', code: 'party_queued', message: 'your party changed while queueing; try again', id });
     }
     if (!(await store.open(ticket, seenPointer, ticketTtl(mode)))) {
-      await hooks.parties.attach(current, ticket, current.ticket).catch(() => undefined);
+      await hooks.parties
+        .attach(current, ticket, current.ticket)
+        .catch((error: Error) => logger.warn({ err: error.message, partyId: current.id }, 'putting the party back on its ticket failed'));
       return alreadyQueued(session, id);
     }
     await store.pointMembers(
@@ -303,7 +376,12 @@ export function createTicketDesk(
     const others = (ticket.members ?? []).map((member) => member.playerId).filter((playerId) => playerId !== you?.player.id);
     await party?.fanout
       .ended(others, ticket, reason)
-      .catch((error: Error) => logger.warn({ err: error.message, ticketId: ticket.ticketId }, 'telling party members left failed; they see it on reconnect'));
+      .catch((error: Error) =>
+        logger.warn(
+          { err: error.message, ticketId: ticket.ticketId },
+          'telling party members left failed after its retries; they are told when Redis returns, or on reconnect',
+        ),
+      );
   }
 
   /**
@@ -329,23 +407,39 @@ export function createTicketDesk(
     // A socket already closing would swallow the frame after Redis recorded it as told: leave
     // the outcome for the player's reconnect instead.
     if (!session.open) return;
-    if (!(await store.markDelivered(ref, outcome.party ? session.player.id : undefined))) return;
-    session.endTicket(ref.ticketId);
+    const member = outcome.party ? session.player.id : undefined;
+    if (!(await store.claimDelivery(ref, session.connectionId, member))) return;
+    session.endTicket(ref);
+    let frame: string;
     if (outcome.kind === 'matched') {
       const joinToken = signJoinToken && outcome.room.server ? await signJoinToken(session.player.id, outcome.room.id) : undefined;
-      session.sendText(matchedFrame(ref.ticketId, outcome.roomJson ?? JSON.stringify(roomForPlayer(outcome.room)), joinToken));
-    } else if (outcome.kind === 'left') session.send({ type: 'left', ticketId: ref.ticketId, reason: outcome.reason, id: outcome.id });
-    else session.send({ type: 'left', ticketId: ref.ticketId, reason: 'timeout' });
+      frame = matchedFrame(ref.ticketId, outcome.roomJson ?? JSON.stringify(roomForPlayer(outcome.room)), joinToken);
+    } else if (outcome.kind === 'left') frame = encodeServerFrame({ type: 'left', ticketId: ref.ticketId, reason: outcome.reason, id: outcome.id });
+    else frame = encodeServerFrame({ type: 'left', ticketId: ref.ticketId, reason: 'timeout' });
+    // Told only once the socket took the frame: a gateway killed before leaves it for the next connection.
+    session.sendText(frame, (error) => {
+      if (error) return logger.warn({ err: error.message, ticketId: ref.ticketId }, 'an outcome did not reach the socket; the next connection tells it');
+      store
+        .markTold(ref, member)
+        .catch((failure: Error) => logger.warn({ err: failure.message, ticketId: ref.ticketId }, 'recording an outcome as told failed'));
+    });
   }
 
   /** On (re)connect: a live ticket is `queued` again (its join completed if need be); an outcome formed meanwhile is delivered. */
   async function resume(session: Session): Promise<void> {
     const { ticket } = await liveTicketOf(session.player.id);
     if (!ticket) return;
+    await tellEarlier(session, ticket);
     if (await endIfStale(session, ticket)) return;
     if (ticket.state === 'queued') {
       const live = liveOf(ticket);
       if (!ticket.confirmed) {
+        // A party's join is announced by its leader alone: the leader's gateway is announcing it
+        // now, or it failed and cancels it (the leader is answered `unavailable`), or died and the
+        // leader's reconnect announces it. A member announcing it too raced that cancel: every member
+        // was told `queued` for a ticket Redis then held cancelled, and nobody told them `left` (the
+        // cluster chaos run, after a RabbitMQ node's kill). The members hear `queued` from the leader.
+        if (ticket.playerId !== session.player.id) return;
         // Not told anything: the player's next connection tries again. The caller logs why.
         const failed = await announce(session, live, undefined, ticket.members, ticket.playerId);
         if (failed) throw failed;
@@ -365,10 +459,29 @@ export function createTicketDesk(
     return deliverStored(session, ticket);
   }
 
+  /**
+   * A party member away while the party's earlier tickets ended (its leader queued again) hears
+   * those outcomes first, oldest first: its pointer names only the latest ticket.
+   */
+  async function tellEarlier(session: Session, ticket: StoredTicket): Promise<void> {
+    const untold: StoredTicket[] = [];
+    for (let ref = ticket.earlier?.[session.player.id]; ref && untold.length < EARLIER_TICKETS_TOLD;) {
+      const earlier = await store.get(ref);
+      if (!earlier || toldTo(earlier, session.player.id)) break;
+      untold.push(earlier);
+      ref = earlier.earlier?.[session.player.id];
+    }
+    // deliverStored tells only an outcome: a ticket still queued or proposed is passed over.
+    for (const earlier of untold.reverse()) await deliverStored(session, earlier);
+  }
+
+  /** Whether the player was told the ticket's outcome: a party's ticket counts each member apart. */
+  const toldTo = (ticket: StoredTicket, playerId: string) => (ticket.partyId !== undefined ? !!ticket.deliveredTo?.includes(playerId) : ticket.delivered);
+
   /** Delivers the outcome Redis holds for an ended ticket, unless the player was already told. */
   async function deliverStored(session: Session, ticket: StoredTicket): Promise<void> {
     const isParty = ticket.partyId !== undefined;
-    if (isParty ? ticket.deliveredTo?.includes(session.player.id) : ticket.delivered) return;
+    if (toldTo(ticket, session.player.id)) return;
     if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout', party: isParty });
     if (ticket.state === 'declined' || ticket.state === 'accept_timeout' || ticket.state === 'allocation_failed')
       return deliver(session, ticket, { kind: 'left', reason: ticket.state, party: isParty });
@@ -378,6 +491,8 @@ export function createTicketDesk(
       // With an allocator a kept room without `server` is still being allocated: its announcement will come.
       if (room && (room.server || !signJoinToken)) return deliver(session, ticket, { kind: 'matched', room, party: isParty });
     }
+    // The player's own leave, whose `left` its gateway died before writing.
+    if (!isParty && ticket.state === 'cancelled') return deliver(session, ticket, { kind: 'left', reason: 'cancelled', party: false });
     // A party's ticket another member cancelled, or a membership change ended, while this one was away.
     if (isParty && ticket.state === 'cancelled' && (ticket.reason === 'cancelled' || ticket.reason === 'party_changed')) {
       return deliver(session, ticket, { kind: 'left', reason: ticket.reason, party: true });
@@ -387,11 +502,14 @@ export function createTicketDesk(
   /**
    * Delivers an outcome that ended the session's ticket but never arrived: the gateway's own
    * delivery queue vanishes with its broker connection, and what was routed meanwhile is lost.
+   * With a ready check, a `found` or `requeued` lost the same way is told too.
    */
   async function settle(session: Session): Promise<void> {
     if (!session.ticket) return;
     const ticket = await store.get(session.ticket);
-    if (ticket && ticket.state !== 'queued' && ticket.state !== 'proposed') await deliverStored(session, ticket);
+    if (!ticket) return;
+    if (ticket.state === 'queued' || ticket.state === 'proposed') return readyCheck?.settle(session, ticket);
+    await deliverStored(session, ticket);
   }
 
   /** A final room the allocator released: `requeued` (the ticket waits again, searching goes on) or `left allocation_failed`. */
@@ -405,7 +523,7 @@ export function createTicketDesk(
     if (session.ticket?.ticketId === seat.ticketId) session.send({ type: 'requeued', ticketId: seat.ticketId, reason: news.reason });
   }
 
-  return { join, leave, deliver, resume, settle, released, readyCheck, endPartyTicket, liveTicket };
+  return { join, leave, finishLeave, deliver, resume, settle, released, readyCheck, endPartyTicket, liveTicket };
 }
 
 export type TicketDesk = ReturnType<typeof createTicketDesk>;

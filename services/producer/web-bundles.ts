@@ -1,16 +1,35 @@
-import { build, type OutputFile } from 'esbuild';
-import { basename } from 'node:path';
+import type { BuildOptions, OutputFile } from 'esbuild';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
  * The lobby and the dashboard are TypeScript (web/), bundled by esbuild, with @matchq/client
- * and uPlot, into one script each. The gateway builds them in memory on the first request for
- * one and keeps the result: no build step to forget, no build output in the tree, and the
- * same bundle under `npm start`, in the tests and in the image. Building both takes well
- * under a second.
+ * and uPlot, into one script each. From the sources (tsx, the tests) the gateway builds them
+ * in memory on the first request for one and keeps the result: no build step to forget, no
+ * build output in the tree. `npm run build` writes the same bundles beside the built gateway
+ * (web-out/), and a built gateway serves those: production runs no bundler.
  */
 const web = (path: string) => fileURLToPath(new URL(`./web/${path}`, import.meta.url));
 export const ENTRIES = { lobby: web('lobby/main.ts'), dashboard: web('dashboard/main.ts') };
+/** Where the build puts the bundles; it exists only in the build. */
+const BUILT = fileURLToPath(new URL('./web-out/', import.meta.url));
+
+/** How both pages are bundled, into `outdir`: the same for the in-memory build and `npm run build`. */
+export function bundleOptions(outdir: string) {
+  return {
+    entryPoints: ENTRIES,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022'],
+    minify: true,
+    sourcemap: 'linked',
+    outdir,
+    logLevel: 'silent',
+    legalComments: 'none',
+  } satisfies BuildOptions;
+}
 
 export interface Bundle {
   name: string;
@@ -19,21 +38,12 @@ export interface Bundle {
 
 let built: Promise<Map<string, Bundle>> | undefined;
 
-/** Builds both pages' scripts (and their source maps); the outputs by file name, `lobby.js`, `lobby.js.map`, ... */
+/** Both pages' scripts (and their source maps) by file name, `lobby.js`, `lobby.js.map`, ...: the build's, else bundled now. */
 export async function buildBundles(): Promise<Map<string, Bundle>> {
-  const result = await build({
-    entryPoints: ENTRIES,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['es2022'],
-    minify: true,
-    sourcemap: 'linked',
-    outdir: fileURLToPath(new URL('./web-out/', import.meta.url)),
-    write: false,
-    logLevel: 'silent',
-    legalComments: 'none',
-  });
+  if (existsSync(BUILT)) return new Map(readdirSync(BUILT).map((name) => [name, { name, contents: readFileSync(join(BUILT, name)) }]));
+  // Loaded only here: a built gateway never needs esbuild.
+  const { build } = await import('esbuild');
+  const result = await build({ ...bundleOptions(BUILT), write: false });
   return new Map(result.outputFiles.map((file: OutputFile) => [basename(file.path), { name: basename(file.path), contents: file.contents }]));
 }
 

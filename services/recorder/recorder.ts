@@ -2,19 +2,20 @@ import type { ConsumeMessage } from 'amqplib';
 import type { Knex } from 'knex';
 import { Counter, type Registry } from 'prom-client';
 import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
-import type { Config } from '../../common/config.js';
 import { isDataError } from '../../common/db.js';
-import { deadLetter } from '../../common/dead-letter.js';
+import { deadLetterOrLog } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import { decode, InvalidMessage, roomEvent, type RoomEvent } from '../../common/messages.js';
-import { amqpNames } from '../../common/names.js';
+import type { AmqpNames } from '../../common/names.js';
 import { retryLater } from '../../common/retry-later.js';
-import { unclaimedReason, type ClaimReader } from '../../common/room-claims.js';
-import { topologyFor } from '../../common/topology.js';
+import { checkClaim, unclaimedFate, type ClaimReader } from '../../common/room-claims.js';
+import type { Topology } from '../../common/topology.js';
 import { roomRows } from './room-rows.js';
 
 export interface RecorderDeps {
-  config: Config;
+  /** The AMQP names of this namespace (common/names.ts) and the topology asserted on each connect. */
+  names: AmqpNames;
+  topology: Topology;
   amqp: AmqpConnectionManager;
   db: Knex;
   logger: Logger;
@@ -31,23 +32,44 @@ const BATCH_WAIT_MS = 20;
  * Writes every room to PostgreSQL, idempotent on room id (a redelivered room is a
  * no-op), acking a batch only after its transaction committed.
  */
-export function createRecorder({ config, amqp, db, logger, registry, claims }: RecorderDeps) {
-  const names = amqpNames(config.MATCHQ_NAMESPACE);
-  const channel = new TopologyChannel(amqp, 'recorder', topologyFor(config), undefined, undefined, logger);
+export function createRecorder({ names, topology, amqp, db, logger, registry, claims }: RecorderDeps) {
+  const ackFrames = new Counter({
+    name: 'matchq_recorder_ack_frames_total',
+    help: 'AMQP ack frames sent for the rooms written (a batch committed together is one multiple ack, where no room before it is still held)',
+    registers: [registry],
+  });
+  // Every delivery of this channel comes through consume: a batch acked in one turn goes as one multiple ack (common/ack-coalescer.ts).
+  const channel = new TopologyChannel(amqp, 'recorder', topology, undefined, undefined, logger, {
+    coalesceAcks: true,
+    onAckFlush: ({ frames }) => ackFrames.inc(frames),
+  });
   const recorded = new Counter({ name: 'matchq_recorded_rooms_total', help: 'Room events written to the history', registers: [registry] });
+  const awaitingClaim = new Counter({
+    name: 'matchq_recorder_rooms_awaiting_claim_total',
+    help: 'Times a room was held back because Redis may have lost its claim (it lost its data); retried until its matcher claims it again',
+    registers: [registry],
+  });
   let batch: { message: ConsumeMessage; generation: number; room: RoomEvent }[] = [];
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
   const retry = { queue: names.history, dead: names.dead, logger };
 
-  /** The entries whose room a matcher claimed; the others go to the dead queue. Throws while Redis is away. */
+  /**
+   * The entries whose room a matcher claimed; the others wait for their matcher's new claim
+   * (Redis lost it) or go to the dead queue. Throws while Redis is away.
+   */
   async function claimed(entries: typeof batch): Promise<typeof batch> {
-    const reasons = await Promise.all(entries.map(({ room }) => unclaimedReason(claims, room)));
+    const verdicts = await Promise.all(entries.map(({ room }) => checkClaim(claims, room)));
     entries.forEach(({ message, generation }, index) => {
-      const reason = reasons[index];
-      if (reason) deadLetter(channel, names.dead, message, generation, reason, logger).catch(() => undefined);
+      const verdict = verdicts[index]!;
+      if (verdict.claimed) return;
+      if (unclaimedFate(verdict, message) === 'retry') {
+        awaitingClaim.inc();
+        return retryLater(channel, message, generation, retry, verdict.reason);
+      }
+      void deadLetterOrLog(channel, names.dead, message, generation, verdict.reason, logger);
     });
-    return entries.filter((_entry, index) => !reasons[index]);
+    return entries.filter((_entry, index) => verdicts[index]!.claimed);
   }
 
   async function write(all: typeof batch): Promise<void> {
@@ -98,7 +120,7 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
       await insert([entry]);
     } catch (error) {
       if (isDataError(error))
-        return deadLetter(channel, names.dead, message, generation, `PostgreSQL refused the room: ${(error as Error).message}`, logger).catch(() => undefined);
+        return deadLetterOrLog(channel, names.dead, message, generation, `PostgreSQL refused the room: ${(error as Error).message}`, logger);
       logger.warn({ err: (error as Error).message }, 'writing a room failed; retrying');
       return retryLater(channel, message, generation, retry, `writing the room failed: ${(error as Error).message}`);
     }
@@ -120,7 +142,7 @@ export function createRecorder({ config, amqp, db, logger, registry, claims }: R
       room = decode(roomEvent, message.content);
     } catch (error) {
       if (!(error instanceof InvalidMessage)) throw error;
-      deadLetter(channel, names.dead, message, generation, error.message, logger).catch(() => undefined);
+      void deadLetterOrLog(channel, names.dead, message, generation, error.message, logger);
       return;
     }
     batch.push({ message, generation, room });

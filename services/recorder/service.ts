@@ -7,7 +7,9 @@ import { createRegistry } from '../../common/metrics.js';
 import { closeServer, startOpsServer } from '../../common/ops-http.js';
 import { connectRedis } from '../../common/redis.js';
 import { stopInOrder } from '../../common/run-service.js';
+import { amqpNames, redisKeys } from '../../common/names.js';
 import { createTicketStore } from '../../common/ticket-store.js';
+import { topologyFor } from '../../common/topology.js';
 import { createRecorder } from './recorder.js';
 
 /** Starts the recorder with everything it needs; main.ts and the tests both call this. */
@@ -16,11 +18,14 @@ export async function startRecorderService(config: Config, logger?: Logger) {
   const { db } = await openMigratedDb(config.DATABASE_URL);
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const redis = await connectRedis(config.REDIS_URL, logger);
-  const store = createTicketStore(redis, config.MATCHQ_NAMESPACE);
+  // AMQP names and Redis keys, built once for every component of this process.
+  const names = amqpNames(config.MATCHQ_NAMESPACE);
+  const keys = redisKeys(config.MATCHQ_NAMESPACE);
+  const store = createTicketStore(redis, keys);
   const registry = createRegistry('recorder', 'recorder');
   // Only the read that tells a claimed room from a forged one.
-  const claims = { states: store.states };
-  const recorder = createRecorder({ config, amqp, db, logger, registry, claims });
+  const claims = { states: store.states, readEpoch: store.readEpoch };
+  const recorder = createRecorder({ names, topology: topologyFor(config, names), amqp, db, logger, registry, claims });
   await recorder.start();
   const dbWatch = watchDb(db);
   const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder }, registry, () => ({
@@ -32,6 +37,6 @@ export async function startRecorderService(config: Config, logger?: Logger) {
     recorder,
     port: (server.address() as AddressInfo).port,
     stop: () =>
-      stopInOrder([() => dbWatch.stop(), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()]),
+      stopInOrder([() => dbWatch.stop(), () => closeServer(server), () => recorder.stop(), () => amqp.close(), () => redis.quit(), () => db.destroy()], logger),
   };
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { verifyJoinToken } from '../../common/join-token.js';
+import { verifyJoinToken } from '../../packages/client/src/join-token.js';
 import { redisKeys } from '../../common/names.js';
 import type { MatchConfig } from '../../core/types.js';
 import type { JoinFrame } from '../../packages/client/src/wire/index.js';

@@ -1,31 +1,17 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { createLogger } from '../../common/logger.js';
 import type { MatchConfig } from '../../core/types.js';
 import { startGatewayService } from '../../services/producer/service.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE } from '../support/browser-pages.js';
 
 /**
  * The lobby and the dashboard in a real browser (Debian's Chromium, driven by playwright-core)
  * against the whole pipeline in this process. Every wait is on what the page shows.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
 const UI_TIMEOUT = 15_000;
 
 const growth = { initial: 0, perSecond: 50, max: 1000 };
@@ -61,16 +47,18 @@ describe('browser: lobby and dashboard', function () {
     if (!existsSync(CHROMIUM)) throw new Error(`the browser tests need Debian's Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack({ match: MATCH, tickMs: 250 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
 
   afterEach(async () => {
+    // A context a test already closed (or whose page crashed) has nothing left to close; the page errors are checked next.
     await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => undefined)));
     expect(pageErrors.splice(0)).to.deep.equal([]);
   });
 
   after(async () => {
     await browser?.close();
+    // A stub a test already stopped rejects a second stop; the stack is stopped either way.
     for (const stop of extraStops) await stop().catch(() => undefined);
     await stack?.stop();
   });

@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { createJoinTokenSigner } from '../../common/join-token.js';
+import { FleetStub } from '../support/fleet-stub.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const run = promisify(execFile);
 const PACKAGE_DIR = fileURLToPath(new URL('../../packages/client', import.meta.url));
 const TSC = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+const JOIN_TOKEN_SECRET = 'client-tarball-join-token-secret-0123456789';
 
 /** The README's ten-line game client: the first js block of its section for game developers. */
 function readmeClient(): string {
@@ -18,9 +21,23 @@ function readmeClient(): string {
   return section.split('```js\n')[1]!.split('```')[0]!;
 }
 
-/** A game client as a game developer writes it: only the installed package, nothing from this repo. */
+/** The README's game server admitting a player: the join token snippet that uses the SDK. */
+function readmeAdmit(): string {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('**Join tokens.**'));
+  return section
+    .split('```js\n')
+    .slice(1)
+    .map((block) => block.split('```')[0]!)
+    .find((block) => block.includes("from '@matchq/client'"))!;
+}
+
+/**
+ * A game client as a game developer writes it: only the installed package, nothing from this repo.
+ * The game server's part too: each player's join token checked with the package's verifyJoinToken.
+ */
 const PLAY = `
-import { connect, isMatchqError } from '@matchq/client';
+import { connect, InvalidJoinToken, isMatchqError, verifyJoinToken } from '@matchq/client';
 import { parseServerFrame } from '@matchq/client/wire';
 
 const [url, ...tokens] = process.argv.slice(2);
@@ -31,8 +48,15 @@ const rooms = clients.map((client) => new Promise((resolve) => client.once('matc
 const queued = await Promise.all(clients.map((client) => client.join('ffa3', 'global')));
 const matched = await Promise.all(rooms);
 clients.forEach((client) => client.close());
+const secret = process.env.JOIN_TOKEN_SECRET;
+const claims = await Promise.all(matched.map((frame) => verifyJoinToken(frame.joinToken, secret, { room: frame.room.id })));
+const reasonOf = (promise) => promise.then(() => 'admitted', (error) => (error instanceof InvalidJoinToken ? error.reason : String(error)));
 console.log(JSON.stringify({
   names: hellos.map((hello) => hello.player.name),
+  playerIds: hellos.map((hello) => hello.player.id),
+  claims,
+  otherKey: await reasonOf(verifyJoinToken(matched[0].joinToken, 'not-the-secret')),
+  otherRoom: await reasonOf(verifyJoinToken(matched[0].joinToken, secret, { room: 'another-room' })),
   refusal,
   tickets: queued.map((frame) => frame.ticketId),
   matched: matched.map((frame) => ({ ticketId: frame.ticketId, roomId: frame.room.id, players: frame.room.players.length })),
@@ -42,7 +66,17 @@ console.log(JSON.stringify({
 
 /** The package's types, checked as a TypeScript game client would use them. */
 const TYPED = `
-import { connect, MatchqError, type MatchedFrame, type QueuedFrame, type ServerFrame } from '@matchq/client';
+import { connect, InvalidJoinToken, MatchqError, verifyJoinToken, type JoinClaims, type MatchedFrame, type QueuedFrame, type ServerFrame } from '@matchq/client';
+
+export async function admit(token: string, secret: string, room: string): Promise<string | null> {
+  try {
+    const claims: JoinClaims = await verifyJoinToken(token, secret, { room });
+    return claims.sub;
+  } catch (error) {
+    if (error instanceof InvalidJoinToken && error.reason === 'expired') return null;
+    throw error;
+  }
+}
 
 export async function play(url: string, token: string): Promise<string> {
   const client = connect(url, token);
@@ -59,6 +93,7 @@ export async function play(url: string, token: string): Promise<string> {
 describe('@matchq/client, packed and installed like a game developer would', function () {
   this.timeout(240_000);
   let stack: Stack;
+  let fleet: FleetStub;
   let dir: string;
 
   before(async () => {
@@ -71,20 +106,31 @@ describe('@matchq/client, packed and installed like a game developer would', fun
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'game', private: true, type: 'module' }));
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball!), 'ws@^8'], { cwd: app });
-    stack = await startStack({ tickMs: 100 });
+    // With an allocator, so that every matched frame carries a join token the pipeline signed.
+    fleet = (await FleetStub.start()).answer({ status: 201, body: { address: '198.51.100.7:7777' } });
+    stack = await startStack({ tickMs: 100, env: { ALLOCATOR: 'http', ALLOCATOR_URL: fleet.url, JOIN_TOKEN_SECRET } });
   });
   after(async () => {
     await stack?.stop();
+    await fleet?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('plays a match: three players sign in, join, and each gets matched into one room', async () => {
+  it("plays a match: three players sign in, join, and each gets matched into one room, with a join token the package's verifyJoinToken admits", async () => {
     const app = join(dir, 'game');
     writeFileSync(join(app, 'play.mjs'), PLAY);
     const players = [await stack.addPlayer('tarball-a'), await stack.addPlayer('tarball-b'), await stack.addPlayer('tarball-c')];
-    const { stdout } = await run('node', ['play.mjs', stack.gatewayUrl(), ...players.map((player) => player.token)], { cwd: app, timeout: 60_000 });
+    const { stdout } = await run('node', ['play.mjs', stack.gatewayUrl(), ...players.map((player) => player.token)], {
+      cwd: app,
+      timeout: 60_000,
+      env: { ...process.env, JOIN_TOKEN_SECRET },
+    });
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
       names: string[];
+      playerIds: string[];
+      claims: { sub: string; room: string; iat: number; exp: number }[];
+      otherKey: string;
+      otherRoom: string;
       refusal: string;
       tickets: string[];
       matched: { ticketId: string; roomId: string; players: number }[];
@@ -96,6 +142,10 @@ describe('@matchq/client, packed and installed like a game developer would', fun
     expect(new Set(result.matched.map((frame) => frame.roomId)).size, 'one room').to.equal(1);
     expect(result.matched.every((frame) => frame.players === 3)).to.equal(true);
     expect(result.wireParses).to.equal(true);
+    expect(result.claims.map((claims) => claims.sub)).to.deep.equal(result.playerIds);
+    expect(result.claims.map((claims) => claims.room)).to.deep.equal(result.matched.map((frame) => frame.roomId));
+    expect(result.claims.every((claims) => claims.exp - claims.iat === 300)).to.equal(true);
+    expect([result.otherKey, result.otherRoom]).to.deep.equal(['signature', 'room']);
   });
 
   it("runs the README's ten-line game client: three of them, one room", async () => {
@@ -124,6 +174,34 @@ describe('@matchq/client, packed and installed like a game developer would', fun
       roomLines.join(' | '),
     ).to.equal(true);
     for (const player of players) expect(roomLines[0]).to.include(player.name);
+  });
+
+  it("runs the README's game server snippet: admits the token's player to its room, refuses another room and another key", async () => {
+    const app = join(dir, 'game');
+    const code = readmeAdmit();
+    expect(code).to.include('verifyJoinToken');
+    // Inside the game's folder, so that its imports resolve to the installed package.
+    writeFileSync(join(app, 'admit.mjs'), code);
+    const { admit } = (await import(join(app, 'admit.mjs'))) as { admit: (token: string, roomId: string) => Promise<string> };
+    const previous = process.env.JOIN_TOKEN_SECRET;
+    process.env.JOIN_TOKEN_SECRET = JOIN_TOKEN_SECRET;
+    try {
+      const token = await createJoinTokenSigner(JOIN_TOKEN_SECRET, 300)('player-9', 'room-9');
+      const forged = await createJoinTokenSigner('forger-key', 300)('player-9', 'room-9');
+      expect(await admit(token, 'room-9')).to.equal('player-9');
+      const refusals = await Promise.all(
+        [admit(token, 'room-10'), admit(forged, 'room-9')].map((attempt) =>
+          attempt.then(
+            () => 'admitted',
+            (error: Error & { reason?: string }) => `${error.name} ${error.reason}`,
+          ),
+        ),
+      );
+      expect(refusals).to.deep.equal(['InvalidJoinToken room', 'InvalidJoinToken signature']);
+    } finally {
+      if (previous === undefined) delete process.env.JOIN_TOKEN_SECRET;
+      else process.env.JOIN_TOKEN_SECRET = previous;
+    }
   });
 
   it('ships types a TypeScript game client compiles against', async () => {

@@ -115,6 +115,43 @@ describe('ready check, end to end', () => {
     expect(seatA.waitedMs, 'the wait counts from the original join').to.be.greaterThan(200);
   });
 
+  it('drops a found older than the one told for the same ticket (a delivery retried or overtaken): the player is asked about the room that waits, not one long gone', async () => {
+    const seats = await players(4);
+    const [a, b, c, d] = seats.map((seat) => seat.client);
+    const found = await proposed([a!, b!, c!]);
+    const firstDeadline = Date.now() + found[0]!.expiresInMs;
+    b!.send({ type: 'decline', roomId: found[0]!.roomId });
+    await a!.next('requeued');
+    d!.send(JOIN);
+    await d!.next('queued');
+    const second = await a!.next('found');
+    const secondDeadline = Date.now() + second.expiresInMs;
+    const gateway = `${stack.namespace}-gw0`;
+    const proposalOf = (frame: FoundFrame, deadline: number) => ({
+      v: 1,
+      roomId: frame.roomId,
+      mode: 'rc3',
+      region: 'eu',
+      deadline,
+      players: [{ playerId: seats[0]!.player.id, ticketId: frame.ticketId, name: seats[0]!.player.name }],
+    });
+    // The first room's found arriving late, then the waiting room's again: one queue, in this order.
+    const seen = a!.frames.length;
+    broker.publishJson(`${stack.namespace}.deliveries`, gateway, {
+      kind: 'found',
+      proposal: proposalOf(found[0]!, firstDeadline),
+      playerIds: [seats[0]!.player.id],
+    });
+    broker.publishJson(`${stack.namespace}.deliveries`, gateway, {
+      kind: 'found',
+      proposal: proposalOf(second, secondDeadline),
+      playerIds: [seats[0]!.player.id],
+    });
+    expect((await a!.next('found')).roomId).to.equal(second.roomId);
+    const founds = a!.frames.slice(seen).filter((frame) => frame.type === 'found');
+    expect(founds.map((frame) => (frame as FoundFrame).roomId)).to.deep.equal([second.roomId]);
+  });
+
   it('dissolves when someone stays silent: the silent leave with accept_timeout (and cool down), those who accepted are requeued', async () => {
     const seats = await players(3);
     const [a, b, c] = seats.map((seat) => seat.client);
@@ -128,9 +165,13 @@ describe('ready check, end to end', () => {
     expect(await c!.next('error')).to.include({ code: 'not_pending', id: 'late' });
     c!.send(JOIN);
     expect((await c!.next('error')).code).to.equal('cooling_down');
-    const metrics = await fetch(`http://127.0.0.1:${stack.matcher!.port}/metrics`).then((res) => res.text());
+    // The matcher counts a dissolution once Redis settled it, after the players were told: wait for it.
+    const dissolvedLine = /^matchq_proposals_dissolved_total\{pool="rc3\.eu",reason="accept_timeout"[^}]*\} 1$/m;
+    const metrics = await eventually('the dissolution counted', async () => {
+      const text = await fetch(`http://127.0.0.1:${stack.matcher!.port}/metrics`).then((res) => res.text());
+      return dissolvedLine.test(text) && text;
+    });
     expect(metrics).to.match(/^matchq_proposals_total\{pool="rc3\.eu"[^}]*\} 1$/m);
-    expect(metrics).to.match(/^matchq_proposals_dissolved_total\{pool="rc3\.eu",reason="accept_timeout"[^}]*\} 1$/m);
   });
 
   it('treats a leave while the room is pending as a decline, even after accepting', async () => {

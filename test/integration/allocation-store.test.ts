@@ -27,7 +27,7 @@ describe('allocation store (Lua) against a real Redis', () => {
   before(async () => {
     redis = await connectRedis(REDIS_URL, silent);
     plain = new Redis(REDIS_URL);
-    store = createAllocationStore(redis, namespace);
+    store = createAllocationStore(redis, redisKeys(namespace));
   });
   after(async () => {
     await redis.quit();

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../common/config.js';
+import { Launcher } from '../../common/launcher.js';
 import { ALLOCATION_EVENT_TYPE, type AllocationRequest, type JoinRequest, type RoomEvent } from '../../common/messages.js';
 import { amqpNames, redisKeys } from '../../common/names.js';
 import { startAllocatorService } from '../../services/allocator/service.js';
@@ -12,7 +11,6 @@ import { AMQP_URL, dropNamespace, newNamespace, REDIS_URL } from '../support/nam
 import { sampleRoom } from '../support/rooms.js';
 import { silent } from '../support/stack.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const POOL = { mode: 'ffa3', region: 'global' };
 
 /**
@@ -31,7 +29,7 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
   let redis: Redis;
   let rooms: Awaited<ReturnType<PlainBroker['tap']>>;
   let service: Awaited<ReturnType<typeof startAllocatorService>> | undefined;
-  let child: ChildProcess | undefined;
+  let processes: Launcher | undefined;
   const env = () => ({
     MATCHQ_NAMESPACE: namespace,
     AMQP_URL,
@@ -56,8 +54,8 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
     redis = new Redis(REDIS_URL);
   });
   afterEach(async () => {
-    child?.kill('SIGKILL');
-    child = undefined;
+    await processes?.stopAll();
+    processes = undefined;
     await service?.stop();
     service = undefined;
     await broker.close();
@@ -158,15 +156,16 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
   it('allocates a room once across a kill -9 mid-request: the next allocator asks again with the same key, and one room goes out', async () => {
     // The first allocator's request hangs; it is killed while the fleet holds it.
     fleet.answer({ status: 200, body: { address: 'slow:1' }, delayMs: 30_000 }, { status: 200, body: { address: '203.0.113.9:7000' } });
-    child = spawn(process.execPath, ['--import', 'tsx', 'services/allocator/main.ts'], { cwd: root, env: { ...process.env, ...env() }, stdio: 'ignore' });
+    processes = new Launcher({ env: { ...process.env, ...env() } });
+    processes.start({ name: 'allocator', script: 'services/allocator/main.ts' });
     await eventually(
       'the allocator process consuming',
       async () => {
         // A check of a queue not declared yet closes its channel: one channel per look.
         const channel = await broker.openChannel();
         channel.on('error', () => undefined);
-        const queue = await channel.checkQueue(names.allocation).catch(() => null);
-        await channel.close().catch(() => undefined);
+        const queue = await channel.checkQueue(names.allocation).catch(() => null); // not declared yet: look again
+        await channel.close().catch(() => undefined); // closed by the failed check
         return queue?.consumerCount === 1;
       },
       20_000,
@@ -175,7 +174,7 @@ describe('allocator service against the real broker, Redis and a fleet stub', fu
     const request = await finalRoom();
     send(request);
     await eventually('the fleet holding the first request', () => fleet.seen.length === 1);
-    child.kill('SIGKILL');
+    processes.kill('allocator');
     service = await startAllocatorService(config, silent);
     await eventually('the room allocated by the next allocator', () => rooms.length === 1, 20_000);
     expect(JSON.parse(rooms[0]!.content.toString())).to.have.deep.property('server', { address: '203.0.113.9:7000' });

@@ -87,8 +87,11 @@ describe('@matchq/client against the real pipeline', () => {
 
   it('tells a wrong token apart from a gateway that is down: ready() rejects as unauthorized', async () => {
     const client = open('not-a-token');
+    const closes = record(client, 'close');
     const error = await client.ready().catch((failure: unknown) => failure);
     expect(error).to.be.instanceOf(MatchqConnectionError).and.include({ reason: 'unauthorized' });
+    expect(closes).to.have.length(1);
+    expect(closes[0]).to.include({ status: 401 }).and.not.have.property('reconnectInMs');
   });
 });
 

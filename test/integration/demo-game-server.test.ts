@@ -3,9 +3,11 @@ import { expect } from 'chai';
 import { createDemoGameServer } from '../../cli/demo-game-server.js';
 import { connectAmqp, type AmqpConnectionManager } from '../../common/amqp.js';
 import { amqpNames } from '../../common/names.js';
+import { topologyFor } from '../../common/topology.js';
 import { addServerKey } from '../../common/server-keys.js';
 import { PlainBroker, eventually } from '../support/broker.js';
 import { silent, startStack, type Stack } from '../support/stack.js';
+import { roomWith } from '../support/rooms.js';
 
 describe('demo game server (npm start) against the real pipeline', function () {
   this.timeout(30_000);
@@ -30,7 +32,9 @@ describe('demo game server (npm start) against the real pipeline', function () {
     const players = await Promise.all([1500, 1520, 1480].map((rating, index) => stack.addPlayer(`demo${index}`, rating)));
     const { key } = await addServerKey(stack.db, 'demo-game-server');
     demo = createDemoGameServer({
-      config: stack.config,
+      match: stack.config.match,
+      names: amqpNames(stack.config.MATCHQ_NAMESPACE),
+      topology: topologyFor(stack.config),
       amqp,
       apiUrl: stack.httpUrl(''),
       key,
@@ -41,16 +45,9 @@ describe('demo game server (npm start) against the real pipeline', function () {
     await demo.start();
 
     // A room of players the demo does not own: never reported.
-    const stranger = {
-      v: 1,
-      id: randomUUID(),
-      mode: 'ffa3',
-      region: 'global',
-      createdAt: new Date().toISOString(),
-      spread: 0,
-      imbalance: 0,
-      players: [0, 1, 2].map((index) => ({ playerId: randomUUID(), ticketId: randomUUID(), name: `x${index}`, rating: 1500, team: 0, waitedMs: 0 })),
-    };
+    const stranger = roomWith(
+      [0, 1, 2].map((index) => ({ playerId: randomUUID(), ticketId: randomUUID(), name: `x${index}`, rating: 1500, team: 0, waitedMs: 0 })),
+    );
     broker.publishJson(amqpNames(stack.namespace).rooms, '', stranger, { messageId: stranger.id, type: 'room.v1' });
 
     const clients = await Promise.all(players.map((player) => stack.connect(player.token)));

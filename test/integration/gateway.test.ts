@@ -1,11 +1,10 @@
-import type { JoinFrame } from '../../packages/client/src/wire/index.js';
+import { MatchqConnectionError, type JoinFrame } from '../../packages/client/src/index.js';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { createTicketStore } from '../../common/ticket-store.js';
-import { WebSocket } from 'ws';
 import { windowAt } from '../../core/rule.js';
-import { amqpNames } from '../../common/names.js';
+import { amqpNames, redisKeys } from '../../common/names.js';
 import { PlainBroker, eventually } from '../support/broker.js';
 import { REDIS_URL } from '../support/namespace.js';
 import { PlayerClient } from '../support/player-client.js';
@@ -42,7 +41,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
           () => undefined,
           (failure: Error) => failure,
         );
-        expect(error?.message).to.equal('upgrade answered HTTP 401');
+        expect(error).to.be.instanceOf(MatchqConnectionError).and.include({ reason: 'unauthorized' });
       });
     }
 
@@ -100,6 +99,94 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       expect((await client.next('queued')).ticketId).to.not.equal(ticketId);
     });
 
+    it("opens a rejoin after a told end without reading the player's pointer or the ended ticket first", async () => {
+      const player = await newPlayer();
+      const client = await stack.connect(player.token);
+      client.send(JOIN);
+      const first = await client.next('queued');
+      client.send({ type: 'leave' });
+      await client.next('left');
+      // Every command Redis runs on this player's pointer or on the ended ticket, seen by a plain client.
+      const keys = redisKeys(stack.namespace);
+      const watched = [keys.playerTicket(player.id), keys.ticket('ffa3', 'global', first.ticketId)];
+      const redis = new Redis(REDIS_URL);
+      const monitor = await redis.monitor();
+      const seen: string[][] = [];
+      // The gateway's own commands; those its scripts run show up as from `lua`.
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source !== 'lua' && args.some((arg) => watched.includes(arg))) seen.push(args);
+      });
+      try {
+        client.send({ ...JOIN, id: 'again' });
+        const second = await client.next('queued');
+        expect(second).to.include({ id: 'again' });
+        expect(second.ticketId).to.not.equal(first.ticketId);
+        // The open's compare-and-set on the pointer (swap-player-ticket.lua) comes after any read of it.
+        await eventually('the open seen', () => seen.some(([command]) => ['eval', 'evalsha'].includes(command!.toLowerCase())));
+        const reads = seen.filter(([command]) => ['get', 'hgetall'].includes(command!.toLowerCase()));
+        expect(reads, 'reads before the open').to.deep.equal([]);
+      } finally {
+        monitor.disconnect();
+        redis.disconnect();
+      }
+    });
+
+    it("claims and records a told outcome on a Redis connection apart from the joins' commands", async () => {
+      const player = await newPlayer();
+      const client = await stack.connect(player.token);
+      const keys = redisKeys(stack.namespace);
+      const redis = new Redis(REDIS_URL);
+      const monitor = await redis.monitor();
+      const sources = { open: new Set<string>(), claim: new Set<string>() };
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        // A script's first call on a connection goes as EVAL, later ones as EVALSHA.
+        if (!['eval', 'evalsha'].includes(args[0]!.toLowerCase())) return;
+        if (args.includes(keys.playerTicket(player.id))) sources.open.add(source);
+        else if (args.some((arg) => arg.startsWith(`${keys.ticketPrefix('ffa3', 'global')}`)) && args.includes('telling')) sources.claim.add(source);
+      });
+      try {
+        client.send(JOIN);
+        await client.next('queued');
+        client.send({ type: 'leave' });
+        await client.next('left');
+        await eventually('the claim of the left seen', () => sources.open.size > 0 && sources.claim.size > 0);
+        expect(
+          [...sources.claim].filter((source) => sources.open.has(source)),
+          'a connection used for both',
+        ).to.deep.equal([]);
+      } finally {
+        monitor.disconnect();
+        redis.disconnect();
+      }
+    });
+
+    it("still opens a rejoin whose pointer Redis lost meanwhile, and never opens over a ticket that took the player's pointer", async () => {
+      const player = await newPlayer(1500);
+      const client = await stack.connect(player.token);
+      const keys = redisKeys(stack.namespace);
+      const redis = new Redis(REDIS_URL);
+      try {
+        client.send(JOIN);
+        await client.next('queued');
+        client.send({ type: 'leave' });
+        await client.next('left');
+        await redis.del(keys.playerTicket(player.id));
+        client.send(JOIN);
+        const second = await client.next('queued');
+        expect(await redis.get(keys.playerTicket(player.id))).to.equal(`${second.ticketId} ffa3 global`);
+        client.send({ type: 'leave' });
+        await client.next('left');
+        // A ticket opened elsewhere (a gateway that died announcing it) now holds the pointer: the rejoin completes that one.
+        const store = createTicketStore(redis, keys);
+        const orphan = { ticketId: randomUUID(), mode: 'ffa3', region: 'global', playerId: player.id, rating: 1500, joinedAt: Date.now() };
+        expect(await store.open(orphan, `${second.ticketId} ffa3 global`, 60)).to.equal(true);
+        client.send({ ...JOIN, id: 'third' });
+        expect(await client.next('queued')).to.include({ ticketId: orphan.ticketId, id: 'third' });
+      } finally {
+        redis.disconnect();
+      }
+    });
+
     it('answers a leave without a ticket with not_queued', async () => {
       const client = await stack.connect((await newPlayer()).token);
       client.send({ type: 'leave' });
@@ -153,7 +240,18 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       await client.next('error');
       expect(await client.next('error')).to.have.property('code');
       await eventually('a rate_limited error', () => client.frames.some((frame) => frame.type === 'error' && frame.code === 'rate_limited'));
-      expect(client.socket.readyState).to.equal(WebSocket.OPEN);
+      expect(client.connected).to.equal(true);
+    });
+
+    it("echoes each flooded frame's id in its reply, rate_limited included", async () => {
+      const client = await stack.connect((await newPlayer()).token);
+      const sent = Array.from({ length: 40 }, (_, index) => (index % 2 ? `f${index}` : index));
+      for (const id of sent) client.sendRaw({ type: 'dance', id });
+      const errors = () => client.frames.filter((frame) => frame.type === 'error');
+      await eventually('an answer to every flooded frame', () => errors().length === sent.length);
+      // The gateway answers in order: the n-th error is the n-th frame's.
+      expect(errors().map((frame) => frame.id)).to.deep.equal(sent);
+      expect(errors().some((frame) => frame.code === 'rate_limited')).to.equal(true);
     });
   });
 
@@ -186,12 +284,30 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
     });
   });
 
+  it("tells a leave's left on the reconnect when the socket closed before the gateway could write it", async () => {
+    const player = await newPlayer(1500);
+    const first = await stack.connect(player.token, 0);
+    first.send(JOIN);
+    const { ticketId } = await first.next('queued');
+    // The close frame right behind the leave: the ticket is cancelled while the socket is already closing.
+    first.send({ type: 'leave', id: 'bye' });
+    first.close();
+    await first.closeCode();
+    const second = await stack.connect(player.token, 1);
+    expect(await second.next('left')).to.deep.equal({ type: 'left', ticketId, reason: 'cancelled' });
+    // Told once: a later connection hears nothing of it.
+    const third = await stack.connect(player.token, 0);
+    third.send({ type: 'leave', id: 'again' });
+    expect(await third.next('error')).to.include({ code: 'not_queued', id: 'again' });
+    expect(third.frames.filter((frame) => frame.type === 'left')).to.have.length(0);
+  });
+
   it('completes a join a gateway died announcing: the reconnect publishes it and says queued', async () => {
     const player = await newPlayer(1555);
     const redis = new Redis(REDIS_URL);
     try {
       // What a gateway killed between opening the ticket and the broker's confirm leaves behind.
-      const store = createTicketStore(redis, stack.namespace);
+      const store = createTicketStore(redis, redisKeys(stack.namespace));
       const orphan = { ticketId: randomUUID(), mode: 'ffa3', region: 'global', playerId: player.id, rating: 1555, joinedAt: Date.now() };
       expect(await store.open(orphan, null, 60)).to.equal(true);
       const client = await stack.connect(player.token, 1);
@@ -213,7 +329,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
     const player = await newPlayer(1500);
     const redis = new Redis(REDIS_URL);
     try {
-      const store = createTicketStore(redis, stack.namespace);
+      const store = createTicketStore(redis, redisKeys(stack.namespace));
       const maxWaitMs = stack.config.match.modes.ffa3!.maxWaitSeconds * 1000;
       const lost = { ticketId: randomUUID(), mode: 'ffa3', region: 'global', playerId: player.id, rating: 1500, joinedAt: Date.now() - maxWaitMs - 61_000 };
       expect(await store.open(lost, null, 600)).to.equal(true);

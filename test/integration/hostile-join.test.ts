@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { redisKeys } from '../../common/names.js';
 import { createTicketStore } from '../../common/ticket-store.js';
 import { REDIS_URL } from '../support/namespace.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -36,7 +37,7 @@ describe('hostile joins: mode and region are looked up as own keys only', () => 
   }
 
   it('never leaves a ticket hash behind when open fails, and never one without an expiry', async () => {
-    const store = createTicketStore(redis, stack.namespace);
+    const store = createTicketStore(redis, redisKeys(stack.namespace));
     const ticket = { ticketId: 'half-written', mode: 'ffa3', region: 'global', playerId: 'p-half', rating: 1500, joinedAt: Date.now() };
     const failed = await store.open(ticket, null, Number.NaN).then(
       () => null,

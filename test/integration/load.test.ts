@@ -40,5 +40,8 @@ describe('load generator', () => {
     expect(report.latencyMs.joinToQueued.count).to.equal(report.queued);
     expect(report.latencyMs.joinToMatched.count).to.equal(report.matched);
     expect(report.series.reduce((sum, point) => sum + point.joins, 0)).to.equal(report.joins);
+    const delay = report.generatorLoopDelayMs;
+    expect(delay.p50).to.be.at.least(0).and.at.most(delay.p99);
+    expect(delay.p99).to.be.at.most(delay.max);
   });
 });

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { amqpNames, redisKeys } from '../../common/names.js';
 import type { MatchConfig } from '../../core/types.js';
+import { ROOMS_PER_STEP } from '../../services/matcher/pool-worker.js';
 import { startMatcherService } from '../../services/matcher/service.js';
 import { PlainBroker, eventually } from '../support/broker.js';
 import { REDIS_URL } from '../support/namespace.js';
@@ -175,6 +176,128 @@ describe('matcher against the real broker and Redis', () => {
       await eventually('the request acked', () => restarted.matcher.pools()[0]!.held === 0);
     } finally {
       await restarted.stop();
+    }
+    expect(await broker.ready(names.pool('ffa3', 'global'))).to.equal(0);
+  });
+
+  /** A counter's value on a matcher's /metrics. */
+  async function counter(port: number, name: string): Promise<number> {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((res) => res.text());
+    const line = text.split('\n').find((each) => each.startsWith(`${name}{`) || each.startsWith(`${name} `));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  }
+
+  /** Room id by ticket over every room on the tap; a ticket in two different rooms fails. */
+  function seats(): Map<string, string> {
+    const byTicket = new Map<string, string>();
+    for (const room of roomBodies())
+      for (const { ticketId } of room.players as { ticketId: string }[]) {
+        expect(byTicket.get(ticketId) ?? room.id, `${ticketId} in one room`).to.equal(room.id);
+        byTicket.set(ticketId, room.id);
+      }
+    return byTicket;
+  }
+
+  // Several steps of a tick (ROOMS_PER_STEP rooms each), all of equal ratings: every ticket is seated.
+  const manyIds = () => Array.from({ length: 3 * (2 * ROOMS_PER_STEP + 5) }, () => randomUUID());
+
+  it('forms a tick of many rooms: each published once, each ticket in one, every request acked, a run of them in one multiple ack', async () => {
+    await start();
+    await stack.matcher!.stop(); // the requests wait in the queue, so one tick sees them all
+    const ids = manyIds();
+    ids.forEach((id) => request(join(id, 1500)));
+    await eventually('the requests queued', async () => (await broker.ready(names.pool('ffa3', 'global'))) === ids.length);
+    const restarted = await startMatcherService(stack.configFor({ MATCHER_ID: 'many' }), silent);
+    try {
+      await eventually('every ticket seated', () => seats().size === ids.length);
+      expect(rooms).to.have.length(ids.length / 3);
+      expect(new Set(rooms.map((message) => message.properties.messageId)).size).to.equal(ids.length / 3);
+      await eventually('every request acked', async () => (await counter(restarted.port, 'matchq_acked_requests_total')) === ids.length);
+      const frames = await counter(restarted.port, 'matchq_ack_frames_total');
+      expect(frames, 'ack frames').to.be.above(0).and.below(ids.length);
+      expect(restarted.matcher.pools()[0]!.held).to.equal(0);
+    } finally {
+      await restarted.stop();
+    }
+    expect(await broker.ready(names.pool('ffa3', 'global')), 'nothing came back to the queue').to.equal(0);
+  });
+
+  it('requeues the joins of waiting tickets that a tick of acks lies behind, so one multiple ack passes them; each waiting ticket is held once and matched later', async () => {
+    await start();
+    await stack.matcher!.stop(); // the requests wait in the queue, so one tick sees them all
+    // Far apart: none can match another within this test. Their joins are the oldest deliveries, held at the head.
+    const waiting = Array.from({ length: 60 }, () => randomUUID());
+    waiting.forEach((id, index) => request(join(id, 100_000 + index * 10_000)));
+    const ids = manyIds();
+    ids.forEach((id) => request(join(id, 1500)));
+    const queued = waiting.length + ids.length;
+    await eventually('the requests queued', async () => (await broker.ready(names.pool('ffa3', 'global'))) === queued);
+    const restarted = await startMatcherService(stack.configFor({ MATCHER_ID: 'passing' }), silent);
+    try {
+      await eventually('every matched request acked', async () => (await counter(restarted.port, 'matchq_acked_requests_total')) === ids.length);
+      const requeued = await counter(restarted.port, 'matchq_requeued_to_pass_total');
+      expect(requeued, 'the waiting joins requeued to pass them').to.be.at.least(waiting.length);
+      const frames = await counter(restarted.port, 'matchq_ack_frames_total');
+      // Without the requeues every ack would have gone alone, behind the waiting joins (one frame a
+      // request); how many coalesce depends on how the confirms fall into turns (CI at load: 125 of 315).
+      expect(frames - requeued, 'ack frames').to.be.below(ids.length / 2);
+      await eventually('every waiting ticket held again, once', () => restarted.matcher.pools()[0]!.held === waiting.length);
+      expect(restarted.matcher.pools()[0]!.waiting).to.equal(waiting.length);
+      expect(await broker.ready(names.pool('ffa3', 'global')), 'the requeued joins came back to this matcher').to.equal(0);
+      // Partners for three of them: their rooms form, and the joins they stand on now (delivered again) are acked.
+      const partners = waiting
+        .slice(0, 3)
+        .flatMap((id, index) => [randomUUID(), randomUUID()].map((partner) => ({ partner, rating: 100_000 + index * 10_000 })));
+      partners.forEach(({ partner, rating }) => request(join(partner, rating)));
+      await eventually('the waiting three matched', () => waiting.slice(0, 3).every((id) => seats().has(id)));
+      await eventually('their requests acked', async () => (await counter(restarted.port, 'matchq_acked_requests_total')) === ids.length + 9);
+      expect(restarted.matcher.pools()[0]!.held).to.equal(waiting.length - 3);
+    } finally {
+      await restarted.stop();
+    }
+    // Every join still unacked went back to the queue, each once: none lost, none doubled by its requeue.
+    expect(await broker.ready(names.pool('ffa3', 'global'))).to.equal(waiting.length - 3);
+    const left = (await broker.drain(names.pool('ffa3', 'global'))).map((message) => JSON.parse(message.content.toString()).ticketId as string);
+    expect(left.sort()).to.deep.equal(waiting.slice(3).sort());
+    expect(new Set(seats().values()).size, 'each room published once').to.equal(rooms.length);
+  });
+
+  it('keeps every request of a room the broker nacks unacked; redelivered to the next matcher, each ticket ends in its one room', async () => {
+    await start();
+    await stack.matcher!.stop();
+    // An analyst's queue that takes nothing: the broker nacks every room routed to it (reject-publish).
+    const full = `${stack.namespace}.full-analyst`;
+    await broker.channel.assertQueue(full, { durable: false, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+    await broker.channel.bindQueue(full, names.rooms, '');
+    const ids = manyIds();
+    ids.forEach((id) => request(join(id, 1500)));
+    await eventually('the requests queued', async () => (await broker.ready(names.pool('ffa3', 'global'))) === ids.length);
+    const first = await startMatcherService(stack.configFor({ MATCHER_ID: 'nacked' }), silent);
+    const keys = redisKeys(stack.namespace);
+    let claimed: Map<string, string>;
+    try {
+      claimed = await eventually('every ticket claimed', async () => {
+        const states = await Promise.all(ids.map((id) => redis.hmget(keys.ticket('ffa3', 'global', id), 'state', 'room')));
+        return states.every(([state]) => state === 'matched') && new Map(ids.map((id, index) => [id, states[index]![1]!]));
+      });
+      // Published again each tick (same ids), never confirmed: nothing acked, every request still held.
+      await eventually('a room published twice', () => rooms.length > new Set(rooms.map((message) => message.properties.messageId)).size);
+      expect(await counter(first.port, 'matchq_acked_requests_total')).to.equal(0);
+      expect(first.matcher.pools()[0]!.held).to.equal(ids.length);
+    } finally {
+      await first.stop();
+    }
+    expect(await broker.ready(names.pool('ffa3', 'global')), 'every request back in the queue').to.equal(ids.length);
+    await broker.channel.deleteQueue(full);
+    const roomsBefore = rooms.length;
+    const second = await startMatcherService(stack.configFor({ MATCHER_ID: 'after-nack' }), silent);
+    try {
+      await eventually('every redelivered request acked', async () => (await counter(second.port, 'matchq_acked_requests_total')) === ids.length);
+      expect(rooms.length, 'each room announced again').to.be.above(roomsBefore);
+      expect(seats(), 'every ticket in the room it was claimed for, no other').to.deep.equal(claimed);
+      expect(second.matcher.pools()[0]!.held).to.equal(0);
+    } finally {
+      await second.stop();
     }
     expect(await broker.ready(names.pool('ffa3', 'global'))).to.equal(0);
   });

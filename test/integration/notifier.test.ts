@@ -7,7 +7,7 @@ import { redisKeys } from '../../common/names.js';
 import { PlainBroker, eventually } from '../support/broker.js';
 import { REDIS_URL } from '../support/namespace.js';
 import { Redis } from 'ioredis';
-import { claimAsMatcher } from '../support/claims.js';
+import { claimAsMatcher, expireAsMatcher } from '../support/claims.js';
 import type { PlayerClient } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -64,6 +64,22 @@ describe('notifier against the real broker and Redis', () => {
     }
   });
 
+  it('acks rooms routed in one turn in fewer ack frames than rooms (multiple acks); every player hears matched once', async () => {
+    const players = await Promise.all(Array.from({ length: 30 }, (_, index) => queuedPlayer(index % 2)));
+    const rooms = Array.from({ length: 10 }, (_, index) => roomOf(players.slice(index * 3, index * 3 + 3).map((player) => player.seat)));
+    for (const room of rooms) await claimAsMatcher(stack.namespace, room);
+    for (const room of rooms) broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
+    for (const { client, seat } of players) expect(await client.next('matched')).to.include({ ticketId: seat.ticketId });
+    const text = await eventually('every room acked', async () => {
+      const metrics = await fetch(`http://127.0.0.1:${stack.notifier!.port}/metrics`).then((res) => res.text());
+      return (
+        (await broker.channel.checkQueue(names.notifier)).messageCount === 0 && /^matchq_notifier_ack_frames_total(\{[^}]*\})? [1-9]/m.test(metrics) && metrics
+      );
+    });
+    const frames = Number(/^matchq_notifier_ack_frames_total(?:\{[^}]*\})? (\d+)/m.exec(text)![1]);
+    expect(frames, 'ack frames').to.be.above(0).and.below(rooms.length);
+  });
+
   it('routes a room once: a redelivered copy is dropped before it reaches a gateway', async () => {
     const deliveries = await broker.tap(names.deliveries, `${stack.namespace}-gw0`);
     const { client, seat } = await queuedPlayer(0);
@@ -85,9 +101,46 @@ describe('notifier against the real broker and Redis', () => {
 
   it('routes a timeout to the player as left with reason timeout', async () => {
     const { client, seat } = await queuedPlayer(1);
-    const timeout = { v: 1, ticketId: seat.ticketId, playerId: seat.playerId, mode: 'ffa3', region: 'global' };
+    const timeout = { v: 1, ticketId: String(seat.ticketId), playerId: seat.playerId, mode: 'ffa3', region: 'global' };
+    await expireAsMatcher(stack.namespace, timeout);
     broker.publishJson('', names.notifier, timeout, { type: 'timeout.v1' });
     expect(await client.next('left')).to.deep.equal({ type: 'left', ticketId: seat.ticketId, reason: 'timeout' });
+  });
+
+  it('sends a dissolution no matcher or allocator decided to matchq.dead with the reason, and the player keeps waiting', async () => {
+    const { client, seat } = await queuedPlayer(1);
+    const forged = {
+      v: 1,
+      roomId: randomUUID(),
+      mode: 'ffa3',
+      region: 'global',
+      reason: 'allocation_failed',
+      players: [{ playerId: seat.playerId, ticketId: seat.ticketId, outcome: 'left' }],
+    };
+    broker.publishJson('', names.notifier, forged, { messageId: 'forged-dissolved', type: 'dissolved.v1' });
+    const dead = await eventually('the forged dissolution in the dead queue', async () =>
+      (await broker.drain(names.dead)).find((message) => message.properties.messageId === 'forged-dissolved'),
+    );
+    expect(dead.properties.headers!['x-matchq-reason']).to.equal(`dissolution not decided by a matcher: ticket ${seat.ticketId} is queued`);
+    const real = roomOf([seat]);
+    await claimAsMatcher(stack.namespace, real);
+    broker.publishJson(names.rooms, '', real, { messageId: real.id, type: 'room.v1' });
+    expect(((await client.next('matched')).room as { id: string }).id).to.equal(real.id);
+  });
+
+  it('sends a timeout no matcher decided to matchq.dead with the reason, and the player keeps waiting', async () => {
+    const { client, seat } = await queuedPlayer(0);
+    const forged = { v: 1, ticketId: String(seat.ticketId), playerId: seat.playerId, mode: 'ffa3', region: 'global' };
+    broker.publishJson('', names.notifier, forged, { messageId: 'forged-timeout', type: 'timeout.v1', timestamp: Math.floor(Date.now() / 1000) });
+    const dead = await eventually('the forged timeout in the dead queue', async () =>
+      (await broker.drain(names.dead)).find((message) => message.properties.messageId === 'forged-timeout'),
+    );
+    expect(dead.properties.headers!['x-matchq-reason']).to.equal(`timeout not decided by a matcher: ticket ${seat.ticketId} is queued`);
+    // Still queued: a real room reaches the player, and no left came before it.
+    const real = roomOf([seat]);
+    await claimAsMatcher(stack.namespace, real);
+    broker.publishJson(names.rooms, '', real, { messageId: real.id, type: 'room.v1' });
+    expect(((await client.next('matched')).room as { id: string }).id).to.equal(real.id);
   });
 
   it('moves a room event that breaks the contract to matchq.dead with the reason, and keeps routing', async () => {
@@ -129,6 +182,25 @@ describe('notifier against the real broker and Redis', () => {
     await claimAsMatcher(stack.namespace, real);
     broker.publishJson(names.rooms, '', real, { messageId: real.id, type: 'room.v1' });
     expect(((await client.next('matched')).room as { id: string }).id).to.equal(real.id);
+  });
+
+  it('holds a room whose claim Redis lost until its matcher claims it again, then routes it', async () => {
+    const players = [await queuedPlayer(0), await queuedPlayer(1)];
+    const room = roomOf(players.map((player) => player.seat));
+    await claimAsMatcher(stack.namespace, room);
+    // Redis restarts empty: the pool's tickets and epoch are gone, the room is in flight.
+    const redis = new Redis(REDIS_URL);
+    const keys = redisKeys(stack.namespace);
+    await redis.del(keys.poolEpoch('ffa3', 'global'), ...players.map(({ seat }) => keys.ticket('ffa3', 'global', String(seat.ticketId))));
+    redis.disconnect();
+    broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
+    await eventually('the room held back, waiting for its claim', async () =>
+      /^matchq_notifier_rooms_awaiting_claim_total\{[^}]*\} [1-9]/m.test(await (await fetch(`http://127.0.0.1:${stack.notifier!.port}/metrics`)).text()),
+    );
+    // What the pool's matcher does once it sees the new epoch (services/matcher/pool-worker.ts).
+    await claimAsMatcher(stack.namespace, room);
+    for (const { client } of players) expect(((await client.next('matched')).room as { id: string }).id).to.equal(room.id);
+    expect(await broker.drain(names.dead)).to.deep.equal([]);
   });
 
   it('retries a room whose player has no gateway for 10 s from its first delivery, even one dated in the future, then leaves it in Redis', async function () {

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../common/names.js';
+import { createTicketStore } from '../../common/ticket-store.js';
 import type { MatchConfig } from '../../core/types.js';
-import { eventually } from '../support/broker.js';
+import { eventually, PlainBroker } from '../support/broker.js';
 import { REDIS_URL } from '../support/namespace.js';
 import type { PlayerClient, ServerFrame } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -179,6 +181,85 @@ describe('parties across two gateways', () => {
     const rest = await others[0]!.client.next('party');
     expect(rest.id).to.equal('k');
     expect(partyOf(rest)!.members.map((m) => m.id)).to.deep.equal([others[0]!.id]);
+  });
+
+  it('tells a member who was away the room the party was matched into, though the leader queued again before the member came back', async () => {
+    const { leader, others } = await party([1500, 1500]);
+    const away = others[0]!;
+    away.client.close();
+    await away.client.closeCode();
+    leader.client.send({ type: 'join', mode: 'duo', region: 'eu' });
+    const first = await leader.client.next('queued');
+    const solos = await Promise.all([signIn(1500, 0), signIn(1500, 1)]);
+    for (const solo of solos) solo.client.send({ type: 'join', mode: 'duo', region: 'eu' });
+    const room = (await leader.client.next('matched')).room as { id: string };
+    await Promise.all(solos.map((solo) => solo.client.next('matched')));
+    // The party queues again while the member is still away: the member's pointer moves on.
+    leader.client.send({ type: 'join', mode: 'duo', region: 'eu' });
+    const second = await leader.client.next('queued');
+    const back = await stack.connect(away.token, 0);
+    const told = await back.next('matched');
+    expect(told).to.include({ ticketId: first.ticketId });
+    expect((told.room as { id: string }).id).to.equal(room.id);
+    expect(await back.next('queued')).to.include({ ticketId: second.ticketId });
+    expect(back.frames.map((frame) => frame.type).slice(0, 4)).to.deep.equal(['hello', 'party', 'matched', 'queued']);
+    leader.client.send({ type: 'leave' });
+    await back.next('left');
+  });
+
+  it("leaves a party's join its leader's gateway never confirmed to the leader: a member's reconnect does not announce it, the leader's does and tells everyone", async () => {
+    const { leader, others } = await party([1500, 1500]);
+    const member = others[0]!;
+    for (const player of [leader, member]) {
+      player.client.close();
+      await player.client.closeCode();
+    }
+    // What the leader's gateway leaves while its join waits for the broker's confirm (or after it died there).
+    const store = createTicketStore(redis, redisKeys(stack.namespace));
+    const partyId = partyOf(leader.client.frames.filter((frame) => frame.type === 'party').at(-1)!)!.id;
+    const members = [leader, member].map((player) => ({ playerId: player.id, name: player.name, rating: 1500 }));
+    const ticket = { ticketId: randomUUID(), mode: 'duo', region: 'eu', playerId: leader.id, rating: 1500, joinedAt: Date.now(), partyId, members };
+    expect(await store.open(ticket, null, 120)).to.equal(true);
+    await store.pointMembers(ticket, [member.id], 120);
+
+    const memberBack = await stack.connect(member.token, 1);
+    // Answered behind the reconnect's resume on the session's chain: the resume is done by then.
+    memberBack.send({ type: 'party.create', id: 'probe' });
+    expect(await memberBack.next('error')).to.include({ id: 'probe' });
+    expect(
+      memberBack.frames.filter((frame) => frame.type === 'queued'),
+      'nothing told before the leader announces',
+    ).to.deep.equal([]);
+    expect((await store.get(ticket))?.confirmed, 'the member did not announce the join').to.equal(false);
+
+    const leaderBack = await stack.connect(leader.token, 0);
+    expect(await leaderBack.next('queued')).to.include({ ticketId: ticket.ticketId });
+    expect(await memberBack.next('queued')).to.include({ ticketId: ticket.ticketId });
+    expect((await store.get(ticket))?.confirmed).to.equal(true);
+    leaderBack.send({ type: 'leave' });
+    await Promise.all([leaderBack.next('left'), memberBack.next('left')]);
+  });
+
+  it("drops a party's queued that reaches a member after the ticket's room (the fanout was overtaken): no ticket reopens", async () => {
+    const { leader, others, everyone } = await party([1500, 1500]);
+    const member = others[0]!;
+    leader.client.send({ type: 'join', mode: 'duo', region: 'eu' });
+    const queued = await leader.client.next('queued');
+    await member.client.next('queued');
+    const solos = await Promise.all([signIn(1500, 0), signIn(1500, 1)]);
+    for (const solo of solos) solo.client.send({ type: 'join', mode: 'duo', region: 'eu' });
+    await Promise.all([...everyone, ...solos].map((player) => player.client.next('matched')));
+    const partyNow = partyOf(member.client.frames.filter((frame) => frame.type === 'party').at(-1)!);
+    const seen = member.client.frames.length;
+    // The same fanout the leader's gateway sends, arriving late; then a party frame, which the same queue keeps behind it.
+    const broker = await PlainBroker.connect();
+    const gateway = `${stack.namespace}-gw1`;
+    const ticket = { ticketId: queued.ticketId, mode: 'duo', region: 'eu', rating: 1500, joinedAt: Date.now(), partyId: partyNow!.id };
+    broker.publishJson(`${stack.namespace}.deliveries`, gateway, { kind: 'queued', playerIds: [member.id], ticket });
+    broker.publishJson(`${stack.namespace}.deliveries`, gateway, { kind: 'party', playerIds: [member.id], party: partyNow });
+    await eventually('the party frame behind it', () => member.client.frames.slice(seen).some((frame) => frame.type === 'party'));
+    await broker.close();
+    expect(member.client.frames.slice(seen).map((frame) => frame.type)).to.deep.equal(['party']);
   });
 
   it('refuses party.join into a queued party, ends a party ticket for every member at its timeout, and keeps a member through a reconnect', async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { amqpNames } from '../../common/names.js';
+import { Redis } from 'ioredis';
+import { amqpNames, redisKeys } from '../../common/names.js';
+import { REDIS_URL } from '../support/namespace.js';
 import { PlainBroker, eventually } from '../support/broker.js';
 import { claimAsMatcher } from '../support/claims.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -57,6 +59,33 @@ describe('recorder against the real broker and PostgreSQL', () => {
     );
     // A room without party fields (as before v1.1): solo seats at their own rating.
     for (const seat of seats) expect(seat).to.include({ party_id: null, match_rating: seat.rating });
+  });
+
+  it('acks a batch of rooms written together in fewer ack frames than rooms (multiple acks), every room written and acked once', async () => {
+    const metric = async (name: string) => {
+      const text = await fetch(`http://127.0.0.1:${stack.recorder!.port}/metrics`).then((res) => res.text());
+      const line = text.split('\n').find((each) => each.startsWith(`${name}{`) || each.startsWith(`${name} `));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const framesBefore = await metric('matchq_recorder_ack_frames_total');
+    const recordedBefore = await metric('matchq_recorded_rooms_total');
+    const events = await Promise.all(Array.from({ length: 60 }, () => room()));
+    for (const event of events) broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
+    await eventually('every room recorded', async () => (await metric('matchq_recorded_rooms_total')) - recordedBefore === events.length);
+    const rows = await stack
+      .db('rooms')
+      .whereIn(
+        'id',
+        events.map((event) => event.id),
+      )
+      .count({ count: '*' })
+      .first();
+    expect(Number(rows!.count)).to.equal(events.length);
+    await eventually('the history queue empty, nothing unacked', async () => (await broker.channel.checkQueue(names.history)).messageCount === 0);
+    const frames = (await metric('matchq_recorder_ack_frames_total')) - framesBefore;
+    expect(frames, 'ack frames')
+      .to.be.above(0)
+      .and.below(events.length / 2);
   });
 
   it("writes a party's seats with their party and the party's rating, one ticket for all of them", async () => {
@@ -199,6 +228,24 @@ describe('recorder against the real broker and PostgreSQL', () => {
     } finally {
       await stack.db.raw('alter table rooms drop constraint test_refuses_spread_13');
     }
+  });
+
+  it('holds a room whose claim Redis lost until its matcher claims it again, then writes it', async () => {
+    const event = { ...unclaimedRoom(), createdAt: new Date().toISOString() };
+    await claimAsMatcher(stack.namespace, event);
+    // Redis restarts empty: the pool's tickets and epoch are gone, the room is in flight.
+    const redis = new Redis(REDIS_URL);
+    const keys = redisKeys(stack.namespace);
+    await redis.del(keys.poolEpoch('ffa3', 'global'), ...event.players.map((player) => keys.ticket('ffa3', 'global', player.ticketId)));
+    redis.disconnect();
+    broker.publishJson(names.rooms, '', event, { messageId: event.id, type: 'room.v1' });
+    await eventually('the room held back, waiting for its claim', async () =>
+      /^matchq_recorder_rooms_awaiting_claim_total\{[^}]*\} [1-9]/m.test(await (await fetch(`http://127.0.0.1:${stack.recorder!.port}/metrics`)).text()),
+    );
+    // What the pool's matcher does once it sees the new epoch (services/matcher/pool-worker.ts).
+    await claimAsMatcher(stack.namespace, event);
+    await eventually('the room row', () => stack.db('rooms').where({ id: event.id }).first());
+    expect((await broker.drain(names.dead)).map((message) => message.properties.messageId)).to.not.include(event.id);
   });
 
   it('is idempotent on room id: a redelivered room is written once', async () => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { ConsumeMessage } from 'amqplib';
-import { Cluster } from '../../chaos/cluster.js';
+import { freePort } from '../../common/free-port.js';
+import { Launcher, serviceSpec } from '../../common/launcher.js';
 import { amqpNames } from '../../common/names.js';
 import { PlainBroker, eventually } from '../support/broker.js';
 import { AMQP_URL, REDIS_URL, dropNamespace, newNamespace } from '../support/namespace.js';
@@ -22,7 +23,7 @@ interface PoolView {
 describe('matchers scaled out: pool ownership and failover (three processes)', function () {
   this.timeout(120_000);
   let namespace: string;
-  let cluster: Cluster;
+  let cluster: Launcher;
   let broker: PlainBroker;
   let rooms: ConsumeMessage[];
   const published: string[] = [];
@@ -34,18 +35,18 @@ describe('matchers scaled out: pool ownership and failover (three processes)', f
       matchFile,
       JSON.stringify({ regions: REGIONS, modes: { ffa3: { teams: 1, teamSize: 3, window: { initial: 0, perSecond: 50 }, maxWaitSeconds: 120 } } }),
     );
-    cluster = new Cluster(
-      { ...process.env, MATCHQ_NAMESPACE: namespace, MATCH_CONFIG: matchFile, TICK_MS: '200', LOG_LEVEL: 'warn', AMQP_URL, REDIS_URL },
-      join(tmpdir(), `${namespace}.log`),
-    );
-    for (const index of [0, 1, 2]) await cluster.add(`matcher-${index}`, 'matcher');
+    cluster = new Launcher({
+      env: { ...process.env, MATCHQ_NAMESPACE: namespace, MATCH_CONFIG: matchFile, TICK_MS: '200', LOG_LEVEL: 'warn', AMQP_URL, REDIS_URL },
+      logFile: join(tmpdir(), `${namespace}.log`),
+    });
+    for (const index of [0, 1, 2]) cluster.start(serviceSpec('matcher', `matcher-${index}`, await freePort()));
     await eventually('three ready matchers', () => cluster.allReady(), 30_000);
     broker = await PlainBroker.connect();
     rooms = await broker.tap(amqpNames(namespace).rooms);
   });
   after(async () => {
     await broker?.close();
-    await cluster?.stop();
+    await cluster?.stopAll();
     await dropNamespace(
       namespace,
       REGIONS.map((region) => ({ mode: 'ffa3', region })),
@@ -53,7 +54,7 @@ describe('matchers scaled out: pool ownership and failover (three processes)', f
   });
 
   const view = async (member: string): Promise<PoolView[]> => {
-    const port = cluster.members.get(member)!.port;
+    const port = cluster.specs.get(member)!.port;
     return (await fetch(`http://127.0.0.1:${port}/pools`)).json() as Promise<PoolView[]>;
   };
   const ownersOf = (pools: PoolView[]) =>
@@ -125,7 +126,7 @@ describe('matchers scaled out: pool ownership and failover (three processes)', f
   });
 
   it('hands pools over on a graceful stop, and back when a matcher returns', async () => {
-    await cluster.stop1('matcher-2');
+    await cluster.stop('matcher-2');
     publishWave(2);
     await eventually('every pool owned by the last matcher', async () => [...ownersOf(await view('matcher-0')).keys()].join() === 'matcher-0', 15_000);
     cluster.restart('matcher-1');

@@ -6,6 +6,7 @@ import { addServerKey } from '../../common/server-keys.js';
 import { PlainBroker, eventually } from '../support/broker.js';
 import { claimAsMatcher } from '../support/claims.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { roomWith } from '../support/rooms.js';
 
 /** Fuzzing the server API: arbitrary bodies and paths get a 4xx with a reason, never a 500 or a crash. */
 describe('fuzzing: the server API takes any body and any room path', function () {
@@ -20,16 +21,9 @@ describe('fuzzing: the server API takes any body and any room path', function ()
     broker = await PlainBroker.connect();
     key = (await addServerKey(stack.db, 'fuzz-fleet')).key;
     const players = await Promise.all(['fa', 'fb', 'fc'].map((name) => stack.addPlayer(`fuzz-${name}`)));
-    const event = {
-      v: 1,
-      id: randomUUID(),
-      mode: 'ffa3',
-      region: 'global',
-      createdAt: new Date().toISOString(),
-      spread: 0,
-      imbalance: 0,
-      players: players.map((player) => ({ playerId: player.id, ticketId: randomUUID(), name: player.name, rating: player.rating, team: 0, waitedMs: 10 })),
-    };
+    const event = roomWith(
+      players.map((player) => ({ playerId: player.id, ticketId: randomUUID(), name: player.name, rating: player.rating, team: 0, waitedMs: 10 })),
+    );
     await claimAsMatcher(stack.namespace, event);
     broker.publishJson(amqpNames(stack.namespace).rooms, '', event, { messageId: event.id, type: 'room.v1' });
     await eventually('the room recorded', () => stack.db('rooms').where({ id: event.id }).first());

@@ -2,12 +2,15 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import { rate } from 'openskill';
-import { amqpNames } from '../../common/names.js';
+import { createAllocationStore } from '../../common/allocation-store.js';
+import { amqpNames, redisKeys } from '../../common/names.js';
 import { addServerKey, revokeServerKey } from '../../common/server-keys.js';
 import type { MatchConfig } from '../../core/types.js';
 import { PlainBroker, eventually } from '../support/broker.js';
 import { claimAsMatcher } from '../support/claims.js';
+import { REDIS_URL } from '../support/namespace.js';
 import { silent, startStack, type Stack } from '../support/stack.js';
 import { startGatewayService } from '../../services/producer/service.js';
 
@@ -200,6 +203,102 @@ describe('server API: rooms, results and ratings, against the real PostgreSQL, R
         const missing = await api(`/v1/rooms/${id}`);
         expect(missing.status).to.equal(404);
         expect(await missing.json()).to.have.property('error');
+      }
+    });
+  });
+
+  describe('a room announced that the recorder has not written yet', () => {
+    /** Real players in a room a matcher claimed (so Redis keeps its event), not yet in PostgreSQL. */
+    async function unrecordedRoom(ratings: number[]) {
+      const players = await Promise.all(ratings.map((rating) => stack.addPlayer(`p${++count}`, rating)));
+      const room = {
+        v: 1,
+        id: randomUUID(),
+        mode: 'ffa3',
+        region: 'global',
+        createdAt: new Date().toISOString(),
+        spread: Math.max(...ratings) - Math.min(...ratings),
+        imbalance: 0,
+        players: players.map((player) => ({ playerId: player.id, ticketId: randomUUID(), name: player.name, rating: player.rating, team: 0, waitedMs: 1000 })),
+      };
+      await claimAsMatcher(stack.namespace, room);
+      expect(await stack.db('rooms').where({ id: room.id }).first()).to.equal(undefined);
+      return { room, players };
+    }
+
+    it('GET answers the room event and a result is applied (200), not 404; once recorded, the same result again is the same answer', async () => {
+      const { room, players } = await unrecordedRoom([1500, 1500, 1500]);
+      const get = await api(`/v1/rooms/${room.id}`);
+      expect(get.status).to.equal(200);
+      expect(await get.json()).to.deep.equal(room);
+
+      const placements = players.map((player, index) => ({ playerId: player.id, rank: index + 1 }));
+      const first = await post({ roomId: room.id, placements });
+      expect(first.status).to.equal(200);
+      expect(first.body.roomId).to.equal(room.id);
+      const changes = first.body.changes as { playerId: string; before: number; after: number }[];
+      expect(changes.map((change) => change.playerId)).to.deep.equal(players.map((player) => player.id));
+      expect(changes[0]!.after).to.be.above(1500);
+      expect(
+        await stack
+          .db('ratings')
+          .where({ mode: 'ffa3' })
+          .whereIn(
+            'player_id',
+            players.map((p) => p.id),
+          )
+          .sum('games as games')
+          .first(),
+      ).to.deep.equal({ games: '3' });
+
+      // The recorder catches up: the room is now recorded, and the result stands as it was applied.
+      broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
+      await eventually('the room recorded', () => stack.db('rooms').where({ id: room.id }).first());
+      const again = await post({ roomId: room.id, placements: [...placements].reverse() });
+      expect(again).to.deep.equal(first);
+      expect(await stack.db('rating_history').where({ room_id: room.id }).count('* as n').first()).to.deep.equal({ n: '3' });
+    });
+
+    it('with an allocator, a room is announced once it has its server: 404 while it is being allocated, then 200 with the server', async () => {
+      const { room, players } = await unrecordedRoom([1400, 1450, 1500]);
+      const allocating = await startGatewayService(
+        stack.configFor({
+          GATEWAY_ID: `${stack.namespace}-gw-alloc`,
+          ALLOCATOR: 'http',
+          ALLOCATOR_URL: 'http://127.0.0.1:9/allocate',
+          JOIN_TOKEN_SECRET: 'server-api-test-secret',
+        }),
+        silent,
+      );
+      const redis = new Redis(REDIS_URL);
+      try {
+        const at = (path: string, body?: unknown) =>
+          fetch(`http://127.0.0.1:${allocating.port}${path}`, {
+            method: body === undefined ? 'GET' : 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+        const result = { roomId: room.id, placements: players.map((player, index) => ({ playerId: player.id, rank: index + 1 })) };
+        expect((await at(`/v1/rooms/${room.id}`)).status).to.equal(404);
+        expect((await at('/v1/results', result)).status).to.equal(404);
+        expect(await stack.db('results').where({ room_id: room.id }).first()).to.equal(undefined);
+
+        const allocations = createAllocationStore(redis, redisKeys(stack.namespace));
+        const held = { mode: room.mode, region: room.region, roomId: room.id, ticketIds: room.players.map((player) => player.ticketId) };
+        expect((await allocations.begin(held, 'test-allocator', Date.now(), 60_000)).action).to.equal('allocate');
+        const server = { address: '10.0.0.7:7777', name: 'gs-1' };
+        const announced = { ...room, server };
+        expect((await allocations.finish(held, JSON.stringify(server), JSON.stringify(announced))).action).to.equal('announced');
+
+        const get = await at(`/v1/rooms/${room.id}`);
+        expect(get.status).to.equal(200);
+        expect(await get.json()).to.deep.equal(announced);
+        const posted = await at('/v1/results', result);
+        expect(posted.status).to.equal(200);
+        expect(((await posted.json()) as { roomId: string }).roomId).to.equal(room.id);
+      } finally {
+        redis.disconnect();
+        await allocating.stop();
       }
     });
   });

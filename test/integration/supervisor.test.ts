@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { ensureDemoPlayers, ensureDemoServerKey } from '../../cli/demo-players.js';
 import { revokeServerKey, serverByKey } from '../../common/server-keys.js';
-import { supervise } from '../../cli/supervisor.js';
+import { Launcher } from '../../common/launcher.js';
 import { createDb, migrateLatest } from '../../common/db.js';
 import { playerByToken } from '../../common/players.js';
 import { eventually } from '../support/broker.js';
@@ -17,11 +17,12 @@ describe('npm start: the supervisor and the demo players', function () {
     const directory = mkdtempSync(join(tmpdir(), 'matchq-supervisor-'));
     const marker = join(directory, 'marker');
     const lines: string[] = [];
-    const supervisor = supervise([{ name: 'flaky', script: 'test/support/fixtures/crash-once.ts', env: { CRASH_MARKER: marker } }], (line) => lines.push(line));
+    const supervisor = new Launcher({ restart: 'on-exit', say: (line) => lines.push(line) });
+    supervisor.start({ name: 'flaky', script: 'test/support/fixtures/crash-once.ts', env: { CRASH_MARKER: marker } });
     try {
       await eventually('the child to crash once and come back', () => existsSync(`${marker}.up`), 20_000);
       expect(lines.some((line) => line.startsWith('flaky exited (code 1); restarting'))).to.equal(true);
-      await supervisor.stop();
+      await supervisor.stopAll();
       expect(readFileSync(`${marker}.stopped`, 'utf8')).to.equal('SIGTERM\n');
       expect(supervisor.children.size).to.equal(0);
     } finally {

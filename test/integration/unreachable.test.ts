@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { passwordVariable } from '../../common/provision/provision.js';
+import { ROLES } from '../../common/provision/roles.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLOSED = '127.0.0.1:5999';
@@ -60,6 +62,17 @@ describe('commands facing an unreachable backing service or a bad variable', fun
       url: CLOSED,
     },
     { command: 'tap', script: 'cli/tap.ts', env: { AMQP_URL: `amqp://${CLOSED}` }, names: 'RabbitMQ', url: CLOSED },
+    {
+      command: 'provision',
+      script: 'cli/provision.ts',
+      // A node that does not exist: nothing is asked of the machine's own broker.
+      env: {
+        RABBITMQCTL: 'rabbitmqctl -n matchq-nowhere@localhost',
+        ...Object.fromEntries(ROLES.map((role) => [passwordVariable(role), 'secret-secret-secret'])),
+      },
+      names: 'RabbitMQ',
+      url: 'rabbitmqctl -n matchq-nowhere@localhost',
+    },
   ];
 
   for (const { command, script, args = [], env, names, url } of cases) {
@@ -73,6 +86,12 @@ describe('commands facing an unreachable backing service or a bad variable', fun
       expect(result.stdout).to.not.match(/\n\s+at /);
     });
   }
+
+  it('npm run provision: stops at start naming a missing password, before touching anything', async () => {
+    const result = await run('cli/provision.ts', [], { RABBITMQCTL: 'rabbitmqctl -n matchq-nowhere@localhost' });
+    expect(result.code).to.equal(1);
+    expect(result.stderr.trim()).to.equal('matchq provision: invalid MATCHQ_OWNER_PASSWORD: required');
+  });
 
   it('stops at start naming an invalid variable', async () => {
     const result = await run('services/matcher/main.ts', [], { TICK_MS: 'soon' });

@@ -61,6 +61,7 @@ export class PlainBroker {
   }
 
   async close(): Promise<void> {
+    // Closed already (a test that restarted the broker under it): nothing left to close.
     await this.connection.close().catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import type { MessageChannel, PublishOptions } from '../../common/amqp.js';
-import type { TicketState } from '../../common/ticket-store.js';
+import { EpochChanged, type TicketState } from '../../common/ticket-store.js';
 import { propose, step, ticketStates, type RoomEventType, type RoomLife, type RoomLifeEvent } from '../../core/room-lifecycle.js';
 import type { NewProposal, StepAnswer, StoredProposal } from '../../common/proposal-store.js';
 import type { ProposalPort } from '../../services/matcher/pool-proposals.js';
@@ -21,6 +21,7 @@ function parseOrRaw(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    // Not JSON is what this dead letter is: the test sees its text.
     return text;
   }
 }
@@ -34,13 +35,22 @@ export interface Published {
 
 /**
  * The broker channel in memory: records acks, nacks and confirmed publishes. `failPublishes`
- * makes the next n publishes reject, as a broker that went away would.
+ * makes the next n publishes reject, as a broker that went away would. With `holdConfirms` a
+ * publish is on the wire (`unconfirmed`) until `confirm()` answers it, ack or nack.
  */
 export class FakeChannel implements MessageChannel {
   acked: ConsumeMessage[] = [];
   nacked: ConsumeMessage[] = [];
   published: Published[] = [];
   failPublishes = 0;
+  holdConfirms = false;
+  /** Publishes sent and not yet confirmed, oldest first (only with holdConfirms). */
+  unconfirmed: { entry: Published; answer: (error?: Error) => void }[] = [];
+
+  /** Answers the oldest `count` unconfirmed publishes (all by default): confirmed, or nacked with `error`. */
+  confirm(count = this.unconfirmed.length, error?: Error): void {
+    for (const { answer } of this.unconfirmed.splice(0, count)) answer(error);
+  }
 
   ack(message: ConsumeMessage): void {
     this.acked.push(message);
@@ -55,7 +65,21 @@ export class FakeChannel implements MessageChannel {
       this.failPublishes -= 1;
       throw new Error('broker away');
     }
-    this.published.push({ exchange, routingKey, body: parseOrRaw(content.toString()), options });
+    const entry = { exchange, routingKey, body: parseOrRaw(content.toString()), options };
+    if (!this.holdConfirms) {
+      this.published.push(entry);
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.unconfirmed.push({
+        entry,
+        answer: (error) => {
+          if (error) return reject(error);
+          this.published.push(entry);
+          resolve();
+        },
+      });
+    });
   }
 
   /** Messages whose delivery was settled (acked or nacked), for "every delivery is settled once". */
@@ -66,15 +90,27 @@ export class FakeChannel implements MessageChannel {
 
 /**
  * The ticket store in memory, with the same rules as the Lua scripts: a claim wins all
- * tickets of a room or none, a missing ticket counts as queued, expiring ends only queued
- * ones. `failNext` makes the next call of that method reject, as Redis away would.
+ * tickets of a room or none, a missing ticket counts as queued, a claim under another epoch
+ * than the pool's claims nothing (EpochChanged), a room the allocator released is never
+ * claimed again, expiring ends only queued ones. `failNext` makes the next call of that
+ * method reject, as Redis away would.
  */
 export class FakeStore implements PoolStore {
   readonly tickets = new Map<string, { state: TicketState; roomId?: string }>();
   readonly rooms = new Map<string, string>();
-  failNext = new Set<'states' | 'room' | 'claimRooms' | 'expire'>();
+  /** Rooms whose allocation record says dissolved (fail-allocation.lua): the allocator released them. */
+  readonly released = new Set<string>();
+  /** The pool's epoch (keys.poolEpoch); null as after Redis lost its data. */
+  epochValue: string | null = null;
+  failNext = new Set<'states' | 'room' | 'claimRooms' | 'expire' | 'epoch'>();
+  /** Rooms in each claimRooms call, in order (a failed call too). */
+  readonly claimCalls: number[] = [];
+  /** claimRooms calls to let through before the next one fails (a Redis lost mid-tick). */
+  failClaimAfter: number | undefined;
+  /** The next claimRooms call runs in Redis, then fails anyway (a timeout after Redis took it). */
+  failNextClaimAfterRunning = false;
 
-  private check(method: 'states' | 'room' | 'claimRooms' | 'expire'): void {
+  private check(method: 'states' | 'room' | 'claimRooms' | 'expire' | 'epoch'): void {
     if (this.failNext.delete(method)) throw new Error('redis away');
   }
 
@@ -99,18 +135,50 @@ export class FakeStore implements PoolStore {
     return this.rooms.get(roomId) ?? null;
   }
 
-  async claimRooms(rooms: { roomId: string; ticketIds: string[]; json: string }[]) {
+  async claimRooms(rooms: { mode: string; region: string; roomId: string; ticketIds: string[]; json: string }[], epoch: string) {
+    this.claimCalls.push(rooms.length);
+    if (this.failClaimAfter !== undefined && this.failClaimAfter-- === 0) {
+      this.failClaimAfter = undefined;
+      throw new Error('redis away');
+    }
     this.check('claimRooms');
-    return rooms.map((room) => {
+    this.checkEpoch(rooms, epoch);
+    const answers = rooms.map((room) => {
       const lost = room.ticketIds.flatMap((ticketId, index) => {
-        const state = this.tickets.get(ticketId)?.state;
-        return state && state !== 'queued' ? [index] : [];
+        const ticket = this.tickets.get(ticketId);
+        const claimable =
+          !this.released.has(room.roomId) && (!ticket || ticket.state === 'queued' || (ticket.state === 'matched' && ticket.roomId === room.roomId));
+        return claimable ? [] : [index];
       });
       if (lost.length > 0) return lost;
       for (const ticketId of room.ticketIds) this.tickets.set(ticketId, { state: 'matched', roomId: room.roomId });
       this.rooms.set(room.roomId, room.json);
       return [];
     });
+    if (this.failNextClaimAfterRunning) {
+      this.failNextClaimAfterRunning = false;
+      throw new Error('Command timed out');
+    }
+    return answers;
+  }
+
+  /** As claim-room.lua and propose-room.lua: nothing is claimed under an epoch that is not the pool's. */
+  checkEpoch(rooms: { mode: string; region: string }[], epoch: string): void {
+    if (rooms.length > 0 && epoch !== this.epochValue) throw new EpochChanged(rooms[0]!.mode, rooms[0]!.region);
+  }
+
+  async epoch(_mode: string, _region: string, candidate: string) {
+    this.check('epoch');
+    this.epochValue ??= candidate;
+    return this.epochValue;
+  }
+
+  /** Redis restarting without persistence: every ticket, room and the epoch gone. */
+  loseEverything(): void {
+    this.tickets.clear();
+    this.rooms.clear();
+    this.released.clear();
+    this.epochValue = null;
   }
 
   async expire(_mode: string, _region: string, ticketIds: string[]) {
@@ -133,6 +201,8 @@ export class FakeProposals implements ProposalPort {
   readonly rooms = new Map<string, { life: RoomLife; json: string }>();
   readonly cooldowns = new Map<string, number>();
   failNext = new Set<'propose' | 'step' | 'get' | 'pending' | 'decided' | 'settle'>();
+  /** The next propose call runs in Redis, then fails anyway (a timeout after Redis took it). */
+  failNextProposeAfterRunning = false;
   private readonly decidedSet = new Set<string>();
 
   constructor(private readonly tickets: FakeStore) {}
@@ -141,18 +211,28 @@ export class FakeProposals implements ProposalPort {
     if (this.failNext.delete(method)) throw new Error('redis away');
   }
 
-  async propose(rooms: NewProposal[]) {
+  /** As propose-room.lua: a ticket already proposed in the same room counts as queued, and a second run keeps the answers so far. */
+  async propose(rooms: NewProposal[], epoch: string) {
     this.check('propose');
-    return rooms.map((room) => {
+    this.tickets.checkEpoch(rooms, epoch);
+    const answers = rooms.map((room) => {
       const lost = room.ticketIds.flatMap((ticketId, index) => {
-        const state = this.tickets.stateOf(ticketId);
-        return state && state !== 'queued' ? [index] : [];
+        const ticket = this.tickets.tickets.get(ticketId);
+        const claimable = !ticket || ticket.state === 'queued' || (ticket.state === 'proposed' && ticket.roomId === room.roomId);
+        return claimable ? [] : [index];
       });
       if (lost.length > 0) return lost;
       for (const ticketId of room.ticketIds) this.tickets.set(ticketId, 'proposed', room.roomId);
-      this.rooms.set(room.roomId, { life: propose(room.seats, room.deadline), json: room.json });
+      const before = this.rooms.get(room.roomId)?.life;
+      const life = propose(room.seats, room.deadline);
+      this.rooms.set(room.roomId, { life: before?.phase === 'proposed' ? { ...life, accepted: before.accepted } : life, json: room.json });
       return [];
     });
+    if (this.failNextProposeAfterRunning) {
+      this.failNextProposeAfterRunning = false;
+      throw new Error('Command timed out');
+    }
+    return answers;
   }
 
   async step(_mode: string, _region: string, roomId: string, event: RoomEventType, now: number, playerId = ''): Promise<StepAnswer> {
@@ -177,6 +257,11 @@ export class FakeProposals implements ProposalPort {
       if (room.life.phase === 'final') this.tickets.rooms.set(roomId, room.json);
     }
     return { outcome: result.ok ? 'ok' : result.reason, phase: room.life.phase, accepted: room.life.accepted.length, total: room.life.seats.length };
+  }
+
+  /** As `get`: the twin has no replicas to wait for. */
+  async getHeld(mode: string, region: string, roomId: string): Promise<StoredProposal | null> {
+    return this.get(mode, region, roomId);
   }
 
   async get(_mode: string, _region: string, roomId: string): Promise<StoredProposal | null> {
@@ -218,8 +303,7 @@ export class FakeProposals implements ProposalPort {
 
   /** Redis restarted empty: proposals and tickets alike. */
   forgetAll(): void {
-    this.tickets.tickets.clear();
-    this.tickets.rooms.clear();
+    this.tickets.loseEverything();
     this.rooms.clear();
     this.decidedSet.clear();
   }

@@ -21,3 +21,8 @@ export function sampleRoom(players = 3): RoomEvent {
     })),
   };
 }
+
+/** A room event of these seats in ffa3/global, fresh id, now, no spread: `fields` overrides any of it. */
+export function roomWith<Seat>(players: Seat[], fields: { mode?: string; region?: string; spread?: number } = {}) {
+  return { v: 1 as const, id: randomUUID(), mode: 'ffa3', region: 'global', createdAt: new Date().toISOString(), spread: 0, imbalance: 0, ...fields, players };
+}

@@ -63,6 +63,7 @@ export async function watchSharedServices() {
         await channel.close();
       } finally {
         redis.disconnect();
+        // A broker that just refused the check may have closed the connection itself.
         await connection.close().catch(() => undefined);
       }
     },

@@ -29,7 +29,14 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   /** Services to leave out, for tests that drive one by hand. */
   without?: ('matcher' | 'notifier' | 'recorder')[];
+  /** A namespace and database made beforehand (provisioned roles, say) instead of fresh ones. */
+  namespace?: string;
+  databaseUrl?: string;
+  /** Each service's own variables on top of `env` (its own AMQP_URL, REDIS_URL, DATABASE_URL, as docker-compose sets them). */
+  envFor?: (service: StackService) => NodeJS.ProcessEnv;
 }
+
+export type StackService = 'gateway' | 'matcher' | 'notifier' | 'recorder' | 'allocator';
 
 /** Services in tests log nothing unless TEST_LOG_LEVEL asks. */
 export const silent = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -39,8 +46,8 @@ export const silent = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent
  * namespace (AMQP names, Redis keys) and its own database; `stop()` removes all of it.
  */
 export async function startStack(options: StackOptions = {}) {
-  const namespace = newNamespace();
-  const databaseUrl = await newDatabase(namespace);
+  const namespace = options.namespace ?? newNamespace();
+  const databaseUrl = options.databaseUrl ?? (await newDatabase(namespace));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MATCHQ_NAMESPACE: namespace,
@@ -62,13 +69,14 @@ export async function startStack(options: StackOptions = {}) {
   }
   const config = (overrides: NodeJS.ProcessEnv = {}): Config => loadConfig({ ...env, ...overrides });
   const base = config();
+  const own = (service: StackService, overrides: NodeJS.ProcessEnv = {}): Config => config({ ...options.envFor?.(service), ...overrides });
   const db: Knex = createDb(databaseUrl, 2);
   await migrateLatest(db);
 
   const stoppers: (() => Promise<void>)[] = [];
   const gateways: Awaited<ReturnType<typeof startGatewayService>>[] = [];
   for (let index = 0; index < (options.gateways ?? 1); index++) {
-    const gateway = await startGatewayService(config({ GATEWAY_ID: `${namespace}-gw${index}` }), silent, {
+    const gateway = await startGatewayService(own('gateway', { GATEWAY_ID: `${namespace}-gw${index}` }), silent, {
       pingIntervalMs: options.pingIntervalMs,
       partyIdleSeconds: options.partyIdleSeconds,
     });
@@ -76,10 +84,10 @@ export async function startStack(options: StackOptions = {}) {
     stoppers.push(gateway.stop);
   }
   const without = new Set(options.without ?? []);
-  const matcher = without.has('matcher') ? undefined : await startMatcherService(config({ MATCHER_ID: `${namespace}-m0` }), silent);
-  const notifier = without.has('notifier') ? undefined : await startNotifierService(base, silent);
-  const recorder = without.has('recorder') ? undefined : await startRecorderService(base, silent);
-  const allocator = base.ALLOCATOR === 'none' ? undefined : await startAllocatorService(base, silent);
+  const matcher = without.has('matcher') ? undefined : await startMatcherService(own('matcher', { MATCHER_ID: `${namespace}-m0` }), silent);
+  const notifier = without.has('notifier') ? undefined : await startNotifierService(own('notifier'), silent);
+  const recorder = without.has('recorder') ? undefined : await startRecorderService(own('recorder'), silent);
+  const allocator = base.ALLOCATOR === 'none' ? undefined : await startAllocatorService(own('allocator'), silent);
   for (const service of [matcher, notifier, recorder, allocator]) if (service) stoppers.push(service.stop);
 
   const clients: PlayerClient[] = [];
@@ -107,6 +115,7 @@ export async function startStack(options: StackOptions = {}) {
     },
     async stop(): Promise<void> {
       clients.forEach((client) => client.close());
+      // A service whose broker or Redis a test killed may fail its stop; the rest still stop, and the namespace is dropped.
       for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
       await db.destroy();
       await dropNamespace(namespace, poolsOf(base.match), databaseUrl);

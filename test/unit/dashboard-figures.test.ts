@@ -1,7 +1,17 @@
 import { expect } from 'chai';
 import type { StatsSnapshot } from '../../services/producer/stats-snapshot.js';
 import {
+  acceptRate,
   ago,
+  allocationSummary,
+  byReason,
+  distributionFor,
+  latencyLabels,
+  makeupBars,
+  makeupLabel,
+  partyShare,
+  readyCheckSeries,
+  reasonLabel,
   describe as describeCounts,
   formatDuration,
   labelledBars,
@@ -26,8 +36,8 @@ function snapshot(overrides: Partial<StatsSnapshot> = {}): StatsSnapshot {
     live: true,
     matchers: [],
     pools: [
-      { pool: 'duo.eu', mode: 'duo', region: 'eu', waiting: 3, held: 0, owner: 'm0', lastTickMs: 0.4 },
-      { pool: 'duo.us', mode: 'duo', region: 'us', waiting: null, held: null, owner: null, lastTickMs: null },
+      { pool: 'duo.eu', mode: 'duo', region: 'eu', waiting: 3, players: 5, held: 0, owner: 'm0', lastTickMs: 0.4 },
+      { pool: 'duo.us', mode: 'duo', region: 'us', waiting: null, players: null, held: null, owner: null, lastTickMs: null },
     ],
     poolHistory: [
       { at: 70_000, sizes: { 'duo.eu': 1, 'duo.us': null } },
@@ -36,6 +46,10 @@ function snapshot(overrides: Partial<StatsSnapshot> = {}): StatsSnapshot {
     rooms: { total: 0, lastMinute: 0, perMinute: [], recent: [] },
     waitSeconds: { edges: [0, 5, 10, 60], counts: [0, 2, 1, 0] },
     spread: { edges: [0, 10, 25], counts: [1, 0, 0] },
+    features: { parties: true, readyCheck: true, allocation: true },
+    makeups: {},
+    readyCheck: { total: { proposed: 0, accepted: 0, declined: 0, timedOut: 0, other: 0 }, perMinute: [] },
+    allocation: { allocators: 0, allocated: 0, failed: 0, failures: {}, retries: {}, seconds: { edges: [0, 1], counts: [0, 0] }, perMinute: [] },
     ...overrides,
   };
 }
@@ -72,6 +86,78 @@ describe('dashboard figures', () => {
       { pool: 'duo.us', values: [null, null, null] },
     ]);
     expect(poolSeries(snapshot({ poolHistory: [{ at: 0, sizes: {} }] })).spanS).to.equal(100);
+  });
+});
+
+describe('dashboard figures, v1.1', () => {
+  it('names party make-ups, most common first, and the share of rooms with a party', () => {
+    expect(['1+1+1', '2+1+1', '3', '3+2', '5+1+1+1+1+1'].map(makeupLabel)).to.deep.equal(['3 solos', '2 + 2 solos', '3', '3 + 2', '5 + 5 solos']);
+    expect(makeupBars({ '1+1+1+1': 2, '2+1+1': 2, '2+2': 1, '3+1': 0 })).to.deep.equal({
+      keys: ['2+1+1', '1+1+1+1', '2+2'],
+      labels: ['2 + 2 solos', '4 solos', '2 + 2'],
+      counts: [2, 2, 1],
+    });
+    expect(partyShare({ '1+1+1+1': 3, '2+1+1': 1 })).to.equal(25);
+    expect(partyShare({})).to.equal(null);
+  });
+
+  it('draws the ready check per minute, one line per outcome, and its accept rate', () => {
+    const view = {
+      total: { proposed: 4, accepted: 2, declined: 1, timedOut: 1, other: 0 },
+      perMinute: [
+        { at: 0, proposed: 1, accepted: 0, declined: 1, timedOut: 0, other: 0 },
+        { at: 60_000, proposed: 3, accepted: 2, declined: 0, timedOut: 1, other: 0 },
+      ],
+    };
+    const { labels, series } = readyCheckSeries(view);
+    expect(labels).to.deep.equal(['−1m', 'now']);
+    expect(series.map(({ key, values, total }) => [key, values, total])).to.deep.equal([
+      ['proposed', [1, 3], 4],
+      ['accepted', [0, 2], 2],
+      ['declined', [1, 0], 1],
+      ['timedOut', [0, 1], 1],
+    ]);
+    expect(acceptRate(view)).to.equal(50);
+    expect(acceptRate({ ...view, total: { proposed: 2, accepted: 0, declined: 0, timedOut: 0, other: 0 } })).to.equal(null);
+  });
+
+  it('sums allocation up: success rate, median time, retries, reasons in words, largest first', () => {
+    const labels = latencyLabels([0, 0.05, 0.5, 2, 30]);
+    expect(labels).to.deep.equal(['<50ms', '50ms', '500ms', '2s', '30s+']);
+    const view = {
+      allocators: 2,
+      allocated: 3,
+      failed: 1,
+      failures: { rejected: 1 },
+      retries: { timeout: 1, server_error: 4 },
+      seconds: { edges: [0, 0.05, 0.5, 2, 30], counts: [0, 1, 2, 0, 1] },
+      perMinute: [],
+    };
+    expect(allocationSummary(view, labels)).to.deep.equal({ success: '75%', median: '500ms', retries: 5 });
+    expect(allocationSummary({ ...view, allocated: 0, failed: 0 }, labels).success).to.equal('—');
+    expect(byReason(view.retries)).to.deep.equal([
+      { reason: 'server_error', label: 'fleet error (5xx)', count: 4 },
+      { reason: 'timeout', label: 'no answer in time', count: 1 },
+    ]);
+    expect(reasonLabel('something_new')).to.equal('something new');
+  });
+
+  it('draws the chosen mode’s rating distribution, else the mode with most rated players', () => {
+    const ratings = {
+      recent: [],
+      games: 0,
+      moved: 0,
+      meanMove: 0,
+      distribution: [
+        { mode: 'duo', width: 100, edges: [1500], counts: [2], players: 2 },
+        { mode: 'ffa3', width: 100, edges: [1400, 1500], counts: [3, 1], players: 4 },
+      ],
+    };
+    expect(distributionFor(ratings, null)?.mode).to.equal('ffa3');
+    expect(distributionFor(ratings, 'duo')?.mode).to.equal('duo');
+    expect(distributionFor(ratings, 'gone')?.mode).to.equal('ffa3');
+    expect(distributionFor(undefined, null)).to.equal(undefined);
+    expect(update(initialState, { type: 'rating-mode', mode: 'duo' }).ratingMode).to.equal('duo');
   });
 });
 

@@ -1,10 +1,22 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decode, delivery, InvalidMessage, joinRequest, leaveRequest, poolRequest, roomEvent, ticketTimeout } from '../../common/messages.js';
+import {
+  decode,
+  decodeDeliveries,
+  delivery,
+  deliveryBatch,
+  InvalidMessage,
+  joinRequest,
+  leaveRequest,
+  MAX_BATCH_DELIVERIES,
+  poolRequest,
+  roomEvent,
+  ticketTimeout,
+} from '../../common/messages.js';
 import { parseServerFrame } from '../../packages/client/src/wire/index.js';
 
 /** Every decoder of a message matchq takes off the broker, by the name of what it reads. */
-const DECODERS = { joinRequest, leaveRequest, poolRequest, roomEvent, ticketTimeout, delivery } as const;
+const DECODERS = { joinRequest, leaveRequest, poolRequest, roomEvent, ticketTimeout, delivery, deliveryBatch } as const;
 
 const validRoom = {
   v: 1,
@@ -59,6 +71,41 @@ describe('fuzzing: every message decoder and the client frame parser take anythi
       );
     });
   }
+
+  it("decodeDeliveries (a gateway's delivery queue): any body gives deliveries that pass the schema or is refused as InvalidMessage", () => {
+    const batchOf = (items: unknown[]) => Buffer.from(JSON.stringify({ kind: 'batch', deliveries: items }));
+    const bodies = fc.oneof(
+      anyBody,
+      fc.array(fc.oneof(fc.anything(), fc.constant({ kind: 'room', playerIds: ['p1'], room: validRoom })), { maxLength: 4 }).map(batchOf),
+    );
+    fc.assert(
+      fc.property(bodies, (body) => {
+        try {
+          const { deliveries } = decodeDeliveries(body);
+          for (const each of deliveries) expect(delivery.safeParse(each).success).to.equal(true);
+        } catch (error) {
+          if (!(error instanceof InvalidMessage)) throw error;
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("decodeDeliveries: a batch's deliveries in order, one that breaks the schema left out with why, a batch of none or too many refused", () => {
+    const room = { kind: 'room', playerIds: ['p1'], room: validRoom };
+    const kick = { kind: 'kick', playerId: 'p1', connectionId: 'c1' };
+    const batch = (deliveries: unknown[]) => Buffer.from(JSON.stringify({ kind: 'batch', deliveries }));
+    expect(decodeDeliveries(Buffer.from(JSON.stringify(kick)))).to.deep.equal({ deliveries: [kick], invalid: [] });
+    expect(decodeDeliveries(batch([room, kick]))).to.deep.equal({ deliveries: [room, kick], invalid: [] });
+    const { deliveries, invalid } = decodeDeliveries(batch([kick, { kind: 'room', playerIds: ['p1'], room: { ...validRoom, id: 'not-a-uuid' } }, room]));
+    expect(deliveries).to.deep.equal([kick, room]);
+    expect(invalid)
+      .to.have.length(1)
+      .and.to.match(/^deliveries\.1: room\.id: /);
+    expect(() => decodeDeliveries(batch([]))).to.throw(InvalidMessage);
+    expect(() => decodeDeliveries(batch(Array.from({ length: MAX_BATCH_DELIVERIES + 1 }, () => kick)))).to.throw(InvalidMessage);
+    expect(() => decodeDeliveries(Buffer.from('{"kind":"batch"'))).to.throw(InvalidMessage, 'not JSON');
+  });
 
   it('roomEvent: a spoiled field the history tables cannot hold is refused, a valid room is not', () => {
     expect(decode(roomEvent, Buffer.from(JSON.stringify(validRoom))).id).to.equal(validRoom.id);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { demoPlacements } from '../../cli/demo-outcome.js';
+import { drawPlacements } from '../../core/game-outcome.js';
 import { seededRandom } from '../../core/seeded-random.js';
 import { groupPlacements } from '../../core/placements.js';
 
@@ -19,10 +19,10 @@ describe('demo game server: plausible results', () => {
   it('gives every player one rank, a team one shared rank: results the API accepts', () => {
     const random = seededRandom(7);
     for (let game = 0; game < 200; game++) {
-      const free = demoPlacements(ffa, false, random);
+      const free = drawPlacements(ffa, false, random);
       expect(groupPlacements(ffa, false, free).ok).to.equal(true);
       expect(free.map((p) => p.rank).sort()).to.deep.equal([1, 2, 3]);
-      const teams = demoPlacements(duo, true, random);
+      const teams = drawPlacements(duo, true, random);
       expect(groupPlacements(duo, true, teams).ok).to.equal(true);
     }
   });
@@ -33,8 +33,8 @@ describe('demo game server: plausible results', () => {
     let teamWins = 0;
     const games = 2000;
     for (let game = 0; game < games; game++) {
-      wins[demoPlacements(ffa, false, random).find((p) => p.rank === 1)!.playerId]! += 1;
-      if (demoPlacements(duo, true, random).find((p) => p.playerId === 'a')!.rank === 1) teamWins += 1;
+      wins[drawPlacements(ffa, false, random).find((p) => p.rank === 1)!.playerId]! += 1;
+      if (drawPlacements(duo, true, random).find((p) => p.playerId === 'a')!.rank === 1) teamWins += 1;
     }
     expect(wins.b).to.be.above(wins.a!);
     expect(wins.a).to.be.above(wins.c!);

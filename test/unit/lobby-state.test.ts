@@ -5,7 +5,10 @@ import {
   connectionView,
   controls,
   initialState,
+  partyView,
+  ratingsView,
   readyView,
+  resultText,
   RESUME_GRACE_MS,
   update,
   visibleAlert,
@@ -157,6 +160,7 @@ describe('lobby state: update(state, event, now)', () => {
     expect(step.state).to.include({ phase: 'room', room, ticket: null });
     expect(step.effects).to.deep.equal([
       { type: 'announce', text: 'Match found: 1 players in ffa3, eu.' },
+      { type: 'watch-result', roomId: 'r1', playerId: 'p1' },
       { type: 'focus', target: 'room-title' },
     ]);
     expect(run(step.state, { type: 'again' }).effects).to.deep.include({ type: 'join', mode: 'ffa3', region: 'eu' });
@@ -277,11 +281,132 @@ describe('lobby state: update(state, event, now)', () => {
     expect(run(out.state, { type: 'close', code: 1000 }).state).to.include({ phase: 'signin', connection: 'offline' });
   });
 
-  it('keeps the v1.1 party frame in the state (the seam for its view)', () => {
-    const party = { id: 'pa', code: 'ABC234', leader: 'p1', members: [{ id: 'p1', name: 'ada', rating: 1500 }] };
-    const inParty = run(signedIn(), frame({ type: 'party', party }));
-    expect(inParty.state.party).to.deep.equal(party);
-    expect(run(inParty.state, frame({ type: 'party', party: null })).state.party).to.equal(null);
+  const party = { id: 'pa', code: 'ABC234', leader: 'p1', members: [{ id: 'p1', name: 'ada', rating: 1500 }] };
+  const withBob = { ...party, members: [...party.members, { id: 'p2', name: 'bob', rating: 1540 }] };
+
+  it('parties: creates one, shows its code and members live, and copies the code', () => {
+    const asked = run(signedIn(), { type: 'party-create' });
+    expect(asked.effects).to.deep.equal([{ type: 'party-create' }]);
+    expect(partyView(asked.state)).to.deep.include({ kind: 'none', busy: true, createText: 'Creating…' });
+    // A second click while the first is on its way sends nothing.
+    expect(run(asked.state, { type: 'party-create' }).effects).to.deep.equal([]);
+
+    const created = run(asked.state, frame({ type: 'party', party, id: 'c2' }));
+    expect(created.state).to.include({ partyPending: null });
+    expect(created.effects).to.deep.equal([
+      { type: 'announce', text: 'Party created. Its code is A B C 2 3 4.' },
+      { type: 'focus', target: 'party-copy' },
+    ]);
+    const alone = partyView(created.state);
+    expect(alone).to.deep.include({ kind: 'party', code: 'ABC234', leading: true, copyText: 'Copy code' });
+    expect(alone.kind === 'party' && alone.note).to.match(/Share the code/);
+
+    const joined = run(created.state, frame({ type: 'party', party: withBob }));
+    expect(joined.effects).to.deep.equal([{ type: 'announce', text: 'bob joined the party.' }]);
+    const two = partyView(joined.state);
+    expect(two.kind === 'party' && two.members).to.deep.equal([
+      { id: 'p1', name: 'ada', rating: 1500, leader: true, me: true, kickable: false },
+      { id: 'p2', name: 'bob', rating: 1540, leader: false, me: false, kickable: true },
+    ]);
+    expect(controls(joined.state).find).to.deep.equal({ disabled: false, text: 'Find match for 2' });
+
+    const copying = run(joined.state, { type: 'copy-code' });
+    expect(copying.effects).to.deep.equal([{ type: 'copy', text: 'ABC234' }]);
+    const copied = run(copying.state, [{ type: 'copied', ok: true }, 5000]);
+    expect(partyView(copied.state)).to.deep.include({ copyText: 'Copied' });
+    const later = run(copied.state, [{ type: 'tick' }, 7000]);
+    expect(later.state.copiedAt).to.equal(null);
+    expect(partyView(later.state)).to.deep.include({ copyText: 'Copy code' });
+    expect(run(copying.state, { type: 'copied', ok: false }).state.alert?.text).to.match(/Couldn't copy/);
+  });
+
+  it("parties: joins by code (checked first), and a member waits for the leader's search", () => {
+    expect(run(signedIn(), { type: 'party-join', code: 'abc' }).effects).to.deep.equal([{ type: 'focus', target: 'party-code' }]);
+    const asked = run(signedIn(), { type: 'party-join', code: ' xy7k2m ' });
+    expect(asked.effects).to.deep.equal([{ type: 'party-join', code: 'XY7K2M' }]);
+    const refused = run(asked.state, frame({ type: 'error', code: 'party_not_found', message: 'no', id: 'c2' }));
+    expect(refused.state).to.include({ partyPending: null });
+    expect(refused.state.alert?.text).to.equal('No party has that code. Check it and try again.');
+    expect(refused.effects).to.deep.equal([{ type: 'focus', target: 'party-code' }]);
+
+    const led = {
+      id: 'pb',
+      code: 'XY7K2M',
+      leader: 'p9',
+      members: [
+        { id: 'p9', name: 'zed', rating: 1600 },
+        { id: 'p1', name: 'ada', rating: 1500 },
+      ],
+    };
+    const member = run(asked.state, frame({ type: 'party', party: led }));
+    expect(member.effects).to.deep.equal([{ type: 'announce', text: 'You joined the party.' }]);
+    const view = partyView(member.state);
+    expect(view.kind === 'party' && view.note).to.equal('zed leads: their Find match queues everyone, you included.');
+    expect(view.kind === 'party' && view.members.every((entry) => !entry.kickable)).to.equal(true);
+    expect(controls(member.state).find).to.deep.equal({ disabled: true, text: 'The leader starts the search' });
+    expect(controls(member.state).again.disabled).to.equal(true);
+
+    // The leader's join queues everyone: the member's page searches too, and keeps its own rating.
+    const queuedParty = run(member.state, frame({ ...queued, rating: 1550 } as ServerFrame));
+    expect(queuedParty.state.phase).to.equal('searching');
+    expect(queuedParty.state.ratings.ffa3).to.equal(1500);
+    // The lead passes on.
+    const leading = run(member.state, frame({ type: 'party', party: { ...led, leader: 'p1', members: [led.members[1]!] } }));
+    expect(leading.effects).to.deep.equal([{ type: 'announce', text: 'zed left the party. You lead the party now.' }]);
+    expect(controls(leading.state).find.disabled).to.equal(false);
+  });
+
+  it('parties: the leader removes a member; leaving and being removed are told apart', () => {
+    const inParty = run(signedIn(), frame({ type: 'party', party: withBob })).state;
+    const kicking = run(inParty, { type: 'party-kick', playerId: 'p2' });
+    expect(kicking.effects).to.deep.equal([{ type: 'party-kick', playerId: 'p2' }]);
+    const kicked = run(kicking.state, frame({ type: 'party', party }));
+    expect(kicked.effects).to.deep.equal([{ type: 'announce', text: 'bob left the party.' }]);
+
+    const leaving = run(inParty, { type: 'party-leave' });
+    expect(leaving.effects).to.deep.equal([{ type: 'party-leave' }]);
+    const left = run(leaving.state, frame({ type: 'party', party: null }));
+    expect(left.state.alert).to.equal(null);
+    expect(left.effects).to.deep.equal([{ type: 'announce', text: 'You left the party.' }]);
+    const removed = run(inParty, frame({ type: 'party', party: null }));
+    expect(removed.state.alert).to.deep.equal({ text: 'You were removed from the party.', tone: 'warn' });
+    expect(run(inParty, { type: 'close', code: 1006, reconnectInMs: 100 }, { type: 'party-leave' }).effects).to.deep.equal([]);
+  });
+
+  it('parties: a server without a party mode (unknown_type) hides the panel, and says why', () => {
+    const off = run(signedIn(), { type: 'party-create' }, frame({ type: 'error', code: 'unknown_type', message: 'no', id: 'c2' }));
+    expect(off.state.partiesOff).to.equal(true);
+    expect(off.state.alert?.text).to.equal('Parties are not turned on for this server.');
+    expect(partyView(off.state)).to.deep.equal({ kind: 'hidden' });
+    // An unknown_type without a party request is the old meaning.
+    expect(run(signedIn(), frame({ type: 'error', code: 'unknown_type', message: 'no' })).state.partiesOff).to.equal(false);
+  });
+
+  it('ratings: per mode from hello, a solo ticket’s rating, and the change a game made', () => {
+    const rated = run(
+      initialState(0),
+      { type: 'submit-token', token: 'tok' },
+      { type: 'open' },
+      frame({ ...hello, player: { ...player, ratings: { ffa3: 1620 } } } as ServerFrame),
+    );
+    expect(ratingsView(rated.state)).to.deep.equal([
+      { mode: 'ffa3', rating: 1620, change: null },
+      { mode: 'duo', rating: 1500, change: null },
+    ]);
+    const solo = run(rated.state, { type: 'find', mode: 'duo', region: 'eu' }, frame({ ...queued, mode: 'duo', rating: 1510 } as ServerFrame));
+    expect(solo.state.ratings.duo).to.equal(1510);
+
+    const played = run(solo.state, frame({ type: 'matched', ticketId: 't1', room }));
+    expect(played.effects).to.deep.include({ type: 'watch-result', roomId: 'r1', playerId: 'p1' });
+    expect(resultText(played.state)).to.equal('Your ffa3 rating (1620) changes when the game server reports the result.');
+    // A result for another room is not this game's.
+    expect(run(played.state, { type: 'rating-result', roomId: 'r0', mode: 'ffa3', before: 1, after: 2 }).state.ratingChange).to.equal(null);
+    const moved = run(played.state, { type: 'rating-result', roomId: 'r1', mode: 'ffa3', before: 1620, after: 1604 });
+    expect(moved.effects).to.deep.equal([{ type: 'announce', text: 'Your ffa3 rating is now 1604 (−16).' }]);
+    expect(resultText(moved.state)).to.equal('Your ffa3 rating: 1620 → 1604 (−16)');
+    expect(ratingsView(moved.state)[0]).to.deep.equal({ mode: 'ffa3', rating: 1604, change: -16 });
+    // The same room again (a resume) does not start a second watch.
+    expect(types(run(moved.state, frame({ type: 'matched', ticketId: 't1', room })).effects)).to.not.include('watch-result');
   });
 
   const found: ServerFrame = {

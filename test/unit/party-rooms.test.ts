@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { formRooms, RoomFormer, type FormingPolicy } from '../../core/form-rooms.js';
 import { ticketSize } from '../../core/party.js';
+import { PartyRoomFormer } from '../../core/party-rooms.js';
 import { createPool } from '../../core/pool.js';
 import { roomSize, windowAt } from '../../core/rule.js';
 import { ticketIdHash } from '../../core/ticket-order.js';
@@ -156,6 +157,31 @@ describe('party rooms', () => {
     );
   });
 
+  it('forms the same rooms with a former reused from tick to tick as with a fresh one', () => {
+    fc.assert(
+      fc.property(partyRuleArb, fc.array(fc.nat(), { minLength: 2, maxLength: 4 }), (rule, seeds) => {
+        const pools = seeds.map((seed) => fc.sample(partyTicketsArb(rule, 30), { seed, numRuns: 1 })[0]!);
+        const reused = new PartyRoomFormer(rule);
+        for (const tickets of pools) {
+          const args = [
+            tickets,
+            Float64Array.from(tickets, (x) => x.rating),
+            Float64Array.from(tickets, (x) => x.joinedAt),
+            Uint32Array.from(tickets, (x) => ticketIdHash(x.ticketId)),
+            Uint8Array.from(tickets, ticketSize),
+            tickets.length,
+            now,
+          ] as const;
+          const again = reused.run(...args);
+          const fresh = new PartyRoomFormer(rule).run(...args);
+          expect([...again.rooms]).to.deep.equal([...fresh.rooms]);
+          expect(Array.from(again.fate.subarray(0, tickets.length))).to.deep.equal(Array.from(fresh.fate.subarray(0, tickets.length)));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('seats a five-stack against five solos in 5v5, and seats two pairs where the sums come out even', () => {
     const rule: ModeRule = { teams: 2, teamSize: 5, window: { initial: 1000, perSecond: 0, max: Infinity }, maxWaitSeconds: 60 };
     const party = (id: string, ratings: number[]): Ticket => ({
@@ -231,5 +257,30 @@ describe('pools with no party ticket', () => {
     const members = [1, 2, 3].map((m) => ({ playerId: `p${m}`, rating: 1500 }));
     expect(() => pool.add({ ticketId: 't', playerId: 'p1', rating: 1500, joinedAt: 0, members })).to.throw(RangeError, /parties of 1 to 2/);
     expect(pool.add({ ticketId: 't', playerId: 'p1', rating: 1500, joinedAt: 0, members: members.slice(0, 2) })).to.equal(true);
+  });
+});
+
+describe('createPool: players waiting (the dashboard figure)', () => {
+  it('counts every member of every waiting ticket through adds, removes and ticks', () => {
+    fc.assert(
+      fc.property(
+        partyRuleArb.chain((rule) => fc.tuple(fc.constant(rule), partyTicketsArb(rule), fc.array(fc.nat(), { maxLength: 4 }))),
+        ([rule, tickets, leaves]) => {
+          const pool = createPool(rule);
+          const size = (ticket: Ticket) => ticket.members?.length ?? 1;
+          const waiting = new Map<string, Ticket>();
+          for (const ticket of tickets) if (pool.add(ticket)) waiting.set(ticket.ticketId, ticket);
+          for (const index of leaves) {
+            const ticket = tickets[index % Math.max(1, tickets.length)];
+            if (ticket && pool.remove(ticket.ticketId)) waiting.delete(ticket.ticketId);
+          }
+          const sum = () => [...waiting.values()].reduce((total, ticket) => total + size(ticket), 0);
+          expect(pool.players).to.equal(sum());
+          const { rooms, expired } = pool.tick(20_000);
+          for (const ticket of [...rooms.tickets, ...expired]) waiting.delete(ticket.ticketId);
+          expect(pool.players).to.equal(sum());
+        },
+      ),
+    );
   });
 });

@@ -48,16 +48,19 @@ const counts = (sizes: number[], maxSize: number) => {
 };
 
 const shapes = fc.constantFrom([2, 2], [2, 3], [3, 2], [2, 4], [3, 3], [2, 5], [3, 4], [2, 6]);
-const room = shapes.chain(([teams, teamSize]) =>
-  sizesArb(teams!, teamSize!, teamSize!).chain((sizes) =>
-    fc.tuple(
-      fc.constant(teams!),
-      fc.constant(teamSize!),
-      fc.constant(sizes),
-      fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: sizes.length, maxLength: sizes.length }),
+/** A room's shape, its ticket sizes and their ratings in [low, high]. */
+const roomArb = (low: number, high: number) =>
+  shapes.chain(([teams, teamSize]) =>
+    sizesArb(teams!, teamSize!, teamSize!).chain((sizes) =>
+      fc.tuple(
+        fc.constant(teams!),
+        fc.constant(teamSize!),
+        fc.constant(sizes),
+        fc.array(fc.integer({ min: low, max: high }), { minLength: sizes.length, maxLength: sizes.length }),
+      ),
     ),
-  ),
-);
+  );
+const room = roomArb(0, 3000);
 
 describe('balancePartyTeams', () => {
   it('is no worse than any seating with parties whole (brute force, up to 5v5 and 3×4)', () => {
@@ -91,6 +94,24 @@ describe('balancePartyTeams', () => {
     ).to.deep.equal(balanceTeams(ratings, 2, 5));
   });
 
+  // Close ratings make even splits common: the greedy start is then the answer and the search is skipped.
+  it('is no worse than any seating where ratings are close and even splits common (brute force)', () => {
+    const close = roomArb(1497, 1503);
+    let even = 0;
+    fc.assert(
+      fc.property(close, ([teams, teamSize, sizes, ratings]) => {
+        const best = bruteForce(sizes, ratings, teams, teamSize);
+        fc.pre(best < Infinity);
+        const split = balancePartyTeams(sizes, ratings, teams, teamSize);
+        expect(split.imbalance).to.equal(best);
+        expect(imbalanceBy(sizes, ratings, split.teamOf, teams)).to.equal(best);
+        if (best === 0) even++;
+      }),
+      { numRuns: 400 },
+    );
+    expect(even, 'even splits among the cases').to.be.greaterThan(0);
+  });
+
   it('beyond the exact line (4 × 4), still seats every party whole, deterministically', () => {
     fc.assert(
       fc.property(sizesArb(4, 4, 4), fc.array(fc.integer({ min: 1000, max: 2000 }), { minLength: 16, maxLength: 16 }), (sizes, all) => {
@@ -109,6 +130,31 @@ describe('balancePartyTeams', () => {
 });
 
 describe('SeatPlans', () => {
+  it('finds through its code look-up the first plan a scan of every plan finds', () => {
+    const scene = fc.constantFrom([2, 5, 5], [2, 5, 3], [1, 3, 3], [3, 3, 2], [2, 4, 4], [3, 4, 4]).chain(([teams, teamSize, maxSize]) =>
+      fc.tuple(
+        fc.constant(new SeatPlans(teams!, teamSize!, maxSize!)),
+        fc.array(fc.array(fc.integer({ min: 0, max: teams! * teamSize! + 2 }), { minLength: maxSize!, maxLength: maxSize! }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        fc.integer({ min: 1, max: maxSize! }),
+      ),
+    );
+    fc.assert(
+      fc.property(scene, ([seats, countsList, uses]) => {
+        for (const counts of countsList) {
+          const available = Int32Array.from([0, ...counts]);
+          const expected = seats.plans.findIndex((plan) => plan[uses]! > 0 && plan.every((c, s) => s === 0 || c <= available[s]!));
+          expect(seats.firstAt(available, uses)).to.equal(expected);
+          expect(seats.firstAt(available, uses, seats.codeOf(available))).to.equal(expected); // now from the table
+          expect(seats.first(available, uses)).to.equal(expected < 0 ? null : seats.plans[expected]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('lists every seatable make-up of a room, fewest tickets first', () => {
     const { plans } = new SeatPlans(2, 5, 5);
     const asText = plans.map((p) => [5, 4, 3, 2, 1].map((s) => `${s}`.repeat(p[s]!)).join(''));

@@ -4,6 +4,7 @@ import { createLogger } from '../../common/logger.js';
 import type { RoomDissolved, RoomProposal } from '../../common/messages.js';
 import { amqpNames } from '../../common/names.js';
 import { createMatcherMetrics } from '../../services/matcher/metrics.js';
+import { JOINS_WAIT_MS } from '../../services/matcher/pool-proposals.js';
 import { PoolWorker } from '../../services/matcher/pool-worker.js';
 import { delivery, FakeChannel, FakeProposals, FakeStore } from '../support/fake-pool-io.js';
 
@@ -75,6 +76,29 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     expect(worker.intake.pool.size).to.equal(0);
     await worker.tick(NOW + 1000);
     expect(found()).to.have.length(1);
+  });
+
+  it('proposes a room whose propose call failed after Redis ran it again, same id: its tickets stay out of the pool and are proposed once', async () => {
+    const { channel, store, proposals, worker, send, found } = setup();
+    ['a', 'b', 'c'].forEach((id) => send(join(id)));
+    proposals.failNextProposeAfterRunning = true;
+    await worker.tick(NOW);
+    expect(['a', 'b', 'c'].map((id) => store.stateOf(id))).to.deep.equal(['proposed', 'proposed', 'proposed']);
+    expect(found()).to.have.length(0);
+    // Another join meanwhile must not take a seat of the room Redis already holds.
+    send(join('d'));
+    await worker.tick(NOW + 1000);
+    expect(found().map((proposal) => proposal.roomId)).to.deep.equal(['room-1']);
+    expect(found()[0]!.deadline).to.equal(NOW + 1000 + RULE.accept.seconds * 1000);
+    expect((await proposals.get('ffa3', 'eu', 'room-1'))?.deadline).to.equal(found()[0]!.deadline);
+    expect(
+      found()[0]!
+        .players.map((player) => player.ticketId)
+        .sort(),
+    ).to.deep.equal(['a', 'b', 'c']);
+    expect(channel.acked).to.have.length(0);
+    expect(worker.intake.pool.size).to.equal(1);
+    expect(worker.proposals!.pendingCount).to.equal(1);
   });
 
   it('publishes the room once every player accepted, same id, and acks its joins after the confirm', async () => {
@@ -163,6 +187,35 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     expect(next.channel.acked).to.have.members(joins);
   });
 
+  it('a new owner holds a final room until its joins are redelivered, so the room goes on with them (a released room can put its tickets back)', async () => {
+    const first = setup();
+    ['a', 'b', 'c'].forEach((id) => first.send(join(id)));
+    await first.worker.tick(NOW);
+    for (const id of ['a', 'b', 'c']) await first.answer('room-1', 'accept', id, NOW + 500);
+    // The first owner dies with the room final; the next one ticks before the broker redelivers the joins.
+    const next = setup({ store: first.store, proposals: first.proposals });
+    await next.worker.tick(NOW + 1000);
+    expect(next.rooms(), 'nothing sent on without the joins').to.deep.equal([]);
+    const joins = ['a', 'b', 'c'].map((id) => next.send(join(id), true));
+    // The tick holds the redelivered joins (out of the pool), then sends the room on with them.
+    await next.worker.tick(NOW + 1200);
+    expect(next.rooms().map((entry) => entry.options.messageId)).to.deep.equal(['room-1']);
+    expect(next.channel.acked).to.have.members(joins);
+  });
+
+  it('a new owner sends a final room on without joins that never come back, after JOINS_WAIT_MS', async () => {
+    const first = setup();
+    ['a', 'b', 'c'].forEach((id) => first.send(join(id)));
+    await first.worker.tick(NOW);
+    for (const id of ['a', 'b', 'c']) await first.answer('room-1', 'accept', id, NOW + 500);
+    const next = setup({ store: first.store, proposals: first.proposals });
+    await next.worker.tick(NOW + 1000);
+    await next.worker.tick(NOW + 1000 + JOINS_WAIT_MS - 1);
+    expect(next.rooms()).to.deep.equal([]);
+    await next.worker.tick(NOW + 1000 + JOINS_WAIT_MS);
+    expect(next.rooms().map((entry) => entry.options.messageId)).to.deep.equal(['room-1']);
+  });
+
   it('a new owner that arrives after the deadline dissolves the proposal, and the requeued joins come back into its pool', async () => {
     const first = setup();
     ['a', 'b', 'c'].forEach((id) => first.send(join(id)));
@@ -232,6 +285,26 @@ describe('pool worker with a ready check (fake broker and Redis)', () => {
     expect(found()).to.have.length(0);
     await worker.tick(NOW + 1000);
     expect(found()).to.have.length(1);
+  });
+
+  it("ends, not requeues, a ticket whose player declined a proposal Redis lost before the matcher settled it (the gateway's leave says so)", async () => {
+    const { channel, proposals, worker, send, answer, found } = setup();
+    const [a] = ['a', 'b', 'c'].map((id) => send(join(id)));
+    await worker.tick(NOW);
+    // a declines: Redis dissolves the room and a's gateway says `left declined`, and sends the leave;
+    // Redis restarts empty before the matcher settles the dissolved room.
+    expect((await answer('room-1', 'decline', 'a')).phase).to.equal('dissolved');
+    const leaveA = send({ v: 1, type: 'leave', ticketId: 'a', playerId: 'p-a', mode: 'ffa3', region: 'eu' });
+    proposals.forgetAll();
+    await worker.tick(NOW + 16_000);
+    expect(
+      found().map((proposal) => proposal.roomId),
+      'a was told left declined: no room with it again',
+    ).to.deep.equal(['room-1']);
+    expect(worker.intake.pool.has('a')).to.equal(false);
+    expect(channel.acked).to.have.members([a, leaveA]);
+    expect(['b', 'c'].map((id) => worker.intake.pool.has(id))).to.deep.equal([true, true]);
+    expect(worker.intake.held.has('a')).to.equal(false);
   });
 
   it('gives the tickets of a proposal Redis lost back to the pool a while after its deadline, and proposes them again', async () => {

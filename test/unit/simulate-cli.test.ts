@@ -14,7 +14,7 @@ function simulate(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('cli/simulate', function () {
-  this.timeout(30_000);
+  this.timeout(120_000); // each case spawns tsx a few times; slow on a loaded machine
   const dir = mkdtempSync(join(tmpdir(), 'matchq-simulate-'));
 
   it("replays the example trace in the contract's format, byte for byte the same twice", () => {
@@ -104,6 +104,39 @@ describe('cli/simulate', function () {
     expect(some.stderr).to.match(/\d+ allocations failed/);
   });
 
+  it('replays the true-skill example with --true-skill: each room followed by its result, ratings carried between games, convergence on stderr', () => {
+    const trace = join(import.meta.dirname, '../../docs/examples/true-skill-trace.ndjson');
+    const run = simulate(['--trace', trace, '--true-skill', '--seed', '7', '--report', join(dir, 'learning.html')]);
+    expect(run.code, run.stderr).to.equal(0);
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; at: number; tickets: string[]; placements: { playerId: string; before: number; after: number }[] });
+    const rooms = lines.filter((l) => l.type === 'room');
+    expect(rooms.length).to.be.greaterThan(3);
+    const rating = new Map<string, number>();
+    lines.forEach((line, i) => {
+      if (line.type === 'room')
+        expect(lines[i + 1])
+          .to.include({ type: 'result', at: line.at })
+          .and.to.have.deep.property('tickets', line.tickets);
+      if (line.type !== 'result') return;
+      expect(line.placements).to.have.length(3);
+      for (const p of line.placements) {
+        expect(p.before).to.equal(rating.get(p.playerId) ?? 1500);
+        rating.set(p.playerId, p.after);
+      }
+    });
+    expect([...rating.values()].some((r) => r !== 1500)).to.equal(true);
+    expect(run.stderr).to.match(/ffa3: \d+ games, 12 players; Spearman of rating with true skill after N games \(N: rho\) 0: 0\.000, 1: -?[01]\.\d{3}/);
+    expect(run.stderr).to.match(/true-skill spread in rooms by tenth of the run: (\d+ ){9}\d+/);
+    expect(readFileSync(join(dir, 'learning.html'), 'utf8')).to.include('Spearman of rating with true skill');
+    expect(simulate(['--trace', trace, '--true-skill', '--seed', '7']).stdout).to.equal(run.stdout);
+    expect(simulate(['--trace', trace, '--true-skill', '--seed', '8']).stdout).to.not.equal(run.stdout);
+    // Without the flag the same trace replays as v1: no result lines, the trace ratings as they are.
+    expect(simulate(['--trace', trace]).stdout).to.not.include('"type":"result"');
+  });
+
   it('fails with one line naming a bad TICK_MS, trace line or config path, exit 1', () => {
     const trace = join(dir, 'bad.ndjson');
     writeFileSync(trace, '{"at":0,"type":"join","ticketId":"a","playerId":"p","rating":1500,"mode":"ffa3","region":"global"}\n{"at":1}\n');
@@ -119,6 +152,7 @@ describe('cli/simulate', function () {
       [[], {}, /--trace is required/],
       [['--trace', EXAMPLE, '--accept-ms', '1.5s'], {}, /--accept-ms must be a non-negative integer/],
       [['--trace', EXAMPLE, '--allocation-fail', '1.5'], {}, /--allocation-fail must be a share from 0 to 1/],
+      [['--trace', EXAMPLE, '--true-skill'], {}, /trace\.ndjson: trace: join of ticket \S+: --true-skill needs `trueSkill` on every player/],
     ];
     for (const [args, env, message] of cases) {
       const run = simulate(args, env);

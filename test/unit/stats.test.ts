@@ -1,8 +1,21 @@
 import { expect } from 'chai';
 import type { MatcherStatus } from '../../common/presence.js';
-import { bucketOf, emptyFigures, recordRoom, RECENT_ROOMS, SPREAD_EDGES, WAIT_EDGES_S, type RoomFigures } from '../../common/room-figures.js';
+import {
+  bucketOf,
+  emptyFigures,
+  emptyProposals,
+  makeupOf,
+  recordProposal,
+  recordRoom,
+  RECENT_ROOMS,
+  SPREAD_EDGES,
+  WAIT_EDGES_S,
+  type RoomFigures,
+} from '../../common/room-figures.js';
+import { ALLOCATION_EDGES_S, emptyAllocatorFigures, recordAllocation, recordRetry } from '../../common/allocator-figures.js';
 import type { RoomEvent } from '../../common/messages.js';
 import {
+  allocationDelta,
   figuresDelta,
   MAX_SAMPLES,
   poolViews,
@@ -13,6 +26,7 @@ import {
   STATS_WINDOW_MS,
   type RoomsSample,
 } from '../../services/producer/stats.js';
+import { MAX_BUCKETS, RATING_BUCKET, ratingDistribution } from '../../services/producer/rating-figures.js';
 
 const MINUTE = 60_000;
 const roomEvent = (spread: number, waits: number[]): RoomEvent => ({
@@ -25,7 +39,14 @@ const roomEvent = (spread: number, waits: number[]): RoomEvent => ({
   imbalance: 0,
   players: waits.map((waitedMs, index) => ({ playerId: `p${index}`, ticketId: `t${index}`, name: 'n', rating: 1500, team: 0, waitedMs })),
 });
-const sample = (at: number, rooms = 1): RoomsSample => ({ at, rooms, waitCounts: WAIT_EDGES_S.map(() => 0), spreadCounts: SPREAD_EDGES.map(() => 0) });
+const sample = (at: number, rooms = 1): RoomsSample => ({
+  at,
+  rooms,
+  waitCounts: WAIT_EDGES_S.map(() => 0),
+  spreadCounts: SPREAD_EDGES.map(() => 0),
+  makeups: {},
+  proposals: emptyProposals(),
+});
 
 describe('stats (dashboard figures)', () => {
   describe('room figures a matcher keeps', () => {
@@ -113,9 +134,14 @@ describe('stats (dashboard figures)', () => {
     it('names the owner and size of each configured pool, null where no matcher owns it', () => {
       const statuses: MatcherStatus[] = [{ id: 'm1', at: 10, pools: [{ pool: 'ffa3.eu', waiting: 4, lastTickMs: 2 }] }];
       expect(poolViews(pools, statuses)).to.deep.equal([
-        { pool: 'ffa3.eu', mode: 'ffa3', region: 'eu', waiting: 4, held: null, owner: 'm1', lastTickMs: 2 },
-        { pool: 'ffa3.us', mode: 'ffa3', region: 'us', waiting: null, held: null, owner: null, lastTickMs: null },
+        { pool: 'ffa3.eu', mode: 'ffa3', region: 'eu', waiting: 4, players: 4, held: null, owner: 'm1', lastTickMs: 2 },
+        { pool: 'ffa3.us', mode: 'ffa3', region: 'us', waiting: null, players: null, held: null, owner: null, lastTickMs: null },
       ]);
+    });
+
+    it('counts the players of party tickets beside the tickets', () => {
+      const statuses: MatcherStatus[] = [{ id: 'm1', at: 10, pools: [{ pool: 'ffa3.eu', waiting: 2, players: 5, lastTickMs: 2 }] }];
+      expect(poolViews(pools, statuses)[0]).to.include({ waiting: 2, players: 5 });
     });
 
     it('takes the freshest heartbeat when two matchers list a pool during a hand-over', () => {
@@ -124,6 +150,92 @@ describe('stats (dashboard figures)', () => {
         { id: 'm1', at: 10, pools: [{ pool: 'ffa3.eu', waiting: 9, lastTickMs: 1 }] },
       ];
       expect(poolViews(pools, statuses)[0]).to.include({ owner: 'm2', waiting: 1 });
+    });
+  });
+
+  describe('v1.1 figures: party make-up, the ready check, allocation', () => {
+    const party = (id: string | null, count: number) => Array.from({ length: count }, () => id);
+    const roomOf = (parties: (string | null)[]): RoomEvent => {
+      const room = roomEvent(
+        10,
+        parties.map(() => 1000),
+      );
+      return { ...room, players: room.players.map((player, index) => ({ ...player, partyId: parties[index] })) };
+    };
+
+    it("names a room's make-up by its tickets' sizes, largest first", () => {
+      expect(makeupOf(roomOf([null, null, null]))).to.equal('1+1+1');
+      expect(makeupOf(roomOf([null, 'a', null, 'a']))).to.equal('2+1+1');
+      expect(makeupOf(roomOf([...party('b', 2), ...party('c', 3), null]))).to.equal('3+2+1');
+      const figures = emptyFigures(0);
+      recordRoom(figures, roomOf([null, 'a', 'a', null]), 1);
+      recordRoom(figures, roomOf([null, 'x', 'x', null]), 2);
+      recordRoom(figures, roomOf([null, null, null, null]), 3);
+      expect(figures.makeups).to.deep.equal({ '2+1+1': 2, '1+1+1+1': 1 });
+    });
+
+    it('counts proposals and their outcomes, and takes their per-read deltas as for rooms', () => {
+      const first = emptyFigures(5);
+      recordProposal(first, 'proposed');
+      const second = structuredClone(first);
+      for (const outcome of ['proposed', 'proposed', 'accepted', 'declined', 'accept_timeout', 'allocation_failed'] as const) recordProposal(second, outcome);
+      recordRoom(second, roomOf([null, 'a', 'a']), 1);
+      const delta = figuresDelta(first, second, 2);
+      expect(delta.proposals).to.deep.equal({ proposed: 2, accepted: 1, declined: 1, timedOut: 1, other: 1 });
+      expect(delta.makeups).to.deep.equal({ '2+1': 1 });
+      // A heartbeat of a matcher from before v1.1 has neither: it counts none.
+      const { makeups: _makeups, proposals: _proposals, ...old } = second;
+      expect(figuresDelta(old, old, 3).proposals).to.deep.equal(emptyProposals());
+    });
+
+    it("counts an allocator's rooms, failures and retries by reason and its allocation times, from zero again after a restart", () => {
+      const first = emptyAllocatorFigures(5);
+      recordAllocation(first, 0.02);
+      const second = structuredClone(first);
+      recordAllocation(second, 0.3);
+      recordAllocation(second, 31, 'budget_spent');
+      recordAllocation(second, 0.01, 'rejected');
+      recordRetry(second, 'server_error');
+      recordRetry(second, 'server_error');
+      const delta = allocationDelta(first, second, 9);
+      expect(delta).to.deep.include({ allocated: 1, failed: 2, failures: { budget_spent: 1, rejected: 1 }, retries: { server_error: 2 } });
+      expect(delta.latencyCounts[0]).to.equal(1);
+      expect(delta.latencyCounts[ALLOCATION_EDGES_S.length - 1]).to.equal(1);
+      expect(allocationDelta(undefined, second, 9).allocated).to.equal(0);
+      const restarted = emptyAllocatorFigures(7);
+      recordAllocation(restarted, 1);
+      expect(allocationDelta(second, restarted, 10)).to.deep.include({ allocated: 1, failed: 0 });
+    });
+
+    it('summarizes the ready check per minute and allocation over the window', () => {
+      const now = 30 * MINUTE + 30_000;
+      const proposals = { proposed: 3, accepted: 1, declined: 1, timedOut: 1, other: 0 };
+      const snapshot = summarize({
+        now,
+        live: true,
+        statuses: [],
+        pools: [],
+        poolHistory: [],
+        rooms: [
+          { ...sample(now - 1000, 1), proposals, makeups: { '2+1': 1 } },
+          { ...sample(now - 3 * MINUTE, 0), proposals },
+          { ...sample(now - STATS_WINDOW_MS - 1, 0), proposals },
+        ],
+        allocations: [
+          { at: now - 500, allocated: 2, failed: 1, failures: { rejected: 1 }, retries: { timeout: 3 }, latencyCounts: ALLOCATION_EDGES_S.map(() => 1) },
+          { at: now - STATS_WINDOW_MS - 1, allocated: 9, failed: 9, failures: { rejected: 9 }, retries: {}, latencyCounts: ALLOCATION_EDGES_S.map(() => 0) },
+        ],
+        allocators: [],
+        features: { parties: true, readyCheck: true, allocation: true },
+      });
+      expect(snapshot.readyCheck.total).to.deep.equal({ proposed: 6, accepted: 2, declined: 2, timedOut: 2, other: 0 });
+      expect(snapshot.readyCheck.perMinute).to.have.length(10);
+      expect(snapshot.readyCheck.perMinute.at(-1)).to.include({ proposed: 3, declined: 1 });
+      expect(snapshot.readyCheck.perMinute.at(-4)).to.include({ proposed: 3 });
+      expect(snapshot.makeups).to.deep.equal({ '2+1': 1 });
+      expect(snapshot.allocation).to.deep.include({ allocated: 2, failed: 1, failures: { rejected: 1 }, retries: { timeout: 3 } });
+      expect(snapshot.allocation.perMinute.at(-1)).to.include({ allocated: 2, failed: 1, retries: 3 });
+      expect(snapshot.allocation.seconds.counts.reduce((a, b) => a + b, 0)).to.equal(ALLOCATION_EDGES_S.length);
     });
   });
 
@@ -159,5 +271,30 @@ describe('stats (dashboard figures)', () => {
       expect(snapshot.spread.counts.reduce((a, b) => a + b, 0)).to.equal(2);
       expect(snapshot.matchers.map((matcher) => matcher.id)).to.deep.equal(['m1', 'm2']);
     });
+  });
+});
+
+describe('rating figures (dashboard: ratings moving)', () => {
+  it('turns rated players per 100-point bucket into one gapless histogram a mode', () => {
+    const distribution = ratingDistribution([
+      { mode: 'ffa3', bucket: 1400, players: 2 },
+      { mode: 'ffa3', bucket: 1700, players: 1 },
+      { mode: 'duo', bucket: 1500, players: 4 },
+      { mode: 'ffa3', bucket: 1400, players: 1 },
+    ]);
+    expect(distribution).to.deep.equal([
+      { mode: 'duo', width: 100, edges: [1500], counts: [4], players: 4 },
+      { mode: 'ffa3', width: 100, edges: [1400, 1500, 1600, 1700], counts: [3, 0, 0, 1], players: 4 },
+    ]);
+  });
+
+  it('draws a mode spread wider than MAX_BUCKETS in wider buckets, every player counted once', () => {
+    const rows = Array.from({ length: 60 }, (_, index) => ({ mode: 'ffa3', bucket: index * RATING_BUCKET, players: 1 }));
+    const [ffa3] = ratingDistribution(rows);
+    expect(ffa3!.edges.length).to.be.at.most(MAX_BUCKETS);
+    expect(ffa3!.width).to.equal(300);
+    expect(ffa3!.players).to.equal(60);
+    expect(ffa3!.counts.reduce((sum, count) => sum + count, 0)).to.equal(60);
+    expect(ffa3!.edges[0]).to.equal(0);
   });
 });

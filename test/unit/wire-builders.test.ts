@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { encode, roomDelivery } from '../../common/messages.js';
+import { batchDelivery, encode, roomDelivery } from '../../common/messages.js';
 import {
   encodeClientFrame,
   encodeServerFrame,
@@ -101,6 +101,17 @@ describe('the wire module: fast builders equal JSON.stringify of the typed frame
         expect(roomDelivery(playerIds, encode(event)).toString()).to.equal(encode({ kind: 'room', playerIds, room: event }).toString());
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("the notifier's batch of deliveries for one gateway, around each delivery's bytes", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(fc.uuid(), { maxLength: 5 }), roomArb), { minLength: 1, maxLength: 6 }), (rooms) => {
+        const deliveries = rooms.map(([playerIds, room]) => ({ kind: 'room', playerIds, room: { v: 1, ...room } }));
+        const encoded = deliveries.map((body) => roomDelivery(body.playerIds, encode(body.room)));
+        expect(batchDelivery(encoded).toString()).to.equal(encode({ kind: 'batch', deliveries }).toString());
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -8,6 +8,8 @@ import {
   parseFrame,
   PARTY_CLIENT_TYPES,
   READY_CHECK_CLIENT_TYPES,
+  requestId,
+  requestIdOf,
   V1_CLIENT_TYPES,
 } from '../../packages/client/src/wire/index.js';
 
@@ -55,6 +57,25 @@ describe('the wire module: parsing client frames', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('the wire module: the id of a frame refused unread', () => {
+  it("is the frame's id exactly when the id schema accepts it, whatever the rest", () => {
+    const anyId = fc.oneof(fc.string({ maxLength: 70 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 }));
+    const frame = fc.record({ type: fc.string(), id: anyId, mode: fc.anything() }, { requiredKeys: [] }).map((value) => JSON.stringify(value));
+    fc.assert(
+      fc.property(frame, (text) => {
+        const { id } = JSON.parse(text) as { id?: unknown };
+        const valid = requestId.safeParse(id);
+        expect(requestIdOf(text)).to.deep.equal(valid.success ? valid.data : undefined);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is undefined for text that is not a JSON object', () => {
+    for (const text of ['not json', '[1,2]', '"id"', '7', 'null']) expect(requestIdOf(text)).to.equal(undefined);
   });
 });
 

@@ -6,6 +6,8 @@ import {
   CLOSE_REPLACED,
   encodeClientFrame,
   parseServerFrame,
+  readServerFrame,
+  SEARCHING_PREFIX,
   WS_PATH,
   type ClientFrame,
   type HelloFrame,
@@ -26,17 +28,39 @@ export interface ConnectOptions {
   reconnect?: ReconnectOptions | false;
   /** How long a request (join, leave) waits for its answer, ms. Defaults to 10 000. */
   requestTimeoutMs?: number;
+  /**
+   * Check every server frame against its schema (the default: a frame that breaks it is
+   * `invalid`, not delivered). `false` trusts the server: frames are only JSON-parsed, which
+   * costs a client with thousands of sockets (a load generator) a third to half less per frame.
+   */
+  validate?: boolean;
 }
 
 /** Every server frame by its type, and the connection's own events. */
 export type ClientEvents = { [T in ServerFrameType]: ServerFrameOf<T> } & {
   /** The socket opened (the `hello` follows). */
   open: { attempt: number };
-  /** The socket closed; `reconnectInMs` is set when the client will try again. */
-  close: { code: number; reason: string; reconnectInMs?: number };
+  /**
+   * The socket closed; `reconnectInMs` is set when the client will try again, `status` when
+   * the gateway refused the upgrade with that HTTP status (Node only: a browser never tells).
+   */
+  close: { code: number; reason: string; reconnectInMs?: number; status?: number };
   /** A frame that is not JSON or breaks its schema (frames of unknown types are ignored). */
   invalid: { text: string; message: string };
+  /** A frame of a type this client does not know (a newer server's): ignored, as the contract asks; told for logs and tests. */
+  unknown: { type: string; text: string };
+  /** Every server frame delivered, after its own event: for clients that record or log them all. */
+  frame: ServerFrame;
+  /**
+   * A `matched` or `left` for a ticket whose end this client already heard: a gateway that died
+   * between writing it and recording it as told leaves it for the reconnect, which tells it
+   * again. It is not delivered again (no `matched`/`left`/`frame` event); told here for logs.
+   */
+  retold: ServerFrameOf<'matched'> | ServerFrameOf<'left'>;
 };
+
+/** Ended tickets a client remembers, to drop a repeat of their end. */
+const ENDED_TICKETS_KEPT = 16;
 
 /** The live ticket as the server last told it; its `queued` comes again on every reconnect. */
 export type Ticket = Omit<QueuedFrame, 'type' | 'id'>;
@@ -59,6 +83,8 @@ export class MatchqClient extends Emitter<ClientEvents> {
   ticket: Ticket | null = null;
   private socket: WebSocketLike | undefined;
   private readonly pending = new Map<string, Pending>();
+  /** The tickets whose end this client heard last (newest last), to drop a repeat. */
+  private readonly ended: string[] = [];
   private nextId = 1;
   private attempt = 0;
   private stopped: MatchqConnectionError | undefined;
@@ -129,6 +155,23 @@ export class MatchqClient extends Emitter<ClientEvents> {
     return (await this.request((id) => ({ type: 'party.kick', playerId, id }), ['party'])) as PartyFrame;
   }
 
+  /** True while the socket is open (signed in or about to be). */
+  get connected(): boolean {
+    return isOpen(this.socket);
+  }
+
+  /**
+   * Sends a frame as it is and returns at once: its answer, if any, comes as an event (with
+   * the frame's `id`, if you gave one). For callers that match replies themselves, or send
+   * thousands a second and cannot afford a promise and a timer per request (a load
+   * generator). False when no socket is open: nothing was sent.
+   */
+  send(frame: ClientFrame): boolean {
+    if (!isOpen(this.socket)) return false;
+    this.socket!.send(encodeClientFrame(frame));
+    return true;
+  }
+
   /**
    * The seam every request helper is built on: sends the frame with a fresh `id`, and settles
    * with the first reply that echoes it, one of `replies` or an `error`.
@@ -172,20 +215,29 @@ export class MatchqClient extends Emitter<ClientEvents> {
   }
 
   private onText(text: string): void {
-    const parsed = parseServerFrame(text);
+    // The frame sent most, and one that changes nothing the client keeps: unread when nobody listens.
+    if (text.startsWith(SEARCHING_PREFIX) && !this.listens('searching') && !this.listens('frame')) return;
+    const parsed = this.options.validate === false ? readServerFrame(text) : parseServerFrame(text);
     if (!parsed.ok) {
-      // A newer server's frame types are for newer clients; anything else is worth telling.
-      if (parsed.reason !== 'unknown_type') this.emit('invalid', { text, message: parsed.message });
+      // A newer server's frame types are for newer clients, told apart; anything else is worth telling.
+      if (parsed.reason === 'unknown_type') this.emit('unknown', { type: parsed.type ?? '', text });
+      else this.emit('invalid', { text, message: parsed.message });
       return;
     }
     const { frame } = parsed;
+    if ((frame.type === 'matched' || frame.type === 'left') && this.ended.includes(frame.ticketId)) {
+      // The same end again: a gateway that died between writing it and recording it as told
+      // leaves it for the reconnect, which tells it once more. Heard once is enough.
+      this.emit('retold', frame);
+      return;
+    }
     this.track(frame);
     const id = 'id' in frame ? frame.id : undefined;
     const pending = typeof id === 'string' ? this.pending.get(id) : undefined;
     if (pending && frame.type === 'error') this.settle(id as string)!.reject(new MatchqError(frame));
     else if (pending && pending.replies.includes(frame.type)) this.settle(id as string)!.resolve(frame);
-    else if (frame.type === 'error' && id === undefined && frame.code === 'rate_limited') this.settleNewest()?.reject(new MatchqError(frame));
     this.emit(frame.type, frame as never);
+    this.emit('frame', frame);
   }
 
   /** What the client knows of the player and the ticket, from the frames themselves. */
@@ -196,8 +248,10 @@ export class MatchqClient extends Emitter<ClientEvents> {
       this.helloWaiters.splice(0).forEach((waiter) => waiter.resolve(frame));
     } else if (frame.type === 'queued') {
       this.ticket = { ticketId: frame.ticketId, mode: frame.mode, region: frame.region, rating: frame.rating };
-    } else if ((frame.type === 'matched' || frame.type === 'left') && this.ticket?.ticketId === frame.ticketId) {
-      this.ticket = null;
+    } else if (frame.type === 'matched' || frame.type === 'left') {
+      if (this.ticket?.ticketId === frame.ticketId) this.ticket = null;
+      this.ended.push(frame.ticketId);
+      if (this.ended.length > ENDED_TICKETS_KEPT) this.ended.shift();
     }
   }
 
@@ -207,15 +261,6 @@ export class MatchqClient extends Emitter<ClientEvents> {
     clearTimeout(pending.timer);
     this.pending.delete(id);
     return pending;
-  }
-
-  /**
-   * A `rate_limited` carries no id (the gateway refuses the frame unread): it answers the
-   * latest request sent, the one that went over the limit.
-   */
-  private settleNewest(): Pending | undefined {
-    const ids = [...this.pending.keys()];
-    return ids.length ? this.settle(ids[ids.length - 1]!) : undefined;
   }
 
   private onClose(socket: WebSocketLike, code: number, reason: string, status: number | undefined): void {
@@ -228,13 +273,14 @@ export class MatchqClient extends Emitter<ClientEvents> {
     if (!fatal && !this.stopped && (reconnect === false || this.attempt >= (reconnect?.maxAttempts ?? Infinity))) {
       fatal = new MatchqConnectionError('disconnected', `the socket closed (${code}) and the client does not reconnect`);
     }
+    const refused = status === undefined ? {} : { status };
     if (fatal || this.stopped) {
       if (fatal) this.stop(fatal);
-      this.emit('close', { code, reason });
+      this.emit('close', { code, reason, ...refused });
       return;
     }
     const delayMs = reconnectDelay(this.attempt++, reconnect || undefined);
-    this.emit('close', { code, reason, reconnectInMs: delayMs });
+    this.emit('close', { code, reason, reconnectInMs: delayMs, ...refused });
     this.retryTimer = setTimeout(() => void this.open(), delayMs);
   }
 

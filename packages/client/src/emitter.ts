@@ -23,6 +23,11 @@ export class Emitter<Events extends object> {
     this.listeners.get(type)?.delete(listener as (event: never) => void);
   }
 
+  /** Whether anyone listens to `type`: an event nobody hears need not be built. */
+  protected listens(type: keyof Events): boolean {
+    return (this.listeners.get(type)?.size ?? 0) > 0;
+  }
+
   /** Calls each listener; one that throws does not keep the others from the event. */
   protected emit<K extends keyof Events>(type: K, event: Events[K]): void {
     for (const listener of [...(this.listeners.get(type) ?? [])]) {

@@ -202,3 +202,55 @@ export function barChart(container: HTMLElement, { highlightLast = false }: BarO
     },
   };
 }
+
+/** Lines over labelled buckets (minutes), one per series, with a point on each bucket; `data-series` names those with a count. */
+export function linesChart(container: HTMLElement) {
+  let labels: string[] = [];
+  let colors: string[] = [];
+  let names: string[] = [];
+  let drawn: string[] = [];
+  const chart = mount(container, (width, height) => ({
+    width,
+    height,
+    legend: { show: false },
+    cursor: { show: false },
+    scales: { x: { time: false, range: () => [-0.3, Math.max(1, labels.length - 1) + 0.3] }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },
+    axes: [
+      axis(
+        (_u, splits) => splits.map((index) => labels[index] ?? ''),
+        (u) => labelledBars(labels.length, Math.floor(u.bbox.width / uPlot.pxRatio / 56)),
+        24,
+      ),
+      axis(countValues, quarterSplits, 36),
+    ],
+    series: [
+      {},
+      ...names.map((name, index) => ({
+        label: name,
+        stroke: colors[index] ?? theme.primary,
+        width: 2.25,
+        points: { show: true, size: 6, fill: colors[index] ?? theme.primary },
+      })),
+    ],
+    hooks: {
+      draw: [
+        () => {
+          container.dataset.series = drawn.join(' ');
+        },
+      ],
+    },
+  }));
+  return {
+    /** `series[i].color` is a CSS colour variable (`var(--series-2)`). */
+    update(nextLabels: string[], series: { key: string; color: string; values: number[] }[]) {
+      labels = nextLabels;
+      drawn = series.filter(({ values }) => values.some((value) => value > 0)).map(({ key }) => key);
+      const nextNames = series.map(({ key }) => key);
+      const nextColors = series.map(({ color }) => resolveColor(color));
+      const changed = nextNames.join() !== names.join() || nextColors.join() !== colors.join();
+      names = nextNames;
+      colors = nextColors;
+      chart.set([nextLabels.map((_, index) => index), ...series.map(({ values }) => values)], changed);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 // The dashboard's figures as it shows them: labels, medians, the pool chart's series. Pure.
-import type { Histogram, StatsSnapshot } from '../../stats-snapshot.js';
+import type { AllocationView, Histogram, RatingFigures, ReadyCheckView, StatsSnapshot } from '../../stats-snapshot.js';
 
 export function formatSeconds(seconds: number): string {
   return seconds < 60 ? `${seconds}s` : `${Math.round(seconds / 60)}m`;
@@ -101,4 +101,110 @@ export function timeLabel(secondsBack: number): string {
 export function labelledBars(count: number, fits: number): number[] {
   const every = Math.max(1, Math.ceil(count / Math.max(1, fits)));
   return Array.from({ length: count }, (_, index) => index).filter((index) => (count - 1 - index) % every === 0);
+}
+
+/** "1+1+1" → "3 solos", "2+1+1" → "2 + 2 solos", "3+2" → "3 + 2": parties by size, then the solos. */
+export function makeupLabel(makeup: string): string {
+  const sizes = makeup.split('+').map(Number);
+  const parties = sizes.filter((size) => size > 1);
+  const solos = sizes.length - parties.length;
+  const soloText = solos === 0 ? [] : [`${solos} solo${solos === 1 ? '' : 's'}`];
+  return [...parties.map(String), ...soloText].join(' + ');
+}
+
+/** Rooms per make-up, most common first (ties: larger parties first), as bar labels and counts. */
+export function makeupBars(makeups: Record<string, number>): { labels: string[]; counts: number[]; keys: string[] } {
+  const entries = Object.entries(makeups)
+    .filter(([, count]) => count > 0)
+    .sort(([a, countA], [b, countB]) => countB - countA || Number(b.split('+')[0]) - Number(a.split('+')[0]) || a.localeCompare(b));
+  return { keys: entries.map(([key]) => key), labels: entries.map(([key]) => makeupLabel(key)), counts: entries.map(([, count]) => count) };
+}
+
+/** Share of rooms with at least one party in them, in whole percent; null with no rooms. */
+export function partyShare(makeups: Record<string, number>): number | null {
+  let rooms = 0;
+  let withParty = 0;
+  for (const [key, count] of Object.entries(makeups)) {
+    rooms += count;
+    if (key.split('+').some((size) => Number(size) > 1)) withParty += count;
+  }
+  return rooms === 0 ? null : Math.round((withParty / rooms) * 100);
+}
+
+/** The ready check's lines, one per outcome, per minute ("now" last). */
+export const READY_SERIES = [
+  { key: 'proposed', label: 'Proposed' },
+  { key: 'accepted', label: 'Accepted' },
+  { key: 'declined', label: 'Declined' },
+  { key: 'timedOut', label: 'Timed out' },
+] as const;
+
+export function readyCheckSeries(view: ReadyCheckView): { labels: string[]; series: { key: string; label: string; values: number[]; total: number }[] } {
+  return {
+    labels: minuteLabels(view.perMinute.length),
+    series: READY_SERIES.map(({ key, label }) => ({ key, label, values: view.perMinute.map((bucket) => bucket[key]), total: view.total[key] })),
+  };
+}
+
+/** Accepted share of the proposals decided in the window, in whole percent; null before any. */
+export function acceptRate(view: ReadyCheckView): number | null {
+  const { accepted, declined, timedOut, other } = view.total;
+  const decided = accepted + declined + timedOut + other;
+  return decided === 0 ? null : Math.round((accepted / decided) * 100);
+}
+
+const REASONS: Record<string, string> = {
+  rejected: 'refused by the fleet (4xx)',
+  bad_answer: 'answer without a server',
+  tls: 'TLS / certificate',
+  budget_spent: 'budget spent (retries ran out)',
+  timeout: 'no answer in time',
+  unreachable: 'fleet unreachable',
+  server_error: 'fleet error (5xx)',
+  no_capacity: 'no ready server (429)',
+};
+
+/** A failure or retry reason in words; an unknown one as it is. */
+export function reasonLabel(reason: string): string {
+  return REASONS[reason] ?? reason.replace(/_/g, ' ');
+}
+
+/** Counts by reason, largest first. */
+export function byReason(counts: Record<string, number>): { reason: string; label: string; count: number }[] {
+  return Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .sort(([a, countA], [b, countB]) => countB - countA || a.localeCompare(b))
+    .map(([reason, count]) => ({ reason, label: reasonLabel(reason), count }));
+}
+
+/** Allocation-time bucket labels, short enough for ten bars: "<50ms", then each bucket's low end ("50ms", "1s"), the last "30s+". */
+export function latencyLabels(edges: number[]): string[] {
+  const format = (seconds: number) => (seconds < 1 ? `${Math.round(seconds * 1000)}ms` : `${seconds}s`);
+  return edges.map((edge, index) => (index === 0 ? `<${format(edges[1] ?? edge)}` : index === edges.length - 1 ? `${format(edge)}+` : format(edge)));
+}
+
+/** The allocation panel's headline figures. */
+export function allocationSummary(view: AllocationView, labels: string[]): { success: string; median: string; retries: number } {
+  const done = view.allocated + view.failed;
+  return {
+    success: done === 0 ? '—' : `${Math.round((view.allocated / done) * 100)}%`,
+    median: medianBucket(view.seconds, labels),
+    retries: Object.values(view.retries).reduce((sum, count) => sum + count, 0),
+  };
+}
+
+/** "+12" / "−8" / "±0". */
+export function signed(value: number): string {
+  return value > 0 ? `+${value}` : value < 0 ? `−${-value}` : '±0';
+}
+
+/** The rating distribution to draw: the chosen mode's, else the mode with most rated players. */
+export function distributionFor(ratings: RatingFigures | undefined, mode: string | null): RatingFigures['distribution'][number] | undefined {
+  const all = ratings?.distribution ?? [];
+  return all.find((entry) => entry.mode === mode) ?? [...all].sort((a, b) => b.players - a.players || a.mode.localeCompare(b.mode))[0];
+}
+
+/** "1400", "1500", …: a distribution's bucket labels (each bucket's low end). */
+export function ratingLabels(edges: number[]): string[] {
+  return edges.map(String);
 }

@@ -23,4 +23,7 @@ async function poll(): Promise<void> {
   setTimeout(() => void poll(), nextPollMs(state));
 }
 
+document
+  .getElementById('distribution-mode')
+  ?.addEventListener('change', (event) => dispatch({ type: 'rating-mode', mode: (event.target as HTMLSelectElement).value }));
 void poll();

@@ -1,8 +1,27 @@
 // Draws the dashboard from its state: figures, legend, owners and latest rooms as HTML, the
 // four charts through charts.ts.
 import type { PoolView, StatsSnapshot } from '../../stats-snapshot.js';
-import { barChart, poolChart } from './charts.js';
-import { ago, describe, formatDuration, medianBucket, minuteLabels, poolSeries, spreadLabels, waitLabels } from './figures.js';
+import { barChart, linesChart, poolChart } from './charts.js';
+import {
+  acceptRate,
+  ago,
+  allocationSummary,
+  byReason,
+  describe,
+  distributionFor,
+  formatDuration,
+  latencyLabels,
+  makeupBars,
+  medianBucket,
+  minuteLabels,
+  partyShare,
+  poolSeries,
+  ratingLabels,
+  readyCheckSeries,
+  signed,
+  spreadLabels,
+  waitLabels,
+} from './figures.js';
 import { feed, type State } from './state.js';
 
 const SERIES = 6;
@@ -29,6 +48,16 @@ const charts = {
   rooms: barChart(element('chart-rooms'), { highlightLast: true }),
   wait: barChart(element('chart-wait')),
   spread: barChart(element('chart-spread')),
+  makeup: barChart(element('chart-makeup')),
+  ready: linesChart(element('chart-ready')),
+  alloc: barChart(element('chart-alloc')),
+  ratings: barChart(element('chart-ratings')),
+};
+const READY_COLORS: Record<string, string> = {
+  proposed: 'var(--series-0)',
+  accepted: 'var(--series-2)',
+  declined: 'var(--series-1)',
+  timedOut: 'var(--series-3)',
 };
 
 export function render(state: State): void {
@@ -45,11 +74,15 @@ export function render(state: State): void {
   renderCharts(stats);
   renderOwners(stats);
   renderRecent(stats);
+  renderMakeup(stats);
+  renderReadyCheck(stats);
+  renderAllocation(stats);
+  renderRatings(stats, state.ratingMode);
   setText(element('updated'), `updated ${new Date(stats.at).toLocaleTimeString()}`);
 }
 
 function renderKpis(stats: StatsSnapshot): void {
-  setText(element('kpi-waiting'), String(stats.pools.reduce((sum, pool) => sum + (pool.waiting ?? 0), 0)));
+  setText(element('kpi-waiting'), String(stats.pools.reduce((sum, pool) => sum + (pool.players ?? pool.waiting ?? 0), 0)));
   setText(element('kpi-rooms-minute'), String(stats.rooms.lastMinute));
   setText(element('kpi-rooms-total'), String(stats.rooms.total));
   setText(element('kpi-median-wait'), medianBucket(stats.waitSeconds, waitLabels(stats.waitSeconds.edges)));
@@ -65,7 +98,12 @@ function renderLegend(stats: StatsSnapshot): void {
       item.append(
         span('swatch', ''),
         span('pool-name', pool.pool),
-        Object.assign(document.createElement('output'), { className: 'pool-waiting', textContent: pool.waiting === null ? '—' : String(pool.waiting) }),
+        Object.assign(document.createElement('output'), {
+          className: 'pool-waiting',
+          textContent: pool.waiting === null ? '—' : String(pool.players ?? pool.waiting),
+        }),
+        // With parties, a ticket may hold several players: both counts.
+        span('pool-tickets', stats.features.parties && pool.waiting !== null ? `in ${pool.waiting} ticket${pool.waiting === 1 ? '' : 's'}` : ''),
         span('pool-owner', pool.owner ? '' : 'no matcher'),
       );
       item.firstElementChild!.setAttribute('aria-hidden', 'true');
@@ -77,7 +115,9 @@ function renderLegend(stats: StatsSnapshot): void {
 }
 
 function renderCharts(stats: StatsSnapshot): void {
-  const summary = stats.pools.map((pool) => `${pool.pool}: ${pool.waiting ?? 'unknown'} waiting`).join('; ');
+  const summary = stats.pools
+    .map((pool) => `${pool.pool}: ${pool.waiting === null ? 'unknown' : `${pool.players ?? pool.waiting} players in ${pool.waiting} tickets`} waiting`)
+    .join('; ');
   element('chart-pools').setAttribute('aria-label', `Players waiting per pool over time. Now: ${summary || 'no pools'}.`);
   charts.pools.update(poolSeries(stats), colorOf);
   empty('chart-pools', stats.poolHistory.length === 0);
@@ -177,4 +217,127 @@ function renderRecent(stats: StatsSnapshot): void {
       return item;
     }),
   );
+}
+
+function show(panelId: string, visible: boolean): boolean {
+  const panel = element(panelId);
+  if (panel.hidden === visible) panel.hidden = !visible;
+  return visible;
+}
+
+function renderMakeup(stats: StatsSnapshot): void {
+  const bars = makeupBars(stats.makeups);
+  if (!show('panel-makeup', stats.features.parties || (partyShare(stats.makeups) ?? 0) > 0)) return;
+  charts.makeup.update(bars.labels, bars.counts);
+  element('chart-makeup').dataset.makeups = bars.keys.join(' ');
+  const share = partyShare(stats.makeups);
+  setText(element('makeup-note'), share === null ? 'rooms, last 10 min' : `${share}% of rooms with a party · last 10 min`);
+  element('chart-makeup').setAttribute('aria-label', `Rooms by party make-up, last 10 minutes: ${describe(bars.labels, bars.counts)}.`);
+  empty('chart-makeup', bars.counts.length === 0);
+}
+
+function renderReadyCheck(stats: StatsSnapshot): void {
+  const view = stats.readyCheck;
+  if (!show('panel-ready', stats.features.readyCheck || view.total.proposed > 0)) return;
+  const { labels, series } = readyCheckSeries(view);
+  charts.ready.update(
+    labels,
+    series.map(({ key, values }) => ({ key, color: READY_COLORS[key]!, values })),
+  );
+  element('ready-legend').replaceChildren(
+    ...series.map(({ key, label, total }) => {
+      const item = document.createElement('li');
+      item.dataset.outcome = key;
+      item.style.setProperty('--series-color', READY_COLORS[key]!);
+      item.append(
+        span('swatch', ''),
+        span('', label),
+        Object.assign(document.createElement('output'), { className: 'legend-total', textContent: String(total) }),
+      );
+      item.firstElementChild!.setAttribute('aria-hidden', 'true');
+      return item;
+    }),
+  );
+  const rate = acceptRate(view);
+  setText(element('ready-note'), rate === null ? 'last 10 minutes' : `${rate}% accepted · last 10 minutes`);
+  element('chart-ready').setAttribute(
+    'aria-label',
+    `Ready check per minute over the last 10 minutes: ${series.map(({ label, total }) => `${label.toLowerCase()} ${total}`).join(', ')}.`,
+  );
+  empty('chart-ready', view.total.proposed === 0);
+}
+
+function reasonItems(counts: Record<string, number>, none: string): HTMLElement[] {
+  const rows = byReason(counts);
+  if (rows.length === 0) return [Object.assign(document.createElement('li'), { className: 'placeholder', textContent: none })];
+  return rows.map(({ reason, label, count }) => {
+    const item = document.createElement('li');
+    item.dataset.reason = reason;
+    item.append(span('', label), span('count', String(count)));
+    return item;
+  });
+}
+
+function renderAllocation(stats: StatsSnapshot): void {
+  const view = stats.allocation;
+  if (!show('panel-allocation', stats.features.allocation || view.allocators > 0)) return;
+  const labels = latencyLabels(view.seconds.edges);
+  const summary = allocationSummary(view, labels);
+  setText(element('alloc-ok'), String(view.allocated));
+  setText(element('alloc-failed'), String(view.failed));
+  setText(element('alloc-success'), summary.success);
+  setText(element('alloc-retries'), String(summary.retries));
+  setText(element('alloc-median'), summary.median);
+  setText(element('allocation-note'), `${view.allocators} allocator${view.allocators === 1 ? '' : 's'} live · last 10 minutes`);
+  element('alloc-failures').replaceChildren(...reasonItems(view.failures, 'none'));
+  element('alloc-retry-reasons').replaceChildren(...reasonItems(view.retries, 'none'));
+  charts.alloc.update(labels, view.seconds.counts);
+  element('chart-alloc').setAttribute('aria-label', `Allocation time of rooms, last 10 minutes: ${describe(labels, view.seconds.counts)}.`);
+  empty(
+    'chart-alloc',
+    view.seconds.counts.every((count) => count === 0),
+  );
+}
+
+let drawnModes = '';
+function renderRatings(stats: StatsSnapshot, mode: string | null): void {
+  const ratings = stats.ratings;
+  if (!show('panel-ratings', ratings !== undefined)) return;
+  setText(element('ratings-note'), `${ratings!.games} game${ratings!.games === 1 ? '' : 's'} rated, mean move ${ratings!.meanMove} points · last 10 min`);
+  const list = element('rating-changes');
+  if (ratings!.recent.length === 0)
+    list.replaceChildren(Object.assign(document.createElement('li'), { className: 'placeholder', textContent: 'No results reported yet.' }));
+  else
+    list.replaceChildren(
+      ...ratings!.recent.slice(0, 12).map((change) => {
+        const item = document.createElement('li');
+        item.dataset.playerId = change.playerId;
+        item.dataset.roomId = change.roomId;
+        const who = span('who', change.name);
+        who.append(' ', span('muted', `${change.mode} · ${ago(stats.at - change.at)}`));
+        const delta = change.after - change.before;
+        const badge = span('delta', signed(delta));
+        badge.dataset.sign = delta > 0 ? 'up' : delta < 0 ? 'down' : 'same';
+        item.append(who, span('move', `${change.before} → ${change.after}`), badge);
+        return item;
+      }),
+    );
+  const select = element<HTMLSelectElement>('distribution-mode');
+  const modes = ratings!.distribution.map((entry) => entry.mode);
+  const shown = distributionFor(ratings, mode);
+  if (modes.join() !== drawnModes) {
+    drawnModes = modes.join();
+    select.replaceChildren(...modes.map((name) => new Option(name, name)));
+  }
+  select.hidden = modes.length < 2;
+  if (shown && select.value !== shown.mode) select.value = shown.mode;
+  setText(element('distribution-title'), shown ? `Rating distribution · ${shown.mode} (${shown.players} rated)` : 'Rating distribution');
+  const labels = shown ? ratingLabels(shown.edges) : [];
+  charts.ratings.update(labels, shown?.counts ?? []);
+  element('chart-ratings').dataset.mode = shown?.mode ?? '';
+  element('chart-ratings').setAttribute(
+    'aria-label',
+    shown ? `Rated players in ${shown.mode} per ${shown.width}-point band: ${describe(labels, shown.counts)}.` : 'No rated players yet.',
+  );
+  empty('chart-ratings', !shown);
 }

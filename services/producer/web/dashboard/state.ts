@@ -6,21 +6,25 @@ export interface State {
   stats: StatsSnapshot | null;
   /** Failed polls in a row. */
   failures: number;
+  /** The mode whose rating distribution is drawn; null: the one with most rated players. */
+  ratingMode: string | null;
 }
 
-export type Event = { type: 'stats'; stats: StatsSnapshot } | { type: 'failed' };
+export type Event = { type: 'stats'; stats: StatsSnapshot } | { type: 'failed' } | { type: 'rating-mode'; mode: string };
 
 export const POLL_MS = 1000;
 export const MAX_BACKOFF_MS = 8000;
 
-export const initialState: State = { stats: null, failures: 0 };
+export const initialState: State = { stats: null, failures: 0, ratingMode: null };
 
 export function update(state: State, event: Event): State {
   switch (event.type) {
     case 'stats':
-      return { stats: event.stats, failures: 0 };
+      return { ...state, stats: event.stats, failures: 0 };
     case 'failed':
       return { ...state, failures: state.failures + 1 };
+    case 'rating-mode':
+      return { ...state, ratingMode: event.mode };
   }
 }
 

@@ -41,6 +41,18 @@ function run(effect: Effect): void {
       return void client?.leave().catch(unanswered);
     case 'answer':
       return void (effect.answer === 'accept' ? client?.accept(effect.roomId) : client?.decline(effect.roomId))?.catch(unanswered);
+    case 'party-create':
+      return void client?.createParty().catch(unanswered);
+    case 'party-join':
+      return void client?.joinParty(effect.code).catch(unanswered);
+    case 'party-leave':
+      return void client?.leaveParty().catch(unanswered);
+    case 'party-kick':
+      return void client?.kickFromParty(effect.playerId).catch(unanswered);
+    case 'copy':
+      return void copy(effect.text).then((ok) => dispatch({ type: 'copied', ok }));
+    case 'watch-result':
+      return watchResult(effect.roomId, effect.playerId);
     case 'probe':
       return void probe().then((health) => dispatch({ type: 'probed', health }));
     case 'store-token':
@@ -112,11 +124,52 @@ function closeClient(): void {
   old?.close();
 }
 
+async function copy(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // No clipboard permission (or no secure context): the caller shows the code to copy by hand.
+    return false;
+  }
+}
+
+const ratingChanges = z.object({
+  recent: z.array(z.object({ roomId: z.string(), playerId: z.string(), mode: z.string(), before: z.number(), after: z.number() })),
+});
+const WATCH_EVERY_MS = 2000;
+const WATCH_FOR_MS = 120_000;
+let watched: string | null = null;
+
+/**
+ * A game's result reaches the player through no frame (the protocol has none for it): the page
+ * reads the latest rating changes, the dashboard's `GET /stats/ratings`, every 2 s for up to two
+ * minutes after the room, until this room's change for this player is among them.
+ */
+function watchResult(roomId: string, playerId: string): void {
+  watched = roomId;
+  const until = performance.now() + WATCH_FOR_MS;
+  const look = async (): Promise<void> => {
+    if (watched !== roomId || performance.now() > until) return;
+    try {
+      const response = await fetch('/stats/ratings', { cache: 'no-store' });
+      const parsed = response.ok ? ratingChanges.safeParse(await response.json()) : undefined;
+      const change = parsed?.success ? parsed.data.recent.find((entry) => entry.roomId === roomId && entry.playerId === playerId) : undefined;
+      if (change) return dispatch({ type: 'rating-result', roomId, mode: change.mode, before: change.before, after: change.after });
+    } catch {
+      // The gateway is away for a moment: the next look tries again.
+    }
+    setTimeout(() => void look(), WATCH_EVERY_MS);
+  };
+  void look();
+}
+
 async function probe(): Promise<Health> {
   try {
     const response = await fetch('/readyz', { cache: 'no-store' });
     return response.ok ? 'ready' : 'starting';
   } catch {
+    // No answer at all is what 'down' means: the page shows it and probes again.
     return 'down';
   }
 }
@@ -131,6 +184,7 @@ async function loadDemoPlayers(): Promise<DemoPlayer[]> {
     const parsed = demoPlayers.safeParse(await response.json());
     return parsed.success ? parsed.data : [];
   } catch {
+    // No list to offer (the gateway away): the demo players stay hidden, as without `npm start`.
     return [];
   }
 }
@@ -140,6 +194,7 @@ function savedChoice(): Choice {
     const parsed = z.object({ mode: z.string().optional(), region: z.string().optional() }).safeParse(JSON.parse(localStorage.getItem(CHOICE_KEY) ?? '{}'));
     return parsed.success ? parsed.data : {};
   } catch {
+    // A saved choice that does not parse (an older page, a hand edit) is no choice: the defaults apply.
     return {};
   }
 }
@@ -166,6 +221,17 @@ function wire(): void {
   on('accept', 'click', () => dispatch({ type: 'answer', answer: 'accept' }));
   on('decline', 'click', () => dispatch({ type: 'answer', answer: 'decline' }));
   on('again', 'click', () => dispatch({ type: 'again' }));
+  on('party-create', 'click', () => dispatch({ type: 'party-create' }));
+  on('party-join-form', 'submit', (event) => {
+    event.preventDefault();
+    dispatch({ type: 'party-join', code: element<HTMLInputElement>('party-code').value });
+  });
+  on('party-copy', 'click', () => dispatch({ type: 'copy-code' }));
+  on('party-leave', 'click', () => dispatch({ type: 'party-leave' }));
+  on('party-members', 'click', (event) => {
+    const button = (event.target as Element).closest<HTMLElement>('[data-kick]');
+    if (button?.dataset.kick) dispatch({ type: 'party-kick', playerId: button.dataset.kick });
+  });
   on('retry-now', 'click', () => dispatch({ type: 'retry-now' }));
   on('alert-close', 'click', () => dispatch({ type: 'dismiss' }));
   on('alert-action', 'click', (event) => {
@@ -176,7 +242,7 @@ function wire(): void {
   for (const button of document.querySelectorAll('[data-action="lobby"]')) button.addEventListener('click', () => dispatch({ type: 'to-lobby' }));
   // The clocks: time waited, the time left to accept, and the countdown to the next reconnect.
   setInterval(() => {
-    if (state.phase === 'searching' || state.phase === 'found' || state.reconnecting?.at) dispatch({ type: 'tick' });
+    if (state.phase === 'searching' || state.phase === 'found' || state.reconnecting?.at || state.copiedAt !== null) dispatch({ type: 'tick' });
   }, TICK_MS);
 }
 

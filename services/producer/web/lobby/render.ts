@@ -2,7 +2,20 @@
 // only when its text or attribute changes and each list is rebuilt only when its data is new.
 import { avatarColor, formatWait, initials } from './format.js';
 import { avatar, renderTeam, teamsOf } from './room.js';
-import { connectingText, connectionView, controls, readyView, visibleAlert, waitedMs, windowView, type State } from './state.js';
+import {
+  connectingText,
+  connectionView,
+  controls,
+  partyView,
+  ratingsView,
+  readyView,
+  resultText,
+  signed,
+  visibleAlert,
+  waitedMs,
+  windowView,
+  type State,
+} from './state.js';
 
 export function element<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -19,7 +32,7 @@ function setHidden(target: HTMLElement, hidden: boolean): void {
 }
 
 /** The data each list was last drawn from: a list is rebuilt only when its data changed. */
-const drawn: { player?: unknown; modes?: unknown; regions?: unknown; room?: unknown; demo?: unknown; found?: unknown } = {};
+const drawn: { player?: unknown; modes?: unknown; regions?: unknown; room?: unknown; demo?: unknown; found?: unknown; party?: string; ratings?: string } = {};
 
 export function render(state: State): void {
   document.body.dataset.phase = state.phase;
@@ -34,6 +47,8 @@ export function render(state: State): void {
   renderSignIn(state);
   renderPlayer(state);
   renderChoices(state);
+  renderRatings(state);
+  renderParty(state);
   renderSearching(state);
   renderFound(state);
   renderRoom(state);
@@ -103,7 +118,6 @@ function renderPlayer(state: State): void {
   if (!player || drawn.player === player) return;
   drawn.player = player;
   for (const target of document.querySelectorAll('[data-player-name]')) setText(target, player.name);
-  for (const target of document.querySelectorAll('[data-player-rating]')) setText(target, String(player.rating));
   const slot = document.querySelector<HTMLElement>('[data-avatar]');
   if (slot) {
     slot.textContent = initials(player.name);
@@ -128,6 +142,11 @@ function renderSearching(state: State): void {
   if (state.phase !== 'searching') return;
   const ticket = state.ticket;
   if (ticket) setText(document.querySelector('[data-queue-label]')!, `${ticket.mode} · ${ticket.region}`);
+  const party = state.party;
+  const others = party?.members.filter((member) => member.id !== state.player?.id).map((member) => member.name) ?? [];
+  const line = element('searching-party');
+  setHidden(line, others.length === 0);
+  setText(line, others.length ? `With your party: ${others.join(', ')}. Cancelling cancels for everyone.` : '');
   const waited = waitedMs(state);
   const clock = element('waited');
   setText(clock, formatWait(waited));
@@ -174,7 +193,87 @@ function renderFound(state: State): void {
   );
 }
 
+function renderRatings(state: State): void {
+  const ratings = ratingsView(state);
+  const key = JSON.stringify(ratings);
+  if (drawn.ratings === key) return;
+  drawn.ratings = key;
+  element('ratings').replaceChildren(
+    ...ratings.map(({ mode, rating, change }) => {
+      const item = document.createElement('li');
+      item.dataset.mode = mode;
+      const name = Object.assign(document.createElement('span'), { className: 'rating-mode', textContent: mode });
+      const figure = Object.assign(document.createElement('strong'), { className: 'rating-value', textContent: String(rating) });
+      item.append(name, figure);
+      if (change !== null) {
+        const badge = Object.assign(document.createElement('span'), { className: 'rating-change', textContent: signed(change) });
+        badge.dataset.sign = change > 0 ? 'up' : change < 0 ? 'down' : 'same';
+        badge.setAttribute('aria-label', `${signed(change)} after your last game`);
+        item.append(badge);
+      }
+      return item;
+    }),
+  );
+}
+
+function renderParty(state: State): void {
+  const view = partyView(state);
+  const panel = element('party');
+  setHidden(panel, view.kind === 'hidden');
+  if (view.kind === 'hidden') return;
+  setHidden(element('party-none'), view.kind !== 'none');
+  setHidden(element('party-in'), view.kind !== 'party');
+  setText(element('party-title'), view.kind === 'party' ? 'Your party' : 'Play with friends');
+  if (view.kind === 'none') {
+    for (const id of ['party-create', 'party-join', 'party-code'] as const) element<HTMLButtonElement>(id).disabled = view.busy;
+    setText(element('party-create'), view.createText);
+    setText(element('party-join'), view.joinText);
+    drawn.party = undefined;
+    return;
+  }
+  setText(element('party-code-text'), view.code);
+  setText(element('party-copy'), view.copyText);
+  setText(element('party-note'), view.note);
+  setText(element('party-leave'), view.leaveText);
+  element<HTMLButtonElement>('party-leave').disabled = view.busy;
+  const key = JSON.stringify([view.members, view.busy]);
+  if (drawn.party === key) return;
+  drawn.party = key;
+  element('party-members').replaceChildren(
+    ...view.members.map((member) => {
+      const item = document.createElement('li');
+      item.dataset.playerId = member.id;
+      if (member.me) item.setAttribute('aria-current', 'true');
+      const who = document.createElement('span');
+      who.className = 'who';
+      who.append(
+        Object.assign(document.createElement('span'), { className: 'player-name', textContent: member.name }),
+        Object.assign(document.createElement('span'), { className: 'member-rating', textContent: `Rating ${member.rating}` }),
+      );
+      item.append(avatar(member.name), who);
+      if (member.leader) item.append(Object.assign(document.createElement('span'), { className: 'tag tag-leader', textContent: 'Leader' }));
+      if (member.me) item.append(Object.assign(document.createElement('span'), { className: 'you', textContent: 'You' }));
+      if (member.kickable) {
+        const kick = document.createElement('button');
+        kick.type = 'button';
+        kick.className = 'btn btn-ghost btn-small kick';
+        kick.dataset.kick = member.id;
+        kick.textContent = 'Remove';
+        kick.setAttribute('aria-label', `Remove ${member.name} from the party`);
+        kick.disabled = view.busy;
+        item.append(kick);
+      }
+      return item;
+    }),
+  );
+}
+
 function renderRoom(state: State): void {
+  const result = resultText(state);
+  const line = element('room-result');
+  setHidden(line, !result);
+  setText(line, result ?? '');
+  line.dataset.state = state.ratingChange?.roomId === state.room?.id ? 'done' : 'waiting';
   const room = state.room;
   if (!room || drawn.room === room) return;
   drawn.room = room;
@@ -185,5 +284,8 @@ function renderRoom(state: State): void {
   setText(element('room-meta'), `${room.mode} · ${room.region} · ${room.players.length} players · rating spread ${Math.round(room.spread)}`);
   const me = room.players.find((player) => player.playerId === state.player?.id);
   setText(element('room-title'), teams.length > 1 && me ? `You're on Team ${me.team + 1}` : 'Your room is ready');
-  container.replaceChildren(...teams.map((team) => renderTeam(room, team, teams.length > 1, state.player?.id)));
+  const server = room.server?.address;
+  setHidden(element('room-server'), !server);
+  setText(element('room-server-address'), server ?? '');
+  container.replaceChildren(...teams.map((team) => renderTeam(room, team, teams.length > 1, state.player?.id, me?.partyId ?? null)));
 }

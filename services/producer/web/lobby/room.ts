@@ -1,4 +1,5 @@
-// Drawing a room: one table per team, the player's own row marked (aria-current), avatars by name.
+// Drawing a room: one table per team, the player's own row marked (aria-current) and their
+// party's rows tagged, avatars by name.
 import type { Room } from '../../../../packages/client/src/wire/index.js';
 import { avatarColor, formatWait, initials } from './format.js';
 
@@ -16,7 +17,7 @@ export function teamsOf(room: Room): number[] {
   return [...new Set(room.players.map((player) => player.team))].sort((a, b) => a - b);
 }
 
-export function renderTeam(room: Room, team: number, many: boolean, myId: string | undefined): HTMLElement {
+export function renderTeam(room: Room, team: number, many: boolean, myId: string | undefined, myParty: string | null): HTMLElement {
   const players = room.players.filter((player) => player.team === team).sort((a, b) => b.rating - a.rating);
   const section = document.createElement('section');
   section.className = 'team';
@@ -51,7 +52,9 @@ export function renderTeam(room: Room, team: number, many: boolean, myId: string
     const row = body.insertRow();
     row.dataset.playerId = player.playerId;
     const mine = player.playerId === myId;
+    const party = myParty !== null && player.partyId === myParty;
     if (mine) row.setAttribute('aria-current', 'true');
+    if (party) row.dataset.party = 'mine';
     const who = document.createElement('th');
     who.scope = 'row';
     const cell = document.createElement('div');
@@ -64,6 +67,12 @@ export function renderTeam(room: Room, team: number, many: boolean, myId: string
       const badge = document.createElement('span');
       badge.className = 'you';
       badge.textContent = 'You';
+      cell.append(badge);
+    } else if (party) {
+      const badge = document.createElement('span');
+      badge.className = 'tag tag-party';
+      badge.textContent = 'Party';
+      badge.title = 'In your party';
       cell.append(badge);
     }
     who.append(cell);

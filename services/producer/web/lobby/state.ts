@@ -58,7 +58,17 @@ export interface ReadyCheck {
   answered: Answer | null;
 }
 export type Answer = 'accept' | 'decline';
-export type FocusTarget = 'signin-title' | 'find' | 'searching-title' | 'accept' | 'room-title' | 'connecting-title' | 'token-input';
+/** v1.1 parties: what the player asked of their party, until its `party` frame (or an error) answers. */
+export type PartyAction = 'create' | 'join' | 'leave' | 'kick';
+/** v1.1 ratings: what the last result did to this player's rating, read off the dashboard's figures. */
+export interface RatingChange {
+  roomId: string;
+  mode: string;
+  before: number;
+  after: number;
+}
+export type FocusTarget =
+  'signin-title' | 'find' | 'searching-title' | 'accept' | 'room-title' | 'connecting-title' | 'token-input' | 'party-code' | 'party-copy';
 
 export interface State {
   now: number;
@@ -87,8 +97,18 @@ export interface State {
   pending: 'join' | 'leave' | null;
   alert: Alert | null;
   tokenError: string | null;
-  /** v1.1 parties: the player's party, from `party` frames (drawn once the gateway sends them). */
+  /** v1.1 parties: the player's party, from `party` frames. */
   party: Party | null;
+  partyPending: PartyAction | null;
+  /** The gateway answered a party request `unknown_type`: no mode has parties on, so the panel hides. */
+  partiesOff: boolean;
+  /** When the party code was last copied (the button says so for a moment); null: not lately. */
+  copiedAt: number | null;
+  /** v1.1 ratings: the player's rating per mode, from `hello.player.ratings`, solo `queued` and results. */
+  ratings: Record<string, number>;
+  /** The latest result's change of this player's rating; `watching`: the room whose result is awaited. */
+  ratingChange: RatingChange | null;
+  watching: string | null;
   /** v1.1 ready check: the proposed room, from `found` / `ready` / `requeued`. */
   readyCheck: ReadyCheck | null;
 }
@@ -101,6 +121,15 @@ export type Effect =
   | { type: 'leave' }
   /** v1.1 ready check: `accept` or `decline` the proposed room. */
   | { type: 'answer'; answer: Answer; roomId: string }
+  /** v1.1 parties, through the SDK's createParty / joinParty / leaveParty / kickFromParty. */
+  | { type: 'party-create' }
+  | { type: 'party-join'; code: string }
+  | { type: 'party-leave' }
+  | { type: 'party-kick'; playerId: string }
+  /** Put `text` on the clipboard; the outcome comes back as `copied`. */
+  | { type: 'copy'; text: string }
+  /** Look for this player's rating change from the room's result; it comes back as `rating-result`. */
+  | { type: 'watch-result'; roomId: string; playerId: string }
   /** Ask `GET /readyz`; its answer comes back as `probed`. */
   | { type: 'probe' }
   | { type: 'store-token'; token: string | null }
@@ -119,6 +148,14 @@ export type Event =
   | { type: 'find'; mode: string; region: string }
   | { type: 'cancel' }
   | { type: 'answer'; answer: Answer }
+  | { type: 'party-create' }
+  | { type: 'party-join'; code: string }
+  | { type: 'party-leave' }
+  | { type: 'party-kick'; playerId: string }
+  | { type: 'copy-code' }
+  | { type: 'copied'; ok: boolean }
+  /** The result of the room watched: this player's rating before and after it. */
+  | { type: 'rating-result'; roomId: string; mode: string; before: number; after: number }
   | { type: 'again' }
   | { type: 'to-lobby' }
   | { type: 'retry-now' }
@@ -135,6 +172,10 @@ export type Event =
 
 /** How long after a reconnect the server has to resend a live ticket's `queued`. */
 export const RESUME_GRACE_MS = 4000;
+/** How long "Copied" shows on the party code's button. */
+export const COPIED_MS = 2000;
+/** A party code: 6 characters of the contract's alphabet (no 0, O, 1, I). */
+const CODE = /^[A-HJ-NP-Z2-9]{6}$/;
 
 const FOCUS: Record<Phase, FocusTarget> = {
   signin: 'signin-title',
@@ -169,6 +210,12 @@ export function initialState(now: number): State {
     alert: null,
     tokenError: null,
     party: null,
+    partyPending: null,
+    partiesOff: false,
+    copiedAt: null,
+    ratings: {},
+    ratingChange: null,
+    watching: null,
     readyCheck: null,
   };
 }
@@ -221,6 +268,33 @@ function reduce(state: State, event: Event): Step {
         effects: [{ type: 'answer', answer: event.answer, roomId: check.roomId }],
       };
     }
+    case 'party-create':
+    case 'party-leave':
+      return partyRequest(state, event.type === 'party-create' ? 'create' : 'leave', { type: event.type });
+    case 'party-join': {
+      const code = event.code.trim().toUpperCase();
+      if (!CODE.test(code))
+        return {
+          state: { ...state, alert: { text: 'A party code is 6 letters and digits, like K7M2QX.', tone: 'warn' } },
+          effects: [{ type: 'focus', target: 'party-code' }],
+        };
+      return partyRequest(state, 'join', { type: 'party-join', code });
+    }
+    case 'party-kick':
+      return partyRequest(state, 'kick', { type: 'party-kick', playerId: event.playerId });
+    case 'copy-code':
+      return state.party ? { state, effects: [{ type: 'copy', text: state.party.code }] } : { state, effects: [] };
+    case 'copied':
+      if (event.ok) return { state: { ...state, copiedAt: state.now }, effects: [{ type: 'announce', text: 'Party code copied.' }] };
+      return { state: { ...state, alert: { text: "Couldn't copy the code here. Select it and copy it yourself.", tone: 'warn' } }, effects: [] };
+    case 'rating-result': {
+      if (event.roomId !== state.watching) return { state, effects: [] };
+      const ratingChange = { roomId: event.roomId, mode: event.mode, before: event.before, after: event.after };
+      return {
+        state: { ...state, watching: null, ratingChange, ratings: { ...state.ratings, [event.mode]: event.after } },
+        effects: [{ type: 'announce', text: `Your ${event.mode} rating is now ${event.after} (${signed(event.after - event.before)}).` }],
+      };
+    }
     case 'to-lobby':
       return { state: { ...state, room: null, phase: 'lobby' }, effects: [] };
     case 'retry-now':
@@ -255,6 +329,8 @@ function reduce(state: State, event: Event): Step {
         effects: [],
       };
     case 'tick':
+      // "Copied" has said its piece: the button's own words again, and the clock may rest.
+      if (state.copiedAt !== null && state.now - state.copiedAt >= COPIED_MS) return { state: { ...state, copiedAt: null }, effects: [] };
       return { state, effects: [] };
   }
 }
@@ -268,11 +344,37 @@ function connecting(state: State): Step {
 
 /** Signing out forgets the session (every field back to its initial value); what the page learned stays. */
 function signedOut(state: State): Step {
-  const { now, modes, regions, choice, demoPlayers, tokenError } = state;
+  const { now, modes, regions, choice, demoPlayers, tokenError, partiesOff } = state;
   return {
-    state: { ...initialState(now), modes, regions, choice, demoPlayers, tokenError },
+    state: { ...initialState(now), modes, regions, choice, demoPlayers, tokenError, partiesOff },
     effects: [{ type: 'disconnect' }, { type: 'store-token', token: null }],
   };
+}
+
+function partyRequest(state: State, action: PartyAction, effect: Effect): Step {
+  if (state.connection !== 'online') return notConnected(state);
+  if (state.partyPending) return { state, effects: [] };
+  return { state: { ...state, partyPending: action, alert: null }, effects: [effect] };
+}
+
+/** What changed in the party, in words, for the screen reader (and, when it is news, the alert). */
+function partyNews(state: State, before: Party | null, after: Party | null): { text: string; alert: boolean } | null {
+  const me = state.player?.id;
+  if (!before && after)
+    return { text: after.leader === me ? `Party created. Its code is ${after.code.split('').join(' ')}.` : 'You joined the party.', alert: false };
+  if (before && !after) {
+    if (state.partyPending === 'leave') return { text: 'You left the party.', alert: false };
+    return { text: 'You were removed from the party.', alert: true };
+  }
+  if (!before || !after) return null;
+  const joined = after.members.filter((member) => !before.members.some((old) => old.id === member.id));
+  const gone = before.members.filter((member) => !after.members.some((now) => now.id === member.id));
+  const parts = [...joined.map((member) => `${member.name} joined the party.`), ...gone.map((member) => `${member.name} left the party.`)];
+  if (before.leader !== after.leader) {
+    const leader = after.members.find((member) => member.id === after.leader);
+    parts.push(after.leader === me ? 'You lead the party now.' : `${leader?.name ?? 'Someone else'} leads the party now.`);
+  }
+  return parts.length ? { text: parts.join(' '), alert: false } : null;
 }
 
 function notConnected(state: State): Step {
@@ -347,6 +449,7 @@ function onFrame(state: State, frame: ServerFrame): Step {
         accepted: true,
         refusals: 0,
         player: frame.player,
+        ratings: Object.fromEntries(frame.modes.map((mode) => [mode, frame.player.ratings?.[mode] ?? frame.player.rating])),
         modes: frame.modes,
         regions: frame.regions,
         connection: 'online',
@@ -370,8 +473,20 @@ function onFrame(state: State, frame: ServerFrame): Step {
       const search = resumed && state.search ? state.search : { waitedMs: 0, window: undefined, receivedAt: state.now };
       // After a reconnect a room still waiting for us comes again as `found`, just after this.
       const phase = resumed && state.phase === 'found' ? 'found' : 'searching';
+      // A solo ticket carries the player's current rating in its mode; a party's, the party's.
+      const ratings = state.party ? state.ratings : { ...state.ratings, [frame.mode]: frame.rating };
       return {
-        state: { ...state, awaitingResume: null, pending: null, ticket, search, room: null, phase, readyCheck: phase === 'found' ? state.readyCheck : null },
+        state: {
+          ...state,
+          awaitingResume: null,
+          pending: null,
+          ticket,
+          search,
+          ratings,
+          room: null,
+          phase,
+          readyCheck: phase === 'found' ? state.readyCheck : null,
+        },
         effects: [
           {
             type: 'announce',
@@ -388,9 +503,24 @@ function onFrame(state: State, frame: ServerFrame): Step {
     }
     case 'matched': {
       const { room } = frame;
+      const effects: Effect[] = [{ type: 'announce', text: `Match found: ${room.players.length} players in ${room.mode}, ${room.region}.` }];
+      // The game server reports the result later; the page looks for what it did to this player's rating.
+      const watch = state.player && room.players.some((player) => player.playerId === state.player!.id) && state.room?.id !== room.id;
+      if (watch) effects.push({ type: 'watch-result', roomId: room.id, playerId: state.player!.id });
       return {
-        state: { ...state, awaitingResume: null, pending: null, room, ticket: null, search: null, readyCheck: null, alert: null, phase: 'room' },
-        effects: [{ type: 'announce', text: `Match found: ${room.players.length} players in ${room.mode}, ${room.region}.` }],
+        state: {
+          ...state,
+          awaitingResume: null,
+          pending: null,
+          room,
+          ticket: null,
+          search: null,
+          readyCheck: null,
+          alert: null,
+          phase: 'room',
+          ...(watch ? { watching: room.id, ratingChange: null } : {}),
+        },
+        effects,
       };
     }
     case 'left': {
@@ -406,7 +536,11 @@ function onFrame(state: State, frame: ServerFrame): Step {
           ? `You declined a match a moment ago. You can search again in ${Math.max(1, Math.ceil(frame.retryInMs / 1000))} s.`
           : (ERROR_TEXT[frame.code] ?? 'Something went wrong. Please try again.');
       const wasPending = state.pending;
-      let next: State = { ...state, pending: null };
+      const partyAsked = state.partyPending;
+      let next: State = { ...state, pending: null, partyPending: null };
+      // v1: a gateway with no party mode does not know the party frames; the panel goes away.
+      if (frame.code === 'unknown_type' && partyAsked)
+        return { state: { ...next, partiesOff: true, alert: { text: 'Parties are not turned on for this server.', tone: 'info' } }, effects: [] };
       if (frame.code === 'not_queued' && state.phase === 'searching') next = { ...next, ticket: null, search: null, phase: 'lobby' };
       // Our view fell behind the server: a new connection makes it resend `queued` for the live ticket.
       if (frame.code === 'already_queued' && state.phase !== 'searching') return connecting(next);
@@ -414,11 +548,17 @@ function onFrame(state: State, frame: ServerFrame): Step {
         ...next,
         alert: { text, tone: frame.code === 'rate_limited' || frame.code === 'already_queued' || frame.code === 'cooling_down' ? 'warn' : 'error' },
       };
+      if (partyAsked === 'join') return { state: next, effects: [{ type: 'focus', target: 'party-code' }] };
       return { state: next, effects: wasPending === 'join' && next.phase === 'lobby' ? [{ type: 'focus', target: 'find' }] : [] };
     }
-    // v1.1 seams: what the gateway sends once parties and the ready check are turned on.
-    case 'party':
-      return { state: { ...state, party: frame.party }, effects: [] };
+    // v1.1: what the gateway sends once parties and the ready check are turned on.
+    case 'party': {
+      const news = partyNews(state, state.party, frame.party);
+      const next: State = { ...state, party: frame.party, partyPending: null, partiesOff: false, copiedAt: frame.party ? state.copiedAt : null };
+      const effects: Effect[] = news ? [{ type: 'announce', text: news.text }] : [];
+      if (state.partyPending === 'create' && frame.party) effects.push({ type: 'focus', target: 'party-copy' });
+      return { state: news?.alert ? { ...next, alert: { text: news.text, tone: 'warn' } } : next, effects };
+    }
     case 'found': {
       // Again after a reconnect, with the time left: what we answered and the count stay.
       const same = state.readyCheck?.roomId === frame.roomId ? state.readyCheck : null;
@@ -489,14 +629,26 @@ export function controls(state: State): Record<'find' | 'cancel' | 'again' | 'ac
   const online = state.connection === 'online';
   const joining = state.pending === 'join';
   const answered = state.readyCheck?.answered ?? null;
+  // In a party only the leader's join queues (everyone); the others wait for it.
+  const follower = state.party !== null && state.party.leader !== state.player?.id;
   return {
     // After a 4000 nothing reconnects by itself: say so instead of promising a connection.
     find: {
-      disabled: !online || joining,
-      text: joining ? 'Joining…' : online ? 'Find match' : state.connection === 'replaced' ? 'Not connected' : 'Waiting for connection…',
+      disabled: !online || joining || follower,
+      text: joining
+        ? 'Joining…'
+        : !online
+          ? state.connection === 'replaced'
+            ? 'Not connected'
+            : 'Waiting for connection…'
+          : follower
+            ? 'The leader starts the search'
+            : state.party && state.party.members.length > 1
+              ? `Find match for ${state.party.members.length}`
+              : 'Find match',
     },
     cancel: { disabled: !online || state.pending === 'leave', text: state.pending === 'leave' ? 'Cancelling…' : 'Cancel' },
-    again: { disabled: !online || joining, text: joining ? 'Joining…' : 'Play again' },
+    again: { disabled: !online || joining || follower, text: joining ? 'Joining…' : follower ? 'The leader starts the next search' : 'Play again' },
     accept: { disabled: !online || answered !== null, text: answered === 'accept' ? 'Accepted' : 'Accept' },
     decline: { disabled: !online || answered !== null, text: answered === 'decline' ? 'Declining…' : 'Decline' },
   };
@@ -534,4 +686,85 @@ export function readyView(state: State): { seconds: number; left: number; count:
     count: `${check.accepted} of ${check.total} accepted${waiting ? '; waiting for the others' : ''}`,
     waiting,
   };
+}
+
+export interface PartyMemberView {
+  id: string;
+  name: string;
+  rating: number;
+  leader: boolean;
+  me: boolean;
+  /** The leader may remove this member. */
+  kickable: boolean;
+}
+
+/** The party panel: not in one (create, or join by code), or the party with its code and members. */
+export function partyView(
+  state: State,
+):
+  | { kind: 'hidden' }
+  | { kind: 'none'; busy: boolean; createText: string; joinText: string }
+  | { kind: 'party'; code: string; members: PartyMemberView[]; leading: boolean; note: string; copyText: string; busy: boolean; leaveText: string } {
+  if (state.partiesOff) return { kind: 'hidden' };
+  const busy = state.connection !== 'online' || state.partyPending !== null;
+  const party = state.party;
+  if (!party)
+    return {
+      kind: 'none',
+      busy,
+      createText: state.partyPending === 'create' ? 'Creating…' : 'Create a party',
+      joinText: state.partyPending === 'join' ? 'Joining…' : 'Join',
+    };
+  const me = state.player?.id;
+  const leading = party.leader === me;
+  const leader = party.members.find((member) => member.id === party.leader);
+  const alone = party.members.length === 1;
+  const note = leading
+    ? alone
+      ? 'Share the code with your friends. When they are in, Find match queues the whole party.'
+      : 'You lead: Find match queues the whole party into one room, on one team.'
+    : `${leader?.name ?? 'The leader'} leads: their Find match queues everyone, you included.`;
+  return {
+    kind: 'party',
+    code: party.code,
+    leading,
+    note,
+    busy,
+    copyText: state.copiedAt !== null && state.now - state.copiedAt < COPIED_MS ? 'Copied' : 'Copy code',
+    leaveText: state.partyPending === 'leave' ? 'Leaving…' : 'Leave party',
+    members: party.members.map((member) => ({
+      id: member.id,
+      name: member.name,
+      rating: member.rating,
+      leader: member.id === party.leader,
+      me: member.id === me,
+      kickable: leading && member.id !== me,
+    })),
+  };
+}
+
+/** The player's rating per mode, the mode just played marked with the latest result's change. */
+export function ratingsView(state: State): { mode: string; rating: number; change: number | null }[] {
+  return state.modes.map((mode) => {
+    const change = state.ratingChange?.mode === mode ? state.ratingChange.after - state.ratingChange.before : null;
+    return { mode, rating: state.ratings[mode] ?? state.player?.rating ?? 0, change };
+  });
+}
+
+/** The room view's rating line: waiting for the game's result, or what it did. */
+export function resultText(state: State): string | null {
+  const room = state.room;
+  if (!room) return null;
+  const change = state.ratingChange;
+  if (change?.roomId === room.id) {
+    return `Your ${change.mode} rating: ${change.before} → ${change.after} (${signed(change.after - change.before)})`;
+  }
+  if (state.watching === room.id)
+    return `Your ${room.mode} rating (${state.ratings[room.mode] ?? state.player?.rating ?? '—'}) changes when the game server reports the result.`;
+  return null;
+}
+
+/** "+12" / "−8" / "±0". */
+export function signed(value: number): string {
+  return value > 0 ? `+${value}` : value < 0 ? `−${-value}` : '±0';
 }

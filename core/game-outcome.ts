@@ -1,21 +1,22 @@
-import type { Placement } from '../core/placements.js';
+import type { Placement } from './placements.js';
 
 /** Rating points that make one side ten times as likely to come first (Elo's scale). */
 const TENFOLD = 400;
 
-export interface DemoSeat {
+export interface OutcomeSeat {
   playerId: string;
   rating: number;
   team: number;
 }
 
 /**
- * A plausible result for a demo room: the sides (the teams of a team mode, else each player)
+ * A plausible result of one game, for the demo game server (seats at their ratings) and the
+ * replay with learning (seats at their hidden true skill): the sides (the teams of a team mode, else each player)
  * finish in an order drawn by Plackett–Luce with strength 10^(rating/400), a side's rating
  * being its players' mean, so the higher-rated side wins more often but not always.
  */
-export function demoPlacements(seats: DemoSeat[], teamMode: boolean, random: () => number): Placement[] {
-  const sides = new Map<number, DemoSeat[]>();
+export function drawPlacements(seats: OutcomeSeat[], teamMode: boolean, random: () => number): Placement[] {
+  const sides = new Map<number, OutcomeSeat[]>();
   seats.forEach((seat, index) => {
     const key = teamMode ? seat.team : index;
     sides.set(key, [...(sides.get(key) ?? []), seat]);

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { startPrivateRedis, type PrivateRedis } from '../../chaos/private-nodes.js';
+import type { MatchConfig } from '../../core/types.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { startTcpTrap } from '../support/tcp-trap.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Rooms of four, parties of two: a party of two waits in its pool, nobody else joins. */
+const MATCH: MatchConfig = {
+  regions: ['eu'],
+  modes: { squad: { teams: 1, teamSize: 4, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, party: { maxSize: 2, aggregate: 'avg' } } },
+};
+
+/** The leave script's first line: ioredis sends a script's text with its first EVAL on a connection. */
+const LEAVE_SCRIPT = 'Cancels a ticket if it is still queued';
+
+/**
+ * A party leader's `leave` whose cancel Redis ran but whose answer never came back (a Redis
+ * primary killed between the two, as the cluster chaos run found): the gateways reach a private
+ * Redis through a proxy that lets the leave script through, drops its answer and cuts every
+ * connection for a while. The leader is answered `unavailable`; the leave must still finish, so
+ * that the leader and the member on the other gateway both hear `left`, without reconnecting.
+ */
+describe('a leave whose answer Redis never sent (a private redis-server behind a proxy)', function () {
+  this.timeout(60_000);
+  let redis: PrivateRedis;
+  let trap: Awaited<ReturnType<typeof startTcpTrap>>;
+  let stack: Stack;
+
+  before(async () => {
+    redis = await startPrivateRedis();
+    trap = await startTcpTrap(redis.port);
+    stack = await startStack({ match: MATCH, without: ['matcher', 'recorder'], gateways: 2, redisUrl: trap.url });
+  });
+  after(async () => {
+    await stack?.stop();
+    await trap?.stop();
+    await redis?.stop();
+  });
+
+  it('finishes the leave once Redis answers again: the leader and the member on the other gateway hear left cancelled', async () => {
+    const [leaderPlayer, memberPlayer] = await Promise.all([stack.addPlayer('lal-lead'), stack.addPlayer('lal-member')]);
+    const leader = await stack.connect(leaderPlayer!.token, 0);
+    const member = await stack.connect(memberPlayer!.token, 1);
+    leader.send({ type: 'party.create' });
+    const { party } = await leader.next('party');
+    member.send({ type: 'party.join', code: party!.code });
+    await member.next('party');
+    leader.send({ type: 'join', mode: 'squad', region: 'eu' });
+    const queued = await leader.next('queued');
+    expect((await member.next('queued')).ticketId).to.equal(queued.ticketId);
+
+    const sprung = trap.arm(LEAVE_SCRIPT, () => sleep(200), { runIt: true });
+    leader.send({ type: 'leave', id: 'bye' });
+    await sprung;
+    const refused = await leader.next('error', 15_000);
+    expect(refused).to.include({ code: 'unavailable', id: 'bye' });
+    await sleep(1500);
+    await trap.reopen();
+
+    const [leaderLeft, memberLeft] = await Promise.all([leader.next('left', 30_000), member.next('left', 30_000)]);
+    expect(leaderLeft).to.include({ ticketId: queued.ticketId, reason: 'cancelled' });
+    expect(memberLeft).to.include({ ticketId: queued.ticketId, reason: 'cancelled' });
+    expect(leader.connected && member.connected, 'told on the sockets they had, not on a reconnect').to.equal(true);
+  });
+});
