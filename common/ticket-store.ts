@@ -117,6 +117,7 @@ interface TicketCommands {
   leaveTicket(key: string, ttl: number, toldNow: '1' | '0'): Promise<string>;
   claimDelivery(keyCount: number, ...args: string[]): Promise<number[]>;
   markTold(keyCount: number, ...args: string[]): Promise<number>;
+  confirmTicket(key: string): Promise<number>;
   swapPlayerTicket(key: string, expected: string, next: string, ttl: number): Promise<number>;
 }
 
@@ -150,6 +151,7 @@ const defineTicketCommands = (redis: RedisClient) => {
   redis.defineCommand('leaveTicket', { numberOfKeys: 1, lua: script('leave-ticket') });
   redis.defineCommand('claimDelivery', { lua: script('claim-delivery') });
   redis.defineCommand('markTold', { lua: script('mark-told') });
+  redis.defineCommand('confirmTicket', { numberOfKeys: 1, lua: script('confirm-ticket') });
   redis.defineCommand('swapPlayerTicket', { numberOfKeys: 1, lua: script('swap-player-ticket') });
 };
 
@@ -254,9 +256,9 @@ export function createTicketStore(redis: RedisClient, keys: RedisKeys, options: 
       return { raw, ref: decodeRef(raw) };
     },
 
-    /** Records that the broker confirmed the ticket's join. */
+    /** Records that the broker confirmed the ticket's join, if Redis still holds the ticket. */
     async confirm(ref: TicketRef): Promise<void> {
-      await redis.hset(ticketKey(ref), 'confirmed', '1');
+      await commands.confirmTicket(ticketKey(ref));
     },
 
     async get(ref: TicketRef): Promise<StoredTicket | null> {

@@ -6,9 +6,16 @@
   KEYS[i]  the ticket hash of mark i
   ARGV[i]  its told field (`delivered`, or `delivered:PLAYER` for a party's member)
 
-  Returns the number of marks.
+  A hash Redis no longer holds (expired, or lost to a restart) is left alone: an HSET would
+  recreate it as a field with no expiry, kept forever. So is the confirm (confirm-ticket.lua).
+
+  Returns the number of marks made.
 ]]
+local marked = 0
 for i, key in ipairs(KEYS) do
-  redis.call('HSET', key, ARGV[i], '1')
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HSET', key, ARGV[i], '1')
+    marked = marked + 1
+  end
 end
-return #KEYS
+return marked

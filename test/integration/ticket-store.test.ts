@@ -192,6 +192,17 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
     expect(ttl).to.be.greaterThan(0).and.at.most(OUTCOME_TTL_SECONDS);
   });
 
+  it('never recreates a ticket hash Redis lost: a confirm or a told mark on it leaves no key behind', async () => {
+    const lost = ticket();
+    await store.confirm(lost);
+    await store.markTold(lost);
+    expect(await redis.exists(store.keys.ticket(POOL.mode, POOL.region, lost.ticketId))).to.equal(0);
+    const live = ticket();
+    await store.open(live, null, 60);
+    await store.confirm(live);
+    expect((await store.get(live))?.confirmed).to.equal(true);
+  });
+
   it('sends the claims and marks of one turn as one script call per pool, each claim decided as if alone', async () => {
     const [fresh, told, party] = [ticket(), ticket(), ticket()];
     const elsewhere = { ...ticket(), ...OTHER_POOL };
