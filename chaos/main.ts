@@ -75,10 +75,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 await runCommand('chaos', async (config) => {
-  const { values } = parseArgs({
-    options: Object.fromEntries(Object.keys(options.shape).map((key) => [key, { type: key === 'cluster' ? ('boolean' as const) : ('string' as const) }])),
-    strict: true,
-  });
+  if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      options: Object.fromEntries(Object.keys(options.shape).map((key) => [key, { type: key === 'cluster' ? ('boolean' as const) : ('string' as const) }])),
+      strict: true,
+    }));
+  } catch (error) {
+    // parseArgs names the unknown option or the missing value; the usage says what there is.
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
   const parsed = options.safeParse(values);
   if (!parsed.success) throw new UsageError(`${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}\n${USAGE}`);
   const faults = parsed.data.faults ?? [...(parsed.data.cluster ? CLUSTER_FAULT_KINDS : FAULT_KINDS)];

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -36,7 +37,10 @@ describe('chaos: the guarantees under faults (short run)', function () {
         databaseServer: DATABASE_SERVER,
         logFile: join(tmpdir(), `matchq-chaos-test-${process.pid}.log`),
       });
-      expect(failuresOf(report), `faults ${JSON.stringify(report.faults)}`).to.deep.equal([]);
+      // The whole report (ledger, trails, faults) beside the service log, for whoever reads a red run.
+      const reportFile = join(tmpdir(), `matchq-chaos-test-${process.pid}.json`);
+      writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+      expect(failuresOf(report), `faults ${JSON.stringify(report.faults)}; report in ${reportFile}`).to.deep.equal([]);
       expect(report.faults.map((fault) => fault.kind)).to.deep.equal(FAULTS);
       expect(
         report.faults.every((fault) => fault.recoveryMs !== null),
