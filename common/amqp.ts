@@ -41,7 +41,20 @@ export interface PublishOptions {
   headers?: Record<string, unknown>;
   timestamp?: number;
   timeoutMs?: number;
+  /**
+   * Returned when no queue is bound for it: the publish rejects with Unroutable instead of
+   * resolving (a confirm alone says only that the broker took it, even to drop it).
+   */
+  mandatory?: boolean;
 }
+
+/** A mandatory publish that no queue took (the broker returned it): nobody will read it. */
+export class Unroutable extends Error {
+  override name = 'Unroutable';
+}
+
+/** The header that lets a returned message be matched to its publish. */
+const RETURN_ID_HEADER = 'x-matchq-publish';
 
 /**
  * What a consumer needs of its channel: ack, nack and confirmed publishes. TopologyChannel is
@@ -83,6 +96,9 @@ export class TopologyChannel implements MessageChannel {
   /** The last setup failure (the broker refusing a declaration), until a setup succeeds. */
   private setupError: Error | undefined;
   private readonly setupFailed: Promise<never>;
+  /** Mandatory publishes not yet confirmed, by return id; true once the broker returned one. */
+  private readonly mandatory = new Map<string, boolean>();
+  private mandatorySeq = 0;
 
   constructor(
     manager: AmqpConnectionManager,
@@ -114,6 +130,12 @@ export class TopologyChannel implements MessageChannel {
         this.acks?.reset();
         if (this.generationCount > 1) onReconnect?.();
         await assertTopology(channel, topology);
+        // The broker sends basic.return before the publish's confirm, on the same channel, so the
+        // mark is there when the publish below resolves.
+        channel.on('return', (message: ConsumeMessage) => {
+          const id = message.properties.headers?.[RETURN_ID_HEADER] as string | undefined;
+          if (id !== undefined && this.mandatory.has(id)) this.mandatory.set(id, true);
+        });
         await setup?.(channel);
         this.setupError = undefined;
       },
@@ -178,15 +200,23 @@ export class TopologyChannel implements MessageChannel {
 
   /** Publishes persistent JSON and resolves once the broker confirmed it. */
   async publish(exchange: string, routingKey: string, content: Buffer, options: PublishOptions = {}): Promise<void> {
-    await this.wrapper.publish(exchange, routingKey, content, {
-      persistent: options.persistent ?? true,
-      contentType: 'application/json',
-      messageId: options.messageId,
-      type: options.type,
-      headers: options.headers,
-      timestamp: options.timestamp,
-      timeout: options.timeoutMs ?? 10_000,
-    });
+    const returnId = options.mandatory ? String(++this.mandatorySeq) : undefined;
+    if (returnId !== undefined) this.mandatory.set(returnId, false);
+    try {
+      await this.wrapper.publish(exchange, routingKey, content, {
+        persistent: options.persistent ?? true,
+        contentType: 'application/json',
+        messageId: options.messageId,
+        type: options.type,
+        headers: returnId === undefined ? options.headers : { ...options.headers, [RETURN_ID_HEADER]: returnId },
+        timestamp: options.timestamp,
+        timeout: options.timeoutMs ?? 10_000,
+        mandatory: options.mandatory,
+      });
+      if (returnId !== undefined && this.mandatory.get(returnId)) throw new Unroutable(`no queue is bound for ${exchange || '(default)'} ${routingKey}`);
+    } finally {
+      if (returnId !== undefined) this.mandatory.delete(returnId);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { Counter, type Registry } from 'prom-client';
-import { TopologyChannel, type AmqpConnectionManager } from '../../common/amqp.js';
+import { TopologyChannel, Unroutable, type AmqpConnectionManager } from '../../common/amqp.js';
 import { deadLetter } from '../../common/dead-letter.js';
 import type { Logger } from '../../common/logger.js';
 import {
@@ -102,11 +102,35 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
     registers: [registry],
   });
 
+  const gatewayGone = new Counter({
+    name: 'matchq_notifier_gateway_gone_total',
+    help: "Deliveries the broker returned because the gateway's queue was gone (the gateway stopped after its players' who-is-where was read); the outcome is routed again",
+    registers: [registry],
+  });
+
   const batcher = createDeliveryBatcher((gatewayId, content) => {
     messages.inc();
     // Gateway queues are transient by design: an outcome is durable in Redis, not in flight.
-    return channel.publish(names.deliveries, gatewayId, content, { persistent: false });
+    // Mandatory: a gateway that died leaves no queue, and a confirm alone would not say the
+    // delivery was dropped; a player who moved meanwhile would then hear only on their next reconnect.
+    return channel.publish(names.deliveries, gatewayId, content, { persistent: false, mandatory: true });
   });
+
+  /**
+   * Sends each gateway its delivery, resolving with how many were returned (the gateway's queue
+   * gone); any other failure rejects, and the outcome is retried whole.
+   */
+  async function sendEach(deliveries: [gatewayId: string, content: Buffer, batches: boolean][]): Promise<number> {
+    const sent = await Promise.allSettled(deliveries.map(([gatewayId, content, batches]) => batcher.send(gatewayId, content, batches)));
+    let returned = 0;
+    for (const each of sent) {
+      if (each.status === 'fulfilled') continue;
+      if (!(each.reason instanceof Unroutable)) throw each.reason;
+      returned += 1;
+    }
+    if (returned > 0) gatewayGone.inc(returned);
+    return returned;
+  }
 
   /** The players of an outcome grouped by gateway; a gateway takes batches only if every entry routing there says so. */
   function byGatewayOf(playerIds: string[], routes: (GatewayRoute | null)[]): Map<string, { playerIds: string[]; batches: boolean }> {
@@ -142,10 +166,10 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
     if (!verdict.claimed) return holdBack(verdict, message, 'claim it again');
     const byGateway = byGatewayOf(playerIds, routes);
     // A room delivery around the room's bytes as they came: the room is not serialised again.
-    await Promise.all([...byGateway].map(([gatewayId, { playerIds: ids, batches }]) => batcher.send(gatewayId, roomDelivery(ids, message.content), batches)));
-    routed.inc({ kind: 'room' }, byGateway.size);
+    const returned = await sendEach([...byGateway].map(([gatewayId, { playerIds: ids, batches }]) => [gatewayId, roomDelivery(ids, message.content), batches]));
+    routed.inc({ kind: 'room' }, byGateway.size - returned);
     // Gateways drop a room they already delivered, so routing it again is harmless.
-    if (routes.includes(null) && clock() - firstDelivery < UNROUTED_RETRY_MS) return false;
+    if ((routes.includes(null) || returned > 0) && clock() - firstDelivery < UNROUTED_RETRY_MS) return false;
     await store.markRoomNotified(room.mode, room.region, room.id);
     return true;
   }
@@ -169,12 +193,10 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
     const targets = new Map<string, boolean>();
     for (const route of routes) if (route) targets.set(route.gatewayId, (targets.get(route.gatewayId) ?? true) && route.batches);
     const body = encode({ kind: 'timeout', timeout } satisfies Delivery);
-    await Promise.all([...targets].map(([gatewayId, batches]) => batcher.send(gatewayId, body, batches)));
-    if (targets.size > 0) routed.inc({ kind: 'timeout' }, targets.size);
-    if (routes.includes(null)) {
-      unrouted.inc();
-      return clock() - firstDelivery >= UNROUTED_RETRY_MS;
-    }
+    const returned = await sendEach([...targets].map(([gatewayId, batches]) => [gatewayId, body, batches]));
+    if (targets.size > returned) routed.inc({ kind: 'timeout' }, targets.size - returned);
+    if (routes.includes(null)) unrouted.inc();
+    if (routes.includes(null) || returned > 0) return clock() - firstDelivery >= UNROUTED_RETRY_MS;
     return true;
   }
 
@@ -190,14 +212,15 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
     }
     const playerIds = news.players.map((player) => player.playerId);
     const byGateway = byGatewayOf(playerIds, await store.routesOf(playerIds));
-    await Promise.all(
+    // A gateway gone is not retried either: its players reconnect elsewhere and are told from Redis.
+    const returned = await sendEach(
       [...byGateway].map(([gatewayId, { playerIds: ids, batches }]) => {
         const body: Delivery =
           kind === 'found' ? { kind, proposal: news as RoomProposal, playerIds: ids } : { kind, dissolved: news as RoomDissolved, playerIds: ids };
-        return batcher.send(gatewayId, encode(body), batches);
+        return [gatewayId, encode(body), batches];
       }),
     );
-    routed.inc({ kind }, byGateway.size);
+    routed.inc({ kind }, byGateway.size - returned);
     return true;
   }
 

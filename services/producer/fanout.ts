@@ -1,5 +1,5 @@
 import type { Counter } from 'prom-client';
-import type { TopologyChannel } from '../../common/amqp.js';
+import { Unroutable, type TopologyChannel } from '../../common/amqp.js';
 import type { Logger } from '../../common/logger.js';
 import { encode, type Delivery } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
@@ -29,29 +29,45 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).u
  * retried (FANOUT_RETRY_MS, within FANOUT_BUDGET_MS) in the caller's chain, so a member's frames keep their order.
  */
 export function createFanout(store: TicketStore, channel: TopologyChannel, names: AmqpNames, logger: Logger, failures: Counter<'kind'>) {
-  async function sendOnce(playerIds: string[], body: (ids: string[]) => Delivery): Promise<void> {
+  /** Sends to each member's gateway; resolves with the members whose gateway left no queue (it died: the broker returned the delivery). */
+  async function sendOnce(playerIds: string[], body: (ids: string[]) => Delivery): Promise<string[]> {
     const gateways = await store.gatewaysOf(playerIds);
     const byGateway = new Map<string, string[]>();
     gateways.forEach((gatewayId, index) => {
       if (gatewayId) byGateway.set(gatewayId, [...(byGateway.get(gatewayId) ?? []), playerIds[index]!]);
     });
-    await Promise.all([...byGateway].map(([gatewayId, ids]) => channel.publish(names.deliveries, gatewayId, encode(body(ids)), { persistent: false })));
+    const targets = [...byGateway];
+    const sent = await Promise.allSettled(
+      targets.map(([gatewayId, ids]) => channel.publish(names.deliveries, gatewayId, encode(body(ids)), { persistent: false, mandatory: true })),
+    );
+    const returned: string[] = [];
+    sent.forEach((each, index) => {
+      if (each.status === 'fulfilled') return;
+      if (!(each.reason instanceof Unroutable)) throw each.reason;
+      returned.push(...targets[index]![1]);
+    });
+    return returned;
   }
 
   async function send(kind: Delivery['kind'], playerIds: string[], body: (ids: string[]) => Delivery): Promise<void> {
     if (playerIds.length === 0) return;
     const started = Date.now();
+    // Only the members whose gateway was gone are sent to again: their pointer moves when they reconnect.
+    let remaining = playerIds;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await sendOnce(playerIds, body);
+        remaining = await sendOnce(remaining, body);
+        if (remaining.length === 0) return;
+        // Still on a gateway that is gone: offline, as far as anyone knows; they learn it on reconnect.
+        if (Date.now() - started >= FANOUT_BUDGET_MS) return;
       } catch (error) {
         if (Date.now() - started >= FANOUT_BUDGET_MS) {
           failures.inc({ kind });
           throw error;
         }
         logger.debug({ err: (error as Error).message, kind, attempt }, 'a party fanout failed; retrying');
-        await sleep(FANOUT_RETRY_MS[Math.min(attempt, FANOUT_RETRY_MS.length - 1)]!);
       }
+      await sleep(FANOUT_RETRY_MS[Math.min(attempt, FANOUT_RETRY_MS.length - 1)]!);
     }
   }
 

@@ -99,6 +99,31 @@ describe('notifier against the real broker and Redis', () => {
     expect(deliveries.map((message) => JSON.parse(message.content.toString()).room.id)).to.deep.equal([room.id]);
   });
 
+  it("routes a room again when the broker returns it because the player's gateway left no queue (it died), so the player hears matched on the gateway they are on now", async function () {
+    this.timeout(30_000);
+    const { client, seat } = await queuedPlayer(0);
+    const pointer = redisKeys(stack.namespace).playerGateway(String(seat.playerId));
+    const redis = new Redis(REDIS_URL);
+    try {
+      // Who-is-where still names a gateway that is gone: the read the notifier does races the move.
+      const live = (await redis.get(pointer))!;
+      await redis.set(pointer, `gone-${randomUUID()}${live.slice(live.indexOf(' '))}`);
+      const room = roomOf([seat]);
+      await claimAsMatcher(stack.namespace, room);
+      broker.publishJson(names.rooms, '', room, { messageId: room.id, type: 'room.v1' });
+      const gone = async () => {
+        const metrics = await fetch(`http://127.0.0.1:${stack.notifier!.port}/metrics`).then((res) => res.text());
+        return /^matchq_notifier_gateway_gone_total(?:\{[^}]*\})? [1-9]/m.test(metrics);
+      };
+      await eventually('the delivery returned', gone);
+      // The player's move lands: their pointer names the gateway they are on.
+      await redis.set(pointer, live);
+      expect(await client.next('matched', 15_000)).to.include({ ticketId: seat.ticketId });
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('routes a timeout to the player as left with reason timeout', async () => {
     const { client, seat } = await queuedPlayer(1);
     const timeout = { v: 1, ticketId: String(seat.ticketId), playerId: seat.playerId, mode: 'ffa3', region: 'global' };
