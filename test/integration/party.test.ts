@@ -96,6 +96,21 @@ describe('parties across two gateways', () => {
     expect(await redis.get(redisKeys(stack.namespace).playerParty(bob.id))).to.equal(mine.code);
   });
 
+  it("sends a member's party frame again when the broker returns it because the member's gateway left no queue (it died), so the member hears it on the gateway they moved to", async () => {
+    const { code, others } = await party([1500, 1500]);
+    const member = others[0]!;
+    const pointer = redisKeys(stack.namespace).playerGateway(member.id);
+    const live = (await redis.get(pointer))!;
+    // Who-is-where still names a gateway that is gone when the leader's gateway looks it up.
+    await redis.set(pointer, `gone-${randomUUID()}${live.slice(live.indexOf(' '))}`);
+    const newcomer = await signIn(1500, 0);
+    newcomer.client.send({ type: 'party.join', code });
+    while (partyOf(await newcomer.client.next('party'))?.members.length !== 3);
+    // The member's move lands: their pointer names the gateway they are on.
+    await redis.set(pointer, live);
+    while (partyOf(await member.client.next('party', 10_000))?.members.length !== 3);
+  });
+
   it('answers every party error with its code', async () => {
     const { code, leader, others } = await party([1500, 1500, 1500]);
     const [second] = others;
