@@ -17,6 +17,16 @@ const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
  */
 const SLOTS_REFRESH_MS = 2000;
 
+/**
+ * matchq's scripts that take a varying number of keys (their first argument is the key count).
+ * ioredis's auto-pipelining (v6) puts a command in the pipeline of the node that serves its first
+ * argument: for these, the slot of a number such as "3", not of a key. On a Redis Cluster such a
+ * pipeline then mixes nodes, and ioredis refuses it whole ("All keys in the pipeline should
+ * belong to the same slots allocation group"): every command in it fails, a GET beside it too.
+ * They go on their own; each already carries a turn's or a tick's batch (common/turn-batch.ts).
+ */
+const VARIABLE_KEY_SCRIPTS = ['claimRoom', 'expireTickets', 'claimDelivery', 'markTold', 'proposeRoom', 'failAllocation'];
+
 export interface RedisOptions {
   /** Reconnect attempts a command waits through before it fails (ioredis maxRetriesPerRequest). Defaults to 3. */
   maxRetriesPerRequest?: number;
@@ -43,6 +53,7 @@ export async function connectRedis(url: string, logger: Logger, options: RedisOp
             ...common,
             clusterRetryStrategy: retryStrategy,
             slotsRefreshInterval: SLOTS_REFRESH_MS,
+            autoPipeliningIgnoredCommands: VARIABLE_KEY_SCRIPTS,
             // Credentials and TLS (rediss://) from the first node's URL: one ACL user for the whole cluster.
             redisOptions: {
               connectTimeout: 5000,
