@@ -46,7 +46,17 @@ const THINK_MS = 1200;
 /** How often a party member who is not in the crew's party yet tries again. */
 const PARTY_RETRY_MS = 500;
 /** How many of a player's last steps its trail keeps. */
-const TRAIL_LENGTH = 80;
+const TRAIL_LENGTH = 400;
+
+/** A frame as a trail names it: its type, then the ticket and the room it is about (first 8 characters), and an error's code. */
+function describe(frame: ServerFrame): string {
+  const words: string[] = [frame.type];
+  if ('ticketId' in frame && typeof frame.ticketId === 'string') words.push(frame.ticketId.slice(0, 8));
+  if ('roomId' in frame && typeof frame.roomId === 'string') words.push(`room ${frame.roomId.slice(0, 8)}`);
+  if (frame.type === 'ready') words.push(`${frame.accepted}/${frame.total}${frame.id === undefined ? '' : ` for ${String(frame.id).slice(0, 15)}`}`);
+  if (frame.type === 'error') words.push(frame.code);
+  return words.join(' ');
+}
 
 /**
  * Friends who play together: the leader creates the party and queues for it; the others join
@@ -178,7 +188,7 @@ export class SimulatedPlayer {
 
   private onFrame(frame: ServerFrame): void {
     this.events.frames += 1;
-    if (frame.type !== 'searching') this.note('ticketId' in frame ? `${frame.type} ${frame.ticketId.slice(0, 8)}` : frame.type);
+    if (frame.type !== 'searching') this.note(describe(frame));
     switch (frame.type) {
       case 'hello':
         this.playerId = frame.player.id;
