@@ -1,16 +1,8 @@
 import { expect } from 'chai';
-import { startPrivateRedis, type PrivateRedis } from '../../chaos/private-nodes.js';
-import type { MatchConfig } from '../../core/types.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { startTcpTrap } from '../support/tcp-trap.js';
+import type { Stack } from '../support/stack.js';
+import { startTrappedStack, type TrappedStack } from '../support/trapped-stack.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Rooms of four, parties of two: a party of two waits in its pool, nobody else joins. */
-const MATCH: MatchConfig = {
-  regions: ['eu'],
-  modes: { squad: { teams: 1, teamSize: 4, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, party: { maxSize: 2, aggregate: 'avg' } } },
-};
 
 /** The leave script's first line: ioredis sends a script's text with its first EVAL on a connection. */
 const LEAVE_SCRIPT = 'Cancels a ticket if it is still queued';
@@ -24,19 +16,16 @@ const LEAVE_SCRIPT = 'Cancels a ticket if it is still queued';
  */
 describe('a leave whose answer Redis never sent (a private redis-server behind a proxy)', function () {
   this.timeout(60_000);
-  let redis: PrivateRedis;
-  let trap: Awaited<ReturnType<typeof startTcpTrap>>;
+  let trap: TrappedStack['trap'];
   let stack: Stack;
+  let trapped: TrappedStack | undefined;
 
   before(async () => {
-    redis = await startPrivateRedis();
-    trap = await startTcpTrap(redis.port);
-    stack = await startStack({ match: MATCH, without: ['matcher', 'recorder'], gateways: 2, redisUrl: trap.url });
+    trapped = await startTrappedStack();
+    ({ trap, stack } = trapped);
   });
   after(async () => {
-    await stack?.stop();
-    await trap?.stop();
-    await redis?.stop();
+    await trapped?.stop();
   });
 
   it('finishes the leave once Redis answers again: the leader and the member on the other gateway hear left cancelled', async () => {

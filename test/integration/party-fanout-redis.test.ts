@@ -1,18 +1,11 @@
 import { expect } from 'chai';
-import { startPrivateRedis, type PrivateRedis } from '../../chaos/private-nodes.js';
 import { redisKeys } from '../../common/names.js';
 import { FANOUT_BUDGET_MS } from '../../services/producer/fanout.js';
-import type { MatchConfig } from '../../core/types.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { respCommand, startTcpTrap } from '../support/tcp-trap.js';
+import type { Stack } from '../support/stack.js';
+import { startTrappedStack, type TrappedStack } from '../support/trapped-stack.js';
+import { respCommand } from '../support/tcp-trap.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Rooms of four, parties of two: a party of two waits in its pool, nobody else joins. */
-const MATCH: MatchConfig = {
-  regions: ['eu'],
-  modes: { squad: { teams: 1, teamSize: 4, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, party: { maxSize: 2, aggregate: 'avg' } } },
-};
 
 /**
  * A party's `queued` fanned out from the leader's gateway to a member on another gateway,
@@ -24,20 +17,18 @@ const MATCH: MatchConfig = {
  */
 describe('party fanout while Redis fails (a private redis-server killed at the fanout)', function () {
   this.timeout(90_000);
-  let redis: PrivateRedis;
-  let trap: Awaited<ReturnType<typeof startTcpTrap>>;
+  let redis: TrappedStack['redis'];
+  let trap: TrappedStack['trap'];
   let stack: Stack;
+  let trapped: TrappedStack | undefined;
   let seq = 0;
 
   before(async () => {
-    redis = await startPrivateRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-    trap = await startTcpTrap(redis.port);
-    stack = await startStack({ match: MATCH, without: ['matcher', 'recorder'], gateways: 2, redisUrl: trap.url });
+    trapped = await startTrappedStack(['--appendonly', 'yes', '--appendfsync', 'always']);
+    ({ redis, trap, stack } = trapped);
   });
   after(async () => {
-    await stack?.stop();
-    await trap?.stop();
-    await redis?.stop();
+    await trapped?.stop();
   });
 
   /** A leader on gateway 0 and a member on gateway 1, in one party. */
