@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createLeasedStatus } from './leased-status.js';
 import type { RedisKeys } from './names.js';
 import type { RedisClient } from './redis.js';
 
@@ -61,19 +62,10 @@ export const allocatorStatus = z.object({
 export type AllocatorStatus = z.infer<typeof allocatorStatus>;
 
 export function createAllocatorPresence(redis: RedisClient, keys: RedisKeys, allocatorId: string) {
+  const lease = createLeasedStatus(redis, { members: keys.allocators, status: keys.allocatorStatus }, allocatorId, ALLOCATOR_LEASE_MS);
   return {
-    async beat(figures: AllocatorFigures, now = Date.now()): Promise<void> {
-      const status: AllocatorStatus = { id: allocatorId, at: now, figures };
-      await redis
-        .multi()
-        .zadd(keys.allocators, now, allocatorId)
-        .set(keys.allocatorStatus(allocatorId), JSON.stringify(status), 'PX', ALLOCATOR_LEASE_MS)
-        .zremrangebyscore(keys.allocators, '-inf', now - 10 * ALLOCATOR_LEASE_MS)
-        .exec();
-    },
-    async leave(): Promise<void> {
-      await redis.multi().zrem(keys.allocators, allocatorId).del(keys.allocatorStatus(allocatorId)).exec();
-    },
+    beat: (figures: AllocatorFigures, now = Date.now()): Promise<void> => lease.beat({ id: allocatorId, at: now, figures } satisfies AllocatorStatus, now),
+    leave: (): Promise<void> => lease.leave(),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createLeasedStatus } from './leased-status.js';
 import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './names.js';
 import type { RecentRoom, RoomFigures } from './room-figures.js';
@@ -46,19 +47,11 @@ export type MatcherStatus = z.infer<typeof matcherStatus>;
  * of live matchers decides pool ownership; the dashboard reads the statuses.
  */
 export function createPresence(redis: RedisClient, keys: RedisKeys, matcherId: string) {
+  const lease = createLeasedStatus(redis, { members: keys.matchers, status: keys.matcherStatus }, matcherId, LEASE_MS);
   return {
-    async beat(pools: PoolStatus[], figures?: RoomFigures, now = Date.now()): Promise<void> {
-      const status: MatcherStatus = { id: matcherId, at: now, pools, figures };
-      await redis
-        .multi()
-        .zadd(keys.matchers, now, matcherId)
-        .set(keys.matcherStatus(matcherId), JSON.stringify(status), 'PX', LEASE_MS)
-        .zremrangebyscore(keys.matchers, '-inf', now - 10 * LEASE_MS)
-        .exec();
-    },
-    async leave(): Promise<void> {
-      await redis.multi().zrem(keys.matchers, matcherId).del(keys.matcherStatus(matcherId)).exec();
-    },
+    beat: (pools: PoolStatus[], figures?: RoomFigures, now = Date.now()): Promise<void> =>
+      lease.beat({ id: matcherId, at: now, pools, figures } satisfies MatcherStatus, now),
+    leave: (): Promise<void> => lease.leave(),
   };
 }
 
