@@ -79,7 +79,7 @@ const SEARCHING_INTERVAL_MS = 1000;
 /** WebSocket close code 1013, Try Again Later: the gateway cannot serve this socket now. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 /**
- * After a broker reconnect, when to look in Redis for outcomes whose delivery was lost: the
+ * After a broker or a Redis reconnect, when to look in Redis for outcomes whose delivery was lost: the
  * notifier may lag, and so may the allocator, whose room held by a holder that lost its channel
  * waits out its lease (8 s in the chaos run, 44 s with the default budget) before it is announced.
  * (The cluster chaos run lost one party member's room around a RabbitMQ node's kill, held in Redis
@@ -342,8 +342,11 @@ export function createGateway({
         .catch((error: Error) => logger.warn({ err: error.message }, 'resync after a Redis reconnect failed'));
     }
     // What failed while Redis was away (a party member's `queued` or `left` fanned out from
-    // another gateway, an outcome's claim) is told from what Redis holds now, as after a broker reconnect.
+    // another gateway, an outcome's claim) is told from what Redis holds now, as after a broker
+    // reconnect; and again a few times, since a settle that fails (Redis just back and slow, the
+    // machine loaded) is not retried by itself, and each settle is idempotent (claimed outcomes).
     settleAll();
+    for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
   }
 
   function settleAll(): void {
