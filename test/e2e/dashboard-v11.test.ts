@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { addServerKey } from '../../common/server-keys.js';
-import type { MatchConfig } from '../../core/types.js';
 import type { ClientFrame, MatchedFrame, Room } from '../../packages/client/src/wire/index.js';
 import { eventually } from '../support/broker.js';
 import { ARTIFACTS, exactly, Pages, PHONE, shot, showsText } from '../support/browser-pages.js';
-import { FleetStub } from '../support/fleet-stub.js';
+import type { FleetStub } from '../support/fleet-stub.js';
 import type { PlayerClient } from '../support/player-client.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
+import { startV11BrowserStack, type V11BrowserStack } from '../support/v11-browser-stack.js';
 
 /**
  * The dashboard's v1.1 panels in Chromium against the whole pipeline: players and tickets per
@@ -15,14 +15,6 @@ import { startStack, type Stack } from '../support/stack.js';
  * Every figure asserted is one the test caused; every wait is on what the page shows.
  */
 
-const wide = { initial: 1000, perSecond: 0, max: 1000 };
-const MATCH: MatchConfig = {
-  regions: ['eu'],
-  modes: {
-    duo: { teams: 2, teamSize: 2, window: wide, maxWaitSeconds: 300, party: { maxSize: 2, aggregate: 'avg' } },
-    ready3: { teams: 1, teamSize: 3, window: wide, maxWaitSeconds: 300, accept: { seconds: 30, cooldownSeconds: 0 } },
-  },
-};
 const SERVER = { status: 201, body: { address: '198.51.100.9:7000' } };
 
 describe('browser: the dashboard with parties, ready check, allocation and ratings', function () {
@@ -31,22 +23,15 @@ describe('browser: the dashboard with parties, ready check, allocation and ratin
   let stack: Stack;
   let pages: Pages;
   let seq = 0;
+  let started: V11BrowserStack | undefined;
 
   before(async () => {
-    fleet = await FleetStub.start();
-    fleet.answer(SERVER);
-    stack = await startStack({
-      match: MATCH,
-      tickMs: 250,
-      env: { ALLOCATOR: 'http', ALLOCATOR_URL: fleet.url, JOIN_TOKEN_SECRET: 'dashboard-browser-join-token-secret-0123456789' },
-    });
-    pages = await Pages.launch();
+    started = await startV11BrowserStack(SERVER, 'dashboard-browser-join-token-secret-0123456789');
+    ({ fleet, stack, pages } = started);
   });
   after(async () => {
     expect(await pages.closePages()).to.deep.equal([]);
-    await pages?.close();
-    await stack?.stop();
-    await fleet?.stop();
+    await started?.stop();
   });
 
   const players = (count: number, rating = 1500) =>

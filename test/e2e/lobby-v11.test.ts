@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { addServerKey } from '../../common/server-keys.js';
-import type { MatchConfig } from '../../core/types.js';
 import type { MatchedFrame } from '../../packages/client/src/wire/index.js';
 import { eventually } from '../support/broker.js';
 import { exactly, Pages, PHONE, shot, showsText, signIn } from '../support/browser-pages.js';
-import { FleetStub } from '../support/fleet-stub.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
+import { startV11BrowserStack, type V11BrowserStack } from '../support/v11-browser-stack.js';
 
 /**
  * The lobby's v1.1 views in Chromium against the whole pipeline (an http allocator on a fleet
@@ -13,39 +12,23 @@ import { startStack, type Stack } from '../support/stack.js';
  * the game server's address and the rating a game moved. Every wait is on what a page shows.
  */
 
-const wide = { initial: 1000, perSecond: 0, max: 1000 };
-const MATCH: MatchConfig = {
-  regions: ['eu'],
-  modes: {
-    duo: { teams: 2, teamSize: 2, window: wide, maxWaitSeconds: 300, party: { maxSize: 2, aggregate: 'avg' } },
-    ready3: { teams: 1, teamSize: 3, window: wide, maxWaitSeconds: 300, accept: { seconds: 30, cooldownSeconds: 0 } },
-  },
-};
 const SERVER = '203.0.113.7:7777';
 
 describe('browser: the lobby with parties, ready check, servers and ratings', function () {
   this.timeout(120_000);
-  let fleet: FleetStub;
   let stack: Stack;
   let pages: Pages;
+  let started: V11BrowserStack | undefined;
 
   before(async () => {
-    fleet = await FleetStub.start();
-    fleet.answer({ status: 201, body: { address: SERVER } });
-    stack = await startStack({
-      match: MATCH,
-      tickMs: 250,
-      env: { ALLOCATOR: 'http', ALLOCATOR_URL: fleet.url, JOIN_TOKEN_SECRET: 'lobby-browser-join-token-secret-0123456789' },
-    });
-    pages = await Pages.launch();
+    started = await startV11BrowserStack({ status: 201, body: { address: SERVER } }, 'lobby-browser-join-token-secret-0123456789');
+    ({ stack, pages } = started);
   });
   afterEach(async () => {
     expect(await pages.closePages()).to.deep.equal([]);
   });
   after(async () => {
-    await pages?.close();
-    await stack?.stop();
-    await fleet?.stop();
+    await started?.stop();
   });
 
   it('party: create, copy the code, join by code, members live, kick, the leader queues both; the room marks the party, shows the server and the rating the game moved', async () => {
