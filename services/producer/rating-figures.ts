@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../../common/logger.js';
 import type { RatingChangeView, RatingFigures } from './stats-snapshot.js';
 import { STATS_WINDOW_MS } from './stats.js';
+import { createPoller } from '../../common/poller.js';
 
 /**
  * Ratings moving, for the dashboard and for the lobby's "your rating after the game": read from
@@ -43,8 +44,6 @@ export function ratingDistribution(rows: { mode: string; bucket: number; players
 
 export function createRatingFigures({ db, logger, pollMs = 2000, clock = Date.now }: { db: Knex; logger: Logger; pollMs?: number; clock?: () => number }) {
   let figures: RatingFigures | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> = Promise.resolve();
   let failing = false;
 
   async function poll(): Promise<void> {
@@ -88,17 +87,10 @@ export function createRatingFigures({ db, logger, pollMs = 2000, clock = Date.no
     }
   }
 
+  const poller = createPoller(poll, pollMs);
   return {
-    async start(): Promise<void> {
-      await poll();
-      timer = setInterval(() => {
-        polling = poll();
-      }, pollMs);
-    },
+    start: () => poller.start(),
     snapshot: (): RatingFigures | undefined => figures,
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await polling;
-    },
+    stop: () => poller.stop(),
   };
 }

@@ -6,6 +6,7 @@ import { ALLOCATION_EDGES_S, allocatorStatuses, type AllocatorFigures, type Allo
 import { emptyProposals, RECENT_ROOMS, SPREAD_EDGES, WAIT_EDGES_S, type ProposalCounts, type RecentRoom, type RoomFigures } from '../../common/room-figures.js';
 import { poolViews } from '../../common/pool-owners.js';
 import type { AllocationView, Histogram, PoolSample, PoolView, ReadyCheckView, StatsSnapshot } from './stats-snapshot.js';
+import { createPoller } from '../../common/poller.js';
 
 export type { Histogram, PoolSample, PoolView, StatsSnapshot };
 export { poolViews };
@@ -297,8 +298,6 @@ export function createStats({
   let allocators: AllocatorStatus[] = [];
   const lastAllocations = new Map<string, AllocatorFigures>();
   let live = false;
-  let timer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> = Promise.resolve();
 
   async function poll(): Promise<void> {
     const now = clock();
@@ -351,20 +350,13 @@ export function createStats({
     allocations = prune(allocations, now, MAX_SAMPLES);
   }
 
+  const poller = createPoller(poll, pollMs);
   return {
-    async start(): Promise<void> {
-      await poll();
-      timer = setInterval(() => {
-        polling = poll();
-      }, pollMs);
-    },
+    start: () => poller.start(),
     snapshot(): StatsSnapshot {
       return summarize({ now: clock(), live, statuses, pools: poolViews(pools, statuses), poolHistory, rooms, allocations, allocators, features });
     },
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await polling;
-    },
+    stop: () => poller.stop(),
   };
 }
 
