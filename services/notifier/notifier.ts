@@ -48,6 +48,25 @@ export interface NotifierDeps {
  */
 const UNROUTED_RETRY_MS = 10_000;
 
+/**
+ * A ready check's news cannot wait for a Redis node to come back: the room's deadline runs
+ * meanwhile. A player whose gateway entry is not read within this long (its node down, its slot
+ * moving) gets the news through every gateway this notifier delivered to lately instead.
+ */
+export const ROUTE_LOOKUP_MS = 1000;
+/** How long a gateway this notifier delivered to counts as one that may hold a player's socket. */
+export const KNOWN_GATEWAY_MS = 10 * 60_000;
+
+/** An outcome's players by the gateway to send them to; a gateway takes batches only if every entry routing there says so. */
+type ByGateway = Map<string, { playerIds: string[]; batches: boolean }>;
+
+function addTo(byGateway: ByGateway, gatewayId: string, playerIds: string[], batches: boolean): void {
+  const forGateway = byGateway.get(gatewayId);
+  if (!forGateway) return void byGateway.set(gatewayId, { playerIds: [...playerIds], batches });
+  forGateway.playerIds.push(...playerIds);
+  forGateway.batches &&= batches;
+}
+
 /** Outcomes in flight per notifier; enough to hide round trips, small enough to share the queue fairly. */
 const PREFETCH = 64;
 
@@ -132,17 +151,68 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
     return returned;
   }
 
+  const everywhere = new Counter({
+    name: 'matchq_notifier_news_everywhere_total',
+    help: "Players of a ready check's news whose gateway entry Redis did not give in time; the news went to every gateway known lately",
+    registers: [registry],
+  });
+
+  /** Gateways routed to lately, with whether each takes batches: where news goes for a player whose entry cannot be read. */
+  const knownGateways = new Map<string, { batches: boolean; seenAt: number }>();
+  function remember(routes: (GatewayRoute | null)[]): void {
+    for (const route of routes) if (route) knownGateways.set(route.gatewayId, { batches: route.batches, seenAt: clock() });
+  }
+
   /** The players of an outcome grouped by gateway; a gateway takes batches only if every entry routing there says so. */
-  function byGatewayOf(playerIds: string[], routes: (GatewayRoute | null)[]): Map<string, { playerIds: string[]; batches: boolean }> {
-    const byGateway = new Map<string, { playerIds: string[]; batches: boolean }>();
+  function byGatewayOf(playerIds: string[], routes: (GatewayRoute | null)[]): ByGateway {
+    remember(routes);
+    const byGateway: ByGateway = new Map();
     routes.forEach((route, index) => {
       if (!route) return unrouted.inc();
-      const forGateway = byGateway.get(route.gatewayId);
-      if (forGateway) {
-        forGateway.playerIds.push(playerIds[index]!);
-        forGateway.batches &&= route.batches;
-      } else byGateway.set(route.gatewayId, { playerIds: [playerIds[index]!], batches: route.batches });
+      addTo(byGateway, route.gatewayId, [playerIds[index]!], route.batches);
     });
+    return byGateway;
+  }
+
+  /**
+   * Where a ready check's news goes: each player's gateway, read one by one so that a player
+   * whose entry's Redis node is down (or slow) holds up no one else; such a player's news goes to
+   * every gateway known lately, and the one holding their socket tells them (the others hold no
+   * session of theirs and drop it). All or nothing, the news of a room with one player keyed on a
+   * dead primary waited out the failover, past the room's deadline: a player told `ready` then
+   * heard no `requeued` and no next `found`, and that next room ended them `accept_timeout` (the
+   * cluster chaos run). Throws, to retry the news whole, only with no gateway known at all.
+   */
+  async function newsRoutes(playerIds: string[]): Promise<ByGateway> {
+    let failure: unknown;
+    const routes = await Promise.all(
+      playerIds.map((playerId) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timedOut = new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), ROUTE_LOOKUP_MS);
+        });
+        const lookup = store.routesOf([playerId]).then(
+          ([route]) => route ?? null,
+          (error: unknown) => {
+            failure ??= error;
+            return undefined;
+          },
+        );
+        return Promise.race([lookup, timedOut]).finally(() => clearTimeout(timer));
+      }),
+    );
+    const read = playerIds.flatMap((playerId, index) => (routes[index] === undefined ? [] : [{ playerId, route: routes[index]! }]));
+    const byGateway = byGatewayOf(
+      read.map((each) => each.playerId),
+      read.map((each) => each.route),
+    );
+    const unknown = playerIds.filter((_, index) => routes[index] === undefined);
+    if (unknown.length === 0) return byGateway;
+    const now = clock();
+    for (const [gatewayId, seen] of knownGateways) if (now - seen.seenAt > KNOWN_GATEWAY_MS) knownGateways.delete(gatewayId);
+    if (knownGateways.size === 0) throw failure ?? new Error(`no gateway entry read in ${ROUTE_LOOKUP_MS} ms, and no gateway known`);
+    everywhere.inc(unknown.length);
+    for (const [gatewayId, { batches }] of knownGateways) addTo(byGateway, gatewayId, unknown, batches);
     return byGateway;
   }
 
@@ -190,6 +260,7 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
     ]);
     // A timeout no matcher decided (forged) tells no one; one Redis may have lost waits for its matcher.
     if (!verdict.claimed) return holdBack(verdict, message, 'end it again');
+    remember(routes);
     const targets = new Map<string, boolean>();
     for (const route of routes) if (route) targets.set(route.gatewayId, (targets.get(route.gatewayId) ?? true) && route.batches);
     const body = encode({ kind: 'timeout', timeout } satisfies Delivery);
@@ -201,17 +272,16 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
   }
 
   /**
-   * Routes a ready check's news (a proposal, a dissolution) to the gateways of its players. A
-   * player with no gateway is not retried: on reconnect the gateway reads the ticket's state
-   * (and the proposal) from Redis and tells them then.
+   * Routes a ready check's news (a proposal, a dissolution) to the gateways of its players
+   * (newsRoutes). A player with no gateway is not retried: on reconnect the gateway reads the
+   * ticket's state (and the proposal) from Redis and tells them then.
    */
   async function routeReadyCheck(kind: 'found' | 'dissolved', news: RoomProposal | RoomDissolved): Promise<true> {
     if (kind === 'dissolved') {
       const verdict = await checkDissolved(store, news as RoomDissolved);
       if (!verdict.claimed) throw new InvalidMessage(verdict.reason);
     }
-    const playerIds = news.players.map((player) => player.playerId);
-    const byGateway = byGatewayOf(playerIds, await store.routesOf(playerIds));
+    const byGateway = await newsRoutes(news.players.map((player) => player.playerId));
     // A gateway gone is not retried either: its players reconnect elsewhere and are told from Redis.
     const returned = await sendEach(
       [...byGateway].map(([gatewayId, { playerIds: ids, batches }]) => {
