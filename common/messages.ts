@@ -181,7 +181,8 @@ export const delivery = z.discriminatedUnion('kind', [
     kind: z.literal('ended'),
     playerIds: z.array(id),
     ticket: z.object({ ticketId: id, mode: name, region: name }),
-    reason: z.enum(['cancelled', 'party_changed']),
+    // `declined`: told by the decliner's gateway at once, not only by the dissolved room (ready-check.ts).
+    reason: z.enum(['cancelled', 'party_changed', 'declined']),
   }),
 ]);
 export type Delivery = z.infer<typeof delivery>;

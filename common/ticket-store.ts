@@ -45,6 +45,18 @@ export interface StoredTicket extends TicketRef {
   earlier?: Record<string, TicketRef>;
 }
 
+/**
+ * An end a gateway told (TicketStore.restoreEnded): the ticket, the state it ended in, the fields
+ * that end carries (a matched ticket's `room`; a party's `party`, and `reason` for a cancel),
+ * and, for a party's ticket, the member who was told.
+ */
+export interface ToldEnd {
+  ref: TicketRef;
+  state: TicketState;
+  fields: Record<string, string>;
+  playerId?: string;
+}
+
 /** What a new ticket is made of. */
 export type NewTicket = Omit<StoredTicket, 'state' | 'delivered' | 'roomId' | 'confirmed' | 'reason' | 'deliveredTo' | 'earlier'>;
 
@@ -119,6 +131,7 @@ interface TicketCommands {
   markTold(keyCount: number, ...args: string[]): Promise<number>;
   confirmTicket(key: string): Promise<number>;
   swapPlayerTicket(key: string, expected: string, next: string, ttl: number): Promise<number>;
+  restoreEnded(key: string, ttl: number, toldField: string, state: string, ...fields: string[]): Promise<number>;
 }
 
 /**
@@ -153,6 +166,7 @@ const defineTicketCommands = (redis: RedisClient) => {
   redis.defineCommand('markTold', { lua: script('mark-told') });
   redis.defineCommand('confirmTicket', { numberOfKeys: 1, lua: script('confirm-ticket') });
   redis.defineCommand('swapPlayerTicket', { numberOfKeys: 1, lua: script('swap-player-ticket') });
+  redis.defineCommand('restoreEnded', { numberOfKeys: 1, lua: script('restore-ended') });
 };
 
 /**
@@ -248,6 +262,17 @@ export function createTicketStore(redis: RedisClient, keys: RedisKeys, options: 
         redis.set(keys.playerTicket(ticket.playerId), encodeRef(ticket), 'EX', ttlSeconds, 'NX'),
         fields.expire(key, ttlSeconds, 'NX').exec(),
       ]);
+    },
+
+    /**
+     * Writes back an end this gateway told, after Redis came back (restore-ended.lua): a ticket
+     * Redis lost, or holds as queued (another member's gateway wrote a live copy back), takes
+     * the end; one that holds any other state keeps it. True when the end was written.
+     */
+    async restoreEnded(end: ToldEnd): Promise<boolean> {
+      const fields = Object.entries(end.fields).flat();
+      const wrote = await commands.restoreEnded(ticketKey(end.ref), OUTCOME_TTL_SECONDS, `delivered${memberSuffix(end.playerId)}`, end.state, ...fields);
+      return wrote === 1;
     },
 
     async livePointer(playerId: string): Promise<{ raw: string; ref: TicketRef } | null> {

@@ -16,6 +16,9 @@ import type { LiveTicket } from './session.js';
 export const FANOUT_RETRY_MS = [250, 500, 1000, 2000];
 export const FANOUT_BUDGET_MS = 10_000;
 
+/** The ends of a party's ticket a member's gateway tells the other members of (`ended`). */
+export type PartyEndReason = 'cancelled' | 'party_changed' | 'declined';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
@@ -77,7 +80,7 @@ export function createFanout(store: TicketStore, channel: TopologyChannel, names
     /** The party's new ticket: `queued` to each member. */
     queued: (playerIds: string[], ticket: LiveTicket) => send('queued', playerIds, (ids) => ({ kind: 'queued', playerIds: ids, ticket })),
     /** The party's ticket ended without a room: `left` with the reason to each member, once. */
-    ended: (playerIds: string[], ticket: TicketRef, reason: 'cancelled' | 'party_changed') =>
+    ended: (playerIds: string[], ticket: TicketRef, reason: PartyEndReason) =>
       send('ended', playerIds, (ids) => ({
         kind: 'ended',
         playerIds: ids,

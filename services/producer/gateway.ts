@@ -330,8 +330,10 @@ export function createGateway({
     finishing.add(timer);
   }
 
-  /** After Redis comes back (perhaps empty), writes back who is here and their live tickets, then settles every session. */
+  /** After Redis comes back (perhaps empty), writes back the ends told here, who is here and their live tickets, then settles every session. */
   function resync(): void {
+    // The ends told here lately first, each overriding a live copy another gateway writes back.
+    desk.writeBackEnds().catch((error: Error) => logger.warn({ err: error.message }, 'writing back the ends told here failed after a Redis reconnect'));
     for (const session of sessions.values()) {
       void session
         .serial(async () => {

@@ -12,10 +12,13 @@ import type { PendingRoom, Session } from './session.js';
  * Tells the player a ticket's end once (the ticket desk's `deliver`): once per ticket, or, for a
  * party's ticket (`party`), once per member, so every member hears the end and not just the first.
  */
-export type DeliverLeft = (session: Session, ref: TicketRef, reason: LeftReason, party: boolean, id?: RequestId) => Promise<void>;
+export type DeliverLeft = (session: Session, ref: TicketRef, reason: LeftReason, party: boolean, id?: RequestId, others?: string[]) => Promise<void>;
 
 /** Tells the ticket's pool that Redis ended it (the ticket desk's `publishLeave`): the matcher drops it. */
 export type PublishLeave = (ref: TicketRef, playerId: string) => Promise<void>;
+
+/** A party ticket's members but `playerId` (the ticket desk's, from Redis). */
+export type OtherMembers = (ref: TicketRef, playerId: string) => Promise<string[]>;
 
 /**
  * The gateway's side of the ready check (contract v1.1): tells players `found`, takes their
@@ -34,6 +37,7 @@ export function createReadyCheck(
   logger: Logger,
   deliverLeft: DeliverLeft,
   publishLeave: PublishLeave,
+  otherMembers: OtherMembers,
 ) {
   const notPending = (session: Session, id?: RequestId) =>
     session.send({ type: 'error', code: 'not_pending', message: 'no room is waiting for your answer', id });
@@ -121,7 +125,13 @@ export function createReadyCheck(
     );
   }
 
-  /** A decline (or a leave while pending) that Redis took: cooldown, then `left declined` to the player (the rest of a party hear it from the dissolved room). */
+  /**
+   * A decline (or a leave while pending) that Redis took: cooldown, then `left declined` to the
+   * player. The rest of a party hear it from the dissolved room the matcher publishes once it
+   * settled the decision; a Redis restart before that loses the decision and the room with it, so
+   * the end is told with the other members, whom the gateway tells itself after writing it back
+   * (ticket-desk.ts writeBackEnds).
+   */
   async function declined(session: Session, pending: PendingRoom, party: boolean, id?: RequestId): Promise<void> {
     const cooldown = match.modes[pending.mode]?.accept?.cooldownSeconds ?? 0;
     await proposals.setCooldown(session.player.id, cooldown * 1000);
@@ -129,7 +139,8 @@ export function createReadyCheck(
     // The pool's matcher learns of it from Redis (the dissolved room), unless Redis restarts empty
     // first: then it would put the ticket, told `left declined`, back in the pool. The leave says so.
     await publishLeave(pending, session.player.id);
-    await deliverLeft(session, pending, 'declined', party, id);
+    const others = party ? await otherMembers(pending, session.player.id) : undefined;
+    await deliverLeft(session, pending, 'declined', party, id, others);
   }
 
   async function answer(session: Session, type: 'accept' | 'decline', roomId: string, id?: RequestId): Promise<void> {

@@ -14,6 +14,7 @@ import { partyRating, partyRule } from '../../core/party.js';
 import type { PartyStore, StoredParty } from '../../common/party-store.js';
 import type { Fanout } from './fanout.js';
 import type { LiveTicket, Session } from './session.js';
+import { ToldEnds } from './told-ends.js';
 
 /** How long a join may wait for the broker's confirm before the player hears `unavailable`. */
 const CONFIRM_TIMEOUT_MS = 5000;
@@ -29,7 +30,20 @@ const EARLIER_TICKETS_TOLD = 5;
  * `roomJson`: the room as players see it, serialised once for all of its players. `party`: the
  * ticket is a party's, told to each member once (not once in all).
  */
-export type Outcome = ({ kind: 'matched'; room: RoomEvent; roomJson?: string } | { kind: 'timeout' } | { kind: 'left'; reason: LeftReason; id?: RequestId }) & {
+export type Outcome = (
+  | { kind: 'matched'; room: RoomEvent; roomJson?: string }
+  | { kind: 'timeout' }
+  | {
+      kind: 'left';
+      reason: LeftReason;
+      id?: RequestId;
+      /**
+       * A party's end this gateway decided for everyone (a decline, a cancel, a change of members): the other
+       * members, who hear it from a message that a Redis restart may lose, and are told again after one (writeBackEnds).
+       */
+      others?: string[];
+    }
+) & {
   party?: boolean;
 };
 
@@ -75,10 +89,12 @@ export function createTicketDesk(
           names,
           clock,
           logger,
-          (session, ref, reason, party, id) => deliver(session, ref, { kind: 'left', reason, party, id }),
+          (session, ref, reason, party, id, others) => deliver(session, ref, { kind: 'left', reason, party, id, ...(others && { others }) }),
           publishLeave,
+          otherMembers,
         )
       : undefined;
+  const toldEnds = new ToldEnds(clock);
   const ticketTtl = (mode: string) => match.modes[mode]!.maxWaitSeconds + OUTCOME_TTL_SECONDS;
   // With an allocator each player's `matched` carries a join token for the room's game server.
   const signJoinToken = joinTokens ? createJoinTokenSigner(joinTokens.secret, joinTokens.ttlSeconds, clock) : null;
@@ -372,8 +388,8 @@ export function createTicketDesk(
   /** Tells every member of a party's ticket that it ended without a room; `you` (who asked) gets the reply with its id. */
   async function tellPartyEnded(ticket: StoredTicket, reason: 'cancelled' | 'party_changed', you?: Session, id?: string | number): Promise<void> {
     await store.setReason(ticket, reason);
-    if (you) await deliver(you, ticket, { kind: 'left', reason, party: true, id });
     const others = (ticket.members ?? []).map((member) => member.playerId).filter((playerId) => playerId !== you?.player.id);
+    if (you) await deliver(you, ticket, { kind: 'left', reason, party: true, id, others });
     await party?.fanout
       .ended(others, ticket, reason)
       .catch((error: Error) =>
@@ -382,6 +398,12 @@ export function createTicketDesk(
           'telling party members left failed after its retries; they are told when Redis returns, or on reconnect',
         ),
       );
+  }
+
+  /** A party ticket's members but `playerId`, as Redis holds them (none when it holds no ticket). */
+  async function otherMembers(ref: TicketRef, playerId: string): Promise<string[]> {
+    const ticket = await store.get(ref);
+    return (ticket?.members ?? []).map((member) => member.playerId).filter((member) => member !== playerId);
   }
 
   /**
@@ -406,9 +428,11 @@ export function createTicketDesk(
   async function deliver(session: Session, ref: TicketRef, outcome: Outcome): Promise<void> {
     // A socket already closing would swallow the frame after Redis recorded it as told: leave
     // the outcome for the player's reconnect instead.
-    if (!session.open) return;
+    // This connection told it already: Redis lost its told mark (a restart) if it lets it be claimed again.
+    if (!session.open || session.hasEnded(ref.ticketId)) return;
     const member = outcome.party ? session.player.id : undefined;
     if (!(await store.claimDelivery(ref, session.connectionId, member))) return;
+    const partyId = session.ticket?.ticketId === ref.ticketId ? session.ticket.partyId : undefined;
     session.endTicket(ref);
     let frame: string;
     if (outcome.kind === 'matched') {
@@ -419,6 +443,7 @@ export function createTicketDesk(
     // Told only once the socket took the frame: a gateway killed before leaves it for the next connection.
     session.sendText(frame, (error) => {
       if (error) return logger.warn({ err: error.message, ticketId: ref.ticketId }, 'an outcome did not reach the socket; the next connection tells it');
+      toldEnds.record(ref, outcome, member, partyId);
       store
         .markTold(ref, member)
         .catch((failure: Error) => logger.warn({ err: failure.message, ticketId: ref.ticketId }, 'recording an outcome as told failed'));
@@ -523,7 +548,29 @@ export function createTicketDesk(
     if (session.ticket?.ticketId === seat.ticketId) session.send({ type: 'requeued', ticketId: seat.ticketId, reason: news.reason });
   }
 
-  return { join, leave, finishLeave, deliver, resume, settle, released, readyCheck, endPartyTicket, liveTicket };
+  /**
+   * After Redis came back (perhaps empty): writes back every end told here lately (ToldEnds), so
+   * a ticket whose end Redis lost is not matched again, nor resumed as queued (an end overrides a
+   * live copy another member's gateway writes back, whichever comes first). A party's end decided
+   * here is then told to its other members again: the message that was to tell them may have gone
+   * with Redis (a decline's dissolved room). The write comes before each member's gateway is looked
+   * up, and a member's gateway writes its entry back before it settles them from Redis: so either
+   * the look-up finds the member's gateway, or the member's settle finds the end.
+   */
+  async function writeBackEnds(): Promise<void> {
+    const ends = toldEnds.recent();
+    const written = await Promise.all(
+      ends.map(async (end) => {
+        if (!(await store.restoreEnded(end))) return false;
+        if (end.others && end.others.length > 0 && end.reason && party) await party.fanout.ended(end.others, end.ref, end.reason);
+        return true;
+      }),
+    );
+    const count = written.filter(Boolean).length;
+    if (count > 0) logger.warn({ ends: count }, 'Redis had lost ends told here; written back');
+  }
+
+  return { join, leave, finishLeave, deliver, resume, settle, released, readyCheck, endPartyTicket, liveTicket, writeBackEnds };
 }
 
 export type TicketDesk = ReturnType<typeof createTicketDesk>;

@@ -51,14 +51,17 @@ export async function expireAsMatcher(namespace: string, ticket: { mode: string;
 export async function proposeAsMatcher(
   namespace: string,
   pool: { mode: string; region: string },
-  player: { playerId: string; ticketId: string },
+  /** The room's real players (a party's members each on the party's ticket); strangers fill it to three seats. */
+  players: { playerId: string; ticketId: string } | { playerId: string; ticketId: string }[],
   deadline: number,
   redisUrl = REDIS_URL,
 ): Promise<string> {
   const redis = new Redis(redisUrl);
   try {
     const keys = redisKeys(namespace);
-    const seats = [player, ...[randomUUID(), randomUUID()].map((id) => ({ playerId: id, ticketId: id }))];
+    const real = Array.isArray(players) ? players : [players];
+    const strangers = Array.from({ length: Math.max(0, 3 - real.length) }, () => randomUUID());
+    const seats = [...real, ...strangers.map((id) => ({ playerId: id, ticketId: id }))];
     const roomId = randomUUID();
     const room = {
       v: 1,
@@ -70,7 +73,7 @@ export async function proposeAsMatcher(
     };
     const epoch = await createTicketStore(redis, keys).epoch(pool.mode, pool.region, `${randomUUID()} ${Date.now()}`);
     const [lost] = await createProposalStore(redis, keys).propose(
-      [{ ...pool, roomId, ticketIds: seats.map((seat) => seat.ticketId), seats, json: JSON.stringify(room), deadline }],
+      [{ ...pool, roomId, ticketIds: [...new Set(seats.map((seat) => seat.ticketId))], seats, json: JSON.stringify(room), deadline }],
       epoch,
     );
     if (lost!.length > 0) throw new Error(`room ${roomId} could not be proposed: tickets ${lost!.join(', ')} are no longer queued`);
