@@ -332,7 +332,7 @@ export function createGateway({
 
   /** After Redis comes back (perhaps empty), writes back the ends told here, who is here and their live tickets, then settles every session. */
   function resync(): void {
-    // The ends told here lately first, each overriding a live copy another gateway writes back.
+    // The ends told here lately: each overrides a live copy of its ticket written back by any gateway, in either order.
     desk.writeBackEnds().catch((error: Error) => logger.warn({ err: error.message }, 'writing back the ends told here failed after a Redis reconnect'));
     for (const session of sessions.values()) {
       void session
