@@ -36,9 +36,17 @@ export class NodeLoss {
   /** Where each loss stands, for the report: the node, when it was back (ms after the kill), or why not. */
   readonly log: { kind: FaultKind; node: string; promotedAfterMs?: number; backAfterMs?: number; error?: string }[] = [];
 
+  private redisKills = 0;
+
+  /**
+   * `poolKeys`: a key of each pool the run plays, in the order their primaries are killed: the
+   * ready-check pool first, so that its accepts, proposals and decisions go through a failover
+   * (taking the first primary in port order, two kills spared the third, which held `rc3`).
+   */
   constructor(
     readonly rabbit: PrivateRabbitCluster,
     readonly redis: PrivateRedisCluster,
+    private readonly poolKeys: string[] = [],
   ) {}
 
   /** kill -9 of one RabbitMQ node, never the same twice in a row; it boots again meanwhile. */
@@ -53,13 +61,15 @@ export class NodeLoss {
   }
 
   /**
-   * kill -9 of one Redis primary. Its replica is promoted by the cluster itself; only once it
-   * has been does the dead node start again (empty, and so as the new primary's replica): back
-   * earlier, it would serve its slots again with none of their data.
+   * kill -9 of the Redis primary serving the next pool of `poolKeys` (without them, the first
+   * primary). Its replica is promoted by the cluster itself; only once it has been does the dead
+   * node start again (empty, and so as the new primary's replica): back earlier, it would serve
+   * its slots again with none of their data.
    */
   async killRedisPrimary(): Promise<void> {
     await this.redisBack;
-    const [primary] = await this.redis.primaries();
+    const poolKey = this.poolKeys[this.redisKills++ % Math.max(1, this.poolKeys.length)];
+    const primary = poolKey === undefined ? (await this.redis.primaries())[0] : (await this.redis.holders(poolKey)).primary;
     if (!primary) throw new Error('the private redis cluster has no primary left');
     await primary.kill(true);
     this.redisBack = this.comeBack('kill-redis-primary', `127.0.0.1:${primary.port}`, async (entry, killedAt) => {

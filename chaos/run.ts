@@ -163,7 +163,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (rabbitStart.status === 'rejected') throw rabbitStart.reason;
       if (redisStart.status === 'rejected') throw redisStart.reason;
       const [rabbit, redis] = [rabbitStart.value, redisStart.value];
-      const clusters = new NodeLoss(rabbit, redis);
+      // The ready-check pool's primary first (CHAOS_MODES puts rc3 last): its accepts under a failover.
+      const pools = [...CHAOS_MODES].reverse().map((mode) => redisKeys('chaos').ticket(mode, 'global', 'slot'));
+      const clusters = new NodeLoss(rabbit, redis, pools);
       // A node still coming back is waited for (each start has its own time limit) before the clusters stop.
       cleanups.push(() => clusters.settled());
       say(`private RabbitMQ cluster ${rabbit.nodes.map((node) => node.node).join(', ')}; private Redis Cluster ${redis.url}`);
