@@ -36,6 +36,10 @@ export async function handleDelivery(delivery: Delivery, sessions: Map<string, S
       const { ticket } = delivery;
       await each(delivery.playerIds, async (session) => {
         if (session.ticket?.ticketId === ticket.ticketId || session.hasEnded(ticket.ticketId)) return;
+        // The party's previous ticket is still this member's, untold: its end's own news was lost
+        // (a dissolved room or an `ended` fanout dropped with a broker node). The leader could open
+        // this one only once that one ended in Redis, so tell that end first, from Redis.
+        if (session.ticket) await desk.settle(session);
         session.ticket = { ...ticket };
         session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
       });

@@ -255,6 +255,30 @@ describe('parties across two gateways', () => {
     await Promise.all([leaderBack.next('left'), memberBack.next('left')]);
   });
 
+  it("tells a member the end of the party's previous ticket before the next ticket's queued, when the end's own news was lost", async () => {
+    const { leader, others } = await party([1500, 1500]);
+    const member = others[0]!;
+    leader.client.send({ type: 'join', mode: 'squad', region: 'eu' });
+    const first = await leader.client.next('queued');
+    await member.client.next('queued');
+    const partyNow = partyOf(member.client.frames.filter((frame) => frame.type === 'party').at(-1)!);
+    // The ticket ends in Redis (as a leader's decline or leave decides it), but the news of it never reaches the member.
+    const keys = redisKeys(stack.namespace);
+    await redis.hset(keys.ticket('squad', 'eu', first.ticketId), 'state', 'cancelled', 'reason', 'cancelled');
+    // The leader's next ticket reaches the member.
+    const broker = await PlainBroker.connect();
+    const next = { ticketId: randomUUID(), mode: 'squad', region: 'eu', rating: 1500, joinedAt: Date.now(), partyId: partyNow!.id };
+    broker.publishJson(`${stack.namespace}.deliveries`, `${stack.namespace}-gw1`, { kind: 'queued', playerIds: [member.id], ticket: next });
+    const seen = member.client.frames.length;
+    expect(await member.client.next('queued')).to.include({ ticketId: next.ticketId });
+    await broker.close();
+    const told = member.client.frames.slice(seen).filter((frame) => frame.type === 'left' || frame.type === 'queued');
+    expect(told.map((frame) => [frame.type, (frame as { ticketId: string }).ticketId])).to.deep.equal([
+      ['left', first.ticketId],
+      ['queued', next.ticketId],
+    ]);
+  });
+
   it("drops a party's queued that reaches a member after the ticket's room (the fanout was overtaken): no ticket reopens", async () => {
     const { leader, others, everyone } = await party([1500, 1500]);
     const member = others[0]!;
