@@ -5,6 +5,7 @@ import { redisKeys } from '../../common/names.js';
 import type { MatchConfig } from '../../core/types.js';
 import { eventually } from '../support/broker.js';
 import { proposeAsMatcher } from '../support/claims.js';
+import { partyOfTwo } from '../support/parties.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /** Rooms of three with a ready check, parties of two. */
@@ -53,14 +54,7 @@ describe('an end told just before Redis restarts empty (a private redis-server r
   const stateOf = (ticketId: string) => plain.hget(redisKeys(stack.namespace).ticket('rc3', 'eu', ticketId), 'state');
 
   it("a party's decline: the other member is told left declined, and Redis holds the ticket declined, not queued", async () => {
-    const [leaderPlayer, memberPlayer] = await Promise.all([stack.addPlayer(`er-lead${++seq}`), stack.addPlayer(`er-member${seq}`)]);
-    const leader = await stack.connect(leaderPlayer!.token, 0);
-    const member = await stack.connect(memberPlayer!.token, 1);
-    leader.send({ type: 'party.create' });
-    const { party: created } = await leader.next('party');
-    member.send({ type: 'party.join', code: created!.code });
-    await member.next('party');
-    await leader.next('party');
+    const { leader, member, leaderId, memberId } = await partyOfTwo(stack, [`er-lead${++seq}`, `er-member${seq}`]);
     leader.send({ type: 'join', mode: 'rc3', region: 'eu' });
     const { ticketId } = await leader.next('queued');
     expect((await member.next('queued')).ticketId, "the party's ticket").to.equal(ticketId);
@@ -68,8 +62,8 @@ describe('an end told just before Redis restarts empty (a private redis-server r
       stack.namespace,
       { mode: 'rc3', region: 'eu' },
       [
-        { playerId: leaderPlayer!.id, ticketId },
-        { playerId: memberPlayer!.id, ticketId },
+        { playerId: leaderId, ticketId },
+        { playerId: memberId, ticketId },
       ],
       Date.now() + 30_000,
       redis.url,

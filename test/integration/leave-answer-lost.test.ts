@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Stack } from '../support/stack.js';
+import { partyOfTwo } from '../support/parties.js';
 import { startTrappedStack, type TrappedStack } from '../support/trapped-stack.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -29,13 +30,7 @@ describe('a leave whose answer Redis never sent (a private redis-server behind a
   });
 
   it('finishes the leave once Redis answers again: the leader and the member on the other gateway hear left cancelled', async () => {
-    const [leaderPlayer, memberPlayer] = await Promise.all([stack.addPlayer('lal-lead'), stack.addPlayer('lal-member')]);
-    const leader = await stack.connect(leaderPlayer!.token, 0);
-    const member = await stack.connect(memberPlayer!.token, 1);
-    leader.send({ type: 'party.create' });
-    const { party } = await leader.next('party');
-    member.send({ type: 'party.join', code: party!.code });
-    await member.next('party');
+    const { leader, member } = await partyOfTwo(stack, ['lal-lead', 'lal-member']);
     leader.send({ type: 'join', mode: 'squad', region: 'eu' });
     const queued = await leader.next('queued');
     expect((await member.next('queued')).ticketId).to.equal(queued.ticketId);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { redisKeys } from '../../common/names.js';
 import { FANOUT_BUDGET_MS } from '../../services/producer/fanout.js';
 import type { Stack } from '../support/stack.js';
+import { partyOfTwo } from '../support/parties.js';
 import { startTrappedStack, type TrappedStack } from '../support/trapped-stack.js';
 import { respCommand } from '../support/tcp-trap.js';
 
@@ -32,17 +33,7 @@ describe('party fanout while Redis fails (a private redis-server killed at the f
   });
 
   /** A leader on gateway 0 and a member on gateway 1, in one party. */
-  async function party() {
-    const [leaderPlayer, memberPlayer] = await Promise.all([stack.addPlayer(`pf-lead${++seq}`), stack.addPlayer(`pf-member${seq}`)]);
-    const leader = await stack.connect(leaderPlayer!.token, 0);
-    const member = await stack.connect(memberPlayer!.token, 1);
-    leader.send({ type: 'party.create' });
-    const { party: created } = await leader.next('party');
-    member.send({ type: 'party.join', code: created!.code });
-    await member.next('party');
-    await leader.next('party');
-    return { leader, member, leaderId: leaderPlayer!.id, memberId: memberPlayer!.id };
-  }
+  const party = () => partyOfTwo(stack, [`pf-lead${++seq}`, `pf-member${seq}`]);
 
   const givenUp = async (kind = 'queued') => {
     const text = await (await fetch(stack.httpUrl('/metrics', 0))).text();
