@@ -252,21 +252,20 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
    */
   async function routeTimeout(timeout: TicketTimeout, message: ConsumeMessage, firstDelivery: number): Promise<boolean | string> {
     const stamp = Number(message.properties.timestamp);
+    const playerIds = timeout.playerIds ?? [timeout.playerId];
     const [routes, verdict] = await Promise.all([
-      store.routesOf(timeout.playerIds ?? [timeout.playerId]),
+      store.routesOf(playerIds),
       // An AMQP timestamp is whole seconds: the latest instant it may stand for, so a timeout made
       // in the second Redis's data began is never taken for one made before.
       checkTimeout(store, timeout, Number.isFinite(stamp) ? stamp * 1000 + 999 : null),
     ]);
     // A timeout no matcher decided (forged) tells no one; one Redis may have lost waits for its matcher.
     if (!verdict.claimed) return holdBack(verdict, message, 'end it again');
-    remember(routes);
-    const targets = new Map<string, boolean>();
-    for (const route of routes) if (route) targets.set(route.gatewayId, (targets.get(route.gatewayId) ?? true) && route.batches);
+    // One body for every gateway: the timeout names its players, and each gateway tells those it holds.
+    const targets = byGatewayOf(playerIds, routes);
     const body = encode({ kind: 'timeout', timeout } satisfies Delivery);
-    const returned = await sendEach([...targets].map(([gatewayId, batches]) => [gatewayId, body, batches]));
+    const returned = await sendEach([...targets].map(([gatewayId, { batches }]) => [gatewayId, body, batches]));
     if (targets.size > returned) routed.inc({ kind: 'timeout' }, targets.size - returned);
-    if (routes.includes(null)) unrouted.inc();
     if (routes.includes(null) || returned > 0) return clock() - firstDelivery >= UNROUTED_RETRY_MS;
     return true;
   }
