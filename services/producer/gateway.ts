@@ -133,7 +133,7 @@ export function createGateway({
     },
     () => {
       // Deliveries routed while our queue was gone are lost; the outcomes are in Redis.
-      for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
+      settleLater();
     },
     logger,
   );
@@ -348,6 +348,11 @@ export function createGateway({
     // reconnect; and again a few times, since a settle that fails (Redis just back and slow, the
     // machine loaded) is not retried by itself, and each settle is idempotent (claimed outcomes).
     settleAll();
+    settleLater();
+  }
+
+  /** settleAll at each of SETTLE_AFTER_RECONNECT_MS: what the notifier or the allocator decides late is told too. */
+  function settleLater(): void {
     for (const delayMs of SETTLE_AFTER_RECONNECT_MS) setTimeout(settleAll, delayMs).unref();
   }
 
