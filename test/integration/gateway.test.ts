@@ -266,7 +266,17 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
     it('closes the older socket with 4000 when the newer one is on another gateway', async () => {
       const player = await newPlayer();
       const older = await stack.connect(player.token, 0);
-      await eventually('the gateway to record the socket', async () => (await stack.gateways[0]!.gateway.sessions.has(player.id)) || undefined);
+      // "Newer" is the later who-is-where write in Redis, not the later hello: wait for gateway 0's.
+      const redis = new Redis(REDIS_URL);
+      try {
+        const store = createTicketStore(redis, redisKeys(stack.namespace));
+        await eventually(
+          'Redis to name gateway 0 as the holder',
+          async () => (await store.gatewaysOf([player.id]))[0] === `${stack.namespace}-gw0` || undefined,
+        );
+      } finally {
+        redis.disconnect();
+      }
       await stack.connect(player.token, 1);
       expect(await older.closeCode()).to.equal(4000);
     });
