@@ -166,6 +166,16 @@ export class TopologyChannel implements MessageChannel {
     return Boolean((this.wrapper as unknown as { _channel?: unknown })._channel);
   }
 
+  /**
+   * Publishes this channel holds: `unsent` wait for the channel (connecting, or amqplib's buffer
+   * full until its drain), `unconfirmed` were written and wait for the broker's confirm.
+   */
+  pendingPublishes(): { unsent: number; unconfirmed: number } {
+    // amqp-connection-manager 5.0 counts the unsent publicly, the unconfirmed only in a private array.
+    const unconfirmed = (this.wrapper as unknown as { _unconfirmedMessages?: unknown[] })._unconfirmedMessages?.length ?? 0;
+    return { unsent: this.wrapper.queueLength(), unconfirmed };
+  }
+
   /** Acks only deliveries of the current channel; older ones the broker redelivers anyway. */
   ack(message: ConsumeMessage, generation: number): void {
     if (generation !== this.generationCount || !this.connected) return;

@@ -74,6 +74,15 @@ export const envSchema = z
       .max(64)
       .default(5)
       .describe('Most members a party may have (party_full beyond); parties are on only when a mode sets `party`'),
+    MAX_JOINS_IN_FLIGHT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(2000)
+      .describe(
+        "Gateway: joins taken but not yet answered (their Redis write and the broker's confirm); a join past it is answered unavailable at once, so an overloaded broker sheds load instead of timing joins out after 5 s",
+      ),
     ACCEPT_WAIT_MS: z.coerce
       .number()
       .int()

@@ -52,6 +52,8 @@ export interface GatewayDeps {
   match: MatchConfig;
   /** Most members a party may have (PARTY_MAX_SIZE, default 5). */
   partyMaxSize: number;
+  /** Joins taken and not yet answered past which a join is answered unavailable at once (MAX_JOINS_IN_FLIGHT). */
+  maxJoinsInFlight: number;
   /** Join tokens for allocated rooms; null without an allocator. */
   joinTokens: TicketDeskOptions['joinTokens'];
   /** The AMQP names of this namespace (common/names.ts) and the topology asserted on each connect. */
@@ -91,6 +93,8 @@ const DELIVERY_PREFETCH = 256;
 const LEAVE_FINISH_TRIES = 6;
 const LEAVE_FINISH_FIRST_MS = 1000;
 const LEAVE_FINISH_MAX_MS = 8000;
+/** Shedding joins is logged at most this often; the counter counts each one. */
+const SHED_LOG_EVERY_MS = 10_000;
 /** How often a connected member keeps their party alive (it ends an hour after the last touch). */
 const PARTY_TOUCH_MS = 60_000;
 
@@ -104,6 +108,7 @@ export function createGateway({
   port: listenPort,
   match,
   partyMaxSize,
+  maxJoinsInFlight,
   joinTokens,
   names,
   topology,
@@ -120,7 +125,14 @@ export function createGateway({
   parties,
 }: GatewayDeps) {
   const sessions = new Map<string, Session>();
-  const metrics = createGatewayMetrics(registry, () => sessions.size);
+  // Joins from their frame to their answer: the work this gateway has taken on and not finished.
+  let joinsInFlight = 0;
+  let lastShedLog = -Infinity;
+  const metrics = createGatewayMetrics(registry, {
+    sockets: () => sessions.size,
+    joinsInFlight: () => joinsInFlight,
+    pendingPublishes: () => channel.pendingPublishes(),
+  });
   const myQueue = names.gateway(gatewayId);
   const channel = new TopologyChannel(
     amqp,
@@ -275,6 +287,21 @@ export function createGateway({
     metrics.frames.inc({ type: message.type });
     // Shutting down: nothing new may start once the drain began, or it would outlive our connections.
     if (!accepting) return session.send({ type: 'error', code: 'unavailable', message: 'this server is restarting; you will be reconnected', id: message.id });
+    // Load shedding: past the bound the broker (or Redis) is already behind, and one more join
+    // would only wait out its confirm timeout. Refused now, it costs nothing and the player retries.
+    const isJoin = message.type === 'join';
+    if (isJoin && joinsInFlight >= maxJoinsInFlight) {
+      metrics.joinsShed.inc();
+      if (now - lastShedLog >= SHED_LOG_EVERY_MS) {
+        lastShedLog = now;
+        logger.warn(
+          { joinsInFlight, maxJoinsInFlight },
+          'shedding joins: MAX_JOINS_IN_FLIGHT are in flight (the broker or Redis is behind); see matchq_gateway_joins_shed_total',
+        );
+      }
+      return session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is busy right now; try again in a moment', id: message.id });
+    }
+    if (isJoin) joinsInFlight += 1;
     void session.serial(async () => {
       // A leave under way, with the ticket it is for, to finish it if it fails part-way.
       let leaving: { ref: TicketRef | null } | undefined;
@@ -305,6 +332,8 @@ export function createGateway({
           new Error(`${message.type} failed: ${(error as Error).message}`),
         );
         if (leaving) finishLeaveLater(session, leaving.ref);
+      } finally {
+        if (isJoin) joinsInFlight -= 1;
       }
     });
   }

@@ -1,6 +1,14 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export function createGatewayMetrics(registry: Registry, socketCount: () => number) {
+/** What the gateway's gauges read when Prometheus scrapes. */
+export interface GatewayGaugeSources {
+  sockets(): number;
+  joinsInFlight(): number;
+  /** The gateway channel's publishes waiting to be written, and written but not yet confirmed. */
+  pendingPublishes(): { unsent: number; unconfirmed: number };
+}
+
+export function createGatewayMetrics(registry: Registry, sources: GatewayGaugeSources) {
   const registers = [registry];
   return {
     sockets: new Gauge({
@@ -8,7 +16,31 @@ export function createGatewayMetrics(registry: Registry, socketCount: () => numb
       help: 'Signed-in sockets held by this gateway',
       registers,
       collect() {
-        this.set(socketCount());
+        this.set(sources.sockets());
+      },
+    }),
+    joinsInFlight: new Gauge({
+      name: 'matchq_gateway_joins_in_flight',
+      help: 'Joins taken and not yet answered (Redis write, broker confirm); MAX_JOINS_IN_FLIGHT bounds it',
+      registers,
+      collect() {
+        this.set(sources.joinsInFlight());
+      },
+    }),
+    joinsShed: new Counter({
+      name: 'matchq_gateway_joins_shed_total',
+      help: 'Joins answered unavailable at once because MAX_JOINS_IN_FLIGHT were already in flight',
+      registers,
+    }),
+    publishesPending: new Gauge({
+      name: 'matchq_gateway_publishes_pending',
+      help: "The gateway channel's publishes by stage: unsent (waiting for the channel or its drain), unconfirmed (written, no confirm yet)",
+      labelNames: ['stage'],
+      registers,
+      collect() {
+        const { unsent, unconfirmed } = sources.pendingPublishes();
+        this.set({ stage: 'unsent' }, unsent);
+        this.set({ stage: 'unconfirmed' }, unconfirmed);
       },
     }),
     frames: new Counter({ name: 'matchq_gateway_frames_total', help: 'Client frames received, by type', labelNames: ['type'], registers }),

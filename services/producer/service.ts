@@ -71,6 +71,7 @@ export async function startGatewayService(config: Config, logger?: Logger, optio
     port: config.PORT,
     match: config.match,
     partyMaxSize: config.PARTY_MAX_SIZE,
+    maxJoinsInFlight: config.MAX_JOINS_IN_FLIGHT,
     // With an allocator each player's `matched` carries a join token for the room's game server.
     joinTokens:
       config.ALLOCATOR !== 'none' && config.JOIN_TOKEN_SECRET ? { secret: config.JOIN_TOKEN_SECRET, ttlSeconds: config.JOIN_TOKEN_TTL_SECONDS } : null,

@@ -6,6 +6,7 @@ import { createTicketStore } from '../../common/ticket-store.js';
 import { windowAt } from '../../core/rule.js';
 import { amqpNames, redisKeys } from '../../common/names.js';
 import { PlainBroker, eventually } from '../support/broker.js';
+import { metricValue } from '../support/metrics.js';
 import { REDIS_URL } from '../support/namespace.js';
 import { PlayerClient } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -364,11 +365,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
     });
 
     it("counts every error a player is sent, the ticket desk's own replies too", async () => {
-      const count = async (code: string) => {
-        const text = await (await fetch(stack.httpUrl('/metrics'))).text();
-        const line = text.split('\n').find((row) => row.startsWith('matchq_gateway_errors_total{') && row.includes(`code="${code}"`));
-        return line ? Number(line.split(' ').at(-1)) : 0;
-      };
+      const count = (code: string) => metricValue(stack.httpUrl('/metrics'), 'matchq_gateway_errors_total', { code });
       const before = { notQueued: await count('not_queued'), unknownMode: await count('unknown_mode'), badRequest: await count('bad_request') };
       const client = await stack.connect((await newPlayer()).token);
       client.send({ type: 'leave' });

@@ -6,6 +6,7 @@ import type { MatchConfig } from '../../core/types.js';
 import { ROOMS_PER_STEP } from '../../services/matcher/pool-worker.js';
 import { startMatcherService } from '../../services/matcher/service.js';
 import { PlainBroker, eventually } from '../support/broker.js';
+import { metricValue } from '../support/metrics.js';
 import { REDIS_URL } from '../support/namespace.js';
 import { silent, startStack, type Stack } from '../support/stack.js';
 
@@ -181,11 +182,7 @@ describe('matcher against the real broker and Redis', () => {
   });
 
   /** A counter's value on a matcher's /metrics. */
-  async function counter(port: number, name: string): Promise<number> {
-    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((res) => res.text());
-    const line = text.split('\n').find((each) => each.startsWith(`${name}{`) || each.startsWith(`${name} `));
-    return line ? Number(line.split(' ').at(-1)) : 0;
-  }
+  const counter = (port: number, name: string) => metricValue(`http://127.0.0.1:${port}/metrics`, name);
 
   /** Room id by ticket over every room on the tap; a ticket in two different rooms fails. */
   function seats(): Map<string, string> {

@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import type { JoinFrame } from '../../packages/client/src/index.js';
+import { eventually } from '../support/broker.js';
+import { startHoldProxy } from '../support/hold-proxy.js';
+import { metricValue } from '../support/metrics.js';
+import { AMQP_URL } from '../support/namespace.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const JOIN: JoinFrame = { type: 'join', mode: 'ffa3', region: 'global' };
+
+describe('gateway: joins in flight bounded by MAX_JOINS_IN_FLIGHT (a broker slow to confirm)', () => {
+  let proxy: Awaited<ReturnType<typeof startHoldProxy>>;
+  let stack: Stack;
+  const metric = (name: string, labels?: Record<string, string>) => metricValue(stack.httpUrl('/metrics'), name, labels);
+
+  before(async () => {
+    const broker = new URL(AMQP_URL);
+    proxy = await startHoldProxy(Number(broker.port || 5672));
+    broker.port = String(proxy.port);
+    // No matcher: the joins stay in their pool queue. Only the gateway's broker link goes through the proxy.
+    stack = await startStack({
+      without: ['matcher'],
+      env: { MAX_JOINS_IN_FLIGHT: '2' },
+      envFor: (service) => (service === 'gateway' ? { AMQP_URL: broker.toString() } : {}),
+    });
+  });
+  after(async () => {
+    proxy?.release();
+    await stack?.stop();
+    await proxy?.close();
+  });
+
+  it('answers the join past the bound unavailable at once, counts it, and takes the held ones when the confirms come', async () => {
+    const [first, second, third] = await Promise.all([1, 2, 3].map(async (n) => stack.connect((await stack.addPlayer(`shed${n}`)).token)));
+    proxy.hold();
+    first!.send({ ...JOIN, id: 'a' });
+    second!.send({ ...JOIN, id: 'b' });
+    await eventually('two joins written and unconfirmed', async () => (await metric('matchq_gateway_publishes_pending', { stage: 'unconfirmed' })) === 2);
+    expect(await metric('matchq_gateway_joins_in_flight')).to.equal(2);
+
+    third!.send({ ...JOIN, id: 'c' });
+    expect(await third!.next('error')).to.include({ code: 'unavailable', id: 'c' });
+    expect(await metric('matchq_gateway_joins_shed_total')).to.equal(1);
+    // Still held: neither earlier join has been answered.
+    expect([...first!.frames, ...second!.frames].map((frame) => frame.type)).to.not.include('queued');
+
+    proxy.release();
+    expect(await first!.next('queued')).to.include({ id: 'a' });
+    expect(await second!.next('queued')).to.include({ id: 'b' });
+    await eventually('no join in flight', async () => (await metric('matchq_gateway_joins_in_flight')) === 0);
+    // The refused join left nothing behind: the player joins again and is queued.
+    third!.send({ ...JOIN, id: 'c2' });
+    expect(await third!.next('queued')).to.include({ id: 'c2' });
+  });
+});
