@@ -79,7 +79,7 @@ export const envSchema = z
       .int()
       .min(1)
       .max(1_000_000)
-      .default(2000)
+      .default(1000)
       .describe(
         "Gateway: joins taken but not yet answered (their Redis write and the broker's confirm); a join past it is answered unavailable at once, so an overloaded broker sheds load instead of timing joins out after 5 s",
       ),

@@ -69,6 +69,9 @@ export interface LoadReport {
 
 type Phase = 'idle' | 'joining' | 'queued';
 
+/** How long a player told `unavailable` or `rate_limited` waits before joining again, on average. */
+const RETRY_AFTER_MS = 1000;
+
 interface Sim {
   player: LoadPlayer;
   client: MatchqClient;
@@ -149,7 +152,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     client.on('error', (frame) => {
       bump(frame.code);
       // `rate_limited` carries no id: it answers the join in flight all the same.
-      if (sim.phase === 'joining' && (frame.id === sim.joinId || frame.id === undefined)) rejoin(sim);
+      if (sim.phase !== 'joining' || (frame.id !== sim.joinId && frame.id !== undefined)) return;
+      // "Try again in a moment": a player waits a moment (jittered, so refusals do not come back
+      // in step) rather than hammer a gateway that is shedding load.
+      if (frame.code === 'unavailable' || frame.code === 'rate_limited') {
+        sim.phase = 'idle';
+        setTimeout(() => rejoin(sim), RETRY_AFTER_MS * (0.5 + Math.random()));
+      } else rejoin(sim);
     });
     client.on('close', () => {
       if (!sim.closing) disconnects += 1;
