@@ -39,6 +39,7 @@ import { createFanout } from './fanout.js';
 import { ratingsOf } from './results-ledger.js';
 import { createPartyDesk } from './party-desk.js';
 import { Session } from './session.js';
+import { SlicedSweep } from './sliced-sweep.js';
 import { TurnWrites } from './turn-writes.js';
 import { serveStatic } from './static-files.js';
 import { createTicketDesk, type TicketDeskOptions } from './ticket-desk.js';
@@ -78,6 +79,8 @@ export interface GatewayDeps {
 }
 
 const SEARCHING_INTERVAL_MS = 1000;
+/** The periodic passes over every socket (searching, ping) go out in this many slices of their interval. */
+const SWEEP_SLICES = 20;
 /** WebSocket close code 1013, Try Again Later: the gateway cannot serve this socket now. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 /**
@@ -125,6 +128,9 @@ export function createGateway({
   parties,
 }: GatewayDeps) {
   const sessions = new Map<string, Session>();
+  // Every socket, in slices: the once-a-second `searching` and the pings go out a slice at a time.
+  const searchingSweep = new SlicedSweep<Session>(SWEEP_SLICES);
+  const pingSweep = new SlicedSweep<Session>(SWEEP_SLICES);
   // Joins from their frame to their answer: the work this gateway has taken on and not finished.
   let joinsInFlight = 0;
   let lastShedLog = -Infinity;
@@ -157,7 +163,7 @@ export function createGateway({
   const partiesOn = partiesEnabled(match) && parties !== undefined;
   const fanout = createFanout(store, channel, names, logger, metrics.fanoutFailures);
   const desk = createTicketDesk(
-    { match, joinTokens },
+    { match, joinTokens, onJoinStage: (stage, seconds) => metrics.joinStageSeconds.observe({ stage }, seconds) },
     store,
     channel,
     names,
@@ -235,6 +241,8 @@ export function createGateway({
     session.ratings = ratings;
     const previous = sessions.get(player.id);
     sessions.set(player.id, session);
+    searchingSweep.add(session);
+    pingSweep.add(session);
     previous?.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
     ws.on('message', (data, isBinary) => onFrame(session, data, isBinary));
     ws.on('pong', () => {
@@ -243,6 +251,8 @@ export function createGateway({
     ws.on('error', (error) => logger.debug({ err: error.message, playerId: player.id }, 'socket error'));
     ws.on('close', () => {
       if (sessions.get(player.id) === session) sessions.delete(player.id);
+      searchingSweep.delete(session);
+      pingSweep.delete(session);
       // The party's idle hour counts from its last member's disconnect.
       partyDesk?.touch(session);
     });
@@ -397,27 +407,24 @@ export function createGateway({
     }
   }
 
-  function tellSearching(): void {
-    const now = clock();
-    for (const session of sessions.values()) {
-      const ticket = session.ticket;
-      // A player asked to accept a room is not searching; `searching` resumes after `requeued`.
-      if (!ticket || session.pending) continue;
-      const waitedMs = Math.max(0, now - ticket.joinedAt);
-      // Sent to every waiting player each second: a template, not a JSON.stringify per player.
-      session.sendText(searchingFrame(ticket.ticketId, waitedMs, windowAt(match.modes[ticket.mode]!, waitedMs)));
-    }
+  /** Every waiting player hears `searching` once a second, a slice of them every SEARCHING_INTERVAL_MS / SWEEP_SLICES. */
+  function tellSearching(session: Session): void {
+    const ticket = session.ticket;
+    // A player asked to accept a room is not searching; `searching` resumes after `requeued`.
+    if (!ticket || session.pending) return;
+    const waitedMs = Math.max(0, clock() - ticket.joinedAt);
+    // Sent to every waiting player each second: a template, not a JSON.stringify per player.
+    session.sendText(searchingFrame(ticket.ticketId, waitedMs, windowAt(match.modes[ticket.mode]!, waitedMs)));
   }
 
-  function pingAll(): void {
-    for (const session of sessions.values()) {
-      if (!session.alive) {
-        session.socket.terminate();
-        continue;
-      }
-      session.alive = false;
-      session.socket.ping();
+  /** Every socket is pinged once an interval, a slice at a time; one that did not answer the last ping is dropped. */
+  function ping(session: Session): void {
+    if (!session.alive) {
+      session.socket.terminate();
+      return;
     }
+    session.alive = false;
+    session.socket.ping();
   }
 
   /**
@@ -463,7 +470,10 @@ export function createGateway({
       });
       await store.keepEpochsDated(poolsOf(match), clock, logger);
       store.onReconnect(resync);
-      timers.push(setInterval(tellSearching, SEARCHING_INTERVAL_MS), setInterval(pingAll, pingIntervalMs));
+      timers.push(
+        setInterval(() => searchingSweep.step(tellSearching), SEARCHING_INTERVAL_MS / SWEEP_SLICES),
+        setInterval(() => pingSweep.step(ping), pingIntervalMs / SWEEP_SLICES),
+      );
       if (partyDesk) timers.push(setInterval(() => sessions.forEach((session) => partyDesk.touch(session)), PARTY_TOUCH_MS));
       const port = await listen(server, listenPort);
       logger.info({ port, gatewayId }, 'gateway listening');

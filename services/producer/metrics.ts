@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+const JOIN_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+
 /** What the gateway's gauges read when Prometheus scrapes. */
 export interface GatewayGaugeSources {
   sockets(): number;
@@ -56,7 +58,14 @@ export function createGatewayMetrics(registry: Registry, sources: GatewayGaugeSo
       name: 'matchq_gateway_join_seconds',
       help: 'From join frame to queued (confirmed by the broker)',
       registers,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      buckets: JOIN_BUCKETS,
+    }),
+    joinStageSeconds: new Histogram({
+      name: 'matchq_gateway_join_stage_seconds',
+      help: "One stage of a join: open (the ticket's Redis write), confirm (the broker's confirm of its request); what the join's time went to",
+      labelNames: ['stage'],
+      registers,
+      buckets: JOIN_BUCKETS,
     }),
   };
 }

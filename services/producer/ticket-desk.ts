@@ -61,6 +61,8 @@ export interface TicketDeskOptions {
   match: MatchConfig;
   /** With an allocator (ALLOCATOR not none): the key and lifetime of players' join tokens (JOIN_TOKEN_SECRET, JOIN_TOKEN_TTL_SECONDS, default 300); null without one. */
   joinTokens: { secret: string; ttlSeconds: number } | null;
+  /** Told how long each stage of a join took: `open` the ticket's Redis write, `confirm` the broker's confirm of its request. */
+  onJoinStage?: (stage: 'open' | 'confirm', seconds: number) => void;
 }
 
 /**
@@ -69,7 +71,7 @@ export interface TicketDeskOptions {
  * the broker holds the requests; the player is told only what is durable.
  */
 export function createTicketDesk(
-  { match, joinTokens }: TicketDeskOptions,
+  { match, joinTokens, onJoinStage }: TicketDeskOptions,
   store: TicketStore,
   channel: TopologyChannel,
   names: AmqpNames,
@@ -146,11 +148,13 @@ export function createTicketDesk(
           }
         : { v: 1, type: 'join', ...fields, playerId: session.player.id, name: session.player.name };
     try {
+      const publishedAt = performance.now();
       await channel.publish(names.requests, `${ticket.mode}.${ticket.region}`, encode(request), {
         messageId: ticket.ticketId,
         type: 'join.v1',
         timeoutMs: CONFIRM_TIMEOUT_MS,
       });
+      onJoinStage?.('confirm', (performance.now() - publishedAt) / 1000);
     } catch (error) {
       return error as Error;
     }
@@ -238,7 +242,10 @@ export function createTicketDesk(
    */
   async function openAndAnnounce(session: Session, mode: string, region: string, seen: string | null, id?: string | number): Promise<boolean> {
     const ticket = { ticketId: randomUUID(), mode, region, playerId: session.player.id, rating: session.ratingIn(mode), joinedAt: clock() };
-    if (!(await store.open(ticket, seen, ticketTtl(mode)))) return false;
+    const openedAt = performance.now();
+    const opened = await store.open(ticket, seen, ticketTtl(mode));
+    onJoinStage?.('open', (performance.now() - openedAt) / 1000);
+    if (!opened) return false;
     const failed = await announce(session, ticket, id);
     if (failed) {
       // Not confirmed: the ticket must not live on in a matcher the player does not know about.
