@@ -2,7 +2,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { MatchqClient } from '../../packages/client/src/index.js';
 import { closeAll, signInAll } from './connections.js';
 import type { LoadPlayer } from './players.js';
-import { NumberSeries, percentiles, perSecond, round, type Percentiles, type SecondPoint } from './stats.js';
+import { NumberSeries, percentiles, percentilesFrom, perSecond, round, type Percentiles, type SecondPoint } from './stats.js';
 
 export interface LoadOptions {
   /** Gateway base URLs (ws://host:port); players are spread over them round-robin. */
@@ -54,6 +54,12 @@ export interface LoadReport {
   starvedJoins: number;
   latencyMs: { joinToQueued: Percentiles; joinToMatched: Percentiles };
   /**
+   * The same latencies of the joins sent from WARM_UP_S on, once the stack is warm (its JIT,
+   * its heaps grown, the pool filled to its steady size): the first seconds' tail is the
+   * start's, not the service's. Null for a run too short to have a warm part.
+   */
+  warmLatencyMs: { fromS: number; joinToQueued: Percentiles; joinToMatched: Percentiles } | null;
+  /**
    * How late the generator's own event loop ran during the run and drain (ms). A frame that
    * arrives while the loop is busy is read only when it is free again, so this much of each
    * latency above can be the generator's, not matchq's: sharing the cores with the stack, its
@@ -68,6 +74,13 @@ export interface LoadReport {
 }
 
 type Phase = 'idle' | 'joining' | 'queued';
+
+/**
+ * Seconds from the run's start before which a join's latencies count only in the whole run's
+ * figures, not the warm ones (measured: a stack's per-second join→queued p99 settles after
+ * 8–12 s at 1,000 joins/s here, docs/performance.md).
+ */
+const WARM_UP_S = 10;
 
 /** How long a player told `unavailable` or `rate_limited` waits before joining again, on average. */
 const RETRY_AFTER_MS = 1000;
@@ -277,6 +290,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     joinsPerSecond: round(joins / (runMs / 1000)),
     starvedJoins: starved,
     latencyMs: { joinToQueued: percentiles(queuedMs.values()), joinToMatched: percentiles(matchedMs.values()) },
+    warmLatencyMs:
+      durationS >= 2 * WARM_UP_S
+        ? {
+            fromS: WARM_UP_S,
+            joinToQueued: percentilesFrom(queuedAt.values(), queuedMs.values(), WARM_UP_S),
+            joinToMatched: percentilesFrom(matchedAt.values(), matchedMs.values(), WARM_UP_S),
+          }
+        : null,
     // The histogram counts in ns, from the resolution on: the delay beyond the 10 ms sampling.
     generatorLoopDelayMs: {
       p50: round(Math.max(0, loopDelay.percentile(50) / 1e6 - 10)),

@@ -136,6 +136,11 @@ export function describeLoad(result: LoadSessionResult): string {
     `matched players/s   ${r.matchedPerSecond}   (joins/s ${r.joinsPerSecond}, starved joins ${r.starvedJoins})`,
     `join→queued  ms     p50 ${q.p50}  p95 ${q.p95}  p99 ${q.p99}  max ${q.max}`,
     `join→matched ms     p50 ${m.p50}  p95 ${m.p95}  p99 ${m.p99}  max ${m.max}`,
+    ...(r.warmLatencyMs
+      ? [
+          `  warm, joins from second ${r.warmLatencyMs.fromS}: join→queued p50 ${r.warmLatencyMs.joinToQueued.p50}  p95 ${r.warmLatencyMs.joinToQueued.p95}  p99 ${r.warmLatencyMs.joinToQueued.p99}; join→matched p50 ${r.warmLatencyMs.joinToMatched.p50}  p95 ${r.warmLatencyMs.joinToMatched.p95}  p99 ${r.warmLatencyMs.joinToMatched.p99}`,
+        ]
+      : []),
     `generator's own event-loop delay ms  p50 ${r.generatorLoopDelayMs.p50}  p99 ${r.generatorLoopDelayMs.p99}  max ${r.generatorLoopDelayMs.max} (part of the latencies above)`,
     `rooms ${r.rooms}, spread p50 ${r.spread.p50}  p99 ${r.spread.p99}  mean ${r.spread.mean}`,
     `joins ${r.joins} = queued ${r.queued} + unanswered ${r.unanswered} + refused ${r.joins - r.queued - r.unanswered}; queued → matched ${r.matched}, timeouts ${r.timeouts}, still waiting ${r.waiting}`,

@@ -14,6 +14,13 @@ export function percentiles(values: ArrayLike<number>): Percentiles {
   return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.length ? round(sorted[sorted.length - 1]!) : null };
 }
 
+/** Percentiles of the samples `ms[i]` whose join was sent at `at[i]` ≥ `fromS` seconds into the run. */
+export function percentilesFrom(at: ArrayLike<number>, ms: ArrayLike<number>, fromS: number): Percentiles {
+  const kept: number[] = [];
+  for (let index = 0; index < ms.length; index++) if (at[index]! >= fromS) kept.push(ms[index]!);
+  return percentiles(kept);
+}
+
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** A growable array of numbers without boxing. */

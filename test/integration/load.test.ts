@@ -39,6 +39,8 @@ describe('load generator', () => {
     expect(report.spread.count).to.equal(report.rooms);
     expect(report.latencyMs.joinToQueued.count).to.equal(report.queued);
     expect(report.latencyMs.joinToMatched.count).to.equal(report.matched);
+    // Two seconds have no warm part to report apart.
+    expect(report.warmLatencyMs).to.equal(null);
     expect(report.series.reduce((sum, point) => sum + point.joins, 0)).to.equal(report.joins);
     const delay = report.generatorLoopDelayMs;
     expect(delay.p50).to.be.at.least(0).and.at.most(delay.p99);
