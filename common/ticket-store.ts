@@ -129,13 +129,13 @@ interface TicketCommands {
   leaveTicket(key: string, ttl: number, toldNow: '1' | '0'): Promise<string>;
   claimDelivery(keyCount: number, ...args: string[]): Promise<number[]>;
   markTold(keyCount: number, ...args: string[]): Promise<number>;
-  confirmTicket(key: string): Promise<number>;
+  confirmTickets(keyCount: number, ...keys: string[]): Promise<number[]>;
   swapPlayerTicket(key: string, expected: string, next: string, ttl: number): Promise<number>;
   restoreEnded(key: string, ttl: number, toldField: string, state: string, ...fields: string[]): Promise<number>;
 }
 
 /**
- * Claims (claim-delivery.lua) or marks (mark-told.lua) per script call at most: a gateway's of
+ * Claims (claim-delivery.lua), marks (mark-told.lua) or confirms (confirm-ticket.lua) per script call at most: a gateway's of
  * one turn and pool go together (common/turn-batch.ts), cut to this size so one call holds
  * Redis about as long as one of the matcher's room claims (CLAIM_ROOMS_PER_CALL).
  */
@@ -164,7 +164,7 @@ const defineTicketCommands = (redis: RedisClient) => {
   redis.defineCommand('leaveTicket', { numberOfKeys: 1, lua: script('leave-ticket') });
   redis.defineCommand('claimDelivery', { lua: script('claim-delivery') });
   redis.defineCommand('markTold', { lua: script('mark-told') });
-  redis.defineCommand('confirmTicket', { numberOfKeys: 1, lua: script('confirm-ticket') });
+  redis.defineCommand('confirmTickets', { lua: script('confirm-ticket') });
   redis.defineCommand('swapPlayerTicket', { numberOfKeys: 1, lua: script('swap-player-ticket') });
   redis.defineCommand('restoreEnded', { numberOfKeys: 1, lua: script('restore-ended') });
 };
@@ -199,6 +199,14 @@ export function createTicketStore(redis: RedisClient, keys: RedisKeys, options: 
       return batch.map(() => undefined);
     },
     poolOf,
+    TELLS_PER_CALL,
+  );
+  const confirms = new TurnBatch<TicketRef, boolean>(
+    async (batch) => {
+      const recorded = await commands.confirmTickets(batch.length, ...batch.map(ticketKey));
+      return recorded.map((flag) => flag === 1);
+    },
+    (ref) => poolOf({ ref }),
     TELLS_PER_CALL,
   );
   const encodeRef = pointerTo;
@@ -283,7 +291,8 @@ export function createTicketStore(redis: RedisClient, keys: RedisKeys, options: 
 
     /** Records that the broker confirmed the ticket's join, if Redis still holds the ticket. */
     async confirm(ref: TicketRef): Promise<void> {
-      await commands.confirmTicket(ticketKey(ref));
+      // The confirms of one turn leave together, one script call per pool, on the joins' connection.
+      await confirms.add(ref);
     },
 
     async get(ref: TicketRef): Promise<StoredTicket | null> {

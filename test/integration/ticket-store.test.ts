@@ -245,6 +245,32 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
     }
   });
 
+  it('sends the confirms of one turn as one script call per pool, each recorded only on a hash Redis holds', async () => {
+    const [first, second] = [ticket(), ticket()];
+    const elsewhere = { ...ticket(), ...OTHER_POOL };
+    const lost = ticket();
+    for (const one of [first, second, elsewhere]) await store.open(one, null, 60);
+    const calls: string[][] = [];
+    const monitor = await new Redis(REDIS_URL).monitor();
+    const prefix = `${namespace}:`;
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && ['eval', 'evalsha'].includes(args[0]!.toLowerCase()) && args.some((arg) => arg.startsWith(prefix))) calls.push(args);
+    });
+    try {
+      // Issued in one turn, as a burst of the broker's confirms reaches the gateway.
+      await Promise.all([store.confirm(first), store.confirm(second), store.confirm(lost), store.confirm(elsewhere)]);
+      await eventually('every call seen', () => calls.length >= 2);
+      expect(
+        calls.map((call) => Number(call[2])),
+        "POOL's three in one call, OTHER_POOL's one in another",
+      ).to.have.members([3, 1]);
+    } finally {
+      monitor.disconnect();
+    }
+    for (const one of [first, second, elsewhere]) expect((await store.get(one))?.confirmed).to.equal(true);
+    expect(await redis.exists(store.keys.ticket(POOL.mode, POOL.region, lost.ticketId)), 'a lost hash is not recreated').to.equal(0);
+  });
+
   it("gives an outcome claimed but never told (its gateway killed before the socket write) to the player's next connection", async () => {
     const known = ticket();
     await store.open(known, null, 60);
