@@ -26,6 +26,16 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
     for (const pool of [POOL, OTHER_POOL]) await redis.set(store.keys.poolEpoch(pool.mode, pool.region), EPOCH);
   });
   const claim = (rooms: RoomClaim[]) => store.claimRooms(rooms, EPOCH);
+  /** The script calls (EVAL, EVALSHA) a client sends on this namespace's keys, as Redis's MONITOR sees them. */
+  const watchScriptCalls = async () => {
+    const calls: string[][] = [];
+    const monitor = await new Redis(REDIS_URL).monitor();
+    const prefix = `${namespace}:`;
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && ['eval', 'evalsha'].includes(args[0]!.toLowerCase()) && args.some((arg) => arg.startsWith(prefix))) calls.push(args);
+    });
+    return { calls, monitor };
+  };
   afterEach(async () => {
     redis.disconnect();
     await dropNamespace(namespace, [POOL, OTHER_POOL]);
@@ -210,12 +220,7 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
     await store.claimDelivery(told, 'c0');
     await store.markTold(told);
     const [leader, member] = [randomUUID(), randomUUID()];
-    const calls: string[][] = [];
-    const monitor = await new Redis(REDIS_URL).monitor();
-    const prefix = `${namespace}:`;
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && ['eval', 'evalsha'].includes(args[0]!.toLowerCase()) && args.some((arg) => arg.startsWith(prefix))) calls.push(args);
-    });
+    const { calls, monitor } = await watchScriptCalls();
     try {
       // Not awaited one by one: issued in one turn, as a gateway's delivery of a tick's rooms issues them.
       const claims = await Promise.all([
@@ -250,12 +255,7 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
     const elsewhere = { ...ticket(), ...OTHER_POOL };
     const lost = ticket();
     for (const one of [first, second, elsewhere]) await store.open(one, null, 60);
-    const calls: string[][] = [];
-    const monitor = await new Redis(REDIS_URL).monitor();
-    const prefix = `${namespace}:`;
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && ['eval', 'evalsha'].includes(args[0]!.toLowerCase()) && args.some((arg) => arg.startsWith(prefix))) calls.push(args);
-    });
+    const { calls, monitor } = await watchScriptCalls();
     try {
       // Issued in one turn, as a burst of the broker's confirms reaches the gateway.
       await Promise.all([store.confirm(first), store.confirm(second), store.confirm(lost), store.confirm(elsewhere)]);
