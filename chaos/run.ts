@@ -51,6 +51,8 @@ export interface ChaosReport extends Omit<Reconciliation, 'lostDetail'> {
   lostDetail: (Reconciliation['lostDetail'][number] & { redis: Record<string, string>; trail: string[] })[];
   /** For each doubled ticket and each ticket of a ready-check violation: the trail of every player whose trail names it, by player id. */
   trails: Record<string, Record<string, string[]>>;
+  /** The proposal hashes (as Redis keeps them after the decision) of the rooms of the ready-check violations' tickets, by room id. */
+  proposals: Record<string, Record<string, string>>;
   /** Results the game server posted, checked against PostgreSQL's ratings; posts refused or never answered. */
   results: ResultsReconciliation & { refused: ResultsPoster['refused']; unanswered: string[] };
   /** What Redis still holds open once every ticket ended: proposals waiting or unsettled, allocations unfinished. */
@@ -378,13 +380,25 @@ async function runOn(
   const keys = redisKeys(namespace);
   // A doubled ticket or a ready-check violation is read from its players' trails (they name tickets by their first 8 characters).
   const trails: ChaosReport['trails'] = {};
+  const proposals: ChaosReport['proposals'] = {};
   for (const ticketId of [...reconciliation.doubledDetail, ...reconciliation.readyCheck.violations].map((entry) => entry.ticketId)) {
     const short = ticketId.slice(0, 8);
-    trails[ticketId] = Object.fromEntries(
-      players
-        .filter((player) => player.trail.some(({ what }) => what.includes(short)))
-        .map((player) => [player.id, player.trail.map(({ at, what }) => `${at - started} ${what}`)]),
+    const heard = players.filter((player) => player.trail.some(({ what }) => what.includes(short)));
+    // The rooms it was proposed in, and so every other seat of them: a ready check's end is decided by all of a room's players.
+    const rooms = new Set(
+      heard.flatMap((player) =>
+        player.trail.flatMap(({ what }) => (what.includes(short) ? [...what.matchAll(/room (\w{8})/g)].map((match) => match[1]!) : [])),
+      ),
     );
+    const seated = players.filter((player) => player.trail.some(({ what }) => [...rooms].some((room) => what.includes(`room ${room}`))));
+    trails[ticketId] = Object.fromEntries(
+      [...new Set([...heard, ...seated])].map((player) => [player.id, player.trail.map(({ at, what }) => `${at - started} ${what}`)]),
+    );
+    // And what Redis decided for those rooms, while their proposals are kept (seats, accepted, ended, requeued).
+    for (const room of rooms) {
+      const [, found] = await redis.scan('0', 'MATCH', `${keys.proposal('rc3', 'global', room)}*`, 'COUNT', '100000');
+      for (const key of found) proposals[key.slice(key.lastIndexOf(':') + 1)] = await redis.hgetall(key);
+    }
   }
   const lostInRedis = await Promise.all(
     reconciliation.lostDetail.map(async (entry) => ({
@@ -406,6 +420,7 @@ async function runOn(
     ...reconciliation,
     lostDetail: lostInRedis,
     trails,
+    proposals,
     results: { ...resultsReconciliation, refused: results.refused, unanswered: results.unanswered },
     openInRedis,
     faults,
