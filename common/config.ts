@@ -81,7 +81,7 @@ export const envSchema = z
       .max(1_000_000)
       .default(1000)
       .describe(
-        "Gateway: joins taken but not yet answered (their Redis write and the broker's confirm); a join past it is answered unavailable at once, so an overloaded broker sheds load instead of timing joins out after 5 s",
+        "Gateway: joins taken but not yet answered (their Redis write and the broker's confirm); with this many in flight and the oldest waiting over 1 s, a join is answered unavailable at once, so an overloaded broker sheds load instead of timing joins out after 5 s (a burst answered in time is taken whole)",
       ),
     ACCEPT_WAIT_MS: z.coerce
       .number()

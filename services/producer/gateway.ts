@@ -96,6 +96,8 @@ const DELIVERY_PREFETCH = 256;
 const LEAVE_FINISH_TRIES = 6;
 const LEAVE_FINISH_FIRST_MS = 1000;
 const LEAVE_FINISH_MAX_MS = 8000;
+/** How long the oldest of MAX_JOINS_IN_FLIGHT joins must have waited before a join is refused: a burst answered faster is taken whole. */
+export const SHED_AFTER_MS = 1000;
 /** Shedding joins is logged at most this often; the counter counts each one. */
 const SHED_LOG_EVERY_MS = 10_000;
 /** How often a connected member keeps their party alive (it ends an hour after the last touch). */
@@ -132,11 +134,15 @@ export function createGateway({
   const searchingSweep = new SlicedSweep<Session>(SWEEP_SLICES);
   const pingSweep = new SlicedSweep<Session>(SWEEP_SLICES);
   // Joins from their frame to their answer: the work this gateway has taken on and not finished.
-  let joinsInFlight = 0;
+  // Joins from their frame to their answer, by sequence number, each with when it came (oldest first: a Map keeps insertion order).
+  const joinsInFlight = new Map<number, number>();
+  let joinSeq = 0;
   let lastShedLog = -Infinity;
+  /** Whether a join may not be taken now: MAX_JOINS_IN_FLIGHT are in flight and the oldest has waited SHED_AFTER_MS. */
+  const overloaded = (now: number) => joinsInFlight.size >= maxJoinsInFlight && now - joinsInFlight.values().next().value! >= SHED_AFTER_MS;
   const metrics = createGatewayMetrics(registry, {
     sockets: () => sessions.size,
-    joinsInFlight: () => joinsInFlight,
+    joinsInFlight: () => joinsInFlight.size,
     pendingPublishes: () => channel.pendingPublishes(),
   });
   const myQueue = names.gateway(gatewayId);
@@ -297,21 +303,23 @@ export function createGateway({
     metrics.frames.inc({ type: message.type });
     // Shutting down: nothing new may start once the drain began, or it would outlive our connections.
     if (!accepting) return session.send({ type: 'error', code: 'unavailable', message: 'this server is restarting; you will be reconnected', id: message.id });
-    // Load shedding: past the bound the broker (or Redis) is already behind, and one more join
-    // would only wait out its confirm timeout. Refused now, it costs nothing and the player retries.
+    // Load shedding: past the bound, with the oldest join waiting, the broker (or Redis) is behind,
+    // and one more join would only wait out its confirm timeout. Refused now, it costs nothing and
+    // the player retries. A burst that is served in time is not refused, however large.
     const isJoin = message.type === 'join';
-    if (isJoin && joinsInFlight >= maxJoinsInFlight) {
+    if (isJoin && overloaded(now)) {
       metrics.joinsShed.inc();
       if (now - lastShedLog >= SHED_LOG_EVERY_MS) {
         lastShedLog = now;
         logger.warn(
-          { joinsInFlight, maxJoinsInFlight },
-          'shedding joins: MAX_JOINS_IN_FLIGHT are in flight (the broker or Redis is behind); see matchq_gateway_joins_shed_total',
+          { joinsInFlight: joinsInFlight.size, maxJoinsInFlight },
+          'shedding joins: MAX_JOINS_IN_FLIGHT are in flight and the oldest waited over a second (the broker or Redis is behind); see matchq_gateway_joins_shed_total',
         );
       }
       return session.send({ type: 'error', code: 'unavailable', message: 'matchmaking is busy right now; try again in a moment', id: message.id });
     }
-    if (isJoin) joinsInFlight += 1;
+    const joinNo = isJoin ? ++joinSeq : 0;
+    if (isJoin) joinsInFlight.set(joinNo, now);
     void session.serial(async () => {
       // A leave under way, with the ticket it is for, to finish it if it fails part-way.
       let leaving: { ref: TicketRef | null } | undefined;
@@ -343,7 +351,7 @@ export function createGateway({
         );
         if (leaving) finishLeaveLater(session, leaving.ref);
       } finally {
-        if (isJoin) joinsInFlight -= 1;
+        if (isJoin) joinsInFlight.delete(joinNo);
       }
     });
   }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { JoinFrame } from '../../packages/client/src/index.js';
+import { SHED_AFTER_MS } from '../../services/producer/gateway.js';
 import { eventually } from '../support/broker.js';
 import { startHoldProxy } from '../support/hold-proxy.js';
 import { metricValue } from '../support/metrics.js';
@@ -30,13 +31,15 @@ describe('gateway: joins in flight bounded by MAX_JOINS_IN_FLIGHT (a broker slow
     await proxy?.close();
   });
 
-  it('answers the join past the bound unavailable at once, counts it, and takes the held ones when the confirms come', async () => {
+  it('answers a join past the bound, once the oldest has waited, unavailable at once, counts it, and takes the held ones when the confirms come', async () => {
     const [first, second, third] = await Promise.all([1, 2, 3].map(async (n) => stack.connect((await stack.addPlayer(`shed${n}`)).token)));
     proxy.hold();
     first!.send({ ...JOIN, id: 'a' });
     second!.send({ ...JOIN, id: 'b' });
     await eventually('two joins written and unconfirmed', async () => (await metric('matchq_gateway_publishes_pending', { stage: 'unconfirmed' })) === 2);
     expect(await metric('matchq_gateway_joins_in_flight')).to.equal(2);
+    // The bound is reached; refusing needs the oldest join to have waited too.
+    await new Promise((resolve) => setTimeout(resolve, SHED_AFTER_MS + 100));
 
     third!.send({ ...JOIN, id: 'c' });
     expect(await third!.next('error')).to.include({ code: 'unavailable', id: 'c' });
@@ -51,5 +54,13 @@ describe('gateway: joins in flight bounded by MAX_JOINS_IN_FLIGHT (a broker slow
     // The refused join left nothing behind: the player joins again and is queued.
     third!.send({ ...JOIN, id: 'c2' });
     expect(await third!.next('queued')).to.include({ id: 'c2' });
+  });
+
+  it('takes a burst past the bound whole while the broker answers in time', async () => {
+    const shedBefore = await metric('matchq_gateway_joins_shed_total');
+    const clients = await Promise.all([1, 2, 3, 4, 5].map(async (n) => stack.connect((await stack.addPlayer(`burst${n}`)).token)));
+    clients.forEach((client, index) => client.send({ ...JOIN, id: `burst${index}` }));
+    for (const [index, client] of clients.entries()) expect(await client.next('queued')).to.include({ id: `burst${index}` });
+    expect(await metric('matchq_gateway_joins_shed_total')).to.equal(shedBefore);
   });
 });
