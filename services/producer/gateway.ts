@@ -96,6 +96,8 @@ const DELIVERY_PREFETCH = 256;
 const LEAVE_FINISH_TRIES = 6;
 const LEAVE_FINISH_FIRST_MS = 1000;
 const LEAVE_FINISH_MAX_MS = 8000;
+/** How long a stopping gateway lets requests in flight finish before it closes its sockets (1001) anyway. */
+export const STOP_DRAIN_MS = 1000;
 /** How long the oldest of MAX_JOINS_IN_FLIGHT joins must have waited before a join is refused: a burst answered faster is taken whole. */
 export const SHED_AFTER_MS = 1000;
 /** Shedding joins is logged at most this often; the counter counts each one. */
@@ -490,18 +492,24 @@ export function createGateway({
     get ready(): boolean {
       return channel.connected && store.ready() && dbWatch.health.up;
     },
-    /** Stops intake and deliveries, lets in-flight work finish, tells every socket 1001, then closes the channel. */
+    /**
+     * Stops intake, lets in-flight work finish for up to STOP_DRAIN_MS, tells every socket 1001,
+     * then stops deliveries and closes the channel. Outcomes keep coming until the sockets close:
+     * a player still connected hears them. A chain stuck on a slow broker or Redis kept every
+     * socket open and deaf until the supervisor's kill (10 s in the chaos run), while a ready
+     * check's few seconds ran out on rooms its players never heard of.
+     */
     async stop(): Promise<void> {
       accepting = false;
       timers.forEach(clearInterval);
       finishing.forEach(clearTimeout);
       dbWatch.stop();
       const closing = closeServer(server);
-      // No more outcomes in: what arrives from now on waits in Redis for the players' reconnect.
-      await channel.wrapper.cancelAll();
       const chains = [...sessions.values()].map((session) => session.serial(async () => undefined));
-      await Promise.all(chains);
+      await settledWithin(Promise.all(chains), STOP_DRAIN_MS);
       for (const session of sessions.values()) session.socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      // No more outcomes in: what arrives from now on waits in Redis for the players' reconnect.
+      await settledWithin(channel.wrapper.cancelAll(), STOP_DRAIN_MS);
       wss.close();
       await closing;
       await channel.close();
@@ -510,3 +518,10 @@ export function createGateway({
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/** Waits for `work` to settle, or `ms`, whichever comes first; never rejects. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
