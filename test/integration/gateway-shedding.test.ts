@@ -2,33 +2,25 @@ import { expect } from 'chai';
 import type { JoinFrame } from '../../packages/client/src/index.js';
 import { SHED_AFTER_MS } from '../../services/producer/gateway.js';
 import { eventually } from '../support/broker.js';
-import { startHoldProxy } from '../support/hold-proxy.js';
+import { startStackWithHeldBroker } from '../support/hold-proxy.js';
 import { metricValue } from '../support/metrics.js';
-import { AMQP_URL } from '../support/namespace.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 
 const JOIN: JoinFrame = { type: 'join', mode: 'ffa3', region: 'global' };
 
 describe('gateway: joins in flight bounded by MAX_JOINS_IN_FLIGHT (a broker slow to confirm)', () => {
-  let proxy: Awaited<ReturnType<typeof startHoldProxy>>;
+  let proxy: Awaited<ReturnType<typeof startStackWithHeldBroker>>['proxy'];
   let stack: Stack;
   const metric = (name: string, labels?: Record<string, string>) => metricValue(stack.httpUrl('/metrics'), name, labels);
 
+  let held: Awaited<ReturnType<typeof startStackWithHeldBroker>> | undefined;
+
   before(async () => {
-    const broker = new URL(AMQP_URL);
-    proxy = await startHoldProxy(Number(broker.port || 5672));
-    broker.port = String(proxy.port);
-    // No matcher: the joins stay in their pool queue. Only the gateway's broker link goes through the proxy.
-    stack = await startStack({
-      without: ['matcher'],
-      env: { MAX_JOINS_IN_FLIGHT: '2' },
-      envFor: (service) => (service === 'gateway' ? { AMQP_URL: broker.toString() } : {}),
-    });
+    held = await startStackWithHeldBroker({ MAX_JOINS_IN_FLIGHT: '2' });
+    ({ stack, proxy } = held);
   });
   after(async () => {
-    proxy?.release();
-    await stack?.stop();
-    await proxy?.close();
+    await held?.stop();
   });
 
   it('answers a join past the bound, once the oldest has waited, unavailable at once, counts it, and takes the held ones when the confirms come', async () => {

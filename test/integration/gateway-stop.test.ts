@@ -1,30 +1,24 @@
 import { expect } from 'chai';
 import type { JoinFrame } from '../../packages/client/src/index.js';
 import { eventually } from '../support/broker.js';
-import { startHoldProxy } from '../support/hold-proxy.js';
+import { startStackWithHeldBroker } from '../support/hold-proxy.js';
 import { metricValue } from '../support/metrics.js';
-import { AMQP_URL } from '../support/namespace.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 
 const JOIN: JoinFrame = { type: 'join', mode: 'ffa3', region: 'global' };
 
 describe('gateway: a graceful stop with a request stuck on a slow broker', () => {
-  let proxy: Awaited<ReturnType<typeof startHoldProxy>>;
+  let proxy: Awaited<ReturnType<typeof startStackWithHeldBroker>>['proxy'];
   let stack: Stack;
 
+  let held: Awaited<ReturnType<typeof startStackWithHeldBroker>> | undefined;
+
   before(async () => {
-    const broker = new URL(AMQP_URL);
-    proxy = await startHoldProxy(Number(broker.port || 5672));
-    broker.port = String(proxy.port);
-    stack = await startStack({
-      without: ['matcher'],
-      envFor: (service) => (service === 'gateway' ? { AMQP_URL: broker.toString() } : {}),
-    });
+    held = await startStackWithHeldBroker();
+    ({ stack, proxy } = held);
   });
   after(async () => {
-    proxy?.release();
-    await stack?.stop();
-    await proxy?.close();
+    await held?.stop();
   });
 
   it('closes its sockets with 1001 without waiting out the stuck request, so players reconnect elsewhere at once', async () => {

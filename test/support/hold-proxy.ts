@@ -1,5 +1,7 @@
 import { connect, createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { AMQP_URL } from './namespace.js';
+import { startStack } from './stack.js';
 
 /**
  * A TCP proxy to a local port that can hold back the server's replies: `hold()` stops reading
@@ -39,6 +41,27 @@ export async function startHoldProxy(targetPort: number) {
     async close(): Promise<void> {
       for (const upstream of upstreams) upstream.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A stack without a matcher (joins stay in their pool queue) whose gateway alone reaches the
+ * broker through a hold proxy: a broker slow to confirm, for the gateway only. `stop` releases
+ * the proxy first, so the stack's own stop is not held.
+ */
+export async function startStackWithHeldBroker(env: NodeJS.ProcessEnv = {}) {
+  const broker = new URL(AMQP_URL);
+  const proxy = await startHoldProxy(Number(broker.port || 5672));
+  broker.port = String(proxy.port);
+  const stack = await startStack({ without: ['matcher'], env, envFor: (service) => (service === 'gateway' ? { AMQP_URL: broker.toString() } : {}) });
+  return {
+    stack,
+    proxy,
+    async stop(): Promise<void> {
+      proxy.release();
+      await stack.stop();
+      await proxy.close();
     },
   };
 }
