@@ -53,7 +53,7 @@ export interface GatewayDeps {
   match: MatchConfig;
   /** Most members a party may have (PARTY_MAX_SIZE, default 5). */
   partyMaxSize: number;
-  /** Joins taken and not yet answered past which a join is answered unavailable at once (MAX_JOINS_IN_FLIGHT). */
+  /** Joins taken and not yet answered from which, once the oldest has waited SHED_AFTER_MS, a join is answered unavailable at once (MAX_JOINS_IN_FLIGHT). */
   maxJoinsInFlight: number;
   /** Join tokens for allocated rooms; null without an allocator. */
   joinTokens: TicketDeskOptions['joinTokens'];
@@ -132,10 +132,10 @@ export function createGateway({
   parties,
 }: GatewayDeps) {
   const sessions = new Map<string, Session>();
-  // Every socket, in slices: the once-a-second `searching` and the pings go out a slice at a time.
-  const searchingSweep = new SlicedSweep<Session>(SWEEP_SLICES);
-  const pingSweep = new SlicedSweep<Session>(SWEEP_SLICES);
-  // Joins from their frame to their answer: the work this gateway has taken on and not finished.
+  // Every socket, in slices: the once-a-second `searching` and the pings go out a slice at a time, each pass at its own pace.
+  const sweep = new SlicedSweep<Session>(SWEEP_SLICES);
+  const searchingStep = sweep.walker();
+  const pingStep = sweep.walker();
   // Joins from their frame to their answer, by sequence number, each with when it came (oldest first: a Map keeps insertion order).
   const joinsInFlight = new Map<number, number>();
   let joinSeq = 0;
@@ -249,8 +249,7 @@ export function createGateway({
     session.ratings = ratings;
     const previous = sessions.get(player.id);
     sessions.set(player.id, session);
-    searchingSweep.add(session);
-    pingSweep.add(session);
+    sweep.add(session);
     previous?.socket.close(CLOSE_REPLACED, 'replaced by a newer connection');
     ws.on('message', (data, isBinary) => onFrame(session, data, isBinary));
     ws.on('pong', () => {
@@ -259,8 +258,7 @@ export function createGateway({
     ws.on('error', (error) => logger.debug({ err: error.message, playerId: player.id }, 'socket error'));
     ws.on('close', () => {
       if (sessions.get(player.id) === session) sessions.delete(player.id);
-      searchingSweep.delete(session);
-      pingSweep.delete(session);
+      sweep.delete(session);
       // The party's idle hour counts from its last member's disconnect.
       partyDesk?.touch(session);
     });
@@ -481,8 +479,8 @@ export function createGateway({
       await store.keepEpochsDated(poolsOf(match), clock, logger);
       store.onReconnect(resync);
       timers.push(
-        setInterval(() => searchingSweep.step(tellSearching), SEARCHING_INTERVAL_MS / SWEEP_SLICES),
-        setInterval(() => pingSweep.step(ping), pingIntervalMs / SWEEP_SLICES),
+        setInterval(() => searchingStep(tellSearching), SEARCHING_INTERVAL_MS / SWEEP_SLICES),
+        setInterval(() => pingStep(ping), pingIntervalMs / SWEEP_SLICES),
       );
       if (partyDesk) timers.push(setInterval(() => sessions.forEach((session) => partyDesk.touch(session)), PARTY_TOUCH_MS));
       const port = await listen(server, listenPort);

@@ -31,7 +31,7 @@ export function createGatewayMetrics(registry: Registry, sources: GatewayGaugeSo
     }),
     joinsShed: new Counter({
       name: 'matchq_gateway_joins_shed_total',
-      help: 'Joins answered unavailable at once because MAX_JOINS_IN_FLIGHT were already in flight',
+      help: 'Joins answered unavailable at once because MAX_JOINS_IN_FLIGHT were already in flight and the oldest had waited over a second',
       registers,
     }),
     publishesPending: new Gauge({

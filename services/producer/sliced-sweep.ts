@@ -7,14 +7,14 @@
  *
  * Members are dealt to slices in turn as they are added, so the slices stay even under churn
  * about as well as arrivals are; a member keeps its slice until deleted, so its visits stay
- * exactly one step interval × `slices` apart (what a ping's deadline needs). Pure: the
- * caller's timer calls `step`.
+ * exactly one step interval × `slices` apart (what a ping's deadline needs). Several passes at
+ * their own pace share one membership, each with a walker of its own. Pure: the caller's
+ * timer calls each walker.
  */
 export class SlicedSweep<T> {
   private readonly slots: Set<T>[];
   private readonly slotOf = new Map<T, Set<T>>();
   private dealt = 0;
-  private cursor = 0;
 
   constructor(readonly slices: number) {
     if (!Number.isInteger(slices) || slices < 1) throw new RangeError(`slices must be a positive integer, not ${slices}`);
@@ -37,10 +37,16 @@ export class SlicedSweep<T> {
     return this.slotOf.size;
   }
 
-  /** Visits the members of the next slice (a member deleted by `visit` itself is fine: Set iteration allows it). */
-  step(visit: (member: T) => void): void {
-    const slot = this.slots[this.cursor]!;
-    this.cursor = (this.cursor + 1) % this.slices;
-    for (const member of slot) visit(member);
+  /**
+   * A pass of its own over the members: each call visits the next slice (a member deleted by
+   * `visit` itself is fine: Set iteration allows it), starting from the first.
+   */
+  walker(): (visit: (member: T) => void) => void {
+    let cursor = 0;
+    return (visit) => {
+      const slot = this.slots[cursor]!;
+      cursor = (cursor + 1) % this.slices;
+      for (const member of slot) visit(member);
+    };
   }
 }

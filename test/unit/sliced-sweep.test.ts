@@ -16,6 +16,7 @@ describe('SlicedSweep: a set visited one slice per step', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 8 }), ops, (slices, script) => {
         const sweep = new SlicedSweep<number>(slices);
+        const step = sweep.walker();
         const members = new Set<number>();
         // The steps at which each member was visited, since it was last added.
         const visits = new Map<number, number[]>();
@@ -33,7 +34,7 @@ describe('SlicedSweep: a set visited one slice per step', () => {
             members.delete(op.member);
             sweep.delete(op.member);
           } else {
-            sweep.step((member) => {
+            step((member) => {
               expect(members.has(member), `${member} visited while not a member`).to.equal(true);
               visits.get(member)!.push(steps);
             });
@@ -59,12 +60,30 @@ describe('SlicedSweep: a set visited one slice per step', () => {
   it('deals members to slices in turn, so a step visits about size / slices of them', () => {
     const sweep = new SlicedSweep<number>(4);
     for (let member = 0; member < 10; member++) sweep.add(member);
+    const step = sweep.walker();
     const sizes = Array.from({ length: 4 }, () => {
       let count = 0;
-      sweep.step(() => (count += 1));
+      step(() => (count += 1));
       return count;
     });
     expect(sizes).to.deep.equal([3, 3, 2, 2]);
+  });
+
+  it('gives each walker a pace of its own over the same members', () => {
+    const sweep = new SlicedSweep<number>(2);
+    for (let member = 0; member < 4; member++) sweep.add(member);
+    const [fast, slow] = [sweep.walker(), sweep.walker()];
+    const seen = (walk: ReturnType<typeof sweep.walker>) => {
+      const visited: number[] = [];
+      walk((member) => visited.push(member));
+      return visited;
+    };
+    expect([seen(fast), seen(fast), seen(fast)]).to.deep.equal([
+      [0, 2],
+      [1, 3],
+      [0, 2],
+    ]);
+    expect(seen(slow), 'the second walker starts at the first slice, whatever the first did').to.deep.equal([0, 2]);
   });
 
   it('refuses a slice count that is not a positive integer', () => {
