@@ -58,7 +58,18 @@ export interface LoadReport {
    * its heaps grown, the pool filled to its steady size): the first seconds' tail is the
    * start's, not the service's. Null for a run too short to have a warm part.
    */
-  warmLatencyMs: { fromS: number; joinToQueued: Percentiles; joinToMatched: Percentiles } | null;
+  warmLatencyMs: {
+    fromS: number;
+    joinToQueued: Percentiles;
+    joinToMatched: Percentiles;
+    /**
+     * join→`matched` in two parts: `waitedMs`, the player's wait at the tick that formed the
+     * room (the room event's own figure: the rule and the tick's phase), and `formedToToldMs`,
+     * from the room's `createdAt` to the frame here (claim, publish, notifier, gateway; one
+     * machine's clock, to the millisecond).
+     */
+    matchedParts: { waitedMs: Percentiles; formedToToldMs: Percentiles };
+  } | null;
   /**
    * How late the generator's own event loop ran during the run and drain (ms). A frame that
    * arrives while the loop is busy is read only when it is free again, so this much of each
@@ -111,6 +122,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const queuedMs = new NumberSeries();
   const matchedAt = new NumberSeries();
   const matchedMs = new NumberSeries();
+  const waitedMs = new NumberSeries();
+  const formedToToldMs = new NumberSeries();
   const spreads = new NumberSeries();
   const roomsSeen = new Set<string>();
   let joins = 0,
@@ -152,6 +165,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       matched += 1;
       matchedAt.push((sim.sentAt - runStart) / 1000);
       matchedMs.push(performance.now() - sim.sentAt);
+      waitedMs.push(room.players.find((seat) => seat.playerId === sim.player.id)?.waitedMs ?? Number.NaN);
+      formedToToldMs.push(Date.now() - Date.parse(room.createdAt));
       if (!roomsSeen.has(room.id)) {
         roomsSeen.add(room.id);
         spreads.push(room.spread);
@@ -296,6 +311,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
             fromS: WARM_UP_S,
             joinToQueued: percentilesFrom(queuedAt.values(), queuedMs.values(), WARM_UP_S),
             joinToMatched: percentilesFrom(matchedAt.values(), matchedMs.values(), WARM_UP_S),
+            matchedParts: {
+              waitedMs: percentilesFrom(matchedAt.values(), waitedMs.values(), WARM_UP_S),
+              formedToToldMs: percentilesFrom(matchedAt.values(), formedToToldMs.values(), WARM_UP_S),
+            },
           }
         : null,
     // The histogram counts in ns, from the resolution on: the delay beyond the 10 ms sampling.
