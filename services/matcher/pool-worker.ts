@@ -366,20 +366,21 @@ export class PoolWorker {
       if (await this.propose(rooms, events, now)) await this.proposals.announceFound();
       return result.expired;
     }
-    // A tick's rooms go ROOMS_PER_STEP at a time: one Redis call claims a step, the step is published
-    // whole (its confirms awaited together), and the next step is claimed meanwhile; at most
-    // STEPS_UNCONFIRMED steps wait for their confirms. The burst a tick made at Redis and the broker
-    // comes in bounded steps that the gateways' joins get in between.
-    const publishing: Promise<void>[] = [];
+    // A tick's rooms go ROOMS_PER_STEP at a time: one Redis call claims a step, and every step's
+    // call goes at once (pipelined on the connection; each script stays short, so the gateways'
+    // joins get in between them at Redis). Claimed one after another, a call waiting for the last
+    // one's answer, a tick of 333 rooms took 100–150 ms to reach the broker on a busy machine
+    // (docs/performance.md). Each step is published whole (its confirms awaited together) as soon
+    // as its claim is answered; at most STEPS_UNCONFIRMED steps wait for their confirms. A step
+    // whose call failed waits in the outbox, whole, to be claimed again next tick.
+    const claims: Promise<SerializedRoom[] | undefined>[] = [];
     for (let from = 0; from < rooms.length; from += ROOMS_PER_STEP) {
-      const stepRooms = rooms.slice(from, from + ROOMS_PER_STEP);
-      const stepEvents = events.slice(from, from + ROOMS_PER_STEP);
-      const claimed = await this.claimFinal(stepRooms, stepEvents);
-      if (!claimed) {
-        // Redis away: this step is claimed again, as it is, next tick; every later one (never sent) waits again, whole.
-        for (const room of rooms.slice(from + ROOMS_PER_STEP)) room.tickets.forEach((ticket) => intake.pool.add(ticket));
-        break;
-      }
+      claims.push(this.claimFinal(rooms.slice(from, from + ROOMS_PER_STEP), events.slice(from, from + ROOMS_PER_STEP)));
+    }
+    const publishing: Promise<void>[] = [];
+    for (const claim of claims) {
+      const claimed = await claim;
+      if (!claimed) continue;
       await publishing.at(-STEPS_UNCONFIRMED);
       const step = this.publishRooms(claimed);
       // Awaited below with the others; marked handled so a failure waiting there is not an unhandled rejection meanwhile.

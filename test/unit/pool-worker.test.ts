@@ -518,17 +518,19 @@ describe('pool worker, a tick of many rooms (fake broker and Redis)', () => {
     expect(new Set(channel.acked).size).to.equal(joins.length);
   });
 
-  it('publishes and acks the steps claimed before Redis failed mid-tick; the failed step is claimed again as it was, every ticket of a later step waits again, whole', async () => {
+  it('claims every step of a tick at once; a step whose call failed waits whole, out of the pool, and is claimed again as it was, while the others are published and acked', async () => {
     const { channel, store, worker, send, roomsPublished } = setup();
     const joins = ids.map((id) => send(join(id)));
     store.failClaimAfter = 1;
     await worker.tick(NOW);
-    expect(store.claimCalls).to.deep.equal([ROOMS_PER_STEP, ROOMS_PER_STEP]);
-    expect(roomsPublished()).to.have.length(ROOMS_PER_STEP);
-    expect(channel.acked).to.have.length(3 * ROOMS_PER_STEP);
+    const steps = Array.from({ length: Math.ceil(ROOMS / ROOMS_PER_STEP) }, (_, index) => Math.min(ROOMS_PER_STEP, ROOMS - index * ROOMS_PER_STEP));
+    expect(store.claimCalls).to.deep.equal(steps);
+    expect(roomsPublished()).to.have.length(ROOMS - ROOMS_PER_STEP);
+    expect(channel.acked).to.have.length(3 * (ROOMS - ROOMS_PER_STEP));
     expect(worker.outbox.unclaimed.map((entry) => entry.rooms.length)).to.deep.equal([ROOMS_PER_STEP]);
-    expect(worker.intake.pool.size).to.equal(ids.length - 6 * ROOMS_PER_STEP);
-    expect(ids.filter((id) => store.stateOf(id) === 'matched')).to.have.length(3 * ROOMS_PER_STEP);
+    // A failed call may have run in Redis: its rooms keep their ids and tickets, none back in the pool.
+    expect(worker.intake.pool.size).to.equal(ids.length - 3 * ROOMS);
+    expect(ids.filter((id) => store.stateOf(id) === 'matched')).to.have.length(3 * (ROOMS - ROOMS_PER_STEP));
     await worker.tick(NOW + 1000);
     expect(roomsPublished()).to.have.length(ROOMS);
     expect([...seatsOf(roomsPublished()).keys()].sort()).to.deep.equal([...ids].sort());
