@@ -50,15 +50,16 @@ export function epochBornAt(epoch: string | null): number | null {
  */
 export async function checkClaim(reader: ClaimReader, room: RoomEvent): Promise<ClaimVerdict> {
   const ticketIds = room.players.map((player) => player.ticketId);
-  const [states, epoch] = await Promise.all([reader.states(room.mode, room.region, ticketIds), reader.readEpoch(room.mode, room.region)]);
+  const states = await reader.states(room.mode, room.region, ticketIds);
   const index = states.findIndex(({ state, roomId }) => state !== 'matched' || roomId !== room.id);
   if (index < 0) return { claimed: true };
   const { state, roomId } = states[index]!;
   const undecided = states.every((ticket) => ticket.state === null || ticket.state === 'queued' || (ticket.state === 'matched' && ticket.roomId === room.id));
+  // The epoch only matters for a room not claimed, which is rare: read then, not with every room.
   return {
     claimed: false,
     reason: `room not claimed by a matcher: ticket ${ticketIds[index]} is ${describe(state, roomId)}`,
-    awaitingReclaim: undecided && mayHaveLost(epoch, Date.parse(room.createdAt)),
+    awaitingReclaim: undecided && mayHaveLost(await reader.readEpoch(room.mode, room.region), Date.parse(room.createdAt)),
   };
 }
 
@@ -68,16 +69,14 @@ export async function checkClaim(reader: ClaimReader, room: RoomEvent): Promise<
  * `madeAt` is the message's own timestamp (ms), when it has one.
  */
 export async function checkTimeout(reader: ClaimReader, timeout: TicketTimeout, madeAt: number | null): Promise<ClaimVerdict> {
-  const [[ticket], epoch] = await Promise.all([
-    reader.states(timeout.mode, timeout.region, [timeout.ticketId]),
-    reader.readEpoch(timeout.mode, timeout.region),
-  ]);
+  const [ticket] = await reader.states(timeout.mode, timeout.region, [timeout.ticketId]);
   const { state, roomId } = ticket!;
   if (state === 'timeout') return { claimed: true };
+  const undecided = state === null || state === 'queued';
   return {
     claimed: false,
     reason: `timeout not decided by a matcher: ticket ${timeout.ticketId} is ${describe(state, roomId)}`,
-    awaitingReclaim: (state === null || state === 'queued') && madeAt !== null && mayHaveLost(epoch, madeAt),
+    awaitingReclaim: undecided && madeAt !== null && mayHaveLost(await reader.readEpoch(timeout.mode, timeout.region), madeAt),
   };
 }
 

@@ -67,8 +67,14 @@ function addTo(byGateway: ByGateway, gatewayId: string, playerIds: string[], bat
   forGateway.batches &&= batches;
 }
 
-/** Outcomes in flight per notifier; enough to hide round trips, small enough to share the queue fairly. */
-const PREFETCH = 64;
+/**
+ * Outcomes in flight per notifier: a whole tick's rooms of a busy pool. Each outcome waits for
+ * two Redis round trips and a confirm before its ack lets the broker send the next, so a window
+ * of 64 cut a tick's 333 rooms (1,000 joins/s) into six waves, and the last rooms were told
+ * about 185 ms after the first (docs/performance.md). The broker still deals a queue's messages
+ * round-robin over its notifiers, so a large window does not starve the others.
+ */
+const PREFETCH = 1024;
 
 /**
  * Routes each outcome (a room, a timeout) to the gateway that holds each player's socket.
@@ -224,6 +230,7 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
   async function routeRoom(room: RoomEvent, message: ConsumeMessage, firstDelivery: number): Promise<boolean | string> {
     const playerIds = room.players.map((player) => player.playerId);
     // One round trip for all three (the connection auto-pipelines): a room already routed is rare.
+    // (The pool's epoch, read only for a room not claimed, costs a further one then.)
     const [notified, routes, verdict] = await Promise.all([
       store.roomNotified(room.mode, room.region, room.id),
       store.routesOf(playerIds),
