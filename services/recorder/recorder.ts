@@ -24,9 +24,16 @@ export interface RecorderDeps {
   claims: ClaimReader;
 }
 
-/** Rooms written in one transaction: one round trip for many rooms under load, 20 ms latency at most when idle. */
-const BATCH_SIZE = 200;
-const BATCH_WAIT_MS = 20;
+/**
+ * Rooms written in one transaction, gathered for up to BATCH_WAIT_MS: the history is for
+ * analysts, and a quarter of a second late costs them nothing. Written within 20 ms, each tick's
+ * rooms went in several transactions right in the tick's burst, where the recorder and PostgreSQL
+ * took 0.4–0.6 of this machine's two cores for 150 ms, beside the matcher, the notifier and the
+ * gateway telling players (docs/performance.md, 2026-12-03 evening); one transaction of a whole
+ * tick a quarter-second later lands where the machine is quiet, at less CPU per room.
+ */
+const BATCH_SIZE = 1000;
+const BATCH_WAIT_MS = 250;
 
 /**
  * Writes every room to PostgreSQL, idempotent on room id (a redelivered room is a
