@@ -16,7 +16,8 @@ function niceMax(value: number): number {
   return [1, 2, 2.5, 5, 10].map((step) => step * magnitude).find((candidate) => candidate >= value)!;
 }
 
-export function lineChart(title: string, unit: string, lines: Line[], width = 860, height = 260): string {
+/** `xLabel` names point i on the x axis (seconds of the run unless told). */
+export function lineChart(title: string, unit: string, lines: Line[], xLabel: (i: number) => string = (i) => `${i}s`, width = 860, height = 260): string {
   const pad = { left: 60, right: 150, top: 28, bottom: 32 };
   const n = Math.max(1, ...lines.map((line) => line.points.length));
   const max = niceMax(Math.max(0, ...lines.flatMap((line) => line.points.filter((p): p is number => p !== null))));
@@ -29,7 +30,7 @@ export function lineChart(title: string, unit: string, lines: Line[], width = 86
     })
     .join('');
   const ticks = Array.from({ length: 6 }, (_, k) => Math.round((k * (n - 1)) / 5))
-    .map((i) => `<text x="${x(i)}" y="${height - pad.bottom + 16}" text-anchor="middle">${i}s</text>`)
+    .map((i) => `<text x="${x(i)}" y="${height - pad.bottom + 16}" text-anchor="middle">${escape(xLabel(i))}</text>`)
     .join('');
   const paths = lines
     .map((line, li) => {
@@ -70,6 +71,19 @@ export function reportHtml(report: LoadReport, heading: string): string {
     { label: 'joins sent', color: '#888', points: s.map((p) => p.joins) },
     { label: 'matched (by join second)', color: '#2e8b57', points: s.map((p) => p.matched) },
   ]);
+  const phases = report.warmLatencyMs?.joinToQueuedByTickPhase ?? [];
+  const byPhase =
+    phases.length > 0
+      ? lineChart(
+          'Warm join→queued by when in the tick the join was sent (the tick’s burst)',
+          'ms',
+          [
+            { label: 'join→queued p50', color: '#7fb3e6', points: phases.map((p) => p.p50) },
+            { label: 'join→queued p99', color: '#1f5fa8', points: phases.map((p) => p.p99) },
+          ],
+          (i) => `${phases[i]?.fromMs ?? ''} ms`,
+        )
+      : '';
   const { joinToQueued: q, joinToMatched: m } = report.latencyMs;
   const rows: [string, string][] = [
     ['players / gateways', `${report.players} / ${report.gateways.length}`],
@@ -88,6 +102,6 @@ export function reportHtml(report: LoadReport, heading: string): string {
     `<!doctype html><html><head><meta charset="utf-8"><title>${escape(heading)}</title>` +
     '<style>body{font-family:sans-serif;margin:24px;color:#222}td{padding:2px 12px 2px 0}td:first-child{color:#666}</style></head><body>' +
     `<h1>${escape(heading)}</h1><table>${rows.map(([k, v]) => `<tr><td>${escape(k)}</td><td>${escape(v)}</td></tr>`).join('')}</table>` +
-    `${latency}<br>${throughput}</body></html>\n`
+    `${latency}<br>${throughput}${byPhase ? `<br>${byPhase}` : ''}</body></html>\n`
   );
 }

@@ -2,7 +2,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { MatchqClient } from '../../packages/client/src/index.js';
 import { closeAll, signInAll } from './connections.js';
 import type { LoadPlayer } from './players.js';
-import { NumberSeries, percentiles, percentilesFrom, perSecond, round, type Percentiles, type SecondPoint } from './stats.js';
+import { byTickPhase, NumberSeries, percentiles, percentilesFrom, perSecond, round, type Percentiles, type PhasePoint, type SecondPoint } from './stats.js';
 
 export interface LoadOptions {
   /** Gateway base URLs (ws://host:port); players are spread over them round-robin. */
@@ -69,6 +69,12 @@ export interface LoadReport {
      * machine's clock, to the millisecond).
      */
     matchedParts: { waitedMs: Percentiles; formedToToldMs: Percentiles };
+    /**
+     * Warm join→`queued` by when the join was sent within the tick (the rooms' createdAt mark
+     * the ticks), in tenths of the tick's period (the median gap between ticks): the tick's
+     * burst shows as its first bins' tail. Empty when fewer than two ticks formed rooms.
+     */
+    joinToQueuedByTickPhase: PhasePoint[];
   } | null;
   /**
    * How late the generator's own event loop ran during the run and drain (ms). A frame that
@@ -126,6 +132,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const formedToToldMs = new NumberSeries();
   const spreads = new NumberSeries();
   const roomsSeen = new Set<string>();
+  /** Each join's send time on the wall clock (ms), beside its join→`queued`; and each tick's, from the rooms. */
+  const queuedSentWall = new NumberSeries();
+  const ticks = new Set<number>();
   let joins = 0,
     queued = 0,
     matched = 0,
@@ -158,7 +167,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       sim.phase = 'queued';
       queued += 1;
       queuedAt.push((sim.sentAt - runStart) / 1000);
-      queuedMs.push(performance.now() - sim.sentAt);
+      const latency = performance.now() - sim.sentAt;
+      queuedMs.push(latency);
+      queuedSentWall.push(Date.now() - latency);
     });
     client.on('matched', ({ room }) => {
       if (sim.phase === 'idle') return;
@@ -170,6 +181,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       if (!roomsSeen.has(room.id)) {
         roomsSeen.add(room.id);
         spreads.push(room.spread);
+        ticks.add(Date.parse(room.createdAt));
       }
       rejoin(sim);
     });
@@ -315,6 +327,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
               waitedMs: percentilesFrom(matchedAt.values(), waitedMs.values(), WARM_UP_S),
               formedToToldMs: percentilesFrom(matchedAt.values(), formedToToldMs.values(), WARM_UP_S),
             },
+            joinToQueuedByTickPhase: phasesOfTick(queuedAt.values(), queuedSentWall.values(), queuedMs.values(), ticks),
           }
         : null,
     // The histogram counts in ns, from the resolution on: the delay beyond the 10 ms sampling.
@@ -329,4 +342,23 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     connectFailures,
     series: perSecond(joinTimes.values(), { at: queuedAt.values(), ms: queuedMs.values() }, { at: matchedAt.values(), ms: matchedMs.values() }, seconds),
   };
+}
+
+/** Warm join→`queued` by phase of the tick, in tenths of the ticks' median period. */
+function phasesOfTick(at: Float64Array, sentWall: Float64Array, ms: Float64Array, tickSet: Set<number>): PhasePoint[] {
+  const ticks = [...tickSet].sort((a, b) => a - b);
+  if (ticks.length < 2) return [];
+  const gaps = ticks
+    .slice(1)
+    .map((tick, index) => tick - ticks[index]!)
+    .sort((a, b) => a - b);
+  const period = gaps[Math.floor(gaps.length / 2)]!;
+  const warm = [...at.keys()].filter((index) => at[index]! >= WARM_UP_S);
+  return byTickPhase(
+    warm.map((index) => sentWall[index]!),
+    warm.map((index) => ms[index]!),
+    ticks,
+    period / 10,
+    period,
+  ).map((point) => ({ ...point, fromMs: round(point.fromMs, 0) }));
 }

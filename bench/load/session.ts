@@ -139,6 +139,7 @@ export function describeLoad(result: LoadSessionResult): string {
     ...(r.warmLatencyMs
       ? [
           `  warm, joins from second ${r.warmLatencyMs.fromS}: join→queued p50 ${r.warmLatencyMs.joinToQueued.p50}  p95 ${r.warmLatencyMs.joinToQueued.p95}  p99 ${r.warmLatencyMs.joinToQueued.p99}; join→matched p50 ${r.warmLatencyMs.joinToMatched.p50}  p95 ${r.warmLatencyMs.joinToMatched.p95}  p99 ${r.warmLatencyMs.joinToMatched.p99}`,
+          `    warm join→queued p99 by ms after the tick: ${r.warmLatencyMs.joinToQueuedByTickPhase.map((point) => `${point.fromMs}: ${point.p99}`).join(', ')}`,
           `    join→matched = waited at the forming tick p50 ${r.warmLatencyMs.matchedParts.waitedMs.p50}  p99 ${r.warmLatencyMs.matchedParts.waitedMs.p99} + formed→told p50 ${r.warmLatencyMs.matchedParts.formedToToldMs.p50}  p99 ${r.warmLatencyMs.matchedParts.formedToToldMs.p99}`,
         ]
       : []),

@@ -70,3 +70,40 @@ export function perSecond(
     return { t, joins: bucket.joins, matched: bucket.matched.length, queuedP50: q.p50, queuedP99: q.p99, matchedP50: m.p50, matchedP99: m.p99 };
   });
 }
+
+export interface PhasePoint {
+  /** Start of the bin, ms after the tick before the join was sent. */
+  fromMs: number;
+  count: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+/**
+ * Latencies grouped by when their join was sent within the tick: `sentAt[i]` (wall-clock ms)
+ * minus the latest tick at or before it (`ticks`: the rooms' createdAt, sorted ascending), in
+ * bins of `binMs`. A join sent before the first tick is left out, and so is one sent a tick or
+ * more after the latest tick before it (no room was formed at a tick in between), in bins from
+ * `maxMs` on. Shows the tick's burst: the joins that land in it wait longer.
+ */
+export function byTickPhase(sentAt: ArrayLike<number>, ms: ArrayLike<number>, ticks: readonly number[], binMs: number, maxMs: number): PhasePoint[] {
+  const bins = Array.from({ length: Math.ceil(maxMs / binMs) }, () => [] as number[]);
+  for (let index = 0; index < ms.length; index++) {
+    const at = sentAt[index]!;
+    // The latest tick at or before `at`: binary search over the sorted ticks.
+    let low = 0;
+    let high = ticks.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (ticks[middle]! <= at) low = middle + 1;
+      else high = middle;
+    }
+    if (low === 0) continue;
+    const phase = at - ticks[low - 1]!;
+    if (phase < maxMs) bins[Math.floor(phase / binMs)]!.push(ms[index]!);
+  }
+  return bins.map((values, index) => {
+    const { count, p50, p99 } = percentiles(values);
+    return { fromMs: index * binMs, count, p50, p99 };
+  });
+}
