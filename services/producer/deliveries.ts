@@ -2,17 +2,28 @@ import { roomForPlayer, type Delivery } from '../../common/messages.js';
 import { CLOSE_REPLACED } from '../../packages/client/src/wire/index.js';
 import type { Session } from './session.js';
 import type { TicketDesk } from './ticket-desk.js';
+import type { TurnPacer } from './turn-pacer.js';
 
 /**
  * Hands one delivery (from the notifier, or v1.1 party news from a gateway) to the sockets
  * this gateway holds, through each session's serial chain so an outcome never overtakes the
  * `queued` of its ticket.
  */
-export async function handleDelivery(delivery: Delivery, sessions: Map<string, Session>, desk: TicketDesk): Promise<void> {
+export async function handleDelivery(delivery: Delivery, sessions: Map<string, Session>, desk: TicketDesk, pacer: TurnPacer): Promise<void> {
+  /**
+   * The session of each player held here, once the pacer lets it go (turn-pacer.ts: a tick's
+   * outcomes are told over several turns, and joins are read in between). Every kind below goes
+   * through it, in the order the deliveries came, so two deliveries to one player keep their order.
+   */
+  const paced = async (playerId: string): Promise<Session | undefined> => {
+    if (!sessions.has(playerId)) return undefined;
+    await pacer.pass();
+    return sessions.get(playerId);
+  };
   const each = (playerIds: string[], work: (session: Session) => Promise<void>) =>
     Promise.all(
       playerIds.map(async (playerId) => {
-        const session = sessions.get(playerId);
+        const session = await paced(playerId);
         if (session) await session.serial(() => work(session));
       }),
     );
@@ -60,7 +71,7 @@ export async function handleDelivery(delivery: Delivery, sessions: Map<string, S
       if (!readyCheck) return;
       await Promise.all(
         delivery.playerIds.map(async (playerId) => {
-          const session = sessions.get(playerId);
+          const session = await paced(playerId);
           if (!session) return;
           if (delivery.kind === 'found') await session.serial(async () => readyCheck.found(session, delivery.proposal));
           else if (delivery.kind === 'dissolved') await session.serial(() => readyCheck.dissolved(session, delivery.dissolved));
@@ -74,8 +85,8 @@ export async function handleDelivery(delivery: Delivery, sessions: Map<string, S
       const roomJson = JSON.stringify(roomForPlayer(room));
       await Promise.all(
         delivery.playerIds.map(async (playerId) => {
-          const session = sessions.get(playerId);
           const seat = room.players.find((player) => player.playerId === playerId);
+          const session = seat && (await paced(playerId));
           if (!session || !seat) return;
           const ref = { ticketId: seat.ticketId, mode: room.mode, region: room.region };
           await session.serial(() => desk.deliver(session, ref, { kind: 'matched', room, roomJson, party: seat.partyId != null }));

@@ -20,6 +20,7 @@ import type { Topology } from '../../common/topology.js';
 import type { MatchConfig } from '../../core/types.js';
 import { authenticate } from './auth.js';
 import { handleDelivery } from './deliveries.js';
+import { TurnPacer } from './turn-pacer.js';
 import { createGatewayMetrics } from './metrics.js';
 import {
   CLOSE_GOING_AWAY,
@@ -92,6 +93,12 @@ const CLOSE_TRY_AGAIN_LATER = 1013;
  */
 const SETTLE_AFTER_RECONNECT_MS = [1000, 3000, 8000, 20_000, 50_000];
 const DELIVERY_PREFETCH = 256;
+/**
+ * Players told per event-loop turn (turn-pacer.ts): a turn of 64 tellings is a few ms here, so
+ * a join that comes in while a tick's thousand outcomes are told waits for one such slice, not
+ * for all of them.
+ */
+const TELLS_PER_TURN = 64;
 /** A leave that failed part-way is finished again after 1, 2, 4, 8, 8, 8 s: through a Redis Cluster failover (about 8 s here). */
 const LEAVE_FINISH_TRIES = 6;
 const LEAVE_FINISH_FIRST_MS = 1000;
@@ -435,9 +442,10 @@ export function createGateway({
     session.socket.ping();
   }
 
+  const pacer = new TurnPacer(TELLS_PER_TURN);
   /**
    * One delivery, or a batch of them (the notifier's of one turn): each handed to its sessions'
-   * chains at once, in order. Resolves once every one was handled, each outcome written to its
+   * chains in order, TELLS_PER_TURN players a turn. Resolves once every one was handled, each outcome written to its
    * socket or left in Redis for the player's reconnect, so the message is acked only then; if
    * any failed the whole message is retried, and what was told already is not told again
    * (claim-delivery.lua).
@@ -452,8 +460,8 @@ export function createGateway({
       if (error instanceof InvalidMessage) return logger.warn({ err: error.message }, 'dropped an invalid delivery');
       throw error;
     }
-    if (deliveries.length === 1) return handleDelivery(deliveries[0]!, sessions, desk);
-    const failed = (await Promise.allSettled(deliveries.map((body) => handleDelivery(body, sessions, desk)))).find(
+    if (deliveries.length === 1) return handleDelivery(deliveries[0]!, sessions, desk, pacer);
+    const failed = (await Promise.allSettled(deliveries.map((body) => handleDelivery(body, sessions, desk, pacer)))).find(
       (result): result is PromiseRejectedResult => result.status === 'rejected',
     );
     if (failed) throw failed.reason;
