@@ -25,7 +25,17 @@ const SLOTS_REFRESH_MS = 2000;
  * belong to the same slots allocation group"): every command in it fails, a GET beside it too.
  * They go on their own; each already carries a turn's or a tick's batch (common/turn-batch.ts).
  */
-const VARIABLE_KEY_SCRIPTS = ['claimRoom', 'expireTickets', 'claimDelivery', 'markTold', 'confirmTickets', 'proposeRoom', 'failAllocation'];
+const VARIABLE_KEY_SCRIPTS = [
+  'claimRoom',
+  'expireTickets',
+  'claimDelivery',
+  'markTold',
+  'confirmTickets',
+  'readRooms',
+  'markNotified',
+  'proposeRoom',
+  'failAllocation',
+];
 
 export interface RedisOptions {
   /** Reconnect attempts a command waits through before it fails (ioredis maxRetriesPerRequest). Defaults to 3. */

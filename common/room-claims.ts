@@ -49,17 +49,31 @@ export function epochBornAt(epoch: string | null): number | null {
  * claim makes Redis agree with it.
  */
 export async function checkClaim(reader: ClaimReader, room: RoomEvent): Promise<ClaimVerdict> {
-  const ticketIds = room.players.map((player) => player.ticketId);
-  const states = await reader.states(room.mode, room.region, ticketIds);
+  const states = await reader.states(
+    room.mode,
+    room.region,
+    room.players.map((player) => player.ticketId),
+  );
+  return claimVerdict(room, states, () => reader.readEpoch(room.mode, room.region));
+}
+
+/**
+ * checkClaim's verdict from the room's ticket states already read (in the order of its players);
+ * `readEpoch` is called only for a room not claimed, which is rare.
+ */
+export async function claimVerdict(
+  room: RoomEvent,
+  states: { state: TicketState | null; roomId: string | null }[],
+  readEpoch: () => Promise<string | null>,
+): Promise<ClaimVerdict> {
   const index = states.findIndex(({ state, roomId }) => state !== 'matched' || roomId !== room.id);
   if (index < 0) return { claimed: true };
   const { state, roomId } = states[index]!;
   const undecided = states.every((ticket) => ticket.state === null || ticket.state === 'queued' || (ticket.state === 'matched' && ticket.roomId === room.id));
-  // The epoch only matters for a room not claimed, which is rare: read then, not with every room.
   return {
     claimed: false,
-    reason: `room not claimed by a matcher: ticket ${ticketIds[index]} is ${describe(state, roomId)}`,
-    awaitingReclaim: undecided && mayHaveLost(await reader.readEpoch(room.mode, room.region), Date.parse(room.createdAt)),
+    reason: `room not claimed by a matcher: ticket ${room.players[index]!.ticketId} is ${describe(state, roomId)}`,
+    awaitingReclaim: undecided && mayHaveLost(await readEpoch(), Date.parse(room.createdAt)),
   };
 }
 

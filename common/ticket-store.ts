@@ -130,6 +130,8 @@ interface TicketCommands {
   claimDelivery(keyCount: number, ...args: string[]): Promise<number[]>;
   markTold(keyCount: number, ...args: string[]): Promise<number>;
   confirmTickets(keyCount: number, ...keys: string[]): Promise<number[]>;
+  readRooms(keyCount: number, ...args: string[]): Promise<(number | string | null)[][]>;
+  markNotified(keyCount: number, ...args: string[]): Promise<number>;
   swapPlayerTicket(key: string, expected: string, next: string, ttl: number): Promise<number>;
   restoreEnded(key: string, ttl: number, toldField: string, state: string, ...fields: string[]): Promise<number>;
 }
@@ -140,6 +142,19 @@ interface TicketCommands {
  * Redis about as long as one of the matcher's room claims (CLAIM_ROOMS_PER_CALL).
  */
 export const TELLS_PER_CALL = 100;
+
+/** A room of a pool. */
+interface RoomRef {
+  mode: string;
+  region: string;
+  roomId: string;
+}
+
+/** What the notifier reads of a room before routing it (readRoom). */
+export interface RoomRead {
+  notified: boolean;
+  states: { state: TicketState | null; roomId: string | null }[];
+}
 
 /** One outcome to claim the telling of: the ticket, the connection telling it, and, for a party's ticket, the member. */
 interface TellClaim {
@@ -165,6 +180,8 @@ const defineTicketCommands = (redis: RedisClient) => {
   redis.defineCommand('claimDelivery', { lua: script('claim-delivery') });
   redis.defineCommand('markTold', { lua: script('mark-told') });
   redis.defineCommand('confirmTickets', { lua: script('confirm-ticket') });
+  redis.defineCommand('readRooms', { lua: script('read-rooms') });
+  redis.defineCommand('markNotified', { lua: script('mark-notified') });
   redis.defineCommand('swapPlayerTicket', { numberOfKeys: 1, lua: script('swap-player-ticket') });
   redis.defineCommand('restoreEnded', { numberOfKeys: 1, lua: script('restore-ended') });
 };
@@ -207,6 +224,36 @@ export function createTicketStore(redis: RedisClient, keys: RedisKeys, options: 
       return recorded.map((flag) => flag === 1);
     },
     (ref) => poolOf({ ref }),
+    TELLS_PER_CALL,
+  );
+  const roomReads = new TurnBatch<RoomRef & { ticketIds: string[] }, RoomRead>(
+    async (batch) => {
+      const roomKeys = batch.flatMap(({ mode, region, roomId, ticketIds }) => [
+        keys.roomNotified(mode, region, roomId),
+        ...ticketIds.map((ticketId) => keys.ticket(mode, region, ticketId)),
+      ]);
+      const answers = await commands.readRooms(roomKeys.length, ...roomKeys, ...batch.map(({ ticketIds }) => String(ticketIds.length)));
+      return answers.map(([notified, ...fields]) => ({
+        notified: notified === 1,
+        states: Array.from({ length: fields.length / 2 }, (_, index) => ({
+          state: (fields[2 * index] as TicketState | null) ?? null,
+          roomId: (fields[2 * index + 1] as string | null) ?? null,
+        })),
+      }));
+    },
+    ({ mode, region }) => `${mode} ${region}`,
+    TELLS_PER_CALL,
+  );
+  const notifiedMarks = new TurnBatch<RoomRef, void>(
+    async (batch) => {
+      await commands.markNotified(
+        batch.length,
+        ...batch.map(({ mode, region, roomId }) => keys.roomNotified(mode, region, roomId)),
+        String(OUTCOME_TTL_SECONDS),
+      );
+      return batch.map(() => undefined);
+    },
+    ({ mode, region }) => `${mode} ${region}`,
     TELLS_PER_CALL,
   );
   const encodeRef = pointerTo;
@@ -471,12 +518,18 @@ export function createTicketStore(redis: RedisClient, keys: RedisKeys, options: 
       return redis.get(keys.room(mode, region, roomId));
     },
 
-    async roomNotified(mode: string, region: string, roomId: string): Promise<boolean> {
-      return (await redis.exists(keys.roomNotified(mode, region, roomId))) === 1;
+    /**
+     * Whether the room was routed already, and the state and room of each of its tickets (in
+     * order): what the notifier reads before routing it, the rooms of one turn and pool in one
+     * script call (read-rooms.lua), where it was a command a ticket and one more a room.
+     */
+    readRoom(mode: string, region: string, roomId: string, ticketIds: string[]): Promise<RoomRead> {
+      return roomReads.add({ mode, region, roomId, ticketIds });
     },
 
-    async markRoomNotified(mode: string, region: string, roomId: string): Promise<void> {
-      await redis.set(keys.roomNotified(mode, region, roomId), '1', 'EX', OUTCOME_TTL_SECONDS);
+    /** Records the room as routed (mark-notified.lua, the marks of one turn and pool together). */
+    markRoomNotified(mode: string, region: string, roomId: string): Promise<void> {
+      return notifiedMarks.add({ mode, region, roomId });
     },
 
     /**

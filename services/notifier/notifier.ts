@@ -23,7 +23,7 @@ import {
 } from '../../common/messages.js';
 import type { AmqpNames } from '../../common/names.js';
 import { firstDeliveryOf, retryLater } from '../../common/retry-later.js';
-import { checkClaim, checkDissolved, checkTimeout, unclaimedFate, type ClaimVerdict } from '../../common/room-claims.js';
+import { checkDissolved, checkTimeout, claimVerdict, unclaimedFate, type ClaimVerdict } from '../../common/room-claims.js';
 import type { GatewayRoute, TicketStore } from '../../common/ticket-store.js';
 import type { Topology } from '../../common/topology.js';
 import { createDeliveryBatcher } from './delivery-batcher.js';
@@ -229,17 +229,23 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
    */
   async function routeRoom(room: RoomEvent, message: ConsumeMessage, firstDelivery: number): Promise<boolean | string> {
     const playerIds = room.players.map((player) => player.playerId);
-    // One round trip for all three (the connection auto-pipelines): a room already routed is rare.
-    // (The pool's epoch, read only for a room not claimed, costs a further one then.)
-    const [notified, routes, verdict] = await Promise.all([
-      store.roomNotified(room.mode, room.region, room.id),
+    // One round trip for both: the room's reads go in one script call with the turn's other rooms
+    // of its pool, the players' gateways auto-pipelined beside it. A room already routed is rare.
+    const [read, routes] = await Promise.all([
+      store.readRoom(
+        room.mode,
+        room.region,
+        room.id,
+        room.players.map((player) => player.ticketId),
+      ),
       store.routesOf(playerIds),
-      checkClaim(store, room),
     ]);
-    if (notified) {
+    if (read.notified) {
       duplicates.inc();
       return true;
     }
+    // The pool's epoch, read only for a room not claimed, costs a further round trip then.
+    const verdict = await claimVerdict(room, read.states, () => store.readEpoch(room.mode, room.region));
     if (!verdict.claimed) return holdBack(verdict, message, 'claim it again');
     const byGateway = byGatewayOf(playerIds, routes);
     // A room delivery around the room's bytes as they came: the room is not serialised again.

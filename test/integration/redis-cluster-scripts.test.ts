@@ -10,7 +10,7 @@ const POOLS = ['ffa3', 'duo', 'rc3', 'squad', 'solo', 'trio'].map((mode) => ({ m
 
 /**
  * matchq's scripts with a varying key count (claim-delivery, mark-told, claim-room,
- * expire-tickets…) beside plain commands in one event-loop turn, on a private Redis Cluster,
+ * expire-tickets, read-rooms, mark-notified…) beside plain commands in one event-loop turn, on a private Redis Cluster,
  * through the client every service uses: ioredis's auto-pipelining grouped such a script by
  * its key count, put it in another node's pipeline, and failed the whole pipeline (a GET of a
  * player's gateway included). The chaos run on clusters met it as hundreds of players never told.
@@ -47,6 +47,15 @@ describe('scripts with a varying key count on a Redis Cluster, in one turn with 
         ...tickets.map((ticket) => store.claimDelivery(ticket, `c${round}`)),
         ...tickets.map((ticket) => store.get(ticket)),
         ...POOLS.map((pool) =>
+          store.readRoom(
+            pool.mode,
+            pool.region,
+            `room-${round}`,
+            tickets.filter((ticket) => ticket.mode === pool.mode).map((ticket) => ticket.ticketId),
+          ),
+        ),
+        ...POOLS.map((pool) => store.markRoomNotified(pool.mode, pool.region, `room-${round}`)),
+        ...POOLS.map((pool) =>
           store.expire(
             pool.mode,
             pool.region,
@@ -59,5 +68,11 @@ describe('scripts with a varying key count on a Redis Cluster, in one turn with 
       await Promise.all(tickets.map((ticket) => store.markTold(ticket)));
     }
     expect((await store.get(tickets[0]!))?.delivered).to.equal(true);
+    const [pool] = POOLS;
+    const ofPool = tickets.filter((ticket) => ticket.mode === pool!.mode).map((ticket) => ticket.ticketId);
+    const read = await store.readRoom(pool!.mode, pool!.region, 'room-0', ofPool);
+    expect(read.notified, 'marked in round 0').to.equal(true);
+    expect(read.states.map(({ state }) => state)).to.deep.equal(ofPool.map(() => 'timeout'));
+    expect((await store.readRoom(pool!.mode, pool!.region, 'never-routed', ofPool)).notified).to.equal(false);
   });
 });
