@@ -99,6 +99,8 @@ const DELIVERY_PREFETCH = 256;
  * for all of them.
  */
 const TELLS_PER_TURN = 64;
+/** How long a telling may wait for its turn before it goes whatever the share (turn-pacer.ts). */
+const TELL_MAX_WAIT_MS = 100;
 /** A leave that failed part-way is finished again after 1, 2, 4, 8, 8, 8 s: through a Redis Cluster failover (about 8 s here). */
 const LEAVE_FINISH_TRIES = 6;
 const LEAVE_FINISH_FIRST_MS = 1000;
@@ -442,7 +444,7 @@ export function createGateway({
     session.socket.ping();
   }
 
-  const pacer = new TurnPacer(TELLS_PER_TURN);
+  const pacer = new TurnPacer(TELLS_PER_TURN, TELL_MAX_WAIT_MS);
   /**
    * One delivery, or a batch of them (the notifier's of one turn): each handed to its sessions'
    * chains in order, TELLS_PER_TURN players a turn. Resolves once every one was handled, each outcome written to its

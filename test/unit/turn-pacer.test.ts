@@ -3,11 +3,17 @@ import fc from 'fast-check';
 import { TurnPacer } from '../../services/producer/turn-pacer.js';
 
 /** A pacer whose turns are stepped by hand, recording which turn each pass came in. */
-function stepped(perTurn: number) {
+function stepped(perTurn: number, maxWaitMs = Infinity) {
   let next: (() => void) | undefined;
-  const pacer = new TurnPacer(perTurn, (run) => {
-    next = run;
-  });
+  const clock = { ms: 0 };
+  const pacer = new TurnPacer(
+    perTurn,
+    maxWaitMs,
+    (run) => {
+      next = run;
+    },
+    () => clock.ms,
+  );
   let turn = 0;
   const passedIn: number[] = [];
   const ask = (id: number) =>
@@ -22,7 +28,7 @@ function stepped(perTurn: number) {
     run?.();
     await new Promise((resolve) => setImmediate(resolve));
   };
-  return { pacer, ask, endTurn, passedIn, pending: () => next !== undefined };
+  return { pacer, ask, endTurn, passedIn, clock, pending: () => next !== undefined };
 }
 
 describe('turn pacer: a burst spread over event-loop turns', () => {
@@ -71,13 +77,31 @@ describe('turn pacer: a burst spread over event-loop turns', () => {
     expect(passedIn[5]).to.equal(3);
   });
 
+  it('lets every pass that waited maxWaitMs through in the next turn, beyond the share, still in order', async () => {
+    const { ask, endTurn, passedIn, pacer, clock } = stepped(2, 100);
+    const early = [0, 1, 2, 3, 4, 5].map((id) => ask(id));
+    await Promise.resolve();
+    expect(passedIn).to.deep.equal([0, 0]);
+    clock.ms = 60;
+    const late = [6, 7].map((id) => ask(id));
+    // A slow turn: 100 ms on, the four left from time 0 are overdue and go together; 6 and 7 wait their share.
+    clock.ms = 100;
+    await endTurn();
+    expect(passedIn.slice(0, 6)).to.deep.equal([0, 0, 1, 1, 1, 1]);
+    expect(passedIn[6]).to.equal(undefined);
+    expect(pacer.backlog).to.equal(2);
+    await endTurn();
+    await Promise.all([...early, ...late]);
+    expect(passedIn.slice(6)).to.deep.equal([2, 2]);
+  });
+
   it('refuses a turn that lets nothing pass', () => {
-    expect(() => new TurnPacer(0)).to.throw(RangeError);
-    expect(() => new TurnPacer(1.5)).to.throw(RangeError);
+    expect(() => new TurnPacer(0, 100)).to.throw(RangeError);
+    expect(() => new TurnPacer(1.5, 100)).to.throw(RangeError);
   });
 
   it('with setImmediate, lets a timer that fell due run between two slices of a burst', async () => {
-    const pacer = new TurnPacer(10);
+    const pacer = new TurnPacer(10, Infinity);
     const order: string[] = [];
     const spin = (ms: number) => {
       const until = performance.now() + ms;
