@@ -40,6 +40,13 @@ export const ROOMS_PER_STEP = CLAIM_ROOMS_PER_CALL;
  */
 export const STEPS_UNCONFIRMED = 8;
 
+/**
+ * Claim calls of a tick in flight at once (steps of ROOMS_PER_STEP rooms): a tick of 1,000
+ * joins/s (7 steps) sends all of them together; a tick of a huge pool (30,000 rooms) sends a
+ * window of them, the next as each is answered, not 600 scripts into Redis at one go.
+ */
+export const CLAIMS_IN_FLIGHT = 16;
+
 /** A room's claim in its pool. */
 const roomClaimOf =
   (pool: { mode: string; region: string }) =>
@@ -366,26 +373,29 @@ export class PoolWorker {
       if (await this.propose(rooms, events, now)) await this.proposals.announceFound();
       return result.expired;
     }
-    // A tick's rooms go ROOMS_PER_STEP at a time: one Redis call claims a step, and every step's
-    // call goes at once (pipelined on the connection; each script stays short, so the gateways'
-    // joins get in between them at Redis). Claimed one after another, a call waiting for the last
-    // one's answer, a tick of 333 rooms took 100–150 ms to reach the broker on a busy machine
-    // (docs/performance.md). Each step is published whole (its confirms awaited together) as soon
-    // as its claim is answered; at most STEPS_UNCONFIRMED steps wait for their confirms. A step
-    // whose call failed waits in the outbox, whole, to be claimed again next tick.
-    const claims: Promise<SerializedRoom[] | undefined>[] = [];
-    for (let from = 0; from < rooms.length; from += ROOMS_PER_STEP) {
-      claims.push(this.claimFinal(rooms.slice(from, from + ROOMS_PER_STEP), events.slice(from, from + ROOMS_PER_STEP)));
-    }
+    // A tick's rooms go ROOMS_PER_STEP at a time: one Redis call claims a step, and the steps'
+    // calls go together, CLAIMS_IN_FLIGHT at most (pipelined on the connection; each script stays
+    // short, so the gateways' joins get in between them at Redis). Claimed one after another, a
+    // call waiting for the last one's answer, a tick of 333 rooms took 100–150 ms to reach the
+    // broker on a busy machine (docs/performance.md). Each step is published whole (its confirms
+    // awaited together) as soon as its claim is answered; at most STEPS_UNCONFIRMED steps wait for
+    // their confirms. A step whose call failed waits in the outbox, whole, to be claimed again next tick.
+    const steps = Math.ceil(rooms.length / ROOMS_PER_STEP);
+    const claimStep = (step: number) => {
+      const from = step * ROOMS_PER_STEP;
+      return this.claimFinal(rooms.slice(from, from + ROOMS_PER_STEP), events.slice(from, from + ROOMS_PER_STEP));
+    };
+    const claims = Array.from({ length: Math.min(steps, CLAIMS_IN_FLIGHT) }, (_, step) => claimStep(step));
     const publishing: Promise<void>[] = [];
-    for (const claim of claims) {
-      const claimed = await claim;
+    for (let step = 0; step < steps; step++) {
+      const claimed = await claims[step]!;
+      if (step + CLAIMS_IN_FLIGHT < steps) claims.push(claimStep(step + CLAIMS_IN_FLIGHT));
       if (!claimed) continue;
       await publishing.at(-STEPS_UNCONFIRMED);
-      const step = this.publishRooms(claimed);
+      const published = this.publishRooms(claimed);
       // Awaited below with the others; marked handled so a failure waiting there is not an unhandled rejection meanwhile.
-      step.catch(() => undefined);
-      publishing.push(step);
+      published.catch(() => undefined);
+      publishing.push(published);
     }
     await Promise.all(publishing);
     return result.expired;

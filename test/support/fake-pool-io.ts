@@ -109,6 +109,11 @@ export class FakeStore implements PoolStore {
   failClaimAfter: number | undefined;
   /** The next claimRooms call runs in Redis, then fails anyway (a timeout after Redis took it). */
   failNextClaimAfterRunning = false;
+  /** While set, each claimRooms call waits for it before it runs (Redis slow to answer). */
+  claimGate: Promise<void> | undefined;
+  /** claimRooms calls made and not yet answered, now and at the most. */
+  claimsInFlight = 0;
+  maxClaimsInFlight = 0;
 
   private check(method: 'states' | 'room' | 'claimRooms' | 'expire' | 'epoch'): void {
     if (this.failNext.delete(method)) throw new Error('redis away');
@@ -136,6 +141,17 @@ export class FakeStore implements PoolStore {
   }
 
   async claimRooms(rooms: { mode: string; region: string; roomId: string; ticketIds: string[]; json: string }[], epoch: string) {
+    this.claimsInFlight += 1;
+    this.maxClaimsInFlight = Math.max(this.maxClaimsInFlight, this.claimsInFlight);
+    try {
+      if (this.claimGate) await this.claimGate;
+      return this.claimNow(rooms, epoch);
+    } finally {
+      this.claimsInFlight -= 1;
+    }
+  }
+
+  private claimNow(rooms: { mode: string; region: string; roomId: string; ticketIds: string[]; json: string }[], epoch: string) {
     this.claimCalls.push(rooms.length);
     if (this.failClaimAfter !== undefined && this.failClaimAfter-- === 0) {
       this.failClaimAfter = undefined;

@@ -4,7 +4,7 @@ import { createLogger } from '../../common/logger.js';
 import { amqpNames } from '../../common/names.js';
 import { createMatcherMetrics } from '../../services/matcher/metrics.js';
 import { RECLAIM_WINDOW_MS } from '../../common/room-claims.js';
-import { EPOCH_CHECK_MS, PoolWorker, ROOMS_PER_STEP, STEPS_UNCONFIRMED } from '../../services/matcher/pool-worker.js';
+import { CLAIMS_IN_FLIGHT, EPOCH_CHECK_MS, PoolWorker, ROOMS_PER_STEP, STEPS_UNCONFIRMED } from '../../services/matcher/pool-worker.js';
 import { delivery, FakeChannel, FakeStore } from '../support/fake-pool-io.js';
 
 const RULE = { teams: 1, teamSize: 3, window: { initial: 100, perSecond: 0, max: 100 }, maxWaitSeconds: 10 };
@@ -431,6 +431,27 @@ describe('pool worker after Redis lost its data (fake broker and Redis)', () => 
   });
 });
 
+describe('pool worker, a tick of a huge pool (fake broker and a slow Redis)', () => {
+  it('keeps at most CLAIMS_IN_FLIGHT claim calls waiting on Redis, sends the next as each is answered, and claims and publishes every room once', async () => {
+    const rooms = (CLAIMS_IN_FLIGHT + 4) * ROOMS_PER_STEP;
+    const ids = Array.from({ length: 3 * rooms }, (_, index) => `h${index}`);
+    const { store, worker, send, roomsPublished } = setup();
+    ids.forEach((id) => send(join(id)));
+    let open!: () => void;
+    store.claimGate = new Promise<void>((resolve) => (open = resolve));
+    const tick = worker.tick(NOW);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.claimsInFlight, 'the first window, waiting').to.equal(CLAIMS_IN_FLIGHT);
+    store.claimGate = undefined;
+    open();
+    await tick;
+    expect(store.maxClaimsInFlight).to.equal(CLAIMS_IN_FLIGHT);
+    expect(store.claimCalls).to.have.length(rooms / ROOMS_PER_STEP);
+    expect(roomsPublished()).to.have.length(rooms);
+    expect(new Set(roomsPublished().map((entry) => entry.options.messageId)).size).to.equal(rooms);
+  });
+});
+
 describe('pool worker, a tick of many rooms (fake broker and Redis)', () => {
   // One step more than may wait for confirms at once, the last one short.
   const ROOMS = STEPS_UNCONFIRMED * ROOMS_PER_STEP + 10;
@@ -463,7 +484,7 @@ describe('pool worker, a tick of many rooms (fake broker and Redis)', () => {
     return seats;
   }
 
-  it('claims one step at a time, keeps STEPS_UNCONFIRMED steps unconfirmed at most, and acks a join only after its room is confirmed', async () => {
+  it('claims every step, keeps STEPS_UNCONFIRMED steps unconfirmed at most, and acks a join only after its room is confirmed', async () => {
     const { channel, store, worker, send, roomsPublished } = setup();
     const joins = ids.map((id) => send(join(id)));
     channel.holdConfirms = true;
