@@ -2,7 +2,18 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { MatchqClient } from '../../packages/client/src/index.js';
 import { closeAll, signInAll } from './connections.js';
 import type { LoadPlayer } from './players.js';
-import { byTickPhase, NumberSeries, percentiles, percentilesFrom, perSecond, round, type Percentiles, type PhasePoint, type SecondPoint } from './stats.js';
+import {
+  byTickPhase,
+  tickPeriod,
+  NumberSeries,
+  percentiles,
+  percentilesFrom,
+  perSecond,
+  round,
+  type Percentiles,
+  type PhasePoint,
+  type SecondPoint,
+} from './stats.js';
 
 export interface LoadOptions {
   /** Gateway base URLs (ws://host:port); players are spread over them round-robin. */
@@ -88,6 +99,8 @@ export interface LoadReport {
   disconnects: number;
   connectFailures: number;
   series: SecondPoint[];
+  /** When each tick that formed a room formed it (the rooms' createdAt, ms, ascending). */
+  ticks: number[];
 }
 
 type Phase = 'idle' | 'joining' | 'queued';
@@ -296,6 +309,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   await closeAll(sims.map((sim) => sim.client));
 
   const spreadValues = spreads.values();
+  const tickTimes = [...ticks].sort((a, b) => a - b);
   const seconds = Math.max(1, Math.ceil(durationS));
   return {
     players: players.length,
@@ -327,7 +341,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
               waitedMs: percentilesFrom(matchedAt.values(), waitedMs.values(), WARM_UP_S),
               formedToToldMs: percentilesFrom(matchedAt.values(), formedToToldMs.values(), WARM_UP_S),
             },
-            joinToQueuedByTickPhase: phasesOfTick(queuedAt.values(), queuedSentWall.values(), queuedMs.values(), ticks),
+            joinToQueuedByTickPhase: phasesOfTick(queuedAt.values(), queuedSentWall.values(), queuedMs.values(), tickTimes),
           }
         : null,
     // The histogram counts in ns, from the resolution on: the delay beyond the 10 ms sampling.
@@ -341,18 +355,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     disconnects,
     connectFailures,
     series: perSecond(joinTimes.values(), { at: queuedAt.values(), ms: queuedMs.values() }, { at: matchedAt.values(), ms: matchedMs.values() }, seconds),
+    ticks: tickTimes,
   };
 }
 
 /** Warm join→`queued` by phase of the tick, in tenths of the ticks' median period. */
-function phasesOfTick(at: Float64Array, sentWall: Float64Array, ms: Float64Array, tickSet: Set<number>): PhasePoint[] {
-  const ticks = [...tickSet].sort((a, b) => a - b);
-  if (ticks.length < 2) return [];
-  const gaps = ticks
-    .slice(1)
-    .map((tick, index) => tick - ticks[index]!)
-    .sort((a, b) => a - b);
-  const period = gaps[Math.floor(gaps.length / 2)]!;
+function phasesOfTick(at: Float64Array, sentWall: Float64Array, ms: Float64Array, ticks: number[]): PhasePoint[] {
+  const period = tickPeriod(ticks);
+  if (period === null) return [];
   const warm = [...at.keys()].filter((index) => at[index]! >= WARM_UP_S);
   return byTickPhase(
     warm.map((index) => sentWall[index]!),

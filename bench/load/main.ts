@@ -14,6 +14,7 @@ const USAGE = `usage: npm run load -- --players N --rate R --duration S [--gatew
   --seed N         ratings' seed [1]            --mode M / --region R  [first of MATCH_CONFIG]
   --tick-ms N      own stack's TICK_MS [1000]   --gateways K  own stack's gateway processes [1]
   --drain-ms N     [2 × TICK_MS + 2000]         --profile DIR  own stack's services under --cpu-prof
+  --phase-cpu      every process's CPU sampled each 10 ms and shown by phase of the tick (the tick's burst)
   --no-progress    no progress bar on stderr`;
 
 const count = (name: string, min: number, max: number) =>
@@ -39,6 +40,7 @@ const argsSchema = z.object({
   gateways: count('--gateways', 1, 8).default(1),
   'drain-ms': count('--drain-ms', 0, 600_000).optional(),
   profile: z.string().optional(),
+  'phase-cpu': z.boolean().default(false),
   'no-progress': z.boolean().default(false),
 });
 
@@ -60,6 +62,7 @@ export function parseLoadArgs(argv: string[], config: Config): LoadSessionOption
         gateways: { type: 'string' },
         'drain-ms': { type: 'string' },
         profile: { type: 'string' },
+        'phase-cpu': { type: 'boolean' },
         'no-progress': { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -92,6 +95,7 @@ export function parseLoadArgs(argv: string[], config: Config): LoadSessionOption
     ownGateways: args.gateways,
     drainMs: args['drain-ms'] ?? 2 * tickMs + 2000,
     profileDir: args.profile,
+    phaseCpu: args['phase-cpu'],
     progress: !args['no-progress'],
   };
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import type { CpuTrace } from './stats.js';
 
 /**
  * Where the CPU went during a run: CPU seconds per process group (our services, the
@@ -94,6 +95,41 @@ export function startMeter(groups: Record<string, () => number[]>, sampleMs = 10
       }
       const busy = (machineEnd.busy - machineStart.busy) / Math.max(1, machineEnd.total - machineStart.total);
       return { busyShare: Math.round(busy * 100) / 100, loadAverage: loadavg().map((v) => Math.round(v * 100) / 100), groups: result };
+    },
+  };
+}
+
+/**
+ * Samples each group's CPU every `everyMs` (ms used in all since the trace began, from /proc
+ * ticks of 10 ms), for `cpuByTickPhase` (stats.ts): a tick's burst is tens of ms, so the
+ * once-a-second meter above cannot show who works in it. The groups' processes are read once,
+ * at the start (a load run starts no process midway); each sample costs the generator about
+ * 10 µs a process, which is why the trace is an option of the run.
+ */
+export function startCpuTrace(groups: Record<string, () => number[]>, everyMs = 10) {
+  const pids = Object.fromEntries(Object.entries(groups).map(([group, list]) => [group, list()]));
+  const trace: CpuTrace = { at: [], cpuMs: Object.fromEntries(Object.keys(pids).map((group) => [group, []])) };
+  const base = new Map<number, number>();
+  const sample = () => {
+    trace.at.push(Date.now());
+    for (const [group, list] of Object.entries(pids)) {
+      let used = 0;
+      for (const pid of list) {
+        const ticks = cpuTicks(pid);
+        if (ticks === null) continue;
+        if (!base.has(pid)) base.set(pid, ticks);
+        used += ticks - base.get(pid)!;
+      }
+      trace.cpuMs[group]!.push((used * 1000) / TICKS_PER_SECOND);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop(): CpuTrace {
+      clearInterval(timer);
+      sample();
+      return trace;
     },
   };
 }

@@ -9,7 +9,8 @@ import { runLoad, type LoadReport } from './generator.js';
 import { createLoadPlayers, removeLoadPlayers } from './players.js';
 import { describeProfiles, profilesByProcess, type ProcessProfile } from './profile-summary.js';
 import { localPort, pidsListeningOn, withDescendants } from './listeners.js';
-import { pidsNamed, startMeter, type MachineUsage } from './processes.js';
+import { pidsNamed, startCpuTrace, startMeter, type MachineUsage } from './processes.js';
+import { cpuByTickPhase, tickPeriod, type CpuPhasePoint } from './stats.js';
 import { progressBar } from './progress.js';
 import { startOwnStack } from './own-stack.js';
 
@@ -28,6 +29,8 @@ export interface LoadSessionOptions {
   ownGateways: number;
   drainMs: number;
   profileDir?: string;
+  /** Sample every process's CPU each 10 ms and report it by phase of the tick (--phase-cpu). */
+  phaseCpu?: boolean;
   progress: boolean;
 }
 
@@ -43,6 +46,8 @@ export interface LoadSessionResult {
   cost: CpuCost | null;
   /** With --profile: each service's top frames (its profile is written when it stops). */
   profiles?: ProcessProfile[];
+  /** With --phase-cpu: cores each process used by phase of the tick, tenths of its period (null: fewer than two ticks). */
+  cpuByTickPhase?: CpuPhasePoint[] | null;
   files?: { json: string; html: string };
 }
 
@@ -77,6 +82,7 @@ async function runMetered(config: Config, options: LoadSessionOptions): Promise<
     // Every gateway counts as `producer`; the allocator only when the stack runs one.
     if (own) for (const name of ['producer', 'matcher', 'notifier', 'recorder', 'allocator']) if (own.pids(name).length) groups[name] = () => own.pids(name);
     const meter = startMeter(groups);
+    const cpuTrace = options.phaseCpu ? startCpuTrace(groups) : undefined;
     const report = await runLoad({
       gateways: own ? own.gatewayUrls : options.gateways,
       players,
@@ -89,9 +95,21 @@ async function runMetered(config: Config, options: LoadSessionOptions): Promise<
     });
     bar?.done();
     const usage = meter.stop();
+    const trace = cpuTrace?.stop();
+    const period = tickPeriod(report.ticks);
     if (!own) await removeLoadPlayers(db, tag);
     const cost = cpuCostPerMatchedPlayer(usage.groups, report.matched);
-    return { kind: 'load', startedAt, stack: own ? 'own' : 'external', tickMs: own ? options.tickMs : null, seed: options.seed, report, usage, cost };
+    return {
+      kind: 'load',
+      startedAt,
+      stack: own ? 'own' : 'external',
+      tickMs: own ? options.tickMs : null,
+      seed: options.seed,
+      report,
+      usage,
+      cost,
+      ...(trace ? { cpuByTickPhase: period === null ? null : cpuByTickPhase(trace, report.ticks, period) } : {}),
+    };
   } finally {
     bar?.done();
     if (!own) await db?.destroy();
@@ -150,5 +168,21 @@ export function describeLoad(result: LoadSessionResult): string {
     `machine busy ${Math.round(usage.busyShare * 100)}%, load ${usage.loadAverage.join(' ')}; CPU cores used: ${cpu}`,
     ...(result.cost ? [`CPU per matched player ${describeCpuCost(result.cost)}`] : []),
     ...(result.profiles ? ['top frames per process (--profile, share of its samples):', describeProfiles(result.profiles)] : []),
+    ...(result.cpuByTickPhase ? ['cores used by ms after the tick (--phase-cpu):', describeCpuByPhase(result.cpuByTickPhase)] : []),
   ].join('\n');
+}
+
+/** The per-phase CPU as a table: a row per bin of the tick, a column per process group. */
+function describeCpuByPhase(points: CpuPhasePoint[]): string {
+  const groups = Object.keys(points[0]?.cores ?? {});
+  const cell = (text: string) => text.padStart(11);
+  const rows = points.map(
+    (point) =>
+      `${cell(`${point.fromMs} ms`)}${groups.map((group) => cell(point.cores[group]!.toFixed(2))).join('')}${cell(
+        Object.values(point.cores)
+          .reduce((a, b) => a + b, 0)
+          .toFixed(2),
+      )}`,
+  );
+  return [`${cell('phase')}${groups.map((group) => cell(group)).join('')}${cell('all')}`, ...rows].join('\n');
 }

@@ -107,3 +107,54 @@ export function byTickPhase(sentAt: ArrayLike<number>, ms: ArrayLike<number>, ti
     return { fromMs: index * binMs, count, p50, p99 };
   });
 }
+
+/** The ticks' period: the median gap between consecutive ticks (sorted ascending), or null with fewer than two. */
+export function tickPeriod(ticks: readonly number[]): number | null {
+  if (ticks.length < 2) return null;
+  const gaps = ticks
+    .slice(1)
+    .map((tick, index) => tick - ticks[index]!)
+    .sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)]!;
+}
+
+/** CPU of each process group sampled over time: at `at[i]` (wall-clock ms) group g had used `cpuMs[g][i]` ms in all. */
+export interface CpuTrace {
+  at: number[];
+  cpuMs: Record<string, number[]>;
+}
+
+export interface CpuPhasePoint {
+  /** Start of the bin, ms after the tick. */
+  fromMs: number;
+  /** Cores each group used on average while in this bin of the tick. */
+  cores: Record<string, number>;
+}
+
+/**
+ * The CPU each group used by phase of the tick: each interval between two samples counts in
+ * the bin of its start's time after the latest tick at or before it (`ticks` sorted ascending),
+ * bins of period / `bins`. Intervals before the first tick or a period or more after the latest
+ * tick are left out. Shows which process works in the tick's burst.
+ */
+export function cpuByTickPhase(trace: CpuTrace, ticks: readonly number[], period: number, bins = 10): CpuPhasePoint[] {
+  const binMs = period / bins;
+  const groups = Object.keys(trace.cpuMs);
+  const spent = Array.from({ length: bins }, () => Object.fromEntries(groups.map((group) => [group, 0])) as Record<string, number>);
+  const lasted = new Array<number>(bins).fill(0);
+  let tick = 0;
+  for (let index = 0; index + 1 < trace.at.length; index++) {
+    const start = trace.at[index]!;
+    while (tick < ticks.length && ticks[tick]! <= start) tick++;
+    if (tick === 0) continue;
+    const phase = start - ticks[tick - 1]!;
+    if (phase >= period) continue;
+    const bin = Math.floor(phase / binMs);
+    lasted[bin]! += trace.at[index + 1]! - start;
+    for (const group of groups) spent[bin]![group]! += trace.cpuMs[group]![index + 1]! - trace.cpuMs[group]![index]!;
+  }
+  return spent.map((byGroup, bin) => ({
+    fromMs: round(bin * binMs, 0),
+    cores: Object.fromEntries(groups.map((group) => [group, lasted[bin]! > 0 ? round(byGroup[group]! / lasted[bin]!, 2) : 0])),
+  }));
+}

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { byTickPhase, percentiles, percentilesFrom } from '../../bench/load/stats.js';
+import { byTickPhase, cpuByTickPhase, percentiles, percentilesFrom, tickPeriod } from '../../bench/load/stats.js';
 
 describe('load report statistics', () => {
   it('percentilesFrom keeps exactly the samples sent from the given second on', () => {
@@ -61,4 +61,37 @@ describe('load report statistics', () => {
       { count: 0, p99: null },
     ]);
   });
+
+  it('tickPeriod is the median gap between ticks, none with fewer than two', () => {
+    expect(tickPeriod([])).to.equal(null);
+    expect(tickPeriod([5])).to.equal(null);
+    expect(tickPeriod([0, 1000, 2000, 2990, 4000, 9000])).to.equal(1000);
+  });
+
+  it("cpuByTickPhase puts each interval's CPU in the bin of its start after the tick, as cores", () => {
+    // Ticks every 1000 ms; samples every 100 ms; the matcher burns a core for the first 100 ms after each tick.
+    const ticks = [1000, 2000, 3000];
+    const at = Array.from({ length: 31 }, (_, index) => 1000 + index * 100);
+    let used = 0;
+    const matcher = at.map((time, index) => {
+      if (index > 0 && (at[index - 1]! - 1000) % 1000 === 0) used += 100;
+      return used;
+    });
+    const idle = at.map(() => 0);
+    const phases = cpuByTickPhase({ at, cpuMs: { matcher, idle } }, ticks, 1000);
+    expect(phases.map((point) => point.fromMs)).to.deep.equal([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    expect(phases[0]!.cores).to.deep.equal({ matcher: 1, idle: 0 });
+    for (const point of phases.slice(1)) expect(point.cores).to.deep.equal({ matcher: 0, idle: 0 });
+  });
+
+  it('cpuByTickPhase leaves out what comes before the first tick or a period after the last', () => {
+    const phases = cpuByTickPhase({ at: [0, 500, 1000, 1500, 5000, 5500], cpuMs: { a: [0, 500, 1000, 1500, 2000, 2500] } }, [1000], 1000, 2);
+    // Only [1000, 1500) (bin 0) and [1500, 5000) (bin 1, its start 500 ms after the tick) count; [5000, 5500) is past the period.
+    expect(phases).to.deep.equal([
+      { fromMs: 0, cores: { a: 1 } },
+      { fromMs: 500, cores: { a: round2(500 / 3500) } },
+    ]);
+  });
 });
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
