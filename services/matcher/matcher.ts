@@ -148,18 +148,28 @@ export function createMatcher({
   let stopped = false;
   const serially = (work: () => Promise<void>) => (running = running.then(work, work));
 
-  function schedule(): void {
+  /**
+   * Ticks TICK_MS apart, start to start. Each next tick used to wait TICK_MS from the end of the
+   * last, so a tick's claims, publishes and confirms (about 90 ms at 1,000 joins/s) stretched the
+   * period to 1,090 ms, and every player's wait with it. A tick that overruns the period is
+   * followed at once by the next. (The monotonic clock: a wall clock set back would stall the ticks.)
+   */
+  function schedule(lastStart: number): void {
     if (stopped) return;
-    timer = setTimeout(() => {
-      serially(tick).finally(schedule);
-    }, tickMs);
+    timer = setTimeout(
+      () => {
+        const start = performance.now();
+        serially(tick).finally(() => schedule(start));
+      },
+      Math.max(0, lastStart + tickMs - performance.now()),
+    );
   }
 
   return {
     channel,
     async start(): Promise<void> {
       await channel.waitForSetup();
-      schedule();
+      schedule(performance.now());
       logger.info({ pools: workers.map((worker) => worker.key), tickMs }, 'matcher started');
     },
     /** Consumes exactly the pools in `wanted` (keys MODE.REGION), releasing the others. */
