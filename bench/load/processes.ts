@@ -73,12 +73,10 @@ export function startMeter(groups: Record<string, () => number[]>, sampleMs = 10
       peak.set(group, Math.max(peak.get(group) ?? 0, rss));
     }
   };
-  sample();
-  const timer = setInterval(sample, sampleMs);
+  const finish = sampleEvery(sampleMs, sample);
   return {
     stop(): MachineUsage {
-      clearInterval(timer);
-      sample();
+      finish();
       const elapsedS = (Date.now() - started) / 1000;
       const machineEnd = machineTicks();
       const result: Record<string, ProcessUsage> = {};
@@ -123,13 +121,21 @@ export function startCpuTrace(groups: Record<string, () => number[]>, everyMs = 
       trace.cpuMs[group]!.push((used * 1000) / TICKS_PER_SECOND);
     }
   };
-  sample();
-  const timer = setInterval(sample, everyMs);
+  const finish = sampleEvery(everyMs, sample);
   return {
     stop(): CpuTrace {
-      clearInterval(timer);
-      sample();
+      finish();
       return trace;
     },
+  };
+}
+
+/** Calls `sample` now and every `everyMs`; the function returned stops that and samples once more. */
+function sampleEvery(everyMs: number, sample: () => void): () => void {
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return () => {
+    clearInterval(timer);
+    sample();
   };
 }
