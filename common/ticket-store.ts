@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from './logger.js';
@@ -143,6 +144,9 @@ interface TicketCommands {
  */
 export const TELLS_PER_CALL = 100;
 
+/** Who-is-where entries per MGET (routesOf on one Redis): a tick's players in a few calls, none holding Redis long. */
+const ROUTES_PER_CALL = 500;
+
 /** A room of a pool. */
 interface RoomRef {
   mode: string;
@@ -271,10 +275,25 @@ export function createTicketStore(redis: RedisClient, keys: RedisKeys, options: 
     await Promise.all(pools.map(({ mode, region }) => redis.set(keys.poolEpoch(mode, region), `${randomUUID()} ${now}`, 'NX')));
   };
 
+  /**
+   * Who-is-where entries read together: on one Redis, the players of a turn's outcomes in one
+   * MGET (a notifier routing a tick's rooms read a thousand in a thousand GETs, the largest part of
+   * its client's work); on a Cluster their keys sit in different hash slots, so one GET each,
+   * which auto-pipelining sends to each node together.
+   */
+  const gatewayReads =
+    'isCluster' in redis && redis.isCluster
+      ? undefined
+      : new TurnBatch<string, string | null>(
+          (playerIds) => (redis as Redis).mget(...playerIds.map((playerId) => keys.playerGateway(playerId))),
+          () => '',
+          ROUTES_PER_CALL,
+        );
+  const gatewayEntry = (playerId: string) => (gatewayReads ? gatewayReads.add(playerId) : redis.get(keys.playerGateway(playerId)));
+
   /** Each player's gateway and whether it takes batched deliveries (an entry written by a gateway of the version before does not say so). */
   async function routesOf(playerIds: string[]): Promise<(GatewayRoute | null)[]> {
-    // One GET a player: their keys sit in different hash slots; auto-pipelining batches them.
-    const values = await Promise.all(playerIds.map((playerId) => redis.get(keys.playerGateway(playerId))));
+    const values = await Promise.all(playerIds.map(gatewayEntry));
     return values.map((value) => {
       if (!value) return null;
       const words = value.split(' ');
