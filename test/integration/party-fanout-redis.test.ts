@@ -4,7 +4,7 @@ import { FANOUT_BUDGET_MS } from '../../services/producer/fanout.js';
 import type { Stack } from '../support/stack.js';
 import { partyOfTwo } from '../support/parties.js';
 import { startTrappedStack, type TrappedStack } from '../support/trapped-stack.js';
-import { respCommand } from '../support/tcp-trap.js';
+import { respBulk } from '../support/tcp-trap.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -13,7 +13,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * with Redis failing at that very moment (the broker stays up): the gateways reach a private
  * Redis (persisted with AOF, so it comes back with its data, as after a failover or a crash
  * with persistence) through a proxy that kills it when the leader's gateway looks up the
- * member's gateway. The member must still be told `queued`: the fanout is retried, and a
+ * member's gateway (the member's key in the MGET of a turn's who-is-where reads). The member must still be told `queued`: the fanout is retried, and a
  * gateway settles its sessions from Redis when Redis returns.
  */
 describe('party fanout while Redis fails (a private redis-server killed at the fanout)', function () {
@@ -49,7 +49,7 @@ describe('party fanout while Redis fails (a private redis-server killed at the f
     it(`tells the member queued after ${what}`, async () => {
       const { leader, member, memberId } = await party();
       // The fanout's look-up of the member's gateway: the moment Redis dies.
-      const sprung = trap.arm(respCommand('get', redisKeys(stack.namespace).playerGateway(memberId)), () => redis.kill(true));
+      const sprung = trap.arm(respBulk(redisKeys(stack.namespace).playerGateway(memberId)), () => redis.kill(true));
       leader.send({ type: 'join', mode: 'squad', region: 'eu', id: 'j' });
       const queued = await leader.next('queued');
       expect(queued.id).to.equal('j');
@@ -74,7 +74,7 @@ describe('party fanout while Redis fails (a private redis-server killed at the f
     it(`re-sends a party frame given up once Redis returns, when ${what}`, async () => {
       const { leader, member, leaderId, memberId } = await party();
       const before = await givenUp('party');
-      const sprung = trap.arm(respCommand('get', redisKeys(stack.namespace).playerGateway(memberId)), () => redis.kill(true));
+      const sprung = trap.arm(respBulk(redisKeys(stack.namespace).playerGateway(memberId)), () => redis.kill(true));
       let joinerId: string | undefined;
       let joiner: Awaited<ReturnType<Stack['connect']>> | undefined;
       if (change === 'join') {

@@ -88,5 +88,10 @@ export async function startTcpTrap(targetPort: number) {
 
 /** A Redis command as the RESP bytes a client sends it in (ioredis writes command names in lower case). */
 export function respCommand(...words: string[]): string {
-  return `*${words.length}\r\n${words.map((word) => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`;
+  return `*${words.length}\r\n${words.map(respBulk).join('')}`;
+}
+
+/** One argument as RESP sends it: springs on any command that carries it (a key read in an MGET with others, say). */
+export function respBulk(word: string): string {
+  return `$${Buffer.byteLength(word)}\r\n${word}\r\n`;
 }
