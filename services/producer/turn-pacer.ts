@@ -44,7 +44,7 @@ export class TurnPacer {
     });
   }
 
-  /** Passes waiting now (for a gauge, and tests). */
+  /** Passes waiting now. */
   get backlog(): number {
     return this.waiting.length - this.head;
   }
@@ -65,6 +65,10 @@ export class TurnPacer {
     }
     if (this.head === this.waiting.length) {
       this.waiting.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      // A backlog that never empties (a long overload) must not keep every pass it gave.
+      this.waiting.splice(0, this.head);
       this.head = 0;
     }
     // Passes given this turn count against it; the count starts over at the next one.

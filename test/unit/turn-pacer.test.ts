@@ -95,6 +95,21 @@ describe('turn pacer: a burst spread over event-loop turns', () => {
     expect(passedIn.slice(6)).to.deep.equal([2, 2]);
   });
 
+  it('keeps no pass it gave while a backlog never empties: what is left waiting is all it holds', async () => {
+    const { ask, endTurn, pacer } = stepped(100);
+    const all: Promise<void>[] = [];
+    let id = 0;
+    // 150 asked a turn, 100 let through: the backlog grows by 50 a turn and never empties.
+    for (let turn = 0; turn < 40; turn++) {
+      for (let index = 0; index < 150; index++) all.push(ask(id++));
+      await endTurn();
+    }
+    const held = (pacer as unknown as { waiting: unknown[] }).waiting.length;
+    expect(held, 'entries held').to.be.at.most(2 * pacer.backlog + 1024);
+    while (pacer.backlog > 0) await endTurn();
+    await Promise.all(all);
+  });
+
   it('refuses a turn that lets nothing pass', () => {
     expect(() => new TurnPacer(0, 100)).to.throw(RangeError);
     expect(() => new TurnPacer(1.5, 100)).to.throw(RangeError);
