@@ -230,7 +230,7 @@ export function createNotifier({ names, topology, pools, amqp, store, logger, re
   async function routeRoom(room: RoomEvent, message: ConsumeMessage, firstDelivery: number): Promise<boolean | string> {
     const playerIds = room.players.map((player) => player.playerId);
     // One round trip for both: the room's reads go in one script call with the turn's other rooms
-    // of its pool, the players' gateways auto-pipelined beside it. A room already routed is rare.
+    // of its pool, the players' gateways in the turn's MGET beside it (routesOf). A room already routed is rare.
     const [read, routes] = await Promise.all([
       store.readRoom(
         room.mode,
