@@ -144,13 +144,6 @@ interface TicketCommands {
  */
 export const TELLS_PER_CALL = 100;
 
-/**
- * How long a join's `confirmed` mark waits to go with others: it only spares a player's next
- * connection announcing again a join the broker holds (the matcher drops the copy), so a mark lost
- * with a gateway dying within these milliseconds costs nothing but that copy.
- */
-const CONFIRMS_WAIT_MS = 20;
-
 /** Who-is-where entries per MGET (routesOf on one Redis): a tick's players in a few calls, none holding Redis long. */
 const ROUTES_PER_CALL = 500;
 
@@ -236,9 +229,6 @@ export function createTicketStore(redis: RedisClient, keys: RedisKeys, options: 
     },
     (ref) => poolOf({ ref }),
     TELLS_PER_CALL,
-    // Gathered for CONFIRMS_WAIT_MS, not one turn: joins come one a turn, so a turn's batch was one
-    // confirm, a Redis write each. Nothing waits for the mark (ticket-desk.ts announce).
-    (flush) => setTimeout(flush, CONFIRMS_WAIT_MS),
   );
   const roomReads = new TurnBatch<RoomRef & { ticketIds: string[] }, RoomRead>(
     async (batch) => {

@@ -250,7 +250,7 @@ describe('parties across two gateways', () => {
     const leaderBack = await stack.connect(leader.token, 0);
     expect(await leaderBack.next('queued')).to.include({ ticketId: ticket.ticketId });
     expect(await memberBack.next('queued')).to.include({ ticketId: ticket.ticketId });
-    await eventually('the confirm recorded', async () => (await store.get(ticket))?.confirmed === true);
+    expect((await store.get(ticket))?.confirmed).to.equal(true);
     leaderBack.send({ type: 'leave' });
     await Promise.all([leaderBack.next('left'), memberBack.next('left')]);
   });
