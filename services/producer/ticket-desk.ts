@@ -158,9 +158,11 @@ export function createTicketDesk(
     } catch (error) {
       return error as Error;
     }
-    // Recorded in Redis without waiting for it: the flag only spares the player's next
-    // connection announcing again a join the broker already holds (the matcher drops the copy),
-    // so the player need not wait a round trip for it, and a write that fails changes no outcome.
+    // Recorded in Redis without waiting for it: the flag spares the player's next connection
+    // announcing again a join the broker already holds (the matcher drops the copy), so the player
+    // need not wait a round trip for it. It is also how a party member's resume knows the
+    // leader's join was announced (else it waits for the leader), so it goes at once, not
+    // gathered with later ones (a 20 ms wait failed three party tests, docs/performance.md).
     store
       .confirm(ticket)
       .catch((error: Error) =>
