@@ -96,7 +96,7 @@ async function runMetered(config: Config, options: LoadSessionOptions): Promise<
     bar?.done();
     const usage = meter.stop();
     const trace = cpuTrace?.stop();
-    const period = tickPeriod(report.ticks);
+    const period = trace && tickPeriod(report.ticks);
     if (!own) await removeLoadPlayers(db, tag);
     const cost = cpuCostPerMatchedPlayer(usage.groups, report.matched);
     return {
@@ -108,7 +108,7 @@ async function runMetered(config: Config, options: LoadSessionOptions): Promise<
       report,
       usage,
       cost,
-      ...(trace ? { cpuByTickPhase: period === null ? null : cpuByTickPhase(trace, report.ticks, period) } : {}),
+      ...(trace ? { cpuByTickPhase: period ? cpuByTickPhase(trace, report.ticks, period) : null } : {}),
     };
   } finally {
     bar?.done();

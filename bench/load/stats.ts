@@ -71,6 +71,18 @@ export function perSecond(
   });
 }
 
+/** Ms from the latest tick at or before `at` (`ticks` sorted ascending; a binary search), or null before the first. */
+export function phaseAfterTick(at: number, ticks: readonly number[]): number | null {
+  let low = 0;
+  let high = ticks.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ticks[middle]! <= at) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 ? null : at - ticks[low - 1]!;
+}
+
 export interface PhasePoint {
   /** Start of the bin, ms after the tick before the join was sent. */
   fromMs: number;
@@ -89,18 +101,8 @@ export interface PhasePoint {
 export function byTickPhase(sentAt: ArrayLike<number>, ms: ArrayLike<number>, ticks: readonly number[], binMs: number, maxMs: number): PhasePoint[] {
   const bins = Array.from({ length: Math.ceil(maxMs / binMs) }, () => [] as number[]);
   for (let index = 0; index < ms.length; index++) {
-    const at = sentAt[index]!;
-    // The latest tick at or before `at`: binary search over the sorted ticks.
-    let low = 0;
-    let high = ticks.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (ticks[middle]! <= at) low = middle + 1;
-      else high = middle;
-    }
-    if (low === 0) continue;
-    const phase = at - ticks[low - 1]!;
-    if (phase < maxMs) bins[Math.floor(phase / binMs)]!.push(ms[index]!);
+    const phase = phaseAfterTick(sentAt[index]!, ticks);
+    if (phase !== null && phase < maxMs) bins[Math.floor(phase / binMs)]!.push(ms[index]!);
   }
   return bins.map((values, index) => {
     const { count, p50, p99 } = percentiles(values);
@@ -142,13 +144,10 @@ export function cpuByTickPhase(trace: CpuTrace, ticks: readonly number[], period
   const groups = Object.keys(trace.cpuMs);
   const spent = Array.from({ length: bins }, () => Object.fromEntries(groups.map((group) => [group, 0])) as Record<string, number>);
   const lasted = new Array<number>(bins).fill(0);
-  let tick = 0;
   for (let index = 0; index + 1 < trace.at.length; index++) {
     const start = trace.at[index]!;
-    while (tick < ticks.length && ticks[tick]! <= start) tick++;
-    if (tick === 0) continue;
-    const phase = start - ticks[tick - 1]!;
-    if (phase >= period) continue;
+    const phase = phaseAfterTick(start, ticks);
+    if (phase === null || phase >= period) continue;
     const bin = Math.floor(phase / binMs);
     lasted[bin]! += trace.at[index + 1]! - start;
     for (const group of groups) spent[bin]![group]! += trace.cpuMs[group]![index + 1]! - trace.cpuMs[group]![index]!;
