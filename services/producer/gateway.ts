@@ -151,10 +151,12 @@ export function createGateway({
   let lastShedLog = -Infinity;
   /** Whether a join may not be taken now: MAX_JOINS_IN_FLIGHT are in flight and the oldest has waited SHED_AFTER_MS. */
   const overloaded = (now: number) => joinsInFlight.size >= maxJoinsInFlight && now - joinsInFlight.values().next().value! >= SHED_AFTER_MS;
+  const pacer = new TurnPacer(TELLS_PER_TURN, TELL_MAX_WAIT_MS);
   const metrics = createGatewayMetrics(registry, {
     sockets: () => sessions.size,
     joinsInFlight: () => joinsInFlight.size,
     pendingPublishes: () => channel.pendingPublishes(),
+    tellsWaiting: () => pacer.backlog,
   });
   const myQueue = names.gateway(gatewayId);
   const channel = new TopologyChannel(
@@ -444,7 +446,6 @@ export function createGateway({
     session.socket.ping();
   }
 
-  const pacer = new TurnPacer(TELLS_PER_TURN, TELL_MAX_WAIT_MS);
   /**
    * One delivery, or a batch of them (the notifier's of one turn): each handed to its sessions'
    * chains in order, TELLS_PER_TURN players a turn. Resolves once every one was handled, each outcome written to its

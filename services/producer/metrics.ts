@@ -8,6 +8,8 @@ export interface GatewayGaugeSources {
   joinsInFlight(): number;
   /** The gateway channel's publishes waiting to be written, and written but not yet confirmed. */
   pendingPublishes(): { unsent: number; unconfirmed: number };
+  /** Players' outcomes (found, matched, …) waiting for a later event-loop turn to be told (TurnPacer). */
+  tellsWaiting(): number;
 }
 
 export function createGatewayMetrics(registry: Registry, sources: GatewayGaugeSources) {
@@ -43,6 +45,14 @@ export function createGatewayMetrics(registry: Registry, sources: GatewayGaugeSo
         const { unsent, unconfirmed } = sources.pendingPublishes();
         this.set({ stage: 'unsent' }, unsent);
         this.set({ stage: 'unconfirmed' }, unconfirmed);
+      },
+    }),
+    tellsWaiting: new Gauge({
+      name: 'matchq_gateway_tells_waiting',
+      help: "Players' outcomes of a delivery waiting for a later event-loop turn to be told; TELLS_PER_TURN go a turn, and none waits much past 100 ms",
+      registers,
+      collect() {
+        this.set(sources.tellsWaiting());
       },
     }),
     frames: new Counter({ name: 'matchq_gateway_frames_total', help: 'Client frames received, by type', labelNames: ['type'], registers }),

@@ -362,6 +362,8 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       expect(await ready.json()).to.deep.equal({ ready: true, checks: { rabbitmq: true, redis: true, postgresql: true } });
       const metrics = await (await fetch(stack.httpUrl('/metrics'))).text();
       expect(metrics).to.match(/^matchq_gateway_sockets\{[^}]*\} \d+/m);
+      // Nothing is being told: no outcome waits for a turn (the pacer's own tests drive a backlog).
+      expect(await metricValue(stack.httpUrl('/metrics'), 'matchq_gateway_tells_waiting')).to.equal(0);
     });
 
     it("counts every error a player is sent, the ticket desk's own replies too", async () => {
