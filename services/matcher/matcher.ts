@@ -11,6 +11,7 @@ import type { Topology } from '../../common/topology.js';
 import type { MatchConfig } from '../../core/types.js';
 import { createMatcherMetrics } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
+import { nextTickDelay } from './tick-schedule.js';
 
 export interface MatcherDeps {
   /** The matching rule: its modes and regions are the pools (MATCH_CONFIG). */
@@ -148,12 +149,7 @@ export function createMatcher({
   let stopped = false;
   const serially = (work: () => Promise<void>) => (running = running.then(work, work));
 
-  /**
-   * Ticks TICK_MS apart, start to start. Each next tick used to wait TICK_MS from the end of the
-   * last, so a tick's claims, publishes and confirms (about 90 ms at 1,000 joins/s) stretched the
-   * period to 1,090 ms, and every player's wait with it. A tick that overruns the period is
-   * followed at once by the next. (The monotonic clock: a wall clock set back would stall the ticks.)
-   */
+  /** Ticks TICK_MS apart, start to start (tick-schedule.ts); one that overruns is followed at once. */
   function schedule(lastStart: number): void {
     if (stopped) return;
     timer = setTimeout(
@@ -161,7 +157,7 @@ export function createMatcher({
         const start = performance.now();
         serially(tick).finally(() => schedule(start));
       },
-      Math.max(0, lastStart + tickMs - performance.now()),
+      nextTickDelay(lastStart, tickMs, performance.now()),
     );
   }
 
