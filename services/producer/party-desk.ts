@@ -27,11 +27,11 @@ export function createPartyDesk(maxSize: number, parties: PartyStore, store: Tic
     return (await desk.liveTicket(session.player.id)) !== null;
   }
 
-  /** The party's ticket if it is live (queued), else null. */
+  /** The party's ticket if it is live (queued, or in a room pending its ready check), else null. */
   async function liveTicketOf(party: StoredParty): Promise<TicketRef | null> {
     if (!party.ticket) return null;
     const ticket = await store.get(party.ticket);
-    return ticket?.state === 'queued' ? party.ticket : null;
+    return ticket?.state === 'queued' || ticket?.state === 'proposed' ? party.ticket : null;
   }
 
   /**
@@ -61,6 +61,8 @@ export function createPartyDesk(maxSize: number, parties: PartyStore, store: Tic
   }
 
   async function create(session: Session, id?: RequestId): Promise<void> {
+    // A member first: a queued party's ticket is the party's, not one of the member's own.
+    if (await parties.partyOf(session.player.id)) return error(session, 'already_in_party', 'you are in a party already; leave it first', id);
     if (await holdsTicket(session)) return error(session, 'already_queued', 'you have a ticket of your own; leave it first', id);
     let party: StoredParty;
     try {

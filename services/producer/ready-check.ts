@@ -175,6 +175,18 @@ export function createReadyCheck(
     return true;
   }
 
+  /**
+   * A party's membership changed while its room is pending (contract v1.1): the room dissolves
+   * as if `playerId`, one of its members, had declined, so the other tickets go back `requeued
+   * declined`; the caller tells the party `party_changed`. No cooldown: nobody declined. False
+   * when the room was decided first.
+   */
+  async function withdraw(ticket: StoredTicket, playerId: string): Promise<boolean> {
+    if (ticket.state !== 'proposed' || !ticket.roomId) return false;
+    const result = await proposals.step(ticket.mode, ticket.region, ticket.roomId, 'leave', clock(), playerId);
+    return result.outcome === 'ok';
+  }
+
   /** The room fell through: `requeued` (the ticket waits again, searching resumes) or `left` with the reason. */
   async function dissolved(session: Session, news: RoomDissolved): Promise<void> {
     const seat = news.players.find((player) => player.playerId === session.player.id);
@@ -183,8 +195,14 @@ export function createReadyCheck(
     const ref = { ticketId: seat.ticketId, mode: news.mode, region: news.region };
     // A party's ticket has a seat per member, each told once.
     const party = news.players.filter((player) => player.ticketId === seat.ticketId).length > 1;
-    if (seat.outcome === 'left') return deliverLeft(session, ref, news.reason, party);
+    if (seat.outcome === 'left') return deliverLeft(session, ref, party ? await partyReason(ref, news.reason) : news.reason, party);
     if (session.ticket?.ticketId === seat.ticketId) session.send({ type: 'requeued', ticketId: seat.ticketId, reason: news.reason });
+  }
+
+  /** A party ticket's end: `party_changed` when a membership change dissolved its room (withdraw), else the room's reason. */
+  async function partyReason(ref: TicketRef, reason: LeftReason): Promise<LeftReason> {
+    if (reason !== 'declined') return reason;
+    return (await tickets.get(ref))?.reason === 'party_changed' ? 'party_changed' : reason;
   }
 
   function ready(session: Session, roomId: string, accepted: number, total: number): void {
@@ -194,7 +212,7 @@ export function createReadyCheck(
   /** Milliseconds before this player may join again after declining or staying silent; 0 when free. */
   const cooldownLeft = (playerId: string) => proposals.cooldownLeft(playerId);
 
-  return { found, resume, settle, answer, leave, dissolved, ready, cooldownLeft };
+  return { found, resume, settle, answer, leave, withdraw, dissolved, ready, cooldownLeft };
 }
 
 export type ReadyCheck = ReturnType<typeof createReadyCheck>;

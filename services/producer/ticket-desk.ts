@@ -210,9 +210,14 @@ export function createTicketDesk(
       return session.send({ type: 'error', code: 'not_leader', message: 'only the party leader can queue the party', id });
     if (session.ticket) return alreadyQueued(session, id);
     if (readyCheck) {
-      const retryInMs = await readyCheck.cooldownLeft(session.player.id);
-      if (retryInMs > 0)
-        return session.send({ type: 'error', code: 'cooling_down', message: 'you declined or missed a match; you may join again shortly', retryInMs, id });
+      // Contract: a player cooling down may not join alone or in a party, so a leader waits for every member's.
+      const members = myParty ? myParty.members.map((member) => member.id) : [session.player.id];
+      const waits = await Promise.all(members.map((playerId) => readyCheck.cooldownLeft(playerId)));
+      const retryInMs = Math.max(...waits);
+      if (retryInMs > 0) {
+        const who = waits[members.indexOf(session.player.id)]! < retryInMs ? 'a member of your party' : 'you';
+        return session.send({ type: 'error', code: 'cooling_down', message: `${who} declined or missed a match; you may join again shortly`, retryInMs, id });
+      }
     }
     // A rejoin on the connection that told the last ticket's end: that ticket is ended in Redis,
     // so when the player's pointer still names it there is nothing to read first, and open()'s
@@ -416,11 +421,22 @@ export function createTicketDesk(
   }
 
   /**
-   * Ends a party's live ticket because its membership changed (party_changed); a room that won
-   * the race stands. `you` (who changed it) is told at once, before any `party` frame.
+   * Ends a party's live ticket because its membership changed (party_changed), queued or in a
+   * pending room (which dissolves for the others); a final room that won the race stands.
+   * `you` (who changed it) is told at once, before any `party` frame.
    */
   async function endPartyTicket(ref: TicketRef, reason: 'party_changed', you?: Session): Promise<void> {
-    const ticket = await store.get(ref);
+    let ticket = await store.get(ref);
+    if (ticket?.state === 'proposed' && readyCheck) {
+      // Recorded first: a member told from Redis (the dissolved room, a reconnect) hears party_changed, not declined.
+      await store.setReason(ticket, reason);
+      if (await readyCheck.withdraw(ticket, you?.player.id ?? ticket.playerId)) {
+        await publishLeave(ref, ticket.playerId);
+        return tellPartyEnded(ticket, reason, you);
+      }
+      // Decided first: a final room stands; a dissolved one put the ticket back in its pool.
+      ticket = await store.get(ref);
+    }
     if (!ticket || ticket.state !== 'queued') return;
     if ((await store.cancel(ref)) !== 'cancelled') return;
     await publishLeave(ref, ticket.playerId);
@@ -517,8 +533,11 @@ export function createTicketDesk(
     const isParty = ticket.partyId !== undefined;
     if (toldTo(ticket, session.player.id)) return;
     if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout', party: isParty });
-    if (ticket.state === 'declined' || ticket.state === 'accept_timeout' || ticket.state === 'allocation_failed')
-      return deliver(session, ticket, { kind: 'left', reason: ticket.state, party: isParty });
+    if (ticket.state === 'declined' || ticket.state === 'accept_timeout' || ticket.state === 'allocation_failed') {
+      // A party's ticket whose pending room a membership change dissolved (endPartyTicket).
+      const reason = isParty && ticket.state === 'declined' && ticket.reason === 'party_changed' ? 'party_changed' : ticket.state;
+      return deliver(session, ticket, { kind: 'left', reason, party: isParty });
+    }
     if (ticket.state === 'matched' && ticket.roomId) {
       const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
       const room = json ? decode(roomEvent, Buffer.from(json)) : null;
