@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import { addPlayer, hashToken, playerByToken, type Player } from '../common/players.js';
 import { randomBytes } from 'node:crypto';
-import { addServerKey, revokeServerKey, serverByKey } from '../common/server-keys.js';
+import { addServerKey, revokeServerKeys, serverByKey } from '../common/server-keys.js';
 
 /** The name of the demo game server's key (`npm run servers -- list` shows it). */
 const DEMO_SERVER_NAME = 'demo-game-server';
@@ -55,7 +55,7 @@ export async function ensureDemoServerKey(db: Knex, file: string): Promise<void>
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { key?: string };
     if (saved.key && (await serverByKey(db, saved.key))) return;
   }
-  await revokeServerKey(db, DEMO_SERVER_NAME);
+  await revokeServerKeys(db, DEMO_SERVER_NAME);
   const created = await addServerKey(db, DEMO_SERVER_NAME);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(created)}\n`, { mode: 0o600 });

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { openMigratedDb } from '../common/db.js';
 import { runCommand, UsageError } from '../common/run-service.js';
-import { addServerKey, DuplicateServerName, listServerKeys, revokeServerKey, SERVER_NAME } from '../common/server-keys.js';
+import { addServerKey, listServerKeys, revokeServerKeys, SERVER_NAME } from '../common/server-keys.js';
 
-const USAGE = 'usage: npm run servers -- add NAME | list | revoke NAME';
+const USAGE = 'usage: npm run servers -- add NAME | list | revoke NAME|KEY_ID';
 
-/** Game servers' API keys: `add` prints the key once, `list` every key (never a key itself), `revoke` refuses it from now on. */
+/** Game servers' API keys: `add` prints a new key once, `list` every key (never a key itself), `revoke` refuses a name's live keys from now on. */
 await runCommand('servers', async (config) => {
   const { positionals } = parseArgs({ allowPositionals: true, options: {} });
   const [verb, name, ...rest] = positionals;
@@ -17,15 +17,12 @@ await runCommand('servers', async (config) => {
   const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
   try {
     if (verb === 'add') {
-      print(
-        await addServerKey(db, name!).catch((error: Error) => {
-          throw error instanceof DuplicateServerName ? new UsageError(error.message) : error;
-        }),
-      );
+      print(await addServerKey(db, name!));
     } else if (verb === 'revoke') {
-      const revoked = await revokeServerKey(db, name!);
-      if (!revoked) throw new UsageError(`no live key named ${name}`);
-      print(revoked);
+      // One key by its id, or every live key of the name: one line each.
+      const revoked = await revokeServerKeys(db, name!);
+      if (revoked.length === 0) throw new UsageError(`no live key named ${name} or with that id`);
+      revoked.forEach(print);
     } else {
       for (const key of await listServerKeys(db)) print(key);
     }

@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import { fileURLToPath } from 'node:url';
 import { BackingServiceUnavailable, HOW_TO_START } from './backing.js';
+import { ConfigError } from './config.js';
 import { migrationFiles } from './migration-files.js';
 
 export type { Knex };
@@ -53,7 +54,9 @@ export function watchDb(db: Knex) {
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`database name ${JSON.stringify(name)} must be letters, digits and _`);
+  // Any name PostgreSQL takes (quoted below, so `matchq-test` works too); it keeps 63 bytes of one.
+  if (name === '' || name.includes('/') || name.includes('\0') || Buffer.byteLength(name) > 63)
+    throw new ConfigError(`invalid DATABASE_URL: the database name ${JSON.stringify(name)} must be 1-63 bytes, after the host (postgres://HOST:PORT/NAME)`);
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const db = createDb(admin.toString(), 1);
@@ -61,7 +64,7 @@ export async function ensureDatabase(url: string): Promise<void> {
     await checkDb(db, url);
     const found = await db('pg_database').where({ datname: name }).first();
     if (!found)
-      await db.raw(`create database "${name}"`).catch((error: { code?: string }) => {
+      await db.raw('create database ??', [name]).catch((error: { code?: string }) => {
         if (error.code !== '42P04') throw error; // created meanwhile by another process
       });
   } finally {

@@ -39,12 +39,19 @@ export function exitOnStartError(command: string, error: unknown): never {
     error instanceof BackingServiceUnavailable ||
     error instanceof UsageError ||
     error instanceof PortInUse ||
-    error instanceof TopologyRefused
+    error instanceof TopologyRefused ||
+    isBadCommandLine(error)
   ) {
-    process.stderr.write(`matchq ${command}: ${error.message}\n`);
+    process.stderr.write(`matchq ${command}: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
     process.exit(1);
   }
   throw error;
+}
+
+/** node:util parseArgs refusing the options (unknown option, missing value): a usage error too. */
+function isBadCommandLine(error: unknown): error is Error {
+  const code: unknown = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 /** A command line that cannot be followed: shown as one line, exit 1. */

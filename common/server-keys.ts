@@ -13,11 +13,6 @@ export interface ServerKey {
 /** Names a game server may go by: what an operator would type, safe in a log line. */
 export const SERVER_NAME = SAFE_ID;
 
-/** A name that already has a live key. */
-export class DuplicateServerName extends Error {
-  override name = 'DuplicateServerName';
-}
-
 const toKey = (row: { id: string; name: string; created_at: Date; revoked_at: Date | null }): ServerKey => ({
   id: row.id,
   name: row.name,
@@ -25,18 +20,13 @@ const toKey = (row: { id: string; name: string; created_at: Date; revoked_at: Da
   revokedAt: row.revoked_at?.toISOString() ?? null,
 });
 
-/** Creates a key for a game server: 256 random bits, returned here once, stored only as a hash. */
+/** Creates a key for a game server: 256 random bits, returned here once, stored only as a hash. A name may hold several live keys (rotation). */
 export async function addServerKey(db: Knex, name: string): Promise<{ id: string; name: string; key: string }> {
   const key = randomBytes(32).toString('base64url');
-  try {
-    const [row] = await db('server_keys')
-      .insert({ name, key_hash: hashToken(key) })
-      .returning(['id', 'name']);
-    return { id: (row as { id: string }).id, name, key };
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new DuplicateServerName(`a live key named ${name} already exists; revoke it first`);
-    throw error;
-  }
+  const [row] = await db('server_keys')
+    .insert({ name, key_hash: hashToken(key) })
+    .returning(['id', 'name']);
+  return { id: (row as { id: string }).id, name, key };
 }
 
 export async function listServerKeys(db: Knex): Promise<ServerKey[]> {
@@ -44,14 +34,20 @@ export async function listServerKeys(db: Knex): Promise<ServerKey[]> {
   return rows.map(toKey);
 }
 
-/** Revokes the live key of `name`; undefined when there is none. Effective at once: every request reads this table. */
-export async function revokeServerKey(db: Knex, name: string): Promise<ServerKey | undefined> {
-  const [row] = await db('server_keys')
-    .where({ name })
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Revokes the live key with this id, or every live key of this name (none: an empty list), so a
+ * rotation revokes the old key by its id and keeps the new one. Effective at once: every request
+ * reads this table.
+ */
+export async function revokeServerKeys(db: Knex, nameOrId: string): Promise<ServerKey[]> {
+  const rows = await db('server_keys')
+    .where(KEY_ID.test(nameOrId) ? { id: nameOrId } : { name: nameOrId })
     .whereNull('revoked_at')
     .update({ revoked_at: db.fn.now() })
     .returning(['id', 'name', 'created_at', 'revoked_at']);
-  return row ? toKey(row) : undefined;
+  return rows.map(toKey).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
 /** The live server a bearer key speaks for, or undefined (missing, wrong or revoked). */

@@ -53,7 +53,11 @@ describe('ready check with a party, end to end', () => {
     join: { type: 'join'; mode: string; region: string } = JOIN,
   ): Promise<{ leader: PlayerClient; member: PlayerClient; solo: PlayerClient; found: FoundFrame[]; code: string; memberId: string }> {
     const players = await Promise.all([1, 2, 3].map(() => stack.addPlayer(`rp${++seq}`, 1500)));
-    const [leader, member, solo] = await Promise.all(players.map((player, index) => stack.connect(player.token, index === 1 ? 1 : 0)));
+    const [leader, member, solo] = (await Promise.all(players.map((player, index) => stack.connect(player.token, index === 1 ? 1 : 0)))) as [
+      PlayerClient,
+      PlayerClient,
+      PlayerClient,
+    ];
     leader.send({ type: 'party.create' });
     const code = partyOf(await leader.next('party'))!.code;
     member.send({ type: 'party.join', code });
@@ -65,7 +69,7 @@ describe('ready check with a party, end to end', () => {
     await solo.next('queued');
     const found = await Promise.all([leader, member, solo].map((client) => client.next('found')));
     expect(new Set(found.map((frame) => frame.roomId)).size).to.equal(1);
-    return { leader: leader!, member: member!, solo: solo!, found, code, memberId: players[1]!.id };
+    return { leader, member, solo, found, code, memberId: players[1]!.id };
   }
 
   it("ends the party's ticket for every member when one member declines: both hear left declined, the solo is requeued", async () => {

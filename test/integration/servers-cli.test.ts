@@ -36,7 +36,7 @@ describe('npm run servers (game server keys) against the real PostgreSQL', funct
     await dropNamespace(namespace, [], databaseUrl);
   });
 
-  it('add prints {"id","name","key"} once, a 256-bit key stored only as its hash; list never shows it; revoke refuses it at once', async () => {
+  it('add prints {"id","name","key"} once, a 256-bit key stored only as its hash; list never shows it; a name may hold several keys; revoke refuses one by id, or all of a name, at once', async () => {
     const added = await servers('add', 'eu-fleet.1');
     expect(added.code, added.stderr).to.equal(0);
     const line = JSON.parse(added.stdout.trim()) as { id: string; name: string; key: string };
@@ -56,14 +56,32 @@ describe('npm run servers (game server keys) against the real PostgreSQL', funct
     expect(listed.stdout).to.not.include(line.key);
     expect(JSON.parse(listed.stdout.trim())).to.include({ id: line.id, name: 'eu-fleet.1', revokedAt: null });
 
+    // A second key under the same name (a rotation): both speak for the server until revoked.
     const again = await servers('add', 'eu-fleet.1');
-    expect(again.code).to.equal(1);
-    expect(again.stderr).to.include('already exists');
+    expect(again.code, again.stderr).to.equal(0);
+    const second = JSON.parse(again.stdout.trim()) as { id: string; key: string };
+    expect(second.key).to.not.equal(line.key);
+    expect(await serverByKey(db, line.key)).to.include({ name: 'eu-fleet.1' });
+    expect(await serverByKey(db, second.key)).to.deep.equal({ id: second.id, name: 'eu-fleet.1' });
+
+    // A rotation: the old key revoked by its id, the new one still live.
+    const byId = await servers('revoke', line.id);
+    expect(byId.code, byId.stderr).to.equal(0);
+    expect(JSON.parse(byId.stdout.trim())).to.include({ id: line.id });
+    expect(await serverByKey(db, line.key)).to.equal(undefined);
+    expect(await serverByKey(db, second.key)).to.include({ name: 'eu-fleet.1' });
+    const third = JSON.parse((await servers('add', 'eu-fleet.1')).stdout.trim()) as { id: string; key: string };
 
     const revoked = await servers('revoke', 'eu-fleet.1');
     expect(revoked.code, revoked.stderr).to.equal(0);
-    expect(JSON.parse(revoked.stdout.trim()).revokedAt).to.be.a('string');
-    expect(await serverByKey(db, line.key)).to.equal(undefined);
+    const lines = revoked.stdout
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as { id: string; revokedAt: string | null });
+    expect(lines.map((key) => key.id)).to.deep.equal([second.id, third.id]);
+    for (const key of lines) expect(key.revokedAt).to.be.a('string');
+    expect(await serverByKey(db, second.key)).to.equal(undefined);
+    expect(await serverByKey(db, third.key)).to.equal(undefined);
 
     // A revoked name can be given a new key.
     const fresh = JSON.parse((await servers('add', 'eu-fleet.1')).stdout.trim()) as { key: string };
@@ -72,7 +90,7 @@ describe('npm run servers (game server keys) against the real PostgreSQL', funct
   });
 
   it('says what is wrong with a bad command line, and exits 1', async () => {
-    for (const args of [[], ['add'], ['list', 'x'], ['revoke', 'no such name!'], ['frob']]) {
+    for (const args of [[], ['add'], ['list', 'x'], ['revoke', 'no such name!'], ['frob'], ['add', 'x', '--k']]) {
       const run = await servers(...args);
       expect(run.code, args.join(' ')).to.equal(1);
       expect(run.stderr, args.join(' ')).to.match(/^matchq servers: /);
@@ -80,5 +98,7 @@ describe('npm run servers (game server keys) against the real PostgreSQL', funct
     const missing = await servers('revoke', 'nobody');
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.include('no live key named nobody');
+    const unknownId = await servers('revoke', '00000000-0000-4000-8000-000000000000');
+    expect(unknownId.code).to.equal(1);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ensureDemoPlayers, ensureDemoServerKey } from '../../cli/demo-players.js';
-import { revokeServerKey, serverByKey } from '../../common/server-keys.js';
+import { revokeServerKeys, serverByKey } from '../../common/server-keys.js';
 import { Launcher } from '../../common/launcher.js';
 import { createDb, migrateLatest } from '../../common/db.js';
 import { playerByToken } from '../../common/players.js';
@@ -69,7 +69,7 @@ describe('npm start: the supervisor and the demo players', function () {
       expect(await serverByKey(db, first.key)).to.include({ id: first.id, name: 'demo-game-server' });
       await ensureDemoServerKey(db, file);
       expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal(first);
-      await revokeServerKey(db, 'demo-game-server');
+      await revokeServerKeys(db, 'demo-game-server');
       await ensureDemoServerKey(db, file);
       const second = JSON.parse(readFileSync(file, 'utf8')) as { key: string };
       expect(second.key).to.not.equal(first.key);
