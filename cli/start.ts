@@ -37,8 +37,8 @@ await runCommand('start', async (config) => {
     await db.destroy();
   }
 
-  // The demo is for reading the banner; services speak up only on warnings unless LOG_LEVEL says otherwise.
-  const logLevel = process.env.LOG_LEVEL ?? 'warn';
+  // The contract's default (info) here too: a service's start and its pool changes are worth seeing; LOG_LEVEL=warn quiets them.
+  const logLevel = process.env.LOG_LEVEL ?? 'info';
   // A supervisor: a child that crashes is started again (with backoff); Ctrl-C stops them all.
   const supervisor = new Launcher({ restart: 'on-exit', say });
   for (const spec of [

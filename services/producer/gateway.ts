@@ -495,7 +495,7 @@ export function createGateway({
       );
       if (partyDesk) timers.push(setInterval(() => sessions.forEach((session) => partyDesk.touch(session)), PARTY_TOUCH_MS));
       const port = await listen(server, listenPort);
-      logger.info({ port, gatewayId }, 'gateway listening');
+      logger.info({ port }, 'gateway listening');
       return port;
     },
     get ready(): boolean {
