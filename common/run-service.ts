@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, configReaderOf, loadConfig, type Config } from './config.js';
 import { BackingServiceUnavailable, PortInUse, TopologyRefused } from './backing.js';
 import type { Logger } from './logger.js';
 
@@ -14,7 +14,7 @@ export interface RunningService {
 export async function runService(service: string, start: (config: Config) => Promise<RunningService>): Promise<void> {
   let running: RunningService;
   try {
-    running = await start(loadConfig());
+    running = await start(loadConfig(process.env, configReaderOf(service)));
   } catch (error) {
     exitOnStartError(service, error);
   }
@@ -62,7 +62,7 @@ export class UsageError extends Error {
 /** Runs a one-shot command with the same start-error handling as a service. */
 export async function runCommand(command: string, body: (config: Config) => Promise<void>): Promise<void> {
   try {
-    await body(loadConfig());
+    await body(loadConfig(process.env, configReaderOf(command)));
   } catch (error) {
     exitOnStartError(command, error);
   }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../common/config.js';
+import { ConfigError, configReaderOf, loadConfig } from '../../common/config.js';
 
 const file = (name: string, content: string) => {
   const path = join(tmpdir(), `matchq-config-test-${process.pid}-${name}`);
@@ -119,6 +119,24 @@ describe('configuration from the environment', () => {
       }),
     ).to.deep.include({ ALLOCATOR: 'agones', AGONES_FLEET: 'arena', AGONES_NAMESPACE: 'default' });
     expect(loadConfig({ ALLOCATOR: 'none' }).ALLOCATOR).to.equal('none');
+  });
+
+  it('asks each process only for the allocator settings it uses: the gateway the join-token key, the allocator its fleet, the routers neither', () => {
+    const http = { ALLOCATOR: 'http' };
+    for (const router of ['matcher', 'notifier', 'recorder', 'migrate', 'players', 'tap'])
+      expect(loadConfig(http, configReaderOf(router)).ALLOCATOR, router).to.equal('http');
+    expect(() => loadConfig(http, configReaderOf('producer'))).to.throw(ConfigError, 'JOIN_TOKEN_SECRET');
+    expect(loadConfig({ ...http, JOIN_TOKEN_SECRET: 's' }, configReaderOf('producer')).JOIN_TOKEN_SECRET).to.equal('s');
+    expect(() => loadConfig(http, configReaderOf('allocator'))).to.throw(ConfigError, 'ALLOCATOR_URL');
+    expect(loadConfig({ ...http, ALLOCATOR_URL: 'http://fleet/allocate' }, configReaderOf('allocator')).ALLOCATOR_URL).to.equal('http://fleet/allocate');
+    expect(() => loadConfig({ ALLOCATOR: 'agones' }, configReaderOf('allocator'))).to.throw(ConfigError, 'AGONES_ALLOCATOR_URL');
+    expect(() => loadConfig(http, configReaderOf('verify-token'))).to.throw(ConfigError, 'JOIN_TOKEN_SECRET');
+    // npm start runs the gateway and the allocator, so it needs both; so does a name not known.
+    expect(() => loadConfig({ ...http, JOIN_TOKEN_SECRET: 's' }, configReaderOf('start'))).to.throw(ConfigError, 'ALLOCATOR_URL');
+    expect(() => loadConfig({ ...http, ALLOCATOR_URL: 'http://fleet/allocate' }, configReaderOf('start'))).to.throw(ConfigError, 'JOIN_TOKEN_SECRET');
+    expect(configReaderOf('something-new')).to.equal('all');
+    // A value given is still checked, whoever reads it.
+    expect(() => loadConfig({ ...http, ALLOCATOR_URL: 'ftp://fleet' }, configReaderOf('matcher'))).to.throw(ConfigError, 'ALLOCATOR_URL');
   });
 
   it('never puts a secret in its error message', () => {
