@@ -116,7 +116,15 @@ const result = replay(events, {
   ...(allocationFail > 0 ? { allocationFail: { share: allocationFail, seed } } : {}),
   ...(learning ? { learning } : {}),
 });
-process.stdout.write(result.outputs.map((o) => JSON.stringify(o) + '\n').join(''));
+// stdout holds the contract's lines only; a join the gateway would refuse (no ticket, so nothing
+// the contract prints) is counted on stderr.
+const refused = result.outputs.filter((o) => o.type === 'refused');
+process.stdout.write(
+  result.outputs
+    .filter((o) => o.type !== 'refused')
+    .map((o) => JSON.stringify(o) + '\n')
+    .join(''),
+);
 const figures = replayFigures(result);
 const s = (ms: number) => (ms / 1000).toFixed(1);
 process.stderr.write(
@@ -130,6 +138,11 @@ if (Object.values(config.modes).some((rule) => rule.accept) || allocationFail > 
     `simulate: ${declined + silent} proposals dissolved (${declined} declined, ${silent} accept_timeout), ${failed} allocations failed; ` +
       `tickets left: ${figures.declined} declined, ${figures.acceptTimeouts} accept_timeout, ${figures.allocationFailed} allocation_failed\n`,
   );
+}
+if (refused.length > 0) {
+  const why = (reason: string) => refused.filter((o) => o.reason === reason).map((o) => o.ticketId);
+  const parts = (['cooling_down', 'already_queued'] as const).map((reason) => [reason, why(reason)] as const).filter(([, ids]) => ids.length > 0);
+  process.stderr.write(`simulate: ${refused.length} joins refused, no ticket (${parts.map(([reason, ids]) => `${reason}: ${ids.join(' ')}`).join('; ')})\n`);
 }
 const learned = learning
   ? Object.keys(config.modes)

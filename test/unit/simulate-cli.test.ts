@@ -85,13 +85,14 @@ describe('cli/simulate', function () {
     ).to.deep.equal([
       { type: 'dissolved', at: 2000, tickets: ['b', 'c', 'a'], reason: 'declined' },
       { type: 'left', at: 2000, ticketId: 'c', reason: 'declined' },
-      { type: 'refused', at: 3000, ticketId: 'c2', reason: 'cooling_down' },
       { type: 'dissolved', at: 14000, tickets: ['d', 'b', 'a'], reason: 'accept_timeout' },
       { type: 'left', at: 14000, ticketId: 'd', reason: 'accept_timeout' },
       { type: 'room', at: 16000, mode: 'ffa3', region: 'global', tickets: ['e', 'b', 'a'], spread: 0 },
       { type: 'timeout', at: 320000, ticketId: 'f' },
     ]);
     expect(run.stderr).to.match(/2 proposals dissolved \(1 declined, 1 accept_timeout\)/);
+    // c2 rejoined while cooling down: no ticket, so no line of the contract's; the summary says so.
+    expect(run.stderr).to.include('1 joins refused, no ticket (cooling_down: c2)');
     // accept-ms 4000: proposed at 1000, the accepts at 5000 are seen by the tick at 5000.
     const slow = simulate(['--trace', trace, '--config', config, '--accept-ms', '4000']);
     expect(slow.stdout.split('\n')[0]).to.equal('{"type":"dissolved","at":5000,"tickets":["b","c","a"],"reason":"declined"}');
