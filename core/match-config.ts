@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { MatchConfig, ModeRule } from './types.js';
 
 /** The one rule for mode and region names (the broker's messages check it too, common/messages.ts). */
-export const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-const NAME_RULE = "lowercase letters, digits, '_' or '-', starting with a letter or digit, at most 32 characters";
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+const NAME_RULE = "letters, digits, '_' or '-', starting with a letter or digit, at most 32 characters";
 
 const name = z.string().regex(NAME, { message: `must be ${NAME_RULE}` });
 const nonNegative = z.number({ message: 'must be a number' }).finite({ message: 'must be finite' }).min(0, { message: 'must be >= 0' });
@@ -17,7 +17,8 @@ const count = z.number({ message: 'must be a number' }).int({ message: 'must be 
 const windowSchema = z.strictObject({
   initial: nonNegative.describe('Window at zero wait, in rating points.'),
   perSecond: nonNegative.describe('Window growth per second waited.'),
-  max: nonNegative.optional().describe('Upper bound of the window; none when absent.'),
+  // JSON has no Infinity: null says "no max" as plainly as leaving it out.
+  max: nonNegative.nullable().optional().describe('Upper bound of the window; none when absent or null.'),
 });
 
 const partySchema = z.strictObject({

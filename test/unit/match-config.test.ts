@@ -12,6 +12,16 @@ describe('parseMatchConfig', () => {
     expect(parsed.regions).to.deep.equal(['eu', 'us-east']);
     expect(parsed.modes.ffa3!.window).to.deep.equal({ initial: 0, perSecond: 50, max: Infinity });
     expect(parseMatchConfig(config({})).modes['5v5']).to.deep.equal(mode);
+    // JSON has no Infinity: null is "no max" too.
+    expect(parseMatchConfig(config({ modes: { ffa3: { ...rest, window: { initial: 0, perSecond: 50, max: null } } } })).modes.ffa3!.window.max).to.equal(
+      Infinity,
+    );
+  });
+
+  it('takes mode and region names in either case (they are AMQP names and Redis keys, both case-sensitive)', () => {
+    const parsed = parseMatchConfig(config({ regions: ['EU', 'us-East'], modes: { Ranked5v5: mode } }));
+    expect(parsed.regions).to.deep.equal(['EU', 'us-East']);
+    expect(Object.keys(parsed.modes)).to.deep.equal(['Ranked5v5']);
   });
 
   it('accepts the built-in default written out', () => {
@@ -59,8 +69,8 @@ describe('parseMatchConfig', () => {
     ['a negative growth', config({ modes: { '5v5': { ...mode, window: { ...mode.window, perSecond: -1 } } } }), /modes\.5v5\.window\.perSecond: must be >= 0/],
     ['a fractional team size', config({ modes: { '5v5': { ...mode, teamSize: 2.5 } } }), /modes\.5v5\.teamSize: must be an integer/],
     ['a room of one', config({ modes: { solo: { ...mode, teams: 1, teamSize: 1 } } }), /modes\.solo: a room needs at least 2 players/],
-    ['an unsafe mode name', config({ modes: { 'Five v Five': mode } }), /modes\.Five v Five: mode name must be lowercase/],
-    ['an unsafe region name', config({ regions: ['eu.west'] }), /regions\.0: must be lowercase/],
+    ['an unsafe mode name', config({ modes: { 'Five v Five': mode } }), /modes\.Five v Five: mode name must be letters, digits/],
+    ['an unsafe region name', config({ regions: ['eu.west'] }), /regions\.0: must be letters, digits/],
     ['a repeated region', config({ regions: ['eu', 'eu'] }), /regions: must not repeat a region/],
     ['no region', config({ regions: [] }), /regions: must list at least one region/],
     ['no mode', config({ modes: {} }), /modes: must define at least one mode/],
