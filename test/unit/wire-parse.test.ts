@@ -28,6 +28,8 @@ describe('the wire module: parsing client frames', () => {
     ['{"type":5}', 'bad_request', undefined],
     ['{"type":"join","id":{"x":1}}', 'bad_request', undefined],
     ['{"type":"hop","id":9}', 'unknown_type', 9],
+    [`{"type":"${'x'.repeat(200)}","id":"long"}`, 'unknown_type', 'long'],
+    ['{"type":"","id":1}', 'unknown_type', 1],
     ['{"type":"join","mode":"ffa3","id":"r"}', 'bad_request', 'r'],
     ['{"type":"join","mode":3,"region":"eu"}', 'bad_request', undefined],
   ];

@@ -16,7 +16,11 @@ import { serverFrameSchemas, type ServerFrame, type ServerFrameType } from './se
 export type ParsedFrame<F = ClientFrameOf<ClientFrameType>> =
   { ok: true; message: F } | { ok: false; id?: RequestId; code: 'bad_request' | 'unknown_type'; message: string };
 
-const envelope = z.object({ type: z.string().min(1).max(32), id: requestId });
+// Any string is a type: one the gateway does not know, however long, is `unknown_type` (the frame's 4 KiB bounds it).
+const envelope = z.object({ type: z.string(), id: requestId });
+
+/** A type as an error message quotes it: a long one cut short. */
+const quoted = (type: string) => JSON.stringify(type.length > 32 ? `${type.slice(0, 32)}…` : type);
 
 const isRequestId = (id: unknown) => id === undefined || (typeof id === 'string' && id.length <= 64) || (typeof id === 'number' && Number.isFinite(id));
 const isField = (value: unknown) => typeof value === 'string' && value.length <= 64;
@@ -77,7 +81,7 @@ export function createFrameParser<K extends ClientFrameType>(accepted: readonly 
     const head = envelope.safeParse(json);
     if (!head.success) return { ok: false, code: 'bad_request', message: 'a message needs a string "type" (and "id" may be a string or number)' };
     const { type, id } = head.data;
-    if (!types.has(type)) return { ok: false, id, code: 'unknown_type', message: `unknown message type "${type}"; expected ${expected}` };
+    if (!types.has(type)) return { ok: false, id, code: 'unknown_type', message: `unknown message type ${quoted(type)}; expected ${expected}` };
     const body = clientFrameSchemas[type as K].safeParse(json);
     if (!body.success)
       return {
