@@ -17,7 +17,7 @@
  * swaps items of equal size between teams while a swap lowers the imbalance. The bound there:
  * the split is never worse than the greedy one, and no single equal-size swap improves it.
  */
-import { balanceTeams, EXACT_LIMIT, greedySwapSplit, teamSearch, type TeamSearch, type TeamSplit } from './teams.js';
+import { balanceTeams, EXACT_LIMIT, largeSoloSplit, teamSearch, type TeamSearch, type TeamSplit } from './teams.js';
 
 /** Splits tickets of `sizes` and `ratings` (parallel) into teams of exactly teamSize players; throws if they cannot be seated. */
 export function balancePartyTeams(sizes: readonly number[], ratings: readonly number[], teams: number, teamSize: number): TeamSplit {
@@ -34,7 +34,7 @@ export function balancePartyTeams(sizes: readonly number[], ratings: readonly nu
 
 /**
  * balancePartyTeams for the room former: one per mode, its buffers reused, nothing allocated
- * per room (but for solo rooms beyond the exact line, which balanceTeams' greedy splits).
+ * per room (but for solo rooms beyond the exact line, whose greedy start is an array).
  */
 export class PartyTeamSplitter {
   /** The team of each item of the last split, parallel to its input. */
@@ -79,7 +79,7 @@ export class PartyTeamSplitter {
       // From the greedy split: the search only looks for better ones, and none when the greedy one is even.
       if (search.run(n, Infinity, this.greedy(n)) === Infinity) throw this.unseatable(n);
     } else if (solo) {
-      byTeam = greedySwapSplit(Array.from(search.rating.subarray(0, n)), teams, this.teamSize);
+      byTeam = largeSoloSplit(search, Array.from(search.rating.subarray(0, n)), teams, this.teamSize);
     } else {
       if (search.run(n, EXACT_LIMIT, this.greedy(n)) === Infinity) throw this.unseatable(n);
       this.swapEqualSizes(n);

@@ -15,9 +15,12 @@
  * Neither pruning can cut the first best split in the search's order, so the result is that split
  * however tight the bound is; the search stops once it reaches a split no split can beat (0, or
  * 1 when integer sums cannot all be equal).
- * Exact where it is affordable: rooms with at most EXACT_LIMIT distinct solo splits. Larger solo
- * rooms (e.g. 4 teams × 4) use largest-first greedy followed by pairwise swaps until no swap
- * lowers the imbalance: not proven optimal, but within one swap of every neighbour and fast.
+ * Exact where it is affordable: rooms with at most EXACT_LIMIT distinct solo splits, and two teams
+ * of up to 14 (twoTeamSplit). Larger solo rooms (e.g. 4 teams × 4) start from largest-first
+ * greedy with pairwise swaps, then
+ * the same search, seeded with that split, looks for a better one within LARGE_ROOM_NODES nodes
+ * (at most about a millisecond a room): never worse than the greedy split, usually far better
+ * (docs/matching.md, "Large rooms"), and exact whenever it reaches a split no split can beat.
  */
 
 export interface TeamSplit {
@@ -30,6 +33,15 @@ export interface TeamSplit {
 /** Rooms with at most this many distinct splits are split exactly (core/party-teams.ts uses the same line). */
 export const EXACT_LIMIT = 200_000;
 
+/** The seeded search's budget for a solo room beyond EXACT_LIMIT: ~1 ms for 8 teams × 4 on this machine. */
+export const LARGE_ROOM_NODES = 20_000;
+
+/** Two teams of up to 14 (2^14 half-room subsets a side) are split exactly by twoTeamSplit. */
+export const HALVES_UP_TO = 28;
+
+/** The search's budget before the halves, for two teams: enough to find an even split where one is easy. */
+const TWO_TEAM_NODES = 2_000;
+
 export function balanceTeams(ratings: readonly number[], teams: number, teamSize: number): TeamSplit {
   const n = ratings.length;
   if (n !== teams * teamSize) throw new Error(`balanceTeams: ${n} ratings for ${teams} × ${teamSize}`);
@@ -37,18 +49,14 @@ export function balanceTeams(ratings: readonly number[], teams: number, teamSize
   // Strongest first, ties by input position, so equal inputs give equal splits.
   const order = ratings.map((_, i) => i).sort((a, b) => ratings[b]! - ratings[a]! || a - b);
   const sorted = order.map((i) => ratings[i]!);
-  let byTeam: ArrayLike<number>;
   const search = teamSearch(teams, teamSize);
-  if (search.exact) {
-    for (let j = 0; j < n; j++) {
-      search.size[j] = 1;
-      search.rating[j] = sorted[j]!;
-    }
-    search.run(n);
-    byTeam = search.best;
-  } else {
-    byTeam = greedySwapSplit(sorted, teams, teamSize);
+  for (let j = 0; j < n; j++) {
+    search.size[j] = 1;
+    search.rating[j] = sorted[j]!;
   }
+  let byTeam: ArrayLike<number> = search.best;
+  if (search.exact) search.run(n);
+  else byTeam = largeSoloSplit(search, sorted, teams, teamSize);
   const teamOf = new Array<number>(n);
   for (let j = 0; j < n; j++) teamOf[order[j]!] = byTeam[j]!;
   return { teamOf, imbalance: imbalanceOf(ratings, teamOf, teams) };
@@ -225,6 +233,113 @@ export function teamSearch(teams: number, teamSize: number): TeamSearch {
   let search = searches.get(key);
   if (!search) searches.set(key, (search = new TeamSearch(teams, teamSize)));
   return search;
+}
+
+/**
+ * Two teams, exactly, by meeting in the middle: every subset of each half of the room, by size
+ * and sum; for each subset of the first half, the subset of the second that completes a team of
+ * `teamSize` with the sum nearest half the total (a binary search). 2 × 2^(n/2) subsets where
+ * the branch-and-bound's splits grow as C(n, n/2). `sorted` is descending; returns the team of
+ * each sorted position (the first best found, so equal inputs give equal splits).
+ */
+export function twoTeamSplit(sorted: readonly number[], teamSize: number): number[] {
+  const n = sorted.length;
+  const half = n >> 1;
+  const width = n - half;
+  const total = sorted.reduce((sum, rating) => sum + rating, 0);
+  const leftSums = subsetSums(sorted, 0, half);
+  const rightSums = subsetSums(sorted, half, n);
+  const count = popCounts(width);
+  // The right half's subsets in one typed sort, by size, then sum, then mask: a key packs all three
+  // (integer sums below 2^22 a side; other ratings sort the slower way, by comparison).
+  const rightCount = 1 << width;
+  const packed = sorted.every((rating) => Number.isInteger(rating) && rating >= 0) && total < 2 ** 22;
+  let order: ArrayLike<number>;
+  if (packed) {
+    const keys = new Float64Array(rightCount);
+    for (let mask = 0; mask < rightCount; mask++) keys[mask] = (count[mask]! * 2 ** 22 + rightSums[mask]!) * 2 ** 15 + mask;
+    keys.sort();
+    order = Int32Array.from(keys, (key) => key % 2 ** 15);
+  } else {
+    order = Array.from({ length: rightCount }, (_, mask) => mask).sort((a, b) => count[a]! - count[b]! || rightSums[a]! - rightSums[b]! || a - b);
+  }
+  // Where each size's run of subsets starts in that order.
+  const start = new Int32Array(width + 2);
+  for (let mask = 0; mask < rightCount; mask++) start[count[mask]! + 1]!++;
+  for (let k = 1; k <= width + 1; k++) start[k]! += start[k - 1]!;
+  let best = Infinity;
+  let bestLeft = 0;
+  let bestRight = 0;
+  const leftBits = popCounts(half);
+  for (let maskLeft = 0; maskLeft < 1 << half && best > 0; maskLeft++) {
+    const need = teamSize - leftBits[maskLeft]!;
+    if (need < 0 || need > width) continue;
+    // The first subset of that size whose sum reaches what is left of half the total, and the one before it.
+    const want = total / 2 - leftSums[maskLeft]!;
+    let low = start[need]!;
+    let high = start[need + 1]!;
+    const first = low;
+    const end = high;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (rightSums[order[mid]!]! < want) low = mid + 1;
+      else high = mid;
+    }
+    for (let at = Math.max(first, low - 1); at <= low && at < end; at++) {
+      const maskRight = order[at]!;
+      const imbalance = Math.abs(total - 2 * (leftSums[maskLeft]! + rightSums[maskRight]!));
+      if (imbalance < best) {
+        best = imbalance;
+        bestLeft = maskLeft;
+        bestRight = maskRight;
+      }
+    }
+  }
+  return sorted.map((_, j) => ((j < half ? bestLeft & (1 << j) : bestRight & (1 << (j - half))) ? 0 : 1));
+}
+
+/** The sum of every subset of items from … to, by mask (bit i: item from + i), each from a smaller one. */
+function subsetSums(ratings: readonly number[], from: number, to: number): Float64Array {
+  const sums = new Float64Array(1 << (to - from));
+  for (let mask = 1; mask < sums.length; mask++) {
+    const low = mask & -mask;
+    sums[mask] = sums[mask ^ low]! + ratings[from + 31 - Math.clz32(low)]!;
+  }
+  return sums;
+}
+
+/** The number of bits set in every mask of `width` bits. */
+function popCounts(width: number): Uint8Array {
+  const counts = new Uint8Array(1 << width);
+  for (let mask = 1; mask < counts.length; mask++) counts[mask] = counts[mask >> 1]! + (mask & 1);
+  return counts;
+}
+
+/**
+ * A solo room beyond the exact line (items 0 … n already in `search`, strongest first, as
+ * `sorted`): two teams exactly (twoTeamSplit); more, the greedy split with swaps bettered by the
+ * search within LARGE_ROOM_NODES. Returns the team of each sorted position.
+ */
+export function largeSoloSplit(search: TeamSearch, sorted: readonly number[], teams: number, teamSize: number): ArrayLike<number> {
+  const greedy = greedySwapSplit(sorted, teams, teamSize);
+  const greedyImbalance = imbalanceOf(sorted, greedy, teams);
+  search.best.set(greedy);
+  // Two teams: exact either way. A short search often reaches an even split (0, or 1 for an odd
+  // integer total), which none can beat; else the halves settle it (0.3–3 ms).
+  const halves = teams === 2 && sorted.length <= HALVES_UP_TO;
+  const found = search.run(sorted.length, halves ? TWO_TEAM_NODES : LARGE_ROOM_NODES, greedyImbalance);
+  if (halves && found > evenFloor(sorted, teams)) return twoTeamSplit(sorted, teamSize);
+  return found < greedyImbalance ? search.best : greedy;
+}
+
+/** The least imbalance integer ratings allow: 1 when their total does not divide by the teams, else 0. */
+function evenFloor(ratings: readonly number[], teams: number): number {
+  let total = 0;
+  for (const rating of ratings) {
+    if (!Number.isInteger(rating)) return 0;
+    total += rating;
+  }
+  return total % teams === 0 ? 0 : 1;
 }
 
 /** `sorted` is descending; returns the team of each sorted position. */
