@@ -96,7 +96,8 @@ export const roomEvent = z.object({
   region: name,
   createdAt: instant,
   spread: roundsToInt4,
-  imbalance: roundsToInt4,
+  // No longer sent (the event holds the contract's fields only); an event from before may carry it.
+  imbalance: roundsToInt4.optional(),
   players: z.array(roomPlayer).min(1),
 });
 export type RoomEvent = z.infer<typeof roomEvent>;

@@ -22,7 +22,6 @@ export function toRoomEvent(
     region: pool.region,
     createdAt: new Date(now).toISOString(),
     spread: room.spread,
-    imbalance: room.imbalance,
     players: room.tickets.flatMap((ticket, index) => {
       const seat = {
         ticketId: ticket.ticketId,

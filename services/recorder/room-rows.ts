@@ -1,4 +1,5 @@
 import type { RoomEvent } from '../../common/messages.js';
+import { imbalanceOf } from '../../core/teams.js';
 
 /** The rows one room event becomes in the history tables (pure). */
 export function roomRows(room: RoomEvent) {
@@ -9,7 +10,7 @@ export function roomRows(room: RoomEvent) {
       region: room.region,
       created_at: room.createdAt,
       spread: Math.round(room.spread),
-      imbalance: Math.round(room.imbalance),
+      imbalance: Math.round(teamImbalance(room)),
       size: room.players.length,
       event: JSON.stringify(room),
     },
@@ -25,4 +26,18 @@ export function roomRows(room: RoomEvent) {
       match_rating: Math.round(player.matchRating ?? player.rating),
     })),
   };
+}
+
+/**
+ * Highest minus lowest team rating sum, as the rule counts them (each member at the rating the
+ * rule used, matchRating; 0 with one team): for the history's column, since the event has only
+ * the contract's fields.
+ */
+export function teamImbalance(room: RoomEvent): number {
+  const teams = Math.max(...room.players.map((player) => player.team)) + 1;
+  return imbalanceOf(
+    room.players.map((player) => player.matchRating ?? player.rating),
+    room.players.map((player) => player.team),
+    teams,
+  );
 }

@@ -309,7 +309,8 @@ describe('matcher against the real broker and Redis', () => {
       room.players.filter((player: { team: number }) => player.team === team).reduce((sum: number, player: { rating: number }) => sum + player.rating, 0),
     );
     expect(sums).to.deep.equal([2400, 2400]);
-    expect(room.imbalance).to.equal(0);
+    // The contract's fields, and only them.
+    expect(Object.keys(room)).to.deep.equal(['v', 'id', 'mode', 'region', 'createdAt', 'spread', 'players']);
   });
   it('seats a party ticket whole on one team, lists every member with partyId and matchRating, and claims its one ticket', async () => {
     const duo = { teams: 2, teamSize: 2, window: { initial: 500, perSecond: 0, max: 500 }, maxWaitSeconds: 60 };
@@ -335,7 +336,8 @@ describe('matcher against the real broker and Redis', () => {
     expect(party[0]!.team).to.equal(party[1]!.team);
     for (const seat of seats.filter((x) => x.ticketId !== partyTicket)) expect(seat).to.include({ partyId: null, matchRating: seat.rating });
     // Teams count both members at the party's 1400: 2800 against 1300 + 1500.
-    expect(room.imbalance).to.equal(0);
+    const sums = [0, 1].map((team) => seats.filter((seat) => seat.team === team).reduce((sum, seat) => sum + seat.matchRating, 0));
+    expect(sums[0]).to.equal(sums[1]);
     expect(room.spread).to.equal(200);
     const keys = redisKeys(stack.namespace);
     expect(await redis.hgetall(keys.ticket('duo', 'eu', partyTicket))).to.include({ state: 'matched', room: room.id });

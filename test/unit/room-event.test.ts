@@ -22,6 +22,7 @@ describe('room event v1', () => {
       fc.property(formedRoom, (room) => {
         const event = toRoomEvent(room, { mode: 'ffa3', region: 'eu' }, '6f1c1c9e-2f7b-4c43-9a59-1d2f6f0b3a11', 1_000_000, (ticketId) => `name-${ticketId}`);
         expect(roomEvent.safeParse(event).success).to.equal(true);
+        expect(Object.keys(event)).to.deep.equal(['v', 'id', 'mode', 'region', 'createdAt', 'spread', 'players']);
         expect(event.players.map((player) => player.waitedMs)).to.deep.equal(room.tickets.map((ticket) => 1_000_000 - ticket.joinedAt));
         expect(event.createdAt).to.equal(new Date(1_000_000).toISOString());
       }),
@@ -35,6 +36,9 @@ describe('room event v1', () => {
         const rows = roomRows(event);
         expect(rows.room).to.include({ id: event.id, size: room.tickets.length, spread: room.spread });
         expect(rows.players.map((row) => row.ticket_id)).to.deep.equal(room.tickets.map((ticket) => ticket.ticketId));
+        // The history's imbalance, from the seats: highest minus lowest team sum.
+        const sums = [0, 1].map((team) => room.tickets.filter((_, index) => room.teams[index] === team).reduce((sum, ticket) => sum + ticket.rating, 0));
+        expect(rows.room.imbalance).to.equal(room.tickets.length === 1 ? 0 : Math.abs(sums[0]! - sums[1]!));
       }),
       { numRuns: 200 },
     );

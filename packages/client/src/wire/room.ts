@@ -32,8 +32,8 @@ export const roomSchema = z.object({
   createdAt: z.string(),
   /** Highest minus lowest rating the rule used. */
   spread: z.number(),
-  /** Largest gap between two teams' rating sums (0 with one team). */
-  imbalance: z.number(),
+  /** Largest gap between two teams' rating sums: sent by gateways before 2026-12-04 only (compute it from `players`). */
+  imbalance: z.number().optional(),
   players: z.array(roomPlayerSchema).min(1),
   server: gameServerSchema.optional(),
 });
