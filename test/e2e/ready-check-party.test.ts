@@ -5,28 +5,16 @@ import type { PlayerClient, ServerFrame } from '../support/player-client.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /** Rooms of three with a ready check, parties of two: a pair and a solo make a room. */
-const MATCH: MatchConfig = {
-  regions: ['eu'],
-  modes: {
-    rc3: {
-      teams: 1,
-      teamSize: 3,
-      window: { initial: 1000, perSecond: 0, max: 1000 },
-      maxWaitSeconds: 120,
-      party: { maxSize: 2, aggregate: 'avg' },
-      accept: { seconds: 2, cooldownSeconds: 0 },
-    },
-    // The same with a cooldown after a decline.
-    rcc3: {
-      teams: 1,
-      teamSize: 3,
-      window: { initial: 1000, perSecond: 0, max: 1000 },
-      maxWaitSeconds: 120,
-      party: { maxSize: 2, aggregate: 'avg' },
-      accept: { seconds: 10, cooldownSeconds: 60 },
-    },
-  },
+const RC3: MatchConfig['modes'][string] = {
+  teams: 1,
+  teamSize: 3,
+  window: { initial: 1000, perSecond: 0, max: 1000 },
+  maxWaitSeconds: 120,
+  party: { maxSize: 2, aggregate: 'avg' },
+  accept: { seconds: 2, cooldownSeconds: 0 },
 };
+// rcc3: the same with a cooldown after a decline.
+const MATCH: MatchConfig = { regions: ['eu'], modes: { rc3: RC3, rcc3: { ...RC3, accept: { seconds: 10, cooldownSeconds: 60 } } } };
 const JOIN = { type: 'join', mode: 'rc3', region: 'eu' } as const;
 
 type Party = { code: string; members: unknown[] } | null;

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { playerByToken } from '../../common/players.js';
 import { createDb } from '../../common/db.js';
+import { runCli } from '../support/cli.js';
 import { DATABASE_SERVER, dropNamespace, newNamespace } from '../support/namespace.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run players (add a player) against the real PostgreSQL', function () {
   // Each case spawns CLI processes through the TypeScript loader: slow on a busy machine.
@@ -14,15 +11,7 @@ describe('npm run players (add a player) against the real PostgreSQL', function 
   let namespace: string;
   let databaseUrl: string;
 
-  const players = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'cli/players.ts', ...args],
-        { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 },
-        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const players = (...args: string[]) => runCli('cli/players.ts', args, { DATABASE_URL: databaseUrl });
 
   before(() => {
     namespace = newNamespace();

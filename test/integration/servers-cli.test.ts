@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { createDb, type Knex } from '../../common/db.js';
 import { hashToken } from '../../common/players.js';
 import { serverByKey } from '../../common/server-keys.js';
+import { runCli } from '../support/cli.js';
 import { dropNamespace, newDatabase, newNamespace } from '../support/namespace.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run servers (game server keys) against the real PostgreSQL', function () {
   // Each case spawns several CLI processes through the TypeScript loader: slow on a busy machine.
@@ -15,17 +12,7 @@ describe('npm run servers (game server keys) against the real PostgreSQL', funct
   let databaseUrl: string;
   let db: Knex;
 
-  const servers = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'cli/servers.ts', ...args],
-        { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 30_000 },
-        (error, stdout, stderr) => {
-          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-        },
-      );
-    });
+  const servers = (...args: string[]) => runCli('cli/servers.ts', args, { DATABASE_URL: databaseUrl });
 
   before(async () => {
     namespace = newNamespace();

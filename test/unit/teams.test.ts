@@ -26,24 +26,21 @@ function bruteForce(ratings: number[], teams: number, teamSize: number): number 
 
 const shapes = fc.constantFrom([2, 1], [2, 2], [2, 3], [3, 2], [2, 4], [4, 2], [3, 3], [2, 5]);
 
+/** A room of one of these shapes: [teams, teamSize, ratings of teams × teamSize players]. */
+const roomsOf = (shape: fc.Arbitrary<readonly [number, number]>) =>
+  shape.chain(([teams, size]) =>
+    fc.tuple(fc.constant(teams), fc.constant(size), fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: teams * size, maxLength: teams * size })),
+  );
+
 describe('balanceTeams', () => {
   it('is no worse than any other split (brute force on small rooms)', () => {
     fc.assert(
-      fc.property(
-        shapes.chain(([teams, size]) =>
-          fc.tuple(
-            fc.constant(teams!),
-            fc.constant(size!),
-            fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: teams! * size!, maxLength: teams! * size! }),
-          ),
-        ),
-        ([teams, size, ratings]) => {
-          const split = balanceTeams(ratings, teams, size);
-          expect(split.imbalance).to.equal(bruteForce(ratings, teams, size));
-          expect(split.imbalance).to.equal(imbalanceOf(ratings, split.teamOf, teams));
-          for (let t = 0; t < teams; t++) expect(split.teamOf.filter((x) => x === t)).to.have.length(size);
-        },
-      ),
+      fc.property(roomsOf(shapes), ([teams, size, ratings]) => {
+        const split = balanceTeams(ratings, teams, size);
+        expect(split.imbalance).to.equal(bruteForce(ratings, teams, size));
+        expect(split.imbalance).to.equal(imbalanceOf(ratings, split.teamOf, teams));
+        for (let t = 0; t < teams; t++) expect(split.teamOf.filter((x) => x === t)).to.have.length(size);
+      }),
       { numRuns: 60 },
     );
   });
@@ -65,23 +62,14 @@ describe('balanceTeams', () => {
   it('beyond the exact line, is never worse than the greedy split with swaps, and seats every team', () => {
     const big = fc.constantFrom([4, 4], [3, 6], [4, 5], [2, 11], [8, 4]);
     fc.assert(
-      fc.property(
-        big.chain(([teams, size]) =>
-          fc.tuple(
-            fc.constant(teams!),
-            fc.constant(size!),
-            fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: teams! * size!, maxLength: teams! * size! }),
-          ),
-        ),
-        ([teams, size, ratings]) => {
-          const split = balanceTeams(ratings, teams, size);
-          for (let t = 0; t < teams; t++) expect(split.teamOf.filter((x) => x === t)).to.have.length(size);
-          expect(split.imbalance).to.equal(imbalanceOf(ratings, split.teamOf, teams));
-          const sorted = [...ratings].sort((a, b) => b - a);
-          expect(split.imbalance).to.be.at.most(imbalanceOf(sorted, greedySwapSplit(sorted, teams, size), teams));
-          expect(balanceTeams(ratings, teams, size)).to.deep.equal(split);
-        },
-      ),
+      fc.property(roomsOf(big), ([teams, size, ratings]) => {
+        const split = balanceTeams(ratings, teams, size);
+        for (let t = 0; t < teams; t++) expect(split.teamOf.filter((x) => x === t)).to.have.length(size);
+        expect(split.imbalance).to.equal(imbalanceOf(ratings, split.teamOf, teams));
+        const sorted = [...ratings].sort((a, b) => b - a);
+        expect(split.imbalance).to.be.at.most(imbalanceOf(sorted, greedySwapSplit(sorted, teams, size), teams));
+        expect(balanceTeams(ratings, teams, size)).to.deep.equal(split);
+      }),
       { numRuns: 40 },
     );
   });
