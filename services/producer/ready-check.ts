@@ -153,7 +153,7 @@ export function createReadyCheck(
     // `ready`. Unavailable instead: a retried accept is taken again if it was lost, not_pending if not.
     if (!(await proposals.replicated(pending.mode, pending.region, roomId, session.player.id)))
       return session.send({ type: 'error', code: 'unavailable', message: 'your accept is not safely stored yet; send it again', id });
-    session.send({ type: 'ready', roomId, accepted: result.accepted, total: result.total, id });
+    session.tellReady(roomId, result.accepted, result.total, { id });
     await tellOthers(pending, session.player.id, result.accepted, result.total).catch((error: Error) =>
       logger.warn({ err: error.message, room: roomId }, 'telling the room of an accept failed; the counts come with the next one'),
     );
@@ -206,7 +206,7 @@ export function createReadyCheck(
   }
 
   function ready(session: Session, roomId: string, accepted: number, total: number): void {
-    if (session.pending?.roomId === roomId) session.send({ type: 'ready', roomId, accepted, total });
+    if (session.pending?.roomId === roomId) session.tellReady(roomId, accepted, total);
   }
 
   /** Milliseconds before this player may join again after declining or staying silent; 0 when free. */

@@ -44,6 +44,8 @@ export class Session {
   ticket: LiveTicket | null = null;
   /** The proposed room waiting for this player's answer; `searching` pauses meanwhile. */
   pending: PendingRoom | null = null;
+  /** The highest `ready` count told, and for which room: counts only go up (tellReady). */
+  private readyTold: { roomId: string; accepted: number } | null = null;
   /** The latest proposal told (`found`) for the live ticket: a ticket's proposals come one after another, each with a later deadline. */
   private latestFound: { ticketId: string; roomId: string; deadline: number } | null = null;
   /** v1.1: the code of the player's party as last seen here (kept alive while connected). */
@@ -74,6 +76,19 @@ export class Session {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     this.wire?.writes.hold(this.wire.tcp);
     this.socket.send(encodeServerFrame(frame));
+  }
+
+  /**
+   * Tells the room's accept count. The broadcasts of accepts close together arrive in any order
+   * (each gateway's, each through the broker), so a count below one told already is dropped, and
+   * the reply to the player's own accept (`reply`, always sent) never says less than was told.
+   */
+  tellReady(roomId: string, accepted: number, total: number, reply?: { id?: RequestId }): void {
+    const told = this.readyTold?.roomId === roomId ? this.readyTold.accepted : -1;
+    if (!reply && accepted <= told) return;
+    const count = Math.max(accepted, told);
+    this.readyTold = { roomId, accepted: count };
+    this.send({ type: 'ready', roomId, accepted: count, total, id: reply?.id });
   }
 
   /**

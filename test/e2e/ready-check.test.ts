@@ -83,6 +83,21 @@ describe('ready check, end to end', () => {
     expect(analyst).to.have.length(1);
   });
 
+  it('tells each player ready counts that never go down, the last one before matched all accepted, when everyone accepts at once', async () => {
+    const clients = (await players(3)).map((seat) => seat.client);
+    const roomId = (await proposed(clients))[0]!.roomId;
+    // Three accepts within a few ms: their broadcasts cross each other on the way to the gateways.
+    for (const client of clients) client.send({ type: 'accept', roomId });
+    await Promise.all(clients.map((client) => client.next('matched')));
+    for (const client of clients) {
+      const cut = client.frames.findIndex((frame) => frame.type === 'matched');
+      const counts = client.frames.slice(0, cut).flatMap((frame) => (frame.type === 'ready' && frame.roomId === roomId ? [frame.accepted] : []));
+      expect(counts.length, 'its own accept is answered').to.be.at.least(1);
+      expect(counts, 'never down').to.deep.equal([...counts].sort((a, b) => a - b));
+      expect(counts.at(-1)).to.equal(3);
+    }
+  });
+
   it('dissolves on a decline: the decliner leaves (declined, then cooling_down), the others are requeued and matched again, their wait kept', async () => {
     const seats = await players(4);
     const [a, b, c, d] = seats.map((seat) => seat.client);
