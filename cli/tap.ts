@@ -4,7 +4,6 @@ import { connectAmqp, TopologyChannel } from '../common/amqp.js';
 import { createLogger } from '../common/logger.js';
 import { amqpNames } from '../common/names.js';
 import { runCommand, UsageError } from '../common/run-service.js';
-import { ANALYST_QUEUE_PREFIX } from '../common/provision/roles.js';
 
 /** An analyst's live view: every room on the rooms exchange (or, with --results, every game result), one JSON line each, until Ctrl-C. */
 await runCommand('tap', async (config) => {
@@ -20,8 +19,9 @@ await runCommand('tap', async (config) => {
   const exchange = values.results ? names.results : names.rooms;
   // A private queue bound afresh on each reconnect, as any analyst's own queue would be. The tap
   // declares nothing of matchq's topology, only checks the exchange is there: it runs with an
-  // analyst's rights (`analyst.*` queues, bound to the rooms and results fanouts, no publishing).
-  const queue = `${ANALYST_QUEUE_PREFIX}tap.${randomUUID()}`;
+  // analyst's rights (queues of its own, bound to the rooms and results fanouts, no publishing).
+  // Under the namespace, as every matchq AMQP name is (contract).
+  const queue = names.analyst(`tap.${randomUUID()}`);
   const channel = new TopologyChannel(
     amqp,
     'tap',

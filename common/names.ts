@@ -17,6 +17,8 @@ export function amqpNames(namespace: string) {
     results: `${namespace}.results`,
     /** Each gateway's own delivery queue; it lives and dies with the gateway. */
     gateway: (gatewayId: string) => `${namespace}.gateway.${gatewayId}`,
+    /** A queue of an analyst's own (`npm run tap`'s, say): the analyst role may own these, and `analyst.*` ones. */
+    analyst: (suffix: string) => `${namespace}.analyst.${suffix}`,
   };
 }
 

@@ -16,7 +16,7 @@ export const ROLE_PREFIX_PATTERN = /^[a-z][a-z0-9_]{0,20}$/;
 
 export const roleName = (prefix: string, role: Role) => `${prefix}${role}`;
 
-/** The first word of the queues an analyst may own (`analyst.tap.…`, `analyst.dashboard`, …). */
+/** The first word of queues an analyst may own outside the namespace (`analyst.dashboard`, …); names.analyst() are theirs too. */
 export const ANALYST_QUEUE_PREFIX = 'analyst.';
 
 export interface RabbitPermissions {
@@ -57,7 +57,8 @@ export function rabbitPermissions(namespace: string): Record<Exclude<Role, 'owne
     write: anyOf([...boundQueues, ...own, ...publishes]),
     read: anyOf([...boundFrom, ...own, ...consumes]),
   });
-  const analyst = `${escape(ANALYST_QUEUE_PREFIX)}.+`;
+  // Queues of their own: `analyst.*`, or under the namespace (`NS.analyst.*`, as npm run tap names its own).
+  const analyst = `(?:${escape(ANALYST_QUEUE_PREFIX)}|${escape(names.analyst(''))}).+`;
   return {
     // Requests into the pools, deliveries to other gateways (kicks, ready checks), results; its own delivery queue, bound to deliveries.
     gateway: service([name(names.requests), name(names.deliveries), name(names.results), defaultExchange], [name(names.deliveries)], [gatewayQueues]),

@@ -48,6 +48,9 @@ describe('provisioned roles (common/provision/roles.ts)', () => {
       expect(new RegExp(analyst.write).test(exchange), exchange).to.be.false;
     expect(new RegExp(analyst.read).test('matchq.rooms') && new RegExp(analyst.read).test('matchq.results')).to.be.true;
     expect(new RegExp(analyst.configure).test('analyst.mine')).to.be.true;
+    expect(new RegExp(analyst.configure).test('matchq.analyst.tap.1')).to.be.true;
+    for (const theirs of ['matchq.pool.ffa3.global', 'matchq.notifier', 'matchq.history', 'matchq.analyst.', 'matchq.analystx'])
+      expect(new RegExp(analyst.configure).test(theirs), theirs).to.be.false;
     for (const [role, { configure, write, read }] of Object.entries(permissions))
       for (const regex of [configure, write, read]) expect(regex, role).to.match(/^\^.*\$$/);
     // Anchored: a name that merely contains a granted one is not granted.
