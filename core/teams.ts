@@ -17,10 +17,10 @@
  * 1 when integer sums cannot all be equal).
  * Exact where it is affordable: rooms with at most EXACT_LIMIT distinct solo splits, and two teams
  * of up to 14 (twoTeamSplit). Larger solo rooms (e.g. 4 teams × 4) start from largest-first
- * greedy with pairwise swaps, then
- * the same search, seeded with that split, looks for a better one within LARGE_ROOM_NODES nodes
- * (at most about a millisecond a room): never worse than the greedy split, usually far better
- * (docs/matching.md, "Large rooms"), and exact whenever it reaches a split no split can beat.
+ * greedy with pairwise swaps, then the same search, seeded with that split, looks for a better
+ * one within LARGE_ROOM_NODES nodes (at most about a millisecond a room): never worse than the
+ * greedy split, usually far better (docs/matching.md, "Large rooms"), and exact whenever it
+ * reaches a split no split can beat.
  */
 
 export interface TeamSplit {
@@ -112,8 +112,8 @@ export class TeamSearch {
   private budget = Infinity;
   private nodes = 0;
   private bestImbalance = Infinity;
-  /** No split has a lower imbalance than this: the search stops when it finds one. */
-  private floor = 0;
+  /** No split has a lower imbalance than this (for the items of the last run): the search stops when it finds one. */
+  private least = 0;
 
   constructor(
     readonly teams: number,
@@ -132,6 +132,11 @@ export class TeamSearch {
     this.highest = new Float64Array(teamSize);
   }
 
+  /** The lowest imbalance the last run's items allow (0, or 1 when integer sums cannot all be equal): a split at it is the best. */
+  get floor(): number {
+    return this.least;
+  }
+
   /**
    * Searches the splits of items 0 … n (all of them, or `budget` nodes) for one better than
    * `seed`, the imbalance of a split already in `best` (Infinity: none). Returns the best
@@ -147,8 +152,8 @@ export class TeamSearch {
     }
     // Equal sums need a total that divides evenly; integer sums that cannot be equal differ by 1 at least.
     // (total - teams·⌊total / teams⌋ is total % teams for integers, without a floating-point modulo call per room.)
-    this.floor = integers && total - teams * Math.floor(total / teams) !== 0 ? 1 : 0;
-    if (seed <= this.floor) return seed; // the seed is a best split already: no search, so no bounds to build
+    this.least = integers && total - teams * Math.floor(total / teams) !== 0 ? 1 : 0;
+    if (seed <= this.least) return seed; // the seed is a best split already: no search, so no bounds to build
     const width = teamSize + 1;
     minFrom[n] = Infinity;
     for (let c = 0; c < width; c++) top[n * width + c] = 0;
@@ -213,7 +218,7 @@ export class TeamSearch {
       this.place(j + 1);
       sums[t]! -= w;
       seats[t]! += s;
-      if (this.bestImbalance <= this.floor) return;
+      if (this.bestImbalance <= this.least) return;
     }
   }
 
@@ -328,18 +333,8 @@ export function largeSoloSplit(search: TeamSearch, sorted: readonly number[], te
   // integer total), which none can beat; else the halves settle it (0.3–3 ms).
   const halves = teams === 2 && sorted.length <= HALVES_UP_TO;
   const found = search.run(sorted.length, halves ? TWO_TEAM_NODES : LARGE_ROOM_NODES, greedyImbalance);
-  if (halves && found > evenFloor(sorted, teams)) return twoTeamSplit(sorted, teamSize);
+  if (halves && found > search.floor) return twoTeamSplit(sorted, teamSize);
   return found < greedyImbalance ? search.best : greedy;
-}
-
-/** The least imbalance integer ratings allow: 1 when their total does not divide by the teams, else 0. */
-function evenFloor(ratings: readonly number[], teams: number): number {
-  let total = 0;
-  for (const rating of ratings) {
-    if (!Number.isInteger(rating)) return 0;
-    total += rating;
-  }
-  return total % teams === 0 ? 0 : 1;
 }
 
 /** `sorted` is descending; returns the team of each sorted position. */
