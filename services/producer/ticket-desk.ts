@@ -506,7 +506,29 @@ export function createTicketDesk(
       await readyCheck?.resume(session, ticket);
       return;
     }
+    if (await beingAllocated(ticket, session.player.id)) {
+      // Still live: its room waits for a server. The session must hold it, or the room's release
+      // (`requeued`) and the next room's `found` would be passed over as another ticket's (the
+      // chaos run's player who reconnected mid-allocation heard nothing until `left accept_timeout`).
+      session.ticket = liveOf(ticket);
+      session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
+      return;
+    }
     return deliverStored(session, ticket);
+  }
+
+  /** Whether the ticket is matched in a room the allocator has not given a server yet (and the player was not told it). */
+  async function beingAllocated(ticket: StoredTicket, playerId: string): Promise<boolean> {
+    if (!signJoinToken || ticket.state !== 'matched' || toldTo(ticket, playerId)) return false;
+    const room = await storedRoom(ticket);
+    return room !== null && !room.server;
+  }
+
+  /** The room Redis keeps for a matched ticket (an hour), or null. */
+  async function storedRoom(ticket: StoredTicket): Promise<RoomEvent | null> {
+    if (!ticket.roomId) return null;
+    const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
+    return json ? decode(roomEvent, Buffer.from(json)) : null;
   }
 
   /**
@@ -538,9 +560,8 @@ export function createTicketDesk(
       const reason = isParty && ticket.state === 'declined' && ticket.reason === 'party_changed' ? 'party_changed' : ticket.state;
       return deliver(session, ticket, { kind: 'left', reason, party: isParty });
     }
-    if (ticket.state === 'matched' && ticket.roomId) {
-      const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
-      const room = json ? decode(roomEvent, Buffer.from(json)) : null;
+    if (ticket.state === 'matched') {
+      const room = await storedRoom(ticket);
       // With an allocator a kept room without `server` is still being allocated: its announcement will come.
       if (room && (room.server || !signJoinToken)) return deliver(session, ticket, { kind: 'matched', room, party: isParty });
     }

@@ -42,12 +42,20 @@ describe('the pipeline with an http allocator, end to end', function () {
       },
     }).then((started) => (stack = started));
 
-  async function threePlayers() {
+  const READY: MatchConfig = {
+    regions: ['global'],
+    modes: {
+      rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 10, cooldownSeconds: 0 } },
+    },
+  };
+
+  /** Three players of close ratings queued in the mode. */
+  async function threePlayers(mode = 'ffa3') {
     return Promise.all(
       [1500, 1510, 1520].map(async (rating) => {
         const player = await stack.addPlayer(`al${++seq}`, rating);
         const client = await stack.connect(player.token);
-        client.send(JOIN);
+        client.send({ ...JOIN, mode });
         return { player, client, queued: await client.next('queued') };
       }),
     );
@@ -72,19 +80,40 @@ describe('the pipeline with an http allocator, end to end', function () {
     expect(JSON.parse(fleet.seen[0]!.body)).to.include({ v: 1, id: roomId });
   });
 
-  it('tells a player who reconnects while the room is being allocated nothing until it has its server', async () => {
+  it('tells a player who reconnects while the room is being allocated `queued` (the ticket is live), then `matched` once it has its server', async () => {
     await start({ ALLOCATOR_TIMEOUT_MS: '8000', ALLOCATOR_BUDGET_MS: '10000' });
     fleet.answer({ status: 200, body: { address: '203.0.113.51:7000' }, delayMs: 2000 });
     const players = await threePlayers();
     await eventually('the fleet holding the room', () => fleet.seen.length === 1, 20_000);
     players[0]!.client.close();
     const back = await stack.connect(players[0]!.player.token);
+    expect(await back.next('queued')).to.deep.include({ ticketId: players[0]!.queued.ticketId });
     const matched = await back.next('matched', 20_000).catch((error: Error) => {
       throw new Error(`${error.message}: ${JSON.stringify(back.frames)}`);
     });
+    expect(matched.ticketId).to.equal(players[0]!.queued.ticketId);
     expect(matched.room.server).to.deep.equal({ address: '203.0.113.51:7000' });
     expect(matched.joinToken).to.be.a('string');
     expect(back.frames.filter((frame) => frame.type === 'matched')).to.have.length(1);
+  });
+
+  it('tells a player who reconnected while the room was being allocated that the fleet refused it (requeued), then the next room', async () => {
+    await start({ ALLOCATOR_TIMEOUT_MS: '8000', ALLOCATOR_BUDGET_MS: '10000' });
+    fleet.answer({ status: 409, body: { error: 'fleet full' }, delayMs: 2000 }, { status: 201, body: { address: '203.0.113.52:7000' } });
+    const players = await threePlayers();
+    await eventually('the fleet holding the room', () => fleet.seen.length === 1, 20_000);
+    players[0]!.client.close();
+    const back = await stack.connect(players[0]!.player.token);
+    const ticketId = players[0]!.queued.ticketId;
+    expect(await back.next('queued')).to.deep.include({ ticketId });
+    const requeued = await back.next('requeued', 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(back.frames)}`);
+    });
+    expect(requeued).to.deep.include({ ticketId, reason: 'allocation_failed' });
+    const matched = await back.next('matched', 20_000);
+    expect(matched.ticketId).to.equal(ticketId);
+    expect(matched.room.server).to.deep.equal({ address: '203.0.113.52:7000' });
+    expect(fleet.seen).to.have.length(2);
   });
 
   it('sends the tickets of a room the fleet refuses back to their pool (requeued allocation_failed), and ends them at the third refused room (left allocation_failed)', async () => {
@@ -123,23 +152,27 @@ describe('the pipeline with an http allocator, end to end', function () {
     players[0]!.client.send(JOIN);
     expect((await players[0]!.client.next('queued')).ticketId).to.not.equal(players[0]!.queued.ticketId);
   });
+  it('tells a player of a ready-check room who reconnected while it was being allocated that the fleet refused it (requeued), then the next room (`found`)', async () => {
+    await start({ ALLOCATOR_TIMEOUT_MS: '8000', ALLOCATOR_BUDGET_MS: '10000' }, READY);
+    fleet.answer({ status: 409, body: { error: 'fleet full' }, delayMs: 2000 }, { status: 201, body: { address: '203.0.113.61:7777' } });
+    const players = await threePlayers('rc3');
+    const found = await Promise.all(players.map(({ client }) => client.next('found', 20_000)));
+    for (const { client } of players) client.send({ type: 'accept', roomId: found[0]!.roomId });
+    await eventually('the fleet holding the room', () => fleet.seen.length === 1, 20_000);
+    players[0]!.client.close();
+    const back = await stack.connect(players[0]!.player.token);
+    const ticketId = players[0]!.queued.ticketId;
+    expect(await back.next('queued')).to.deep.include({ ticketId });
+    expect(await back.next('requeued', 20_000)).to.deep.include({ ticketId, reason: 'allocation_failed' });
+    const again = await back.next('found', 20_000);
+    expect(again.ticketId).to.equal(ticketId);
+    expect(again.roomId).to.not.equal(found[0]!.roomId);
+  });
+
   it('allocates a room of a ready-check mode once every player accepted: found, ready, then matched with the server and a join token, same room id', async () => {
-    const READY: MatchConfig = {
-      regions: ['global'],
-      modes: {
-        rc3: { teams: 1, teamSize: 3, window: { initial: 1000, perSecond: 0, max: 1000 }, maxWaitSeconds: 120, accept: { seconds: 10, cooldownSeconds: 0 } },
-      },
-    };
     await start({}, READY);
     fleet.answer({ status: 201, body: { address: '203.0.113.60:7777' } });
-    const players = await Promise.all(
-      [1500, 1510, 1520].map(async (rating) => {
-        const player = await stack.addPlayer(`ar${++seq}`, rating);
-        const client = await stack.connect(player.token);
-        client.send({ type: 'join', mode: 'rc3', region: 'global' });
-        return { player, client, queued: await client.next('queued') };
-      }),
-    );
+    const players = await threePlayers('rc3');
     const found = await Promise.all(players.map(({ client }) => client.next('found', 20_000)));
     const roomId = found[0]!.roomId;
     // Nothing is allocated for a room still waiting for its players' answers.
