@@ -21,28 +21,28 @@ const DEMO_PLAYERS: [string, number][] = [
 ];
 
 /**
- * The demo players `npm start` offers in the lobby. Tokens are stored hashed, so the
- * plain ones live in a local file that is git-ignored; a missing or stale file gets
- * fresh tokens for the same players.
+ * The demo players `npm start` offers in the lobby. Tokens are stored hashed, so the plain ones
+ * live in a local file that is git-ignored. The file names the demo players by id: a player of
+ * the same name made with `npm run players -- add ada` is someone else's, and keeps its token
+ * (names are labels). A saved player whose token went stale gets a fresh one; one the database
+ * no longer holds (or a lost file) is created anew.
  */
 export async function ensureDemoPlayers(db: Knex, file: string): Promise<{ players: DemoPlayer[]; created: boolean }> {
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoPlayer[];
-    const valid = await Promise.all(saved.map((player) => playerByToken(db, player.token)));
-    if (saved.length > 0 && valid.every(Boolean)) return { players: saved, created: false };
-  }
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoPlayer[]) : [];
+  const valid = await Promise.all(saved.map(async (player) => (await playerByToken(db, player.token))?.id === player.id));
+  if (saved.length === DEMO_PLAYERS.length && valid.every(Boolean)) return { players: saved, created: false };
   const players: DemoPlayer[] = [];
   for (const [name, rating] of DEMO_PLAYERS) {
-    const existing = await db('players').where({ name }).first('id', 'name', 'rating');
-    if (existing) {
+    const index = saved.findIndex((player) => player.name === name);
+    const mine = index >= 0 && (await db('players').where({ id: saved[index]!.id }).first('id', 'name', 'rating'));
+    if (mine && valid[index]) players.push(saved[index]!);
+    else if (mine) {
       const token = randomBytes(32).toString('base64url');
       await db('players')
-        .where({ id: existing.id })
+        .where({ id: mine.id })
         .update({ token_hash: hashToken(token) });
-      players.push({ ...(existing as Player), token });
-    } else {
-      players.push(await addPlayer(db, name, rating));
-    }
+      players.push({ ...(mine as Player), token });
+    } else players.push(await addPlayer(db, name, rating));
   }
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(players, null, 2)}\n`, { mode: 0o600 });

@@ -6,7 +6,7 @@ import { ensureDemoPlayers, ensureDemoServerKey } from '../../cli/demo-players.j
 import { revokeServerKeys, serverByKey } from '../../common/server-keys.js';
 import { Launcher } from '../../common/launcher.js';
 import { createDb, migrateLatest } from '../../common/db.js';
-import { playerByToken } from '../../common/players.js';
+import { addPlayer, playerByToken } from '../../common/players.js';
 import { eventually } from '../support/broker.js';
 import { dropNamespace, newDatabase, newNamespace } from '../support/namespace.js';
 
@@ -30,25 +30,36 @@ describe('npm start: the supervisor and the demo players', function () {
     }
   });
 
-  it('creates the demo players once, with working tokens, and reuses them on the next start', async () => {
+  it("creates the demo players once, with working tokens, reuses them on the next start, and never touches another player's token of the same name", async () => {
     const namespace = newNamespace();
     const databaseUrl = await newDatabase(namespace);
     const db = createDb(databaseUrl, 1);
     const directory = mkdtempSync(join(tmpdir(), 'matchq-demo-'));
     try {
       await migrateLatest(db);
+      // Made with `npm run players -- add ada` before the first `npm start`: its token must keep working.
+      const theirs = await addPlayer(db, 'ada', 1600);
       const file = join(directory, 'demo-players.json');
       const first = await ensureDemoPlayers(db, file);
       expect(first.created).to.equal(true);
       expect(first.players.length).to.be.at.least(3);
       for (const player of first.players) expect((await playerByToken(db, player.token))?.id).to.equal(player.id);
+      expect(first.players.map((player) => player.id)).to.not.include(theirs.id);
       const second = await ensureDemoPlayers(db, file);
       expect(second).to.deep.equal({ players: first.players, created: false });
-      // A lost file gets fresh tokens for the same players.
-      rmSync(file);
+      // A saved player whose token went stale gets a fresh one, and stays the same player.
+      await db('players').where({ id: first.players[1]!.id }).update({ token_hash: 'stale' });
       const third = await ensureDemoPlayers(db, file);
       expect(third.players.map((player) => player.id)).to.deep.equal(first.players.map((player) => player.id));
-      expect(await playerByToken(db, first.players[0]!.token)).to.equal(undefined);
+      expect((await playerByToken(db, third.players[1]!.token))?.id).to.equal(first.players[1]!.id);
+      expect(third.players[0]).to.deep.equal(first.players[0]);
+      // A lost file makes new demo players; nobody else's token changes.
+      rmSync(file);
+      const fourth = await ensureDemoPlayers(db, file);
+      expect(fourth.created).to.equal(true);
+      expect(fourth.players.map((player) => player.id)).to.not.include.members([first.players[0]!.id]);
+      expect((await playerByToken(db, theirs.token))?.id).to.equal(theirs.id);
+      expect((await playerByToken(db, first.players[0]!.token))?.id).to.equal(first.players[0]!.id);
     } finally {
       await db.destroy();
       rmSync(directory, { recursive: true, force: true });
