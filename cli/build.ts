@@ -12,7 +12,7 @@ import { bundleOptions } from '../services/producer/web-bundles.js';
  * not bundled: the tree keeps its shape, so every `import.meta.url` path (Lua scripts,
  * migrations, the pages) finds the files copied beside it, as in the sources.
  */
-const USAGE = 'usage: npm run build [-- --outdir DIR]   (default dist/; DIR must sit beside node_modules)';
+const USAGE = 'usage: npm run build [-- --outdir DIR] [--quiet]   (default dist/; DIR must sit beside node_modules; --quiet: no summary line)';
 
 /** What runs in production; bench/, chaos/ and test/ run from the sources only. */
 const TREES = ['core', 'common', 'services', 'cli', 'migrations', 'packages/client/src'];
@@ -31,9 +31,11 @@ function sources(): string[] {
 
 async function run(argv: string[]): Promise<void> {
   let outdir: string;
+  let quiet: boolean;
   try {
-    const { values } = parseArgs({ args: argv, options: { outdir: { type: 'string' } } });
+    const { values } = parseArgs({ args: argv, options: { outdir: { type: 'string' }, quiet: { type: 'boolean' } } });
     outdir = resolve(values.outdir ?? join(repoRoot, 'dist'));
+    quiet = values.quiet ?? false;
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
@@ -53,9 +55,11 @@ async function run(argv: string[]): Promise<void> {
   renameSync(next, outdir);
   rmSync(old, { recursive: true, force: true });
   const ms = Math.round(performance.now() - started);
-  process.stderr.write(
-    `matchq build: ${files.length} modules, the web bundles, Lua scripts and pages → ${relative(process.cwd(), outdir) || '.'} in ${ms} ms\n`,
-  );
+  // `npm start` builds --quiet: a start that fails then says so in one line, and nothing before it.
+  if (!quiet)
+    process.stderr.write(
+      `matchq build: ${files.length} modules, the web bundles, Lua scripts and pages → ${relative(process.cwd(), outdir) || '.'} in ${ms} ms\n`,
+    );
 }
 
 /** Writes the whole build into `next`. */

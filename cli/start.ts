@@ -16,19 +16,23 @@ await runCommand('start', async (config) => {
   // tokens), unless set: a run of its own (a test) keeps its demo players elsewhere.
   const demoFile = config.DEMO_PLAYERS_FILE ?? join(repoRoot, 'var/demo-players.json');
   const demoServerKeyFile = config.DEMO_SERVER_KEY_FILE ?? join(repoRoot, 'var/demo-server-key.json');
-  // METRICS_PORT=0: every service picks a free port of its own (several stacks on one machine); else each its default.
-  const metricsPort = (service: keyof typeof DEFAULT_METRICS_PORTS) => String(config.METRICS_PORT === 0 ? 0 : DEFAULT_METRICS_PORTS[service]);
+  // METRICS_PORT=0: every service picks a free port of its own (several stacks on one machine);
+  // another value is the first of four in a row (matcher, notifier, recorder, allocator); unset, each its default.
+  const services = Object.keys(DEFAULT_METRICS_PORTS) as (keyof typeof DEFAULT_METRICS_PORTS)[];
+  const metricsPortOf = (service: keyof typeof DEFAULT_METRICS_PORTS) =>
+    config.METRICS_PORT === undefined ? DEFAULT_METRICS_PORTS[service] : config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + services.indexOf(service);
+  const metricsPort = (service: keyof typeof DEFAULT_METRICS_PORTS) => String(metricsPortOf(service));
   const say = (line: string) => process.stderr.write(`matchq: ${line}\n`);
   // A second `npm start` must stop here, in one line, not after the banner in a restart loop of its children.
   if (config.PORT !== 0) await assertPortFree(config.PORT, 'stop it or set PORT');
-  if (config.METRICS_PORT !== 0) for (const port of Object.values(DEFAULT_METRICS_PORTS)) await assertPortFree(port, 'stop it');
+  if (config.METRICS_PORT !== 0) for (const service of services) await assertPortFree(metricsPortOf(service), 'stop it or set METRICS_PORT');
   const quiet = createLogger('start', 'error');
+  // Fail here, in one line and before anything is written, rather than in four restarting children.
+  await (await connectAmqp(config.AMQP_URL, quiet)).close();
+  (await connectRedis(config.REDIS_URL, quiet)).disconnect();
   const { db, applied } = await openMigratedDb(config.DATABASE_URL, 1);
   try {
     if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
-    // Fail here, in one line, rather than in four restarting children.
-    await (await connectAmqp(config.AMQP_URL, quiet)).close();
-    (await connectRedis(config.REDIS_URL, quiet)).disconnect();
     const { players, created } = await ensureDemoPlayers(db, demoFile);
     say(`${created ? 'created' : 'reusing'} demo players (tokens also in var/demo-players.json):`);
     for (const player of players) process.stdout.write(`${JSON.stringify(player)}\n`);

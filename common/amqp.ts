@@ -16,7 +16,11 @@ export async function connectAmqp(urls: string[], logger: Logger, startTimeoutMs
   // segment waits for its TCP ack is held back (docs/performance.md, "Nagle").
   const manager = amqp.connect(urls, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { noDelay: true } });
   manager.on('disconnect', ({ err }) => logger.warn({ err: err?.message }, 'RabbitMQ disconnected; reconnecting'));
-  manager.on('connect', ({ url }) => logger.info({ url: typeof url === 'string' ? redactUrl(url) : 'amqp' }, 'RabbitMQ connected'));
+  // The first connect is said at debug: a start that fails next (Redis away) then says so in one line, with no log before it.
+  let connects = 0;
+  manager.on('connect', ({ url }) =>
+    logger[connects++ === 0 ? 'debug' : 'info']({ url: typeof url === 'string' ? redactUrl(url) : 'amqp' }, 'RabbitMQ connected'),
+  );
   // The start timeout says only "connect timeout": the last refusal says why (a certificate not trusted, a wrong password).
   let lastFailure: unknown;
   const onFailure = ({ err }: { err: Error }) => {

@@ -43,6 +43,8 @@ export const HOW_TO_START = {
 
 /** Hides the password of a URL so it never reaches a log line. */
 export function redactUrl(url: string): string {
+  // A list (AMQP_URL or REDIS_URL of a cluster): each node's URL on its own.
+  if (url.includes(',')) return url.split(',').map(redactUrl).join(',');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

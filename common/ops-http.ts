@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { PortInUse } from './backing.js';
+import type { Logger } from './logger.js';
 
 /** What `/readyz` reports: each dependency and whether it is usable right now. */
 export type Readiness = () => Record<string, boolean>;
@@ -60,6 +61,7 @@ export async function startOpsServer(
   port: number | { fallback: number },
   registry: Registry,
   readiness: Readiness,
+  logger: Logger,
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): Promise<Server> {
   const server = createServer((req, res) => {
@@ -70,6 +72,8 @@ export async function startOpsServer(
   if (typeof port === 'number') await listen(server, port, '0.0.0.0', 'set METRICS_PORT (0 picks a free port)');
   // The default port taken (another service of a local stack): any free one; the caller reads and reports the port it got.
   else await listen(server, port.fallback).catch(() => listen(server, 0));
+  // Said by every service: with METRICS_PORT=0 (or its default taken) this line is how to find it.
+  logger.info({ port: (server.address() as AddressInfo).port }, 'ops endpoints listening (/healthz, /readyz, /metrics)');
   return server;
 }
 

@@ -75,8 +75,12 @@ export async function connectRedis(url: string, logger: Logger, options: RedisOp
           },
         )
       : new Redis(url, { ...common, connectTimeout: 5000, ...perRequest, retryStrategy });
-  let reported = false;
+  // Until the first ready, an error is the start's: it fails in one line (BackingServiceUnavailable), with nothing logged before it.
+  let reported = true;
+  // ioredis rejects the connect with "Connection is closed."; the error before it says why (ECONNREFUSED, a refused password).
+  let startFailure: Error | undefined;
   redis.on('error', (error: Error) => {
+    startFailure ??= error;
     if (!reported) logger.warn({ err: error.message }, 'Redis error; reconnecting');
     reported = true;
   });
@@ -87,7 +91,7 @@ export async function connectRedis(url: string, logger: Logger, options: RedisOp
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new BackingServiceUnavailable('Redis', url, HOW_TO_START.Redis, error);
+    throw new BackingServiceUnavailable('Redis', url, HOW_TO_START.Redis, startFailure ?? error);
   }
   return redis;
 }

@@ -45,10 +45,15 @@ export async function startAllocatorService(config: Config, logger?: Logger) {
   const beat = () => presence.beat(allocator.figures).catch((error: Error) => logger.warn({ err: error.message }, 'writing the allocator status failed'));
   await beat();
   const beating = setInterval(() => void beat(), ALLOCATOR_BEAT_MS);
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.allocator }, registry, () => ({
-    rabbitmq: allocator.ready,
-    redis: redis.status === 'ready',
-  }));
+  const server = await startOpsServer(
+    config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.allocator },
+    registry,
+    () => ({
+      rabbitmq: allocator.ready,
+      redis: redis.status === 'ready',
+    }),
+    logger,
+  );
   return {
     allocator,
     port: (server.address() as AddressInfo).port,

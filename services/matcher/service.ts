@@ -42,6 +42,7 @@ export async function startMatcherService(config: Config, logger?: Logger) {
     config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.matcher },
     registry,
     () => ({ rabbitmq: matcher.ready, redis: redis.status === 'ready' }),
+    logger,
     (req, res) => {
       if (req.url !== '/pools') return false;
       membership.clusterView().then(
@@ -52,7 +53,6 @@ export async function startMatcherService(config: Config, logger?: Logger) {
     },
   );
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port }, 'ops endpoints listening');
   return {
     matcher,
     port,

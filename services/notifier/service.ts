@@ -30,10 +30,15 @@ export async function startNotifierService(config: Config, logger?: Logger) {
     registry,
   });
   await notifier.start();
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.notifier }, registry, () => ({
-    rabbitmq: notifier.ready,
-    redis: redis.status === 'ready',
-  }));
+  const server = await startOpsServer(
+    config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.notifier },
+    registry,
+    () => ({
+      rabbitmq: notifier.ready,
+      redis: redis.status === 'ready',
+    }),
+    logger,
+  );
   return {
     notifier,
     port: (server.address() as AddressInfo).port,

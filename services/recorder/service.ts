@@ -28,11 +28,16 @@ export async function startRecorderService(config: Config, logger?: Logger) {
   const recorder = createRecorder({ names, topology: topologyFor(config, names), amqp, db, logger, registry, claims });
   await recorder.start();
   const dbWatch = watchDb(db);
-  const server = await startOpsServer(config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder }, registry, () => ({
-    rabbitmq: recorder.ready,
-    redis: redis.status === 'ready',
-    postgresql: dbWatch.health.up,
-  }));
+  const server = await startOpsServer(
+    config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder },
+    registry,
+    () => ({
+      rabbitmq: recorder.ready,
+      redis: redis.status === 'ready',
+      postgresql: dbWatch.health.up,
+    }),
+    logger,
+  );
   return {
     recorder,
     port: (server.address() as AddressInfo).port,

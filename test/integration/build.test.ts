@@ -106,6 +106,20 @@ describe('the build: plain JavaScript that runs without tsx', function () {
     }
   });
 
+  it("npm start's build says nothing (--quiet), and a backing service away is then the one line npm start prints, exit 1", async () => {
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).to.match(/^npm run build --silent -- --quiet && node dist\/cli\/start\.js$/);
+    const again = join(home, 'dist-quiet');
+    const built = await run(['--import', 'tsx', 'cli/build.ts', '--outdir', again, '--quiet']);
+    expect(built, built.stderr).to.deep.include({ code: 0, stdout: '', stderr: '' });
+    const result = await run([join(out, 'cli/start.js')], { AMQP_URL: 'amqp://guest:secret@127.0.0.1:5999', PORT: '0', METRICS_PORT: '0' });
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stderr.trim().split('\n')).to.deep.equal([
+      'matchq start: RabbitMQ is not reachable at amqp://guest:***@127.0.0.1:5999 (connect ECONNREFUSED 127.0.0.1:5999); start it with: rabbitmq-server -detached',
+    ]);
+    expect(result.stdout).to.equal('');
+  });
+
   it('starts `node dist/cli/start.js` as npm start does: a port in use is one clear line, exit 1', async () => {
     const server: Server = createServer();
     const port = await new Promise<number>((resolve) => server.listen(0, '0.0.0.0', () => resolve((server.address() as { port: number }).port)));
