@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { connectAmqp, TopologyChannel } from '../common/amqp.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectAmqp, TopologyChannel, type AmqpConnectionManager } from '../common/amqp.js';
 import { createLogger } from '../common/logger.js';
 import { amqpNames } from '../common/names.js';
 import { runCommand, UsageError } from '../common/run-service.js';
@@ -13,10 +14,12 @@ await runCommand('tap', async (config) => {
   } catch {
     throw new UsageError('usage: npm run tap [-- --results]');
   }
-  const logger = createLogger('tap', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  // Its stdout is the rooms' NDJSON: its own lines go to stderr.
+  const logger = createLogger('tap', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, {}, 'stderr');
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   const names = amqpNames(config.MATCHQ_NAMESPACE);
   const exchange = values.results ? names.results : names.rooms;
+  await untilDeclared(amqp, exchange);
   // A private queue bound afresh on each reconnect, as any analyst's own queue would be. The tap
   // declares nothing of matchq's topology, only checks the exchange is there: it runs with an
   // analyst's rights (queues of its own, bound to the rooms and results fanouts, no publishing).
@@ -55,3 +58,27 @@ await runCommand('tap', async (config) => {
   await channel.close();
   await amqp.close();
 });
+
+/**
+ * Waits until the exchange exists: the pipeline's services declare it when they first start, so
+ * a tap started before them (a fresh namespace) waits, saying so once, and taps once it is there.
+ */
+async function untilDeclared(amqp: AmqpConnectionManager, exchange: string): Promise<void> {
+  for (let said = false; ; said = true) {
+    const connection = amqp.connection;
+    if (connection) {
+      const probe = await connection.createChannel();
+      // The broker closes a channel that checks a missing exchange (404): that close is the answer.
+      probe.on('error', () => undefined);
+      try {
+        await probe.checkExchange(exchange);
+        await probe.close();
+        return;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 404) throw error;
+      }
+    }
+    if (!said) process.stderr.write(`waiting for ${exchange}: no matchq service has declared it yet (start one, or check MATCHQ_NAMESPACE)\n`);
+    await sleep(1000);
+  }
+}
