@@ -8,6 +8,7 @@ import { createLogger } from '../common/logger.js';
 import { connectRedis } from '../common/redis.js';
 import { assertPortFree } from '../common/ops-http.js';
 import { runCommand } from '../common/run-service.js';
+import { createBackend } from '../services/allocator/backends.js';
 import { ensureDemoPlayers, ensureDemoServerKey } from './demo-players.js';
 
 /** `npm start`: migrations, a check of every backing service, demo players, then all services. */
@@ -26,6 +27,9 @@ await runCommand('start', async (config) => {
   // A second `npm start` must stop here, in one line, not after the banner in a restart loop of its children.
   if (config.PORT !== 0) await assertPortFree(config.PORT, 'stop it or set PORT');
   if (config.METRICS_PORT !== 0) for (const service of services) await assertPortFree(metricsPortOf(service), 'stop it or set METRICS_PORT');
+  // The allocator's settings, checked as the allocator checks them (its certificate files read):
+  // a wrong one stops npm start here in one line, not the allocator in a restart loop beside the rest.
+  createBackend(config);
   const quiet = createLogger('start', 'error');
   // Fail here, in one line and before anything is written, rather than in four restarting children.
   await (await connectAmqp(config.AMQP_URL, quiet)).close();

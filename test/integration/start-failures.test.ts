@@ -69,6 +69,21 @@ describe('start failures: one clear line, exit 1', function () {
     }
   });
 
+  it('npm start with an allocator setting its allocator would refuse (a certificate file that is not there): one line, before any child starts', async () => {
+    const result = await run('cli/start.ts', {
+      ALLOCATOR: 'agones',
+      AGONES_ALLOCATOR_URL: 'https://127.0.0.1:5999/gameserverallocation',
+      AGONES_CLIENT_CERT: '/nonexistent/client.pem',
+      AGONES_CLIENT_KEY: '/nonexistent/client.key',
+      JOIN_TOKEN_SECRET: 'start-failures-join-token-secret-0123456789',
+      PORT: '0',
+      METRICS_PORT: '0',
+    });
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stderr.trim().split('\n')).to.deep.equal(['matchq start: invalid AGONES_CLIENT_CERT: cannot read /nonexistent/client.pem (ENOENT)']);
+    expect(result.stdout).to.equal('');
+  });
+
   it('npm start while another one runs (its port in use): no banner, no restart loop', async () => {
     const { server, port } = await occupy();
     try {
