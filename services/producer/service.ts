@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connectAmqp } from '../../common/amqp.js';
-import { checkDb, createDb } from '../../common/db.js';
+import { openMigratedDb } from '../../common/db.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { connectRedis } from '../../common/redis.js';
@@ -19,8 +19,9 @@ import { createStats } from './stats.js';
 /** Starts the producer with everything it needs; main.ts and the tests both call this. */
 export async function startGatewayService(config: Config, logger?: Logger, options: { pingIntervalMs?: number; partyIdleSeconds?: number } = {}) {
   logger ??= createLogger('producer', config.LOG_LEVEL, { gatewayId: config.GATEWAY_ID });
-  const db = createDb(config.DATABASE_URL);
-  await checkDb(db, config.DATABASE_URL);
+  // As the recorder: a database that is missing is created and migrated, so the gateway never
+  // serves sign-ins on tables that are not there (a role that owns nothing needs a current schema).
+  const { db } = await openMigratedDb(config.DATABASE_URL);
   const amqp = await connectAmqp(config.AMQP_URL, logger);
   // A player waits for the gateway's answer: with Redis away, requests are refused at once (the
   // gateway checks the connection first) and those in flight fail after one reconnect attempt,
