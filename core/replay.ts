@@ -13,7 +13,7 @@ import { answersOf, proposalSeats, seatsOf, type Answer, type Behaviour } from '
 import type { Learning, LearningSeat, ResultLine } from './replay-learning.js';
 import { seededRandom } from './seeded-random.js';
 import { fail } from './room-allocation.js';
-import { finalRoom, propose, step, type DissolveReason, type RoomLife } from './room-lifecycle.js';
+import { dissolve as dissolveRoom, finalRoom, propose, step, type DissolveReason, type RoomLife } from './room-lifecycle.js';
 import { poolKey } from './rule.js';
 import type { TraceEvent, TraceJoin } from './trace.js';
 import type { MatchConfig, ModeRule, Ticket } from './types.js';
@@ -207,8 +207,24 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
         const answer = proposal.answers.shift()!;
         const stepped = step(life, { type: answer.type, playerId: answer.playerId, now: answer.at });
         if (!stepped.ok) continue;
-        life = stepped.room;
-        if (answer.type !== 'accept') coolDown(slot, proposal.players.get(answer.playerId)!, answer.at);
+        if (answer.type === 'accept') {
+          life = stepped.room;
+          continue;
+        }
+        // Every player who says no in the same instant ends, not only the first one stepped (the
+        // contract: the tickets of those who declined end); on a virtual clock nobody is first.
+        const together = proposal.answers.filter((other) => other.at === answer.at && other.type !== 'accept');
+        const declined = [answer, ...together].filter((each) => life.seats.some((seat) => seat.playerId === each.playerId));
+        proposal.answers = proposal.answers.filter((other) => !together.includes(other));
+        life =
+          together.length > 0
+            ? dissolveRoom(
+                life,
+                'declined',
+                declined.map((each) => each.playerId),
+              )
+            : stepped.room;
+        for (const each of declined) coolDown(slot, proposal.players.get(each.playerId)!, answer.at);
       }
       if (life.phase === 'proposed') {
         const expired = step(life, { type: 'expire', now });

@@ -68,7 +68,8 @@ export function ticketsOf(room: Pick<RoomLife, 'seats'>): string[] {
   return [...new Set(room.seats.map((seat) => seat.ticketId))];
 }
 
-function dissolve(room: RoomLife, reason: DissolveReason, endedPlayers: readonly string[]): RoomLife {
+/** The room dissolved for `reason`: the tickets of `endedPlayers` end, every other goes back to its pool. */
+export function dissolve(room: RoomLife, reason: DissolveReason, endedPlayers: readonly string[]): RoomLife {
   const ended = new Set(room.seats.filter((seat) => endedPlayers.includes(seat.playerId)).map((seat) => seat.ticketId));
   const tickets = ticketsOf(room);
   return { ...room, phase: 'dissolved', dissolved: { reason, ended: tickets.filter((t) => ended.has(t)), requeued: tickets.filter((t) => !ended.has(t)) } };

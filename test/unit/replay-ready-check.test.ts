@@ -50,6 +50,30 @@ describe('replay with a ready check', () => {
     expect(result.ends.map((e) => e.waitedMs)).to.deep.equal([4000, 4000, 4000]);
   });
 
+  it('ends every ticket that declines the same proposal, not only the first one (their answers come in one instant); the rest go back', () => {
+    const events = [join(0, 'a'), join(0, 'b'), join(0, 'c'), mark(0, 'decline', 'a'), mark(0, 'decline', 'b'), join(1500, 'd'), join(1500, 'e')];
+    const result = replay(events, { config: withAccept(10), tickMs: 1000 });
+    expect(result.outputs.slice(0, 3)).to.deep.equal([
+      { type: 'dissolved', at: 2000, tickets: ['b', 'c', 'a'], reason: 'declined' },
+      { type: 'left', at: 2000, ticketId: 'b', reason: 'declined' },
+      { type: 'left', at: 2000, ticketId: 'a', reason: 'declined' },
+    ]);
+    // c alone goes back, and makes a room with the later two; a and b are in no room.
+    const rooms = result.outputs.filter((o) => o.type === 'room');
+    expect(rooms.map((room) => [...room.tickets].sort())).to.deep.equal([['c', 'd', 'e']]);
+    // Three who all decline: all three end.
+    const all = replay([join(0, 'a'), join(0, 'b'), join(0, 'c'), mark(0, 'decline', 'a'), mark(0, 'decline', 'b'), mark(0, 'decline', 'c')], {
+      config: withAccept(10),
+      tickMs: 1000,
+    });
+    expect(
+      all.outputs
+        .filter((o) => o.type === 'left')
+        .map((o) => o.ticketId)
+        .sort(),
+    ).to.deep.equal(['a', 'b', 'c']);
+  });
+
   it('dissolves on a decline: the decliner leaves, the others are matched again with their original join time', () => {
     const events = [join(0, 'a'), join(0, 'b'), join(0, 'c'), mark(0, 'decline', 'c'), join(1500, 'd')];
     const result = replay(events, { config: withAccept(10), tickMs: 1000 });
