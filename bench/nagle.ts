@@ -1,14 +1,15 @@
 /**
  * `npm run bench -- nagle [seconds]`: how long a confirmed, persistent publish waits for its
- * confirm when publishes come one a millisecond (a gateway's joins at 1,000/s), with Nagle's
- * algorithm on the AMQP socket (amqplib's default: the baseline, measured in the same run) and
- * off (`noDelay`, what common/amqp.ts sets). With Nagle on, a publish written while an earlier
- * segment waits for its TCP ack is held until that ack, and the broker's kernel holds its ack
- * to send it with its next answer: the confirm of the publish before. Runs alternate, so a
- * machine that slows down meanwhile weighs on both.
+ * confirm when publishes come one a millisecond and each follows an ack on the same connection,
+ * as in every matchq service (the gateway acks its deliveries and publishes joins; the matcher
+ * acks joins and publishes rooms), with Nagle's algorithm on the AMQP socket (amqplib's default:
+ * the baseline, measured in the same run) and off (`noDelay`, what common/amqp.ts sets). An ack
+ * has no answer, so the broker's kernel holds its TCP ack for up to 40 ms (delayed ack), and with
+ * Nagle on the publish written after it waits for that TCP ack. Runs alternate, so a machine that
+ * slows down meanwhile weighs on both.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import amqplib from 'amqplib';
+import amqplib, { type ConsumeMessage } from 'amqplib';
 import { loadConfig } from '../common/config.js';
 
 const RESULTS = new URL('./results/', import.meta.url);
@@ -24,12 +25,16 @@ interface Latencies {
   max: number;
 }
 
-/** Publishes one message a millisecond for `seconds`, each awaiting its confirm; the confirm waits, ms. */
+/** One publish a millisecond for `seconds`, each after an ack of a message consumed on the same connection; the confirms' waits, ms. */
 async function measure(url: string, noDelay: boolean, seconds: number): Promise<Latencies> {
   const connection = await amqplib.connect(url, { noDelay });
   try {
     const channel = await connection.createConfirmChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true, durable: false });
+    // What was published comes back here, to be acked before the next publish.
+    const consumer = await connection.createChannel();
+    const held: ConsumeMessage[] = [];
+    await consumer.consume(queue, (message) => message && held.push(message));
     const waits: number[] = [];
     const publish = () =>
       new Promise<void>((resolve, reject) => {
@@ -42,10 +47,11 @@ async function measure(url: string, noDelay: boolean, seconds: number): Promise<
       });
     const pending: Promise<void>[] = [];
     const end = performance.now() + seconds * 1000;
-    for (let next = performance.now(); next < end; next += 1) {
-      const late = next - performance.now();
-      if (late > 0) await new Promise((resolve) => setTimeout(resolve, late));
+    while (performance.now() < end) {
+      const message = held.shift();
+      if (message) consumer.ack(message);
       pending.push(publish());
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await Promise.all(pending);
     waits.sort((a, b) => a - b);
@@ -56,42 +62,13 @@ async function measure(url: string, noDelay: boolean, seconds: number): Promise<
   }
 }
 
-/**
- * Keeps the broker busy, as a tick's burst does, so that confirms take longer than the gap
- * between two publishes (on an idle broker a confirm comes back within a millisecond, before
- * the next publish, and Nagle has nothing to hold): persistent publishes to a queue of its own,
- * a window of confirms at a time, until stopped.
- */
-async function busyBroker(url: string): Promise<() => Promise<void>> {
-  const connection = await amqplib.connect(url, { noDelay: true });
-  const channel = await connection.createConfirmChannel();
-  const { queue } = await channel.assertQueue('', { exclusive: true, durable: false, arguments: { 'x-max-length': 10_000 } });
-  let running = true;
-  const flood = (async () => {
-    while (running) {
-      for (let index = 0; index < 500; index++) channel.sendToQueue(queue, BODY, { persistent: true });
-      await channel.waitForConfirms();
-    }
-  })();
-  return async () => {
-    running = false;
-    await flood;
-    await connection.close();
-  };
-}
-
 export async function main(args: string[]): Promise<void> {
   const seconds = Number(args[0] ?? 8);
   const url = loadConfig().AMQP_URL[0]!;
   const runs: Latencies[] = [];
-  const stopBusy = await busyBroker(url);
-  try {
-    for (const noDelay of [false, true, false, true]) {
-      progress(`${noDelay ? 'noDelay' : 'Nagle on (baseline)'}: ${seconds} s at one publish a millisecond, the broker kept busy…`);
-      runs.push(await measure(url, noDelay, seconds));
-    }
-  } finally {
-    await stopBusy();
+  for (const noDelay of [false, true, false, true]) {
+    progress(`${noDelay ? 'noDelay' : 'Nagle on (baseline)'}: ${seconds} s, an ack then a publish each millisecond…`);
+    runs.push(await measure(url, noDelay, seconds));
   }
   const median = (noDelay: boolean, key: 'p50' | 'p95' | 'p99') => {
     const values = runs.filter((run) => run.noDelay === noDelay).map((run) => run[key]);
