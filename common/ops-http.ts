@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { PortInUse } from './backing.js';
+import { DEFAULT_METRICS_PORTS } from './config.js';
 import type { Logger } from './logger.js';
 
 /** What `/readyz` reports: each dependency and whether it is usable right now. */
@@ -53,15 +54,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(JSON.stringify(body));
 }
 
+/** Where a non-gateway service's ops server listens, and what it serves and logs with. */
+export interface OpsServerOptions {
+  service: keyof typeof DEFAULT_METRICS_PORTS;
+  /** METRICS_PORT: unset, the service's default (or any free port when that one is taken); 0, any free port. */
+  port: number | undefined;
+  registry: Registry;
+  logger: Logger;
+}
+
 /**
  * The ops server of a non-gateway service; port 0 picks a free one. A default port already
  * taken (a second matcher on one host) falls back to a free one; an explicit port does not.
  */
 export async function startOpsServer(
-  port: number | { fallback: number },
-  registry: Registry,
+  { service, port, registry, logger }: OpsServerOptions,
   readiness: Readiness,
-  logger: Logger,
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): Promise<Server> {
   const server = createServer((req, res) => {
@@ -69,9 +77,9 @@ export async function startOpsServer(
     if (extra?.(req, res)) return;
     sendJson(res, 404, { error: 'not found' });
   });
-  if (typeof port === 'number') await listen(server, port, '0.0.0.0', 'set METRICS_PORT (0 picks a free port)');
-  // The default port taken (another service of a local stack): any free one; the caller reads and reports the port it got.
-  else await listen(server, port.fallback).catch(() => listen(server, 0));
+  if (port !== undefined) await listen(server, port, '0.0.0.0', 'set METRICS_PORT (0 picks a free port)');
+  // The default port taken (another service of a local stack): any free one, said below.
+  else await listen(server, DEFAULT_METRICS_PORTS[service]).catch(() => listen(server, 0));
   // Said by every service: with METRICS_PORT=0 (or its default taken) this line is how to find it.
   logger.info({ port: (server.address() as AddressInfo).port }, 'ops endpoints listening (/healthz, /readyz, /metrics)');
   return server;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { connectAmqp } from '../../common/amqp.js';
 import { createAllocationStore } from '../../common/allocation-store.js';
-import { ConfigError, DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
+import { ConfigError, type Config } from '../../common/config.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { amqpNames, redisKeys } from '../../common/names.js';
@@ -45,15 +45,10 @@ export async function startAllocatorService(config: Config, logger?: Logger) {
   const beat = () => presence.beat(allocator.figures).catch((error: Error) => logger.warn({ err: error.message }, 'writing the allocator status failed'));
   await beat();
   const beating = setInterval(() => void beat(), ALLOCATOR_BEAT_MS);
-  const server = await startOpsServer(
-    config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.allocator },
-    registry,
-    () => ({
-      rabbitmq: allocator.ready,
-      redis: redis.status === 'ready',
-    }),
-    logger,
-  );
+  const server = await startOpsServer({ service: 'allocator', port: config.METRICS_PORT, registry, logger }, () => ({
+    rabbitmq: allocator.ready,
+    redis: redis.status === 'ready',
+  }));
   return {
     allocator,
     port: (server.address() as AddressInfo).port,

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { connectAmqp } from '../../common/amqp.js';
-import { DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
+import type { Config } from '../../common/config.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { closeServer, sendJson, startOpsServer } from '../../common/ops-http.js';
@@ -39,10 +39,8 @@ export async function startMatcherService(config: Config, logger?: Logger) {
   const membership = startMembership(redis, keys, config.MATCHER_ID, matcher, logger);
   await membership.first;
   const server = await startOpsServer(
-    config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.matcher },
-    registry,
+    { service: 'matcher', port: config.METRICS_PORT, registry, logger },
     () => ({ rabbitmq: matcher.ready, redis: redis.status === 'ready' }),
-    logger,
     (req, res) => {
       if (req.url !== '/pools') return false;
       membership.clusterView().then(

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { connectAmqp } from '../../common/amqp.js';
-import { DEFAULT_METRICS_PORTS, poolsOf, type Config } from '../../common/config.js';
+import { poolsOf, type Config } from '../../common/config.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { closeServer, startOpsServer } from '../../common/ops-http.js';
@@ -30,15 +30,10 @@ export async function startNotifierService(config: Config, logger?: Logger) {
     registry,
   });
   await notifier.start();
-  const server = await startOpsServer(
-    config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.notifier },
-    registry,
-    () => ({
-      rabbitmq: notifier.ready,
-      redis: redis.status === 'ready',
-    }),
-    logger,
-  );
+  const server = await startOpsServer({ service: 'notifier', port: config.METRICS_PORT, registry, logger }, () => ({
+    rabbitmq: notifier.ready,
+    redis: redis.status === 'ready',
+  }));
   return {
     notifier,
     port: (server.address() as AddressInfo).port,

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { connectAmqp } from '../../common/amqp.js';
-import { DEFAULT_METRICS_PORTS, type Config } from '../../common/config.js';
+import type { Config } from '../../common/config.js';
 import { openMigratedDb, watchDb } from '../../common/db.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
@@ -28,16 +28,11 @@ export async function startRecorderService(config: Config, logger?: Logger) {
   const recorder = createRecorder({ names, topology: topologyFor(config, names), amqp, db, logger, registry, claims });
   await recorder.start();
   const dbWatch = watchDb(db);
-  const server = await startOpsServer(
-    config.METRICS_PORT ?? { fallback: DEFAULT_METRICS_PORTS.recorder },
-    registry,
-    () => ({
-      rabbitmq: recorder.ready,
-      redis: redis.status === 'ready',
-      postgresql: dbWatch.health.up,
-    }),
-    logger,
-  );
+  const server = await startOpsServer({ service: 'recorder', port: config.METRICS_PORT, registry, logger }, () => ({
+    rabbitmq: recorder.ready,
+    redis: redis.status === 'ready',
+    postgresql: dbWatch.health.up,
+  }));
   return {
     recorder,
     port: (server.address() as AddressInfo).port,
