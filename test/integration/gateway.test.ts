@@ -9,6 +9,7 @@ import { PlainBroker, eventually } from '../support/broker.js';
 import { metricValue } from '../support/metrics.js';
 import { REDIS_URL } from '../support/namespace.js';
 import { PlayerClient } from '../support/player-client.js';
+import { watchRedis } from '../support/redis-monitor.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const JOIN: JoinFrame = { type: 'join', mode: 'ffa3', region: 'global' };
@@ -110,11 +111,9 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       // Every command Redis runs on this player's pointer or on the ended ticket, seen by a plain client.
       const keys = redisKeys(stack.namespace);
       const watched = [keys.playerTicket(player.id), keys.ticket('ffa3', 'global', first.ticketId)];
-      const redis = new Redis(REDIS_URL);
-      const monitor = await redis.monitor();
       const seen: string[][] = [];
       // The gateway's own commands; those its scripts run show up as from `lua`.
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const monitor = await watchRedis((args, source) => {
         if (source !== 'lua' && args.some((arg) => watched.includes(arg))) seen.push(args);
       });
       try {
@@ -127,8 +126,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
         const reads = seen.filter(([command]) => ['get', 'hgetall'].includes(command!.toLowerCase()));
         expect(reads, 'reads before the open').to.deep.equal([]);
       } finally {
-        monitor.disconnect();
-        redis.disconnect();
+        monitor.stop();
       }
     });
 
@@ -136,10 +134,8 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
       const player = await newPlayer();
       const client = await stack.connect(player.token);
       const keys = redisKeys(stack.namespace);
-      const redis = new Redis(REDIS_URL);
-      const monitor = await redis.monitor();
       const sources = { open: new Set<string>(), claim: new Set<string>() };
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const monitor = await watchRedis((args, source) => {
         // A script's first call on a connection goes as EVAL, later ones as EVALSHA.
         if (!['eval', 'evalsha'].includes(args[0]!.toLowerCase())) return;
         if (args.includes(keys.playerTicket(player.id))) sources.open.add(source);
@@ -156,8 +152,7 @@ describe('gateway (producer) against the real broker, Redis and PostgreSQL', () 
           'a connection used for both',
         ).to.deep.equal([]);
       } finally {
-        monitor.disconnect();
-        redis.disconnect();
+        monitor.stop();
       }
     });
 

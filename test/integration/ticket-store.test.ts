@@ -6,6 +6,7 @@ import { createAllocationStore } from '../../common/allocation-store.js';
 import { CLAIM_ROOMS_PER_CALL, createTicketStore, EpochChanged, OUTCOME_TTL_SECONDS, type RoomClaim, type TicketStore } from '../../common/ticket-store.js';
 import { dropNamespace, newNamespace, REDIS_URL } from '../support/namespace.js';
 import { eventually } from '../support/broker.js';
+import { watchRedis } from '../support/redis-monitor.js';
 
 const POOL = { mode: 'ffa3', region: 'eu' };
 const OTHER_POOL = { mode: 'duo', region: 'eu' };
@@ -29,9 +30,8 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
   /** The script calls (EVAL, EVALSHA) a client sends on this namespace's keys, as Redis's MONITOR sees them. */
   const watchScriptCalls = async () => {
     const calls: string[][] = [];
-    const monitor = await new Redis(REDIS_URL).monitor();
     const prefix = `${namespace}:`;
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    const monitor = await watchRedis((args, source) => {
       if (source !== 'lua' && ['eval', 'evalsha'].includes(args[0]!.toLowerCase()) && args.some((arg) => arg.startsWith(prefix))) calls.push(args);
     });
     return { calls, monitor };
@@ -246,7 +246,7 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
       // Claims: one call for POOL's five, one for OTHER_POOL's; marks the same.
       expect(calls.map((call) => Number(call[2]))).to.have.members([5, 1, 2, 1]);
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
   });
 
@@ -265,7 +265,7 @@ describe('ticket store (Lua scripts) against a real Redis', () => {
         "POOL's three in one call, OTHER_POOL's one in another",
       ).to.have.members([3, 1]);
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
     for (const one of [first, second, elsewhere]) expect((await store.get(one))?.confirmed).to.equal(true);
     expect(await redis.exists(store.keys.ticket(POOL.mode, POOL.region, lost.ticketId)), 'a lost hash is not recreated').to.equal(0);
