@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,10 +95,17 @@ async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess, logFile?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`${what} exited at start; see ${logFile}`);
-    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs} ms; see ${logFile}`);
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`${what} exited at start; see ${logFile}${logTail(logFile)}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs} ms; see ${logFile}${logTail(logFile)}`);
     await sleep(200);
   }
+}
+
+/** The log's last lines, for a start failure's message: the node's directory (and its log) is removed when it stops. */
+function logTail(logFile: string | undefined, lines = 15): string {
+  if (!logFile || !existsSync(logFile)) return '';
+  const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  return tail ? `; its last lines:\n${tail}` : '';
 }
 
 const isFree = (port: number) =>
@@ -591,7 +598,23 @@ function postgresBin(program: string): string {
  * password (scram-sha-256). PostgreSQL refuses to run as root: as root, every program runs as
  * the `postgres` user (runuser), which then owns the directory and the copies of the TLS files.
  */
+/**
+ * A private PostgreSQL, started once more on a fresh port and directory if the first start fails:
+ * its port is picked free and then bound by PostgreSQL a moment later, and a parallel test's
+ * outgoing connection can take it in between (ci45: no answer within 60 s). The first failure is
+ * what is thrown if the second start fails too.
+ */
 export async function startPrivatePostgres(options: { tls?: TlsFiles } = {}): Promise<PrivatePostgres> {
+  try {
+    return await startPrivatePostgresOnce(options);
+  } catch (first) {
+    return startPrivatePostgresOnce(options).catch(() => {
+      throw first;
+    });
+  }
+}
+
+async function startPrivatePostgresOnce(options: { tls?: TlsFiles }): Promise<PrivatePostgres> {
   const directory = mkdtempSync(join(tmpdir(), 'matchq-postgres-'));
   const data = join(directory, 'data');
   const port = await freePort();
