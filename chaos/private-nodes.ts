@@ -597,12 +597,10 @@ function postgresBin(program: string): string {
  * `host` line, so a plain connection is refused). The superuser `postgres` has a random
  * password (scram-sha-256). PostgreSQL refuses to run as root: as root, every program runs as
  * the `postgres` user (runuser), which then owns the directory and the copies of the TLS files.
- */
-/**
- * A private PostgreSQL, started once more on a fresh port and directory if the first start fails:
- * its port is picked free and then bound by PostgreSQL a moment later, and a parallel test's
- * outgoing connection can take it in between (ci45: no answer within 60 s). The first failure is
- * what is thrown if the second start fails too.
+ *
+ * A failed start is tried once more, on a fresh port and directory: the port is picked free and
+ * bound by PostgreSQL a moment later, and a parallel test's outgoing connection can take it in
+ * between (ci45: no answer within 60 s). If the second start fails too, the first failure is thrown.
  */
 export async function startPrivatePostgres(options: { tls?: TlsFiles } = {}): Promise<PrivatePostgres> {
   try {
