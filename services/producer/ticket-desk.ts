@@ -304,7 +304,8 @@ export function createTicketDesk(
       // The room (or the timeout) won the race; its outcome is on its way to the player.
       if (quiet) {
         const ticket = await store.get(ref);
-        return ticket ? deliverStored(session, ticket) : undefined;
+        if (ticket) await deliverStored(session, ticket);
+        return;
       }
       return session.send({ type: 'error', code: 'not_queued', message: `your ticket already ended (${winner})`, id });
     }
@@ -506,29 +507,13 @@ export function createTicketDesk(
       await readyCheck?.resume(session, ticket);
       return;
     }
-    if (await beingAllocated(ticket, session.player.id)) {
+    if ((await deliverStored(session, ticket)) === 'allocating') {
       // Still live: its room waits for a server. The session must hold it, or the room's release
       // (`requeued`) and the next room's `found` would be passed over as another ticket's (the
       // chaos run's player who reconnected mid-allocation heard nothing until `left accept_timeout`).
       session.ticket = liveOf(ticket);
       session.send({ type: 'queued', ticketId: ticket.ticketId, mode: ticket.mode, region: ticket.region, rating: ticket.rating });
-      return;
     }
-    return deliverStored(session, ticket);
-  }
-
-  /** Whether the ticket is matched in a room the allocator has not given a server yet (and the player was not told it). */
-  async function beingAllocated(ticket: StoredTicket, playerId: string): Promise<boolean> {
-    if (!signJoinToken || ticket.state !== 'matched' || toldTo(ticket, playerId)) return false;
-    const room = await storedRoom(ticket);
-    return room !== null && !room.server;
-  }
-
-  /** The room Redis keeps for a matched ticket (an hour), or null. */
-  async function storedRoom(ticket: StoredTicket): Promise<RoomEvent | null> {
-    if (!ticket.roomId) return null;
-    const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
-    return json ? decode(roomEvent, Buffer.from(json)) : null;
   }
 
   /**
@@ -550,8 +535,11 @@ export function createTicketDesk(
   /** Whether the player was told the ticket's outcome: a party's ticket counts each member apart. */
   const toldTo = (ticket: StoredTicket, playerId: string) => (ticket.partyId !== undefined ? !!ticket.deliveredTo?.includes(playerId) : ticket.delivered);
 
-  /** Delivers the outcome Redis holds for an ended ticket, unless the player was already told. */
-  async function deliverStored(session: Session, ticket: StoredTicket): Promise<void> {
+  /**
+   * Delivers the outcome Redis holds for an ended ticket, unless the player was already told;
+   * `allocating` (nothing told) for a ticket matched in a room the allocator has no server for yet.
+   */
+  async function deliverStored(session: Session, ticket: StoredTicket): Promise<'allocating' | void> {
     const isParty = ticket.partyId !== undefined;
     if (toldTo(ticket, session.player.id)) return;
     if (ticket.state === 'timeout') return deliver(session, ticket, { kind: 'timeout', party: isParty });
@@ -560,10 +548,12 @@ export function createTicketDesk(
       const reason = isParty && ticket.state === 'declined' && ticket.reason === 'party_changed' ? 'party_changed' : ticket.state;
       return deliver(session, ticket, { kind: 'left', reason, party: isParty });
     }
-    if (ticket.state === 'matched') {
-      const room = await storedRoom(ticket);
+    if (ticket.state === 'matched' && ticket.roomId) {
+      const json = await store.room(ticket.mode, ticket.region, ticket.roomId);
+      const room = json ? decode(roomEvent, Buffer.from(json)) : null;
       // With an allocator a kept room without `server` is still being allocated: its announcement will come.
       if (room && (room.server || !signJoinToken)) return deliver(session, ticket, { kind: 'matched', room, party: isParty });
+      if (room) return 'allocating';
     }
     // The player's own leave, whose `left` its gateway died before writing.
     if (!isParty && ticket.state === 'cancelled') return deliver(session, ticket, { kind: 'left', reason: 'cancelled', party: false });
