@@ -213,17 +213,15 @@ export function replay(events: readonly TraceEvent[], options: ReplayOptions): R
         }
         // Every player who says no in the same instant ends, not only the first one stepped (the
         // contract: the tickets of those who declined end); on a virtual clock nobody is first.
+        // The room dissolves as step dissolved it for the first one, with the others' tickets ended too.
         const together = proposal.answers.filter((other) => other.at === answer.at && other.type !== 'accept');
-        const declined = [answer, ...together].filter((each) => life.seats.some((seat) => seat.playerId === each.playerId));
         proposal.answers = proposal.answers.filter((other) => !together.includes(other));
-        life =
-          together.length > 0
-            ? dissolveRoom(
-                life,
-                'declined',
-                declined.map((each) => each.playerId),
-              )
-            : stepped.room;
+        const declined = [answer, ...together];
+        life = dissolveRoom(
+          life,
+          'declined',
+          declined.map((each) => each.playerId),
+        );
         for (const each of declined) coolDown(slot, proposal.players.get(each.playerId)!, answer.at);
       }
       if (life.phase === 'proposed') {
